@@ -1,0 +1,65 @@
+/** `delegate config get|set|list` (keys: actor, output). */
+import type { Command } from 'commander';
+import type { Context } from '../../context.js';
+import { nounCommand } from '../../program.js';
+import { renderList, renderOne } from '../../render.js';
+import { SETTING_KEYS, settingKey, settingValue, type SettingKey } from '../../settings.js';
+import type { View } from '../../render.js';
+
+interface Setting {
+  key: SettingKey;
+  value: string | null;
+}
+
+const settingView: View<Setting> = {
+  columns: [
+    { header: 'key', value: (s) => s.key },
+    { header: 'value', value: (s) => s.value },
+  ],
+  json: (s) => ({ key: s.key, value: s.value }),
+};
+
+export function register(program: Command, ctx: Context): void {
+  const config = nounCommand(program, 'config');
+  config
+    .command('get')
+    .description('Print a setting')
+    .argument('<key>', SETTING_KEYS.join(' | '))
+    .action(async (key: string) => {
+      const k = settingKey(key);
+      const value = (await ctx.settings()).get(k) ?? null;
+      const target = await ctx.target();
+      if (target.output === 'plain' || target.output === 'table') {
+        if (value !== null) target.write(value + '\n');
+        else ctx.note(`${k} is not set.`);
+      } else await renderOne(target, settingView, { key: k, value });
+    });
+  config
+    .command('set')
+    .description('Change a setting')
+    .argument('<key>', SETTING_KEYS.join(' | '))
+    .argument('<value>', 'the value (actor: an email; output: table, json, csv or plain)')
+    .action(async (key: string, value: string) => {
+      const k = settingKey(key);
+      const val = settingValue(k, value);
+      const settings = await ctx.settings();
+      settings.set(k, val);
+      ctx.note(`${k} = ${val} (in ${settings.path})`);
+    });
+  config
+    .command('unset')
+    .description('Remove a setting')
+    .argument('<key>', SETTING_KEYS.join(' | '))
+    .action(async (key: string) => {
+      const k = settingKey(key);
+      (await ctx.settings()).unset(k);
+      ctx.note(`${k} unset.`);
+    });
+  config
+    .command('list')
+    .description('List the settings')
+    .action(async () => {
+      const all = (await ctx.settings()).all();
+      await renderList(await ctx.target(), settingView, SETTING_KEYS.map((key) => ({ key, value: all[key] ?? null })));
+    });
+}

@@ -1,0 +1,33 @@
+/** `delegate inbox [--unread]` and `delegate inbox read <id>|--all`. */
+import type { Command } from 'commander';
+import { UsageError } from '../../../domain/errors.js';
+import { listInbox, markRead } from '../../../domain/inbox.js';
+import * as v from '../../../domain/validate.js';
+import type { Context } from '../../context.js';
+import { renderList } from '../../render.js';
+import { NOUNS } from '../../program.js';
+import { notificationView } from '../../views.js';
+
+export function register(program: Command, ctx: Context): void {
+  const inbox = program
+    .command('inbox')
+    .description(NOUNS.inbox!.description)
+    .option('--unread', 'only unread notifications')
+    .action(async (raw: { unread?: boolean }) => {
+      const items = await listInbox(await ctx.session(), { unreadOnly: Boolean(raw.unread) });
+      await renderList(await ctx.target(), notificationView, items);
+      if (items.length === 0) ctx.note(raw.unread ? 'No unread notifications.' : 'No notifications yet.');
+    });
+  inbox
+    .command('read')
+    .description('Mark a notification (or --all) as read')
+    .argument('[id]', 'notification id')
+    .option('--all', 'mark every notification read')
+    .action(async (id: string | undefined, raw: { all?: boolean }) => {
+      if (id !== undefined && raw.all) throw new UsageError('Give a notification id or --all, not both');
+      if (id === undefined && !raw.all) throw new UsageError('Give a notification id or --all');
+      const which = raw.all ? 'all' : v.positiveInt(id!, 'notification id', Number.MAX_SAFE_INTEGER);
+      const { marked } = await markRead(await ctx.session({ actor: true }), which);
+      ctx.note(`${marked} notification${marked === 1 ? '' : 's'} marked read.`);
+    });
+}

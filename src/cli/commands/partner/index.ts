@@ -1,0 +1,44 @@
+/** `delegate partner show|set`. */
+import type { Command } from 'commander';
+import { UsageError } from '../../../domain/errors.js';
+import { CLOUDS } from '../../../domain/model.js';
+import { setPartner, showPartner } from '../../../domain/partner.js';
+import * as v from '../../../domain/validate.js';
+import type { Context } from '../../context.js';
+import { nounCommand } from '../../program.js';
+import { renderOne } from '../../render.js';
+import { parseWith, rule, z } from '../../schema.js';
+import { partnerView } from '../../views.js';
+
+export const setSchema = z.object({
+  name: rule((s) => v.displayName(s, '--name')).optional(),
+  certified: z.boolean().optional(),
+  cloud: rule((s) => v.oneOf(s, CLOUDS, '--cloud')).optional(),
+});
+
+export function register(program: Command, ctx: Context): void {
+  const partner = nounCommand(program, 'partner');
+  partner
+    .command('show')
+    .description('Show the partner')
+    .action(async () => {
+      const p = await showPartner(await ctx.session());
+      await renderOne(await ctx.target(), partnerView, p);
+    });
+  partner
+    .command('set')
+    .description('Change the partner (global admins only)')
+    .option('--name <partner>', "the partner's name")
+    .option('--certified', 'certified to offer delegated administration')
+    .option('--no-certified', 'not (or no longer) certified')
+    .option('--cloud <cloud>', 'global or china')
+    .addHelpText('after', '\nExample:\n  delegate partner set --certified')
+    .action(async (raw: { name?: string; certified?: boolean; cloud?: string }) => {
+      const opts = parseWith(setSchema, raw);
+      if (opts.name === undefined && opts.certified === undefined && opts.cloud === undefined) {
+        throw new UsageError('Nothing to change: give --name, --certified, --no-certified or --cloud');
+      }
+      const p = await setPartner(await ctx.session({ actor: true }), opts);
+      await renderOne(await ctx.target(), partnerView, p);
+    });
+}

@@ -1,0 +1,140 @@
+/** `delegate user add|list|grant-admin|revoke-admin|remove`. */
+import type { Command } from 'commander';
+import { UsageError } from '../../../domain/errors.js';
+import { ADMIN_ACCESS } from '../../../domain/model.js';
+import { addUsers, changeAdminAccess, listUsers, removeUser } from '../../../domain/users.js';
+import * as v from '../../../domain/validate.js';
+import type { Context } from '../../context.js';
+import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
+import { nounCommand } from '../../program.js';
+import { renderList, renderOne } from '../../render.js';
+import { parseWith, rule, z } from '../../schema.js';
+import { accessChangeView, userView } from '../../views.js';
+
+const listSchema = z.object({ access: rule((s) => v.oneOf(s, ADMIN_ACCESS, '--access')).optional() });
+const grantSchema = z.object({
+  role: rule((s) => v.oneOf(s, ['full', 'limited'] as const, '--role')).optional(),
+  file: z.string().optional(),
+  dryRun: z.boolean().default(false),
+});
+
+function emailsOrFile(emails: string[], file: string | undefined, command: string): void {
+  if (emails.length && file) throw new UsageError(`Give emails or --file, not both (${command})`);
+  if (!emails.length && !file) throw new UsageError(`Give one or more emails, or --file <csv|-> (${command})`);
+  if (file) checkReadable(file);
+}
+
+export function register(program: Command, ctx: Context): void {
+  const user = nounCommand(program, 'user');
+
+  user
+    .command('add')
+    .description("Add users to the partner's organization (global admins only)")
+    .argument('[email]', "the user's email")
+    .option('--name <display>', 'display name (default: the part of the email before @)')
+    .option('--global-admin', "make the user one of the partner's global admins")
+    .option('--file <csv|->', 'add many users from a CSV file with header email,name (- for stdin)')
+    .addHelpText('after', '\nExamples:\n  delegate user add grace@fabrikam.com --name "Grace Hopper"\n  delegate user add --file users.csv')
+    .action(async (emailArg: string | undefined, raw: { name?: string; globalAdmin?: boolean; file?: string }) => {
+      if (emailArg && raw.file) throw new UsageError('Give an email or --file, not both');
+      if (raw.file && raw.name) throw new UsageError('--name goes with a single email; in a file, give the name column');
+      let rows;
+      let source = 'arguments';
+      if (raw.file) {
+        checkReadable(raw.file);
+        source = sourceName(raw.file);
+        rows = readCsv(ctx.io, raw.file, { required: ['email'], optional: ['name'] });
+      } else {
+        const email = await ctx.need(emailArg, '<email> (or --file)', "New user's email:", (s) => v.email(s));
+        v.email(email);
+        if (raw.name !== undefined) v.displayName(raw.name, '--name');
+        rows = argRows([email], 'email', { name: raw.name });
+      }
+      const added = await addUsers(await ctx.session({ actor: true }), rows, { globalAdmin: Boolean(raw.globalAdmin), source });
+      const target = await ctx.target();
+      if (raw.file) {
+        await renderList(target, userView, added);
+        ctx.note(`Added ${added.length} user${added.length === 1 ? '' : 's'} from ${source}.`);
+      } else {
+        await renderOne(target, userView, added[0]!);
+      }
+    });
+
+  user
+    .command('list')
+    .description("List the partner's users")
+    .option('--access <access>', 'only users with this admin access: full, limited or none')
+    .action(async (raw: { access?: string }) => {
+      const opts = parseWith(listSchema, raw);
+      await renderList(await ctx.target(), userView, await listUsers(await ctx.session(), opts));
+    });
+
+  user
+    .command('grant-admin')
+    .description('Give users full (global admin) or limited (password admin) access to the companies you support')
+    .argument('[email...]', 'users to grant')
+    .option('--role <role>', 'full or limited (required without --file; in a file it fills rows without a role)')
+    .option('--file <csv|->', 'CSV with header email,role (- for stdin); all-or-nothing')
+    .option('--dry-run', 'print the plan and write nothing')
+    .addHelpText('after', '\nExamples:\n  delegate user grant-admin grace@fabrikam.com --role full\n  delegate user grant-admin --file roles.csv --dry-run')
+    .action(async (emails: string[], raw: { role?: string; file?: string; dryRun?: boolean }) => {
+      const opts = parseWith(grantSchema, raw);
+      if (!emails.length && !opts.file && ctx.canPrompt()) emails = [await ctx.need(undefined, '<email>', 'User to grant:', (s) => v.email(s))];
+      emailsOrFile(emails, opts.file, 'grant-admin');
+      let role = opts.role;
+      if (!role && !opts.file) {
+        role = ctx.canPrompt()
+          ? await ctx.deps.prompter().select('Admin access:', [
+              { value: 'full', name: 'full: the privileges of the client’s Global Administrator' },
+              { value: 'limited', name: 'limited: the privileges of the client’s Password Administrator' },
+            ] as const)
+          : undefined;
+        if (!role) throw new UsageError('Missing --role full|limited');
+      }
+      for (const e of emails) v.email(e);
+      const rows = opts.file ? readCsv(ctx.io, opts.file, { required: ['email'], optional: ['role'] }) : argRows(emails, 'email');
+      const changes = await changeAdminAccess(await ctx.session({ actor: true }), rows, {
+        mode: 'grant',
+        ...(role ? { defaultRole: role } : {}),
+        dryRun: opts.dryRun,
+        source: opts.file ? sourceName(opts.file) : 'arguments',
+      });
+      await renderList(await ctx.target(), accessChangeView, changes);
+      const n = changes.filter((c) => c.changed).length;
+      ctx.note(opts.dryRun ? `Dry run: ${n} user${n === 1 ? '' : 's'} would change; nothing was written.` : `${n} user${n === 1 ? '' : 's'} changed.`);
+    });
+
+  user
+    .command('revoke-admin')
+    .description('Take away admin access to the companies you support')
+    .argument('[email...]', 'users to revoke')
+    .option('--file <csv|->', 'CSV with header email (- for stdin); all-or-nothing')
+    .option('--dry-run', 'print the plan and write nothing')
+    .action(async (emails: string[], raw: { file?: string; dryRun?: boolean }) => {
+      if (!emails.length && !raw.file && ctx.canPrompt()) emails = [await ctx.need(undefined, '<email>', 'User to revoke:', (s) => v.email(s))];
+      emailsOrFile(emails, raw.file, 'revoke-admin');
+      for (const e of emails) v.email(e);
+      if (!raw.dryRun) await ctx.confirm(`Revoke admin access of ${raw.file ? `the users in ${sourceName(raw.file)}` : emails.join(', ')}?`);
+      const rows = raw.file ? readCsv(ctx.io, raw.file, { required: ['email'], optional: [] }) : argRows(emails, 'email');
+      const changes = await changeAdminAccess(await ctx.session({ actor: true }), rows, {
+        mode: 'revoke',
+        dryRun: Boolean(raw.dryRun),
+        source: raw.file ? sourceName(raw.file) : 'arguments',
+      });
+      await renderList(await ctx.target(), accessChangeView, changes);
+      const n = changes.filter((c) => c.changed).length;
+      ctx.note(raw.dryRun ? `Dry run: ${n} user${n === 1 ? '' : 's'} would change; nothing was written.` : `${n} user${n === 1 ? '' : 's'} changed.`);
+    });
+
+  user
+    .command('remove')
+    .description("Remove a user from the partner's organization")
+    .argument('<email>', 'the user')
+    .action(async (email: string) => {
+      const e = v.email(email);
+      await ctx.confirm(`Remove user ${e}?`);
+      const removed = await removeUser(await ctx.session({ actor: true }), e);
+      await renderOne(await ctx.target(), userView, removed);
+      ctx.note(`Removed ${removed.email}.`);
+    });
+}

@@ -1,0 +1,154 @@
+/**
+ * Everything a command needs, passed in: I/O, prompter, clipboard, settings,
+ * clock, and the store (opened lazily, closed by main on every exit path).
+ */
+import { clockFromEnv, type Clock } from '../domain/clock.js';
+import { CancelledError, UsageError } from '../domain/errors.js';
+import type { Session } from '../domain/session.js';
+import type { Store } from '../store/store.js';
+import type { Clipboard } from './clipboard.js';
+import { canPrompt, useColor, type IO } from './io.js';
+import { defaultDbPath } from './paths.js';
+import type { Prompter } from './prompter.js';
+import type { RenderTarget } from './render.js';
+import { OUTPUTS, type Output, type Settings } from './settings.js';
+
+export interface Globals {
+  db?: string;
+  as?: string;
+  output?: string;
+  json?: boolean;
+  input: boolean;
+  yes: boolean;
+  color: boolean;
+  quiet: boolean;
+}
+
+export interface Deps {
+  io: IO;
+  env: NodeJS.ProcessEnv;
+  prompter: () => Prompter;
+  clipboard: () => Clipboard;
+  settings: () => Promise<Settings>;
+  openStore: (path: string, opts: { create: boolean }) => Promise<Store>;
+}
+
+export class Context {
+  globals: Globals = { input: true, yes: false, color: true, quiet: false };
+  private store?: Store;
+  private settingsP?: Promise<Settings>;
+  private clockV?: Clock;
+
+  constructor(readonly deps: Deps) {}
+
+  get io(): IO {
+    return this.deps.io;
+  }
+  get env(): NodeJS.ProcessEnv {
+    return this.deps.env;
+  }
+
+  settings(): Promise<Settings> {
+    this.settingsP ??= this.deps.settings();
+    return this.settingsP;
+  }
+
+  clock(): Clock {
+    this.clockV ??= clockFromEnv(this.env.DELEGATE_NOW);
+    return this.clockV;
+  }
+
+  canPrompt(): boolean {
+    return canPrompt(this.io, this.globals.input);
+  }
+
+  color(stream: 'out' | 'err' = 'out'): boolean {
+    return useColor(this.io, this.env, this.globals.color, stream);
+  }
+
+  /** --output / --json, then the `output` setting, then table on a terminal, plain otherwise. */
+  async output(): Promise<Output> {
+    if (this.globals.json) return 'json';
+    if (this.globals.output !== undefined) return this.checkOutput(this.globals.output, '--output');
+    const configured = (await this.settings()).get('output');
+    if (configured) return this.checkOutput(configured, 'the output setting');
+    return this.io.stdoutIsTTY ? 'table' : 'plain';
+  }
+
+  /** The output format, when known without loading settings (for errors). */
+  outputHint(): Output | undefined {
+    if (this.globals.json) return 'json';
+    const o = this.globals.output;
+    return o && (OUTPUTS as readonly string[]).includes(o) ? (o as Output) : undefined;
+  }
+
+  private checkOutput(value: string, what: string): Output {
+    if (!(OUTPUTS as readonly string[]).includes(value)) throw new UsageError(`${what} must be one of ${OUTPUTS.join(', ')}, not "${value}"`);
+    return value as Output;
+  }
+
+  async target(): Promise<RenderTarget> {
+    return { output: await this.output(), color: this.color('out'), write: (t) => this.io.out(t) };
+  }
+
+  dbPath(): string {
+    return this.globals.db || this.env.DELEGATE_DB || defaultDbPath(this.env);
+  }
+
+  /** Open the store (once) and describe who is acting. */
+  async session(opts: { create?: boolean; actor?: boolean } = {}): Promise<Session> {
+    const actorEmail = opts.actor ? await this.actor() : undefined;
+    this.store ??= await this.deps.openStore(this.dbPath(), { create: opts.create ?? false });
+    return { store: this.store, clock: this.clock(), ...(actorEmail !== undefined ? { actorEmail } : {}) };
+  }
+
+  /** --as, DELEGATE_AS, the `actor` setting; undefined means the first global admin. */
+  async actor(): Promise<string | undefined> {
+    if (this.globals.as) return this.globals.as;
+    if (this.env.DELEGATE_AS) return this.env.DELEGATE_AS;
+    return (await this.settings()).get('actor');
+  }
+
+  async close(): Promise<void> {
+    const s = this.store;
+    this.store = undefined;
+    await s?.close();
+  }
+
+  /** A message for people (stderr); silent with --quiet. */
+  note(text: string): void {
+    if (!this.globals.quiet) this.io.err(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  /** A value the user must give: the flag, else a prompt on a terminal, else exit 2 naming the flag. */
+  async need(value: string | undefined, flag: string, message: string, validate?: (v: string) => unknown): Promise<string> {
+    if (value !== undefined) return value;
+    if (!this.canPrompt()) throw new UsageError(`Missing ${flag} (no terminal to ask on)`);
+    return this.deps.prompter().input(message, {
+      validate: validate
+        ? (v) => {
+            try {
+              validate(v);
+              return true;
+            } catch (e) {
+              return (e as Error).message;
+            }
+          }
+        : undefined,
+    });
+  }
+
+  /** Confirm a destructive action: --yes, else y/N on a terminal, else exit 2 naming --yes. */
+  async confirm(question: string): Promise<void> {
+    if (this.globals.yes) return;
+    if (!this.canPrompt()) throw new UsageError(`${question.replace(/\?$/, '')}: not confirmed; pass --yes to confirm when not at a terminal`);
+    const ok = await this.deps.prompter().confirm(question, { default: false });
+    if (!ok) throw new CancelledError();
+  }
+
+  /** Put text on the clipboard, best effort; say so either way. */
+  async copy(text: string, what: string): Promise<void> {
+    const skipped = await this.deps.clipboard().copy(text);
+    this.note(skipped ? `Copy skipped (${skipped}); the ${what} is printed above.` : `Copied the ${what} to the clipboard.`);
+  }
+}

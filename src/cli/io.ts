@@ -1,0 +1,35 @@
+/**
+ * Where output goes. Commands write through this object, so tests can record
+ * output and say whether "the terminal" is one.
+ */
+export interface IO {
+  out(text: string): void;
+  err(text: string): void;
+  readonly stdin: NodeJS.ReadableStream;
+  readonly stdinIsTTY: boolean;
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+}
+
+export function processIO(): IO {
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    stdin: process.stdin,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+/** Prompts only when stdin and stdout are terminals and --no-input is not set. */
+export function canPrompt(io: IO, inputAllowed: boolean): boolean {
+  return inputAllowed && io.stdinIsTTY && io.stdoutIsTTY;
+}
+
+/** Colour only on a terminal, never with NO_COLOR or --no-color. */
+export function useColor(io: IO, env: NodeJS.ProcessEnv, colorFlag: boolean, stream: 'out' | 'err' = 'out'): boolean {
+  if (!colorFlag) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return stream === 'out' ? io.stdoutIsTTY : io.stderrIsTTY;
+}

@@ -1,0 +1,94 @@
+/**
+ * The root command and its global options. Each noun's commands are loaded
+ * only when that noun is invoked, so --help, --version and a bad flag stay fast.
+ */
+import { Command, Option } from 'commander';
+import type { Context } from './context.js';
+
+type Loader = () => Promise<{ register(parent: Command, ctx: Context): void }>;
+
+export const NOUNS: Record<string, { description: string; load: Loader }> = {
+  init: { description: 'Set up the partner and its first global admin', load: () => import('./commands/init.js') },
+  partner: { description: 'Show or change the partner', load: () => import('./commands/partner/index.js') },
+  user: { description: "Manage the partner's users and their admin access", load: () => import('./commands/user/index.js') },
+  offer: { description: 'Create, print, list and revoke delegated administration offers', load: () => import('./commands/offer/index.js') },
+  client: { description: 'Record acceptances and manage client organizations', load: () => import('./commands/client/index.js') },
+  inbox: { description: 'Notifications: clients that accepted your offers', load: () => import('./commands/inbox/index.js') },
+  config: { description: 'Get and set settings (actor, output)', load: () => import('./commands/config/index.js') },
+};
+
+const VALUE_OPTIONS = new Set(['--db', '--as', '--output']);
+
+/** The noun a command line invokes (skipping global options and their values). */
+export function nounOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv[i + 1];
+    if (a.startsWith('-')) {
+      if (VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    if (a === 'help') return argv.slice(i + 1).find((x) => !x.startsWith('-'));
+    return a;
+  }
+  return undefined;
+}
+
+export function version(): string {
+  return VERSION;
+}
+// Replaced from package.json at build time would be nicer; kept in sync by a test.
+export const VERSION = '0.1.0';
+
+export async function buildProgram(ctx: Context, argv: readonly string[]): Promise<Command> {
+  const program = new Command('delegate')
+    .description('Delegated administration for Microsoft Cloud Partners: offers, client acceptance and admin access')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .addOption(new Option('--db <path>', 'the store file (env DELEGATE_DB; default: in your data directory)'))
+    .addOption(new Option('--as <email>', 'act as this partner user (env DELEGATE_AS; default: setting actor, else the first global admin)'))
+    .addOption(new Option('--output <format>', 'table | json | csv | plain (default: table on a terminal, plain otherwise)'))
+    .option('--json', 'same as --output json')
+    .option('--no-input', 'never prompt; a missing value is an error')
+    .option('-y, --yes', 'confirm destructive actions')
+    .option('--no-color', 'no colour (also NO_COLOR)')
+    .option('-q, --quiet', 'print only data and errors')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.out(s),
+      writeErr: (s) => ctx.io.err(s),
+      outputError: () => {
+        /* main prints errors, in the chosen format */
+      },
+    });
+  program.hook('preAction', (_this, action) => {
+    const o = action.optsWithGlobals() as Record<string, unknown>;
+    ctx.globals = {
+      db: o.db as string | undefined,
+      as: o.as as string | undefined,
+      output: o.output as string | undefined,
+      json: Boolean(o.json),
+      input: o.input !== false,
+      yes: Boolean(o.yes),
+      color: o.color !== false,
+      quiet: Boolean(o.quiet),
+    };
+  });
+  const wanted = nounOf(argv);
+  for (const [name, noun] of Object.entries(NOUNS)) {
+    if (name === wanted) {
+      const mod = await noun.load();
+      mod.register(program, ctx);
+    } else {
+      program.command(name).description(noun.description).allowUnknownOption().allowExcessArguments();
+    }
+  }
+  return program;
+}
+
+/** Register a noun (a command with subcommands) and apply the shared settings. */
+export function nounCommand(parent: Command, name: string): Command {
+  const d = NOUNS[name]!;
+  return parent.command(name).description(d.description);
+}

@@ -1,0 +1,34 @@
+/** Prompts, behind an interface so tests inject answers. Loaded only when a prompt is shown. */
+import { CancelledError } from '../domain/errors.js';
+
+export interface Prompter {
+  input(message: string, opts?: { default?: string; validate?: (value: string) => string | true }): Promise<string>;
+  confirm(message: string, opts?: { default?: boolean }): Promise<boolean>;
+  select<T extends string>(message: string, choices: readonly { value: T; name: string }[]): Promise<T>;
+}
+
+function cancelled(e: unknown): never {
+  const name = (e as Error | undefined)?.name;
+  if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') throw new CancelledError();
+  throw e;
+}
+
+/** @inquirer/prompts on the real terminal; prompts are drawn on stderr so stdout stays data. */
+export function inquirerPrompter(): Prompter {
+  const context = { output: process.stderr };
+  const load = () => import('@inquirer/prompts');
+  return {
+    async input(message, opts) {
+      const { input } = await load();
+      return input({ message, default: opts?.default, validate: opts?.validate }, context).catch(cancelled);
+    },
+    async confirm(message, opts) {
+      const { confirm } = await load();
+      return confirm({ message, default: opts?.default ?? false }, context).catch(cancelled);
+    },
+    async select(message, choices) {
+      const { select } = await load();
+      return select({ message, choices: choices.map((c) => ({ value: c.value, name: c.name })) }, context).catch(cancelled);
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/** How each record looks: default columns for table/plain/csv, and its JSON shape. */
+import type { AccessChange } from '../domain/users.js';
+import { canCreateOffers, type ClientRecord, type Notification, type Partner, type PartnerUser } from '../domain/model.js';
+import type { Offer } from '../domain/offers.js';
+import type { View } from './render.js';
+
+export const userJson = (u: PartnerUser) => ({
+  email: u.email,
+  name: u.name,
+  orgRole: u.orgRole,
+  adminAccess: u.adminAccess,
+  canCreateOffers: canCreateOffers(u),
+});
+
+export const userView: View<PartnerUser> = {
+  columns: [
+    { header: 'email', value: (u) => u.email },
+    { header: 'name', value: (u) => u.name },
+    { header: 'orgRole', value: (u) => u.orgRole },
+    { header: 'adminAccess', value: (u) => u.adminAccess },
+    { header: 'canCreateOffers', value: (u) => canCreateOffers(u) },
+  ],
+  json: userJson,
+};
+
+export const accessChangeView: View<AccessChange> = {
+  columns: [
+    { header: 'email', value: (c) => c.email },
+    { header: 'name', value: (c) => c.name },
+    { header: 'from', value: (c) => c.from },
+    { header: 'to', value: (c) => c.to },
+    { header: 'changed', value: (c) => c.changed },
+  ],
+  json: (c) => ({ ...userJson(c.user), previousAdminAccess: c.from, changed: c.changed }),
+};
+
+export const partnerView: View<Partner> = {
+  columns: [
+    { header: 'name', value: (p) => p.name },
+    { header: 'tenantId', value: (p) => p.tenantId },
+    { header: 'cloud', value: (p) => p.cloud },
+    { header: 'certified', value: (p) => p.certified },
+    { header: 'createdAt', value: (p) => p.createdAt },
+  ],
+  json: (p) => ({ name: p.name, tenantId: p.tenantId, cloud: p.cloud, certified: p.certified, createdAt: p.createdAt }),
+};
+
+const offerKind = (o: Offer) => (o.trial ? `trial: ${o.trial.product}` : o.purchase ? `purchase: ${o.purchase.product} x${o.purchase.quantity}` : 'delegated admin');
+
+export const offerView: View<Offer> = {
+  columns: [
+    { header: 'id', value: (o) => o.id },
+    { header: 'status', value: (o) => o.status },
+    { header: 'kind', value: offerKind },
+    { header: 'acceptedCount', value: (o) => o.acceptedCount },
+    { header: 'createdAt', value: (o) => o.createdAt },
+    { header: 'createdBy', value: (o) => o.createdBy },
+    { header: 'url', value: (o) => o.url },
+  ],
+  json: (o) => o,
+};
+
+export const clientJson = (c: ClientRecord) => ({
+  domain: c.domain,
+  name: c.name,
+  tenantId: c.tenantId,
+  status: c.status,
+  offerId: c.offerId,
+  acceptedAt: c.acceptedAt,
+  removedAt: c.removedAt,
+});
+
+export const clientView: View<ClientRecord> = {
+  columns: [
+    { header: 'domain', value: (c) => c.domain },
+    { header: 'name', value: (c) => c.name },
+    { header: 'tenantId', value: (c) => c.tenantId },
+    { header: 'status', value: (c) => c.status },
+    { header: 'offerId', value: (c) => c.offerId },
+    { header: 'acceptedAt', value: (c) => c.acceptedAt },
+    { header: 'removedAt', value: (c) => c.removedAt },
+  ],
+  json: clientJson,
+};
+
+export const notificationView: View<Notification> = {
+  columns: [
+    { header: 'id', value: (n) => n.id },
+    { header: 'at', value: (n) => n.at },
+    { header: 'read', value: (n) => n.readAt !== null },
+    { header: 'message', value: (n) => n.message },
+  ],
+  json: (n) => ({ id: n.id, at: n.at, kind: n.kind, clientDomain: n.clientDomain, offerId: n.offerId, message: n.message, read: n.readAt !== null, readAt: n.readAt }),
+};

@@ -1,0 +1,77 @@
+/**
+ * Bulk input as the domain sees it: rows with their line numbers, streamed.
+ * A bulk command is all-or-nothing: every bad row is named, nothing written.
+ */
+import { BadRowsError, UsageError } from './errors.js';
+
+export interface SourceRow {
+  /** 1-based line in the file (the header is line 1); undefined for command-line arguments. */
+  line?: number;
+  fields: Readonly<Record<string, string | undefined>>;
+  /** Set when the row could not even be read as fields (wrong number of columns). */
+  error?: string;
+}
+
+export type RowSource = AsyncIterable<SourceRow> | Iterable<SourceRow>;
+
+const LISTED = 50;
+
+export class BadRows {
+  readonly listed: { line: number; reason: string }[] = [];
+  total = 0;
+  constructor(readonly source: string) {}
+
+  /** Record a row's fault; a row from the command line (no line) fails at once. */
+  add(row: SourceRow, reason: string): void {
+    if (row.line === undefined) throw new UsageError(reason);
+    this.total++;
+    if (this.listed.length < LISTED) this.listed.push({ line: row.line, reason });
+  }
+
+  /** True (and recorded) when the row could not be read at all. */
+  unreadable(row: SourceRow): boolean {
+    if (row.error === undefined) return false;
+    this.add(row, row.error);
+    return true;
+  }
+
+  /** Run a validator; its UsageError becomes this row's fault. Returns undefined for a bad row. */
+  check<T>(row: SourceRow, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof UsageError) {
+        this.add(row, e.message);
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  get any(): boolean {
+    return this.total > 0;
+  }
+
+  throwIfAny(): void {
+    if (this.total > 0) throw new BadRowsError(this.source, this.listed, this.total);
+  }
+}
+
+/** Group a stream of rows into chunks, so a store can be asked about many rows at once. */
+export async function* chunked<T>(rows: AsyncIterable<T> | Iterable<T>, size: number): AsyncGenerator<T[]> {
+  let buf: T[] = [];
+  for await (const r of rows) {
+    buf.push(r);
+    if (buf.length >= size) {
+      yield buf;
+      buf = [];
+    }
+  }
+  if (buf.length) yield buf;
+}
+
+export function requireField(row: SourceRow, name: string): string {
+  const v = row.fields[name];
+  if (v === undefined || v.trim() === '') throw new UsageError(`${name} is missing`);
+  return v;
+}

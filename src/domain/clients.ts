@@ -1,0 +1,168 @@
+/** Client organizations: acceptance of an offer, listing, ending the relationship. */
+import { appendAudit } from './audit.js';
+import { BadRows, requireField, type RowSource } from './bulk.js';
+import { ConflictError, NotFoundError, UsageError } from './errors.js';
+import type { ClientRecord, ClientStatus, OfferRecord, Partner } from './model.js';
+import { findOffer, offerRef } from './offers.js';
+import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
+import { parseOfferUrl, type ParsedOfferUrl } from './urls.js';
+import * as v from './validate.js';
+import type { Tx } from '../store/store.js';
+
+export type OfferReference = { by: 'url'; url: ParsedOfferUrl & { kind: string } } | { by: 'id'; id: string };
+
+/** Parse what the client followed: an offer link or an offer id. Bad shape: exit 2. */
+export function parseOfferReference(ref: string): OfferReference {
+  const t = ref.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t) || t.includes('/')) {
+    const parsed = parseOfferUrl(t);
+    if ('error' in parsed) throw new UsageError(`The link ${JSON.stringify(t.slice(0, 120))} ${parsed.error}`);
+    return { by: 'url', url: parsed };
+  }
+  return { by: 'id', id: offerRef(t) };
+}
+
+/** A link must be this partner's, on this partner's cloud (exit 2 otherwise). */
+function checkLinkIsOurs(partner: Partner, ref: OfferReference): void {
+  if (ref.by !== 'url') return;
+  const u = ref.url;
+  if (u.cloud !== partner.cloud) {
+    const name = (c: string) => (c === 'china' ? 'Office 365 operated by 21Vianet (china)' : 'Microsoft 365 (global)');
+    throw new UsageError(`That link is for ${name(u.cloud)}, but ${partner.name} is on ${name(partner.cloud)}`);
+  }
+  if (u.partnerId.trim().toLowerCase() !== partner.tenantId) {
+    throw new UsageError(`That link belongs to another partner (partner id ${u.partnerId.slice(0, 40)}), not ${partner.name} (${partner.tenantId})`);
+  }
+}
+
+async function resolveOffer(tx: Tx, ref: OfferReference): Promise<OfferRecord> {
+  let offer: OfferRecord;
+  if (ref.by === 'url' && ref.url.kind === 'admin') {
+    const latest = await tx.latestActiveOffer();
+    if (!latest) throw new ConflictError('There is no active offer to accept this link against: create one with `delegate offer create`');
+    offer = latest;
+  } else {
+    const id = ref.by === 'id' ? ref.id : offerRef((ref.url as { offerId: string }).offerId);
+    offer = await findOffer(tx, id);
+    if (ref.by === 'url' && ref.url.kind !== offer.kind) {
+      throw new UsageError(`That ${ref.url.kind} link names offer ${offer.id}, which is a ${offer.kind === 'plain' ? 'plain delegated administration' : offer.kind} offer`);
+    }
+  }
+  if (offer.status === 'revoked') throw new ConflictError(`Offer ${offer.id} was revoked and can no longer be accepted`);
+  return offer;
+}
+
+interface Acceptance {
+  line?: number;
+  domain: string;
+  name: string;
+  tenantId: string | null;
+  previous?: ClientRecord;
+}
+
+/**
+ * Record that one or more clients accepted an offer: each becomes an active
+ * client, the acceptance is kept in history, and the partner is notified.
+ */
+export async function acceptOffer(s: Session, reference: string, rows: RowSource, opts: { source: string }): Promise<ClientRecord[]> {
+  const ref = parseOfferReference(reference);
+  const bad = new BadRows(opts.source);
+  return writeAudited(s, async (tx) => {
+    const partner = await requirePartner(tx);
+    const actor = await resolveActor(tx, s);
+    checkLinkIsOurs(partner, ref);
+
+    const accepted: Acceptance[] = [];
+    const seen = new Map<string, number | undefined>();
+    let conflict: string | undefined;
+    for await (const row of rows) {
+      if (bad.unreadable(row)) continue;
+      const domain = bad.check(row, () => v.domain(requireField(row, 'domain')));
+      if (domain === undefined) continue;
+      const rawName = row.fields.name;
+      const name = rawName === undefined || rawName.trim() === '' ? domain : bad.check(row, () => v.displayName(rawName, 'name'));
+      if (name === undefined) continue;
+      const rawTenant = row.fields.tenantId;
+      const tenantId = rawTenant === undefined || rawTenant.trim() === '' ? null : bad.check(row, () => v.guid(rawTenant, 'tenantId'));
+      if (tenantId === undefined) continue;
+      if (seen.has(domain)) {
+        bad.add(row, `${domain} appears twice (also on line ${seen.get(domain)})`);
+        continue;
+      }
+      seen.set(domain, row.line);
+      const previous = await tx.getClient(domain);
+      if (previous?.status === 'active') {
+        const msg = `${domain} is already an active client (accepted offer ${previous.offerId} at ${previous.acceptedAt})`;
+        if (row.line === undefined) conflict ??= msg;
+        else bad.add(row, msg);
+        continue;
+      }
+      accepted.push({ line: row.line, domain, name, tenantId, previous });
+    }
+    bad.throwIfAny();
+    if (accepted.length === 0 && !conflict) throw new UsageError(`${opts.source} has no clients to record`);
+    may.adminAccess(actor, 'client.accept', accepted.length === 1 ? accepted[0]!.domain : opts.source, 'record client acceptances');
+    const offer = await resolveOffer(tx, ref);
+    if (conflict) throw new ConflictError(conflict);
+
+    const at = nowIso(s);
+    const out: ClientRecord[] = [];
+    for (const a of accepted) {
+      const client: ClientRecord = { domain: a.domain, name: a.name, tenantId: a.tenantId, status: 'active', offerId: offer.id, acceptedAt: at, removedAt: null };
+      await tx.upsertClient(client);
+      await tx.recordAcceptance({ offerId: offer.id, clientDomain: a.domain, at, recordedBy: actor.email });
+      await tx.insertNotification({
+        at,
+        kind: 'offer.accepted',
+        clientDomain: a.domain,
+        offerId: offer.id,
+        message: `${a.name} (${a.domain}) accepted your delegated administration offer${a.previous ? ' again' : ''}: you can now administer its organization`,
+        readAt: null,
+      });
+      out.push(client);
+    }
+    const one = out.length === 1 ? out[0]! : undefined;
+    await appendAudit(tx, s.clock, {
+      actor: actor.email,
+      action: 'client.accept',
+      target: one ? one.domain : opts.source,
+      outcome: 'allowed',
+      detail: one ? `offer ${offer.id}` : `${out.length} clients accepted offer ${offer.id}`,
+    });
+    return out;
+  });
+}
+
+export async function listClients(s: Session, filter: { status?: ClientStatus; search?: string }): Promise<ClientRecord[]> {
+  return s.store.read(async (tx) => {
+    await requirePartner(tx);
+    return tx.listClients(filter);
+  });
+}
+
+export async function showClient(s: Session, domainIn: string): Promise<ClientRecord> {
+  const domain = v.domain(domainIn);
+  return s.store.read(async (tx) => {
+    await requirePartner(tx);
+    const c = await tx.getClient(domain);
+    if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
+    return c;
+  });
+}
+
+/** End the relationship. History (acceptances, audit) is kept. */
+export async function removeClient(s: Session, domainIn: string): Promise<ClientRecord> {
+  const domain = v.domain(domainIn);
+  return writeAudited(s, async (tx) => {
+    await requirePartner(tx);
+    const actor = await resolveActor(tx, s);
+    may.fullOrGlobalAdmin(actor, 'client.remove', domain, 'end client relationships');
+    const c = await tx.getClient(domain);
+    if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
+    if (c.status === 'removed') throw new ConflictError(`${domain} was already removed at ${c.removedAt}`);
+    const removed: ClientRecord = { ...c, status: 'removed', removedAt: nowIso(s) };
+    await tx.upsertClient(removed);
+    await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.remove', target: domain, outcome: 'allowed', detail: `relationship from offer ${c.offerId} ended` });
+    return removed;
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Typed errors. Each carries the exit code the CLI maps it to (SPEC.md "Exit
+ * codes"); only src/main.ts turns them into a process exit status.
+ */
+export type ErrorCode = 'usage' | 'not_found' | 'not_permitted' | 'conflict' | 'cancelled' | 'store' | 'internal';
+
+export class DelegateError extends Error {
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Invalid usage or input; nothing was written. Exit 2. */
+export class UsageError extends DelegateError {
+  constructor(message: string) {
+    super(message, 'usage', 2);
+  }
+}
+
+/** One or more bad rows in a bulk file; the message names each by line. Exit 2. */
+export class BadRowsError extends UsageError {
+  constructor(
+    readonly source: string,
+    readonly rows: { line: number; reason: string }[],
+    readonly total = rows.length,
+  ) {
+    const more = total > rows.length ? `; and ${total - rows.length} more` : '';
+    super(
+      `${source}: ${total} bad row${total === 1 ? '' : 's'}, nothing written: ` +
+        rows.map((r) => `line ${r.line}: ${r.reason}`).join('; ') +
+        more,
+    );
+  }
+}
+
+/** Exit 3. */
+export class NotFoundError extends DelegateError {
+  constructor(message: string) {
+    super(message, 'not_found', 3);
+  }
+}
+
+/**
+ * The acting user may not do this. Exit 4. The refusal is audited (outcome
+ * "denied") in the same transaction that would have made the change.
+ */
+export class NotPermittedError extends DelegateError {
+  constructor(
+    message: string,
+    readonly audit: { actor: string; action: string; target: string },
+  ) {
+    super(message, 'not_permitted', 4);
+  }
+}
+
+/** Conflict with the current state: already exists, revoked, used up. Exit 5. */
+export class ConflictError extends DelegateError {
+  constructor(message: string) {
+    super(message, 'conflict', 5);
+  }
+}
+
+/** The user cancelled at a prompt (or answered no). Exit 130. */
+export class CancelledError extends DelegateError {
+  constructor(message = 'Cancelled.') {
+    super(message, 'cancelled', 130);
+  }
+}
+
+/** The store cannot be used (not a delegate store, newer version, unreadable). Exit 1. */
+export class StoreError extends DelegateError {
+  constructor(message: string) {
+    super(message, 'store', 1);
+  }
+}

@@ -1,0 +1,78 @@
+/** The partner's ledger: the records the store keeps and the domain reasons about. */
+export const CLOUDS = ['global', 'china'] as const;
+export type Cloud = (typeof CLOUDS)[number];
+
+export const ADMIN_ACCESS = ['full', 'limited', 'none'] as const;
+export type AdminAccess = (typeof ADMIN_ACCESS)[number];
+
+export const ORG_ROLES = ['global-admin', 'user'] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+export interface Partner {
+  name: string;
+  tenantId: string;
+  cloud: Cloud;
+  certified: boolean;
+  createdAt: string;
+}
+
+export interface PartnerUser {
+  email: string;
+  name: string;
+  orgRole: OrgRole;
+  adminAccess: AdminAccess;
+  createdAt: string;
+}
+
+export type OfferKind = 'plain' | 'trial' | 'purchase';
+export type OfferStatus = 'active' | 'revoked';
+
+export interface OfferRecord {
+  id: string;
+  kind: OfferKind;
+  product: string | null;
+  quantity: number | null;
+  status: OfferStatus;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  acceptedCount: number;
+}
+
+export type ClientStatus = 'active' | 'removed';
+
+export interface ClientRecord {
+  domain: string;
+  name: string;
+  tenantId: string | null;
+  status: ClientStatus;
+  offerId: string;
+  acceptedAt: string;
+  removedAt: string | null;
+}
+
+export interface Notification {
+  id: number;
+  at: string;
+  kind: string;
+  clientDomain: string | null;
+  offerId: string | null;
+  message: string;
+  readAt: string | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: 'allowed' | 'denied';
+  detail: string;
+  hash: string;
+}
+
+/** `canCreateOffers` is exactly `adminAccess != none` (SPEC.md). */
+export function canCreateOffers(u: Pick<PartnerUser, 'adminAccess'>): boolean {
+  return u.adminAccess !== 'none';
+}

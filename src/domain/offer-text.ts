@@ -1,0 +1,114 @@
+/**
+ * The ready-to-paste offer a client reads: who the partner is, what accepting
+ * grants, the link, and what happens next. Plain data in, strings out.
+ */
+import type { Cloud, Partner } from './model.js';
+
+export const OFFER_FORMATS = ['text', 'email', 'html', 'url'] as const;
+export type OfferFormat = (typeof OFFER_FORMATS)[number];
+
+export interface OfferTextInput {
+  partner: Pick<Partner, 'name' | 'cloud'>;
+  url: string;
+  trial?: { product: string };
+  purchase?: { product: string; quantity: number };
+}
+
+export const MDM_NOT_SUPPORTED = 'Delegated access to Mobile Device Management for Office 365 is not supported.';
+
+function serviceName(cloud: Cloud): string {
+  return cloud === 'china' ? 'Office 365 operated by 21Vianet' : 'Microsoft 365';
+}
+
+function intro(o: OfferTextInput): string {
+  const svc = serviceName(o.partner.cloud);
+  if (o.trial) {
+    return `${o.partner.name} invites you to try ${o.trial.product} and offers to act as the delegated administrator of your ${svc} organization.`;
+  }
+  if (o.purchase) {
+    const n = o.purchase.quantity;
+    return `${o.partner.name} offers you ${n} licence${n === 1 ? '' : 's'} of ${o.purchase.product} and offers to act as the delegated administrator of your ${svc} organization.`;
+  }
+  return `${o.partner.name} offers to act as the delegated administrator of your ${svc} organization.`;
+}
+
+function paragraphs(o: OfferTextInput): { intro: string; grants: string[]; notGranted: string; action: string; next: string } {
+  return {
+    intro: intro(o),
+    grants: ['add and manage users', 'reset passwords', 'add domains', 'administer your services on your behalf'],
+    notGranted: MDM_NOT_SUPPORTED,
+    action: o.trial
+      ? 'To start the trial and authorize us, sign in with a global administrator account of your organization and follow this link:'
+      : o.purchase
+        ? 'To accept the offer and authorize us, sign in with a global administrator account of your organization and follow this link:'
+        : 'To authorize us, sign in with a global administrator account of your organization and follow this link:',
+    next: `When you accept, ${o.partner.name} is notified and can then administer your organization. You can remove this authorization at any time in your admin center.`,
+  };
+}
+
+function text(o: OfferTextInput): string {
+  const p = paragraphs(o);
+  return [
+    p.intro,
+    '',
+    `As your delegated administrator, ${o.partner.name} will be able to:`,
+    ...p.grants.map((g) => `  - ${g}`),
+    p.notGranted,
+    '',
+    p.action,
+    o.url,
+    '',
+    p.next,
+  ].join('\n');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function html(o: OfferTextInput): string {
+  const p = paragraphs(o);
+  const e = escapeHtml;
+  return [
+    '<div class="delegated-admin-offer">',
+    `  <p>${e(p.intro)}</p>`,
+    `  <p>As your delegated administrator, ${e(o.partner.name)} will be able to:</p>`,
+    '  <ul>',
+    ...p.grants.map((g) => `    <li>${e(g)}</li>`),
+    '  </ul>',
+    `  <p>${e(p.notGranted)}</p>`,
+    `  <p>${e(p.action)} <a href="${e(o.url)}">${e(o.url)}</a></p>`,
+    `  <p>${e(p.next)}</p>`,
+    '</div>',
+  ].join('\n');
+}
+
+function email(o: OfferTextInput): string {
+  const subject = o.trial
+    ? `${o.partner.name}: your ${o.trial.product} trial and delegated administration`
+    : o.purchase
+      ? `${o.partner.name}: your ${o.purchase.product} offer and delegated administration`
+      : `${o.partner.name} offers to administer your ${serviceName(o.partner.cloud)} organization`;
+  return [`Subject: ${subject}`, '', 'Hello,', '', text(o), '', 'Kind regards,', o.partner.name].join('\n');
+}
+
+export function renderOffer(o: OfferTextInput, format: OfferFormat): string {
+  switch (format) {
+    case 'text':
+      return text(o);
+    case 'email':
+      return email(o);
+    case 'html':
+      return html(o);
+    case 'url':
+      return o.url;
+  }
+}
+
+/** Where the same action lives in Partner Center (the seed's 100-client rule). */
+export const NAV_THRESHOLD = 100;
+export function partnerCenterHint(activeClients: number): string {
+  return activeClients >= NAV_THRESHOLD
+    ? 'Partner overview > Send delegated administration offers'
+    : 'Build your business > delegate admin offer';
+}

@@ -1,0 +1,191 @@
+/** The partner's own users and their admin access to the companies it supports. */
+import { appendAudit } from './audit.js';
+import { BadRows, chunked, requireField, type RowSource } from './bulk.js';
+import { ConflictError, NotFoundError, UsageError } from './errors.js';
+import type { AdminAccess, PartnerUser } from './model.js';
+import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
+import * as v from './validate.js';
+
+const CHUNK = 1000;
+
+export async function listUsers(s: Session, filter: { access?: AdminAccess }): Promise<PartnerUser[]> {
+  return s.store.read(async (tx) => {
+    await requirePartner(tx);
+    return tx.listUsers(filter);
+  });
+}
+
+export function defaultDisplayName(email: string): string {
+  return email.slice(0, email.indexOf('@'));
+}
+
+/**
+ * Add partner users. `rows` carry `email` and optionally `name`. A single
+ * command-line user that exists already is a conflict (exit 5); in a file it
+ * is a bad row, and any bad row rejects the whole file.
+ */
+export async function addUsers(
+  s: Session,
+  rows: RowSource,
+  opts: { globalAdmin: boolean; source: string },
+): Promise<PartnerUser[]> {
+  const bad = new BadRows(opts.source);
+  return writeAudited(s, async (tx) => {
+    await requirePartner(tx);
+    const actor = await resolveActor(tx, s);
+    let denied: unknown;
+    try {
+      may.globalAdmin(actor, 'user.add', opts.source, 'add users');
+    } catch (e) {
+      denied = e;
+    }
+    const at = nowIso(s);
+    const added: PartnerUser[] = [];
+    for await (const chunk of chunked(rows, CHUNK)) {
+      const valid: { row: (typeof chunk)[number]; user: PartnerUser }[] = [];
+      for (const row of chunk) {
+        if (bad.unreadable(row)) continue;
+        const email = bad.check(row, () => v.email(requireField(row, 'email')));
+        if (email === undefined) continue;
+        const rawName = row.fields.name;
+        const name = rawName === undefined || rawName.trim() === '' ? defaultDisplayName(email) : bad.check(row, () => v.displayName(rawName));
+        if (name === undefined) continue;
+        valid.push({ row, user: { email, name, orgRole: opts.globalAdmin ? 'global-admin' : 'user', adminAccess: 'none', createdAt: at } });
+      }
+      const existing = await tx.getUsers(valid.map((x) => x.user.email));
+      const seen = new Set<string>();
+      const fresh: PartnerUser[] = [];
+      for (const { row, user } of valid) {
+        if (existing.has(user.email) || seen.has(user.email)) {
+          if (row.line === undefined) throw new ConflictError(`User ${user.email} already exists`);
+          bad.add(row, `${user.email} already exists (in the store or earlier in the file)`);
+          continue;
+        }
+        seen.add(user.email);
+        fresh.push(user);
+      }
+      if (!bad.any && !denied) {
+        await tx.insertUsers(fresh);
+        added.push(...fresh);
+      }
+    }
+    bad.throwIfAny();
+    if (denied) throw denied;
+    if (added.length === 0 && opts.source !== 'arguments') throw new UsageError(`${opts.source} has no rows to add`);
+    await appendAudit(tx, s.clock, {
+      actor: actor.email,
+      action: 'user.add',
+      target: added.length === 1 ? added[0]!.email : opts.source,
+      outcome: 'allowed',
+      detail: added.length === 1 ? `${added[0]!.name}, ${added[0]!.orgRole}` : `${added.length} users added`,
+    });
+    return added;
+  });
+}
+
+export interface AccessChange {
+  email: string;
+  name: string;
+  from: AdminAccess;
+  to: AdminAccess;
+  changed: boolean;
+  user: PartnerUser;
+}
+
+const ACCESS_ROLES = ['full', 'limited'] as const;
+
+/**
+ * Grant (`mode: grant`) or revoke admin access. Rows carry `email` and, for a
+ * grant, optionally `role` (else `defaultRole`). With `dryRun` the plan is
+ * returned and nothing is written.
+ */
+export async function changeAdminAccess(
+  s: Session,
+  rows: RowSource,
+  opts: { mode: 'grant' | 'revoke'; defaultRole?: 'full' | 'limited'; dryRun: boolean; source: string },
+): Promise<AccessChange[]> {
+  const bad = new BadRows(opts.source);
+  const action = opts.mode === 'grant' ? 'user.grant-admin' : 'user.revoke-admin';
+  const work = async (tx: import('../store/store.js').Tx): Promise<AccessChange[]> => {
+    await requirePartner(tx);
+    const actor = await resolveActor(tx, s);
+    let denied: unknown;
+    try {
+      may.globalAdmin(actor, action, opts.source, opts.mode === 'grant' ? 'grant admin access' : 'revoke admin access');
+    } catch (e) {
+      denied = e;
+    }
+    const changes: AccessChange[] = [];
+    let pendingUnknown: string | undefined;
+    for await (const chunk of chunked(rows, CHUNK)) {
+      const valid: { row: (typeof chunk)[number]; email: string; to: AdminAccess }[] = [];
+      for (const row of chunk) {
+        if (bad.unreadable(row)) continue;
+        const email = bad.check(row, () => v.email(requireField(row, 'email')));
+        if (email === undefined) continue;
+        let to: AdminAccess | undefined = 'none';
+        if (opts.mode === 'grant') {
+          const raw = row.fields.role;
+          to = bad.check(row, () => {
+            if (raw !== undefined && raw.trim() !== '') return v.oneOf(raw, ACCESS_ROLES, 'role');
+            if (opts.defaultRole) return opts.defaultRole;
+            throw new UsageError('role is missing (give it in the file or with --role full|limited)');
+          });
+          if (to === undefined) continue;
+        }
+        valid.push({ row, email, to });
+      }
+      const users = await tx.getUsers(valid.map((x) => x.email));
+      const batch: { email: string; adminAccess: AdminAccess }[] = [];
+      for (const { row, email, to } of valid) {
+        const user = users.get(email);
+        if (!user) {
+          if (row.line === undefined) pendingUnknown ??= email;
+          else bad.add(row, `${email} is not a user of this partner`);
+          continue;
+        }
+        // A later row about the same user sees the earlier row's result.
+        const from = user.adminAccess;
+        user.adminAccess = to;
+        changes.push({ email, name: user.name, from, to, changed: from !== to, user: { ...user } });
+        if (from !== to) batch.push({ email, adminAccess: to });
+      }
+      if (!bad.any && !denied && !opts.dryRun && batch.length) await tx.setAdminAccess(batch);
+    }
+    bad.throwIfAny();
+    if (denied) throw denied;
+    if (pendingUnknown) throw new NotFoundError(`${pendingUnknown} is not a user of this partner (see \`delegate user list\`)`);
+    if (changes.length === 0) throw new UsageError(`${opts.source} names no users`);
+    const changed = changes.filter((c) => c.changed);
+    if (!opts.dryRun && changed.length) {
+      const one = changed.length === 1 ? changed[0]! : undefined;
+      await appendAudit(tx, s.clock, {
+        actor: actor.email,
+        action,
+        target: one ? one.email : opts.source,
+        outcome: 'allowed',
+        detail: one ? `${one.from} -> ${one.to}` : `${changed.length} users changed (${changes.length - changed.length} already as asked)`,
+      });
+    }
+    return changes;
+  };
+  return writeAudited(s, work);
+}
+
+/** Remove a partner user. The last global admin cannot be removed. */
+export async function removeUser(s: Session, emailIn: string): Promise<PartnerUser> {
+  const email = v.email(emailIn);
+  return writeAudited(s, async (tx) => {
+    await requirePartner(tx);
+    const actor = await resolveActor(tx, s);
+    may.globalAdmin(actor, 'user.remove', email, 'remove users');
+    const user = await tx.getUser(email);
+    if (!user) throw new NotFoundError(`${email} is not a user of this partner`);
+    if (user.orgRole === 'global-admin' && (await tx.countGlobalAdmins()) === 1) {
+      throw new ConflictError(`${email} is the partner's last global admin and cannot be removed; make another user a global admin first`);
+    }
+    await tx.deleteUser(email);
+    await appendAudit(tx, s.clock, { actor: actor.email, action: 'user.remove', target: email, outcome: 'allowed', detail: `${user.name}, ${user.orgRole}, access ${user.adminAccess}` });
+    return user;
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Input rules shared by every layer. Each returns the normalised value or
+ * throws UsageError with one line that says what is wrong and what is expected.
+ */
+import { UsageError } from './errors.js';
+
+const EMAIL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/;
+const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function show(value: string): string {
+  return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value);
+}
+
+export function isEmail(value: string): boolean {
+  return value.length <= 254 && EMAIL.test(value.trim().toLowerCase());
+}
+
+export function email(value: string, what = 'email'): string {
+  const v = value.trim().toLowerCase();
+  if (!isEmail(v)) throw new UsageError(`${what} ${show(value)} is not a valid email address (expected name@example.com)`);
+  return v;
+}
+
+export function isDomain(value: string): boolean {
+  return DOMAIN.test(value.trim().toLowerCase().replace(/\.$/, ''));
+}
+
+export function domain(value: string, what = 'domain'): string {
+  const v = value.trim().toLowerCase().replace(/\.$/, '');
+  if (!DOMAIN.test(v)) throw new UsageError(`${what} ${show(value)} is not a valid domain name (expected e.g. contoso.com)`);
+  return v;
+}
+
+export function guid(value: string, what = 'tenant id'): string {
+  const v = value.trim().toLowerCase().replace(/^\{(.*)\}$/, '$1');
+  if (!GUID.test(v)) {
+    throw new UsageError(`${what} ${show(value)} is not a GUID (expected e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47)`);
+  }
+  return v;
+}
+
+/** A display name: printable, trimmed, 1..max characters. */
+export function displayName(value: string, what = 'name', max = 256): string {
+  const v = value.normalize('NFC').trim();
+  if (v.length === 0) throw new UsageError(`${what} must not be empty`);
+  if (v.length > max) throw new UsageError(`${what} is ${v.length} characters long; at most ${max} are allowed`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(v)) throw new UsageError(`${what} ${show(value)} contains control characters`);
+  return v;
+}
+
+export function positiveInt(value: string | number, what: string, max = 1_000_000): number {
+  const s = String(value).trim();
+  if (!/^\d+$/.test(s)) throw new UsageError(`${what} must be a whole number from 1 to ${max}, not ${show(s)}`);
+  const n = Number(s);
+  if (n < 1 || n > max) throw new UsageError(`${what} must be a whole number from 1 to ${max}, not ${s}`);
+  return n;
+}
+
+export function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  const v = value.trim().toLowerCase();
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new UsageError(`${what} must be one of ${allowed.join(', ')}, not ${show(value)}`);
+  }
+  return v as T;
+}

@@ -1,0 +1,78 @@
+/**
+ * Numbered migrations on PRAGMA user_version. Each runs in its own
+ * transaction and bumps user_version; a shipped migration is never edited.
+ */
+export const APPLICATION_ID = 0x444c4754; // "DLGT": marks a file as a delegate store
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the core ledger
+  `
+  CREATE TABLE partner (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    cloud TEXT NOT NULL CHECK (cloud IN ('global', 'china')),
+    certified INTEGER NOT NULL CHECK (certified IN (0, 1)),
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE users (
+    email TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    org_role TEXT NOT NULL CHECK (org_role IN ('global-admin', 'user')),
+    admin_access TEXT NOT NULL CHECK (admin_access IN ('full', 'limited', 'none')),
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE offers (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('plain', 'trial', 'purchase')),
+    product TEXT,
+    quantity INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  CREATE TABLE clients (
+    domain TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    tenant_id TEXT,
+    status TEXT NOT NULL CHECK (status IN ('active', 'removed')),
+    offer_id TEXT NOT NULL REFERENCES offers(id),
+    accepted_at TEXT NOT NULL,
+    removed_at TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX clients_status ON clients(status);
+  CREATE TABLE acceptances (
+    id INTEGER PRIMARY KEY,
+    offer_id TEXT NOT NULL REFERENCES offers(id),
+    client_domain TEXT NOT NULL REFERENCES clients(domain),
+    at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL
+  );
+  CREATE INDEX acceptances_offer ON acceptances(offer_id);
+  CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    client_domain TEXT,
+    offer_id TEXT,
+    message TEXT NOT NULL,
+    read_at TEXT
+  );
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('allowed', 'denied')),
+    detail TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_actor ON audit(actor);
+  CREATE INDEX audit_target ON audit(target);
+  `,
+];
+
+export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,0 +1,120 @@
+/**
+ * Open (or create) a delegate store file safely: check what the file is before
+ * SQLite touches it, then WAL, foreign keys, busy timeout and migrations.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, chmodSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { NotFoundError, StoreError } from '../../domain/errors.js';
+import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from './migrations.js';
+
+export interface OpenOptions {
+  /** Create the file (and its 0700 directory) when missing: only `init` does. */
+  create: boolean;
+  busyTimeoutMs?: number;
+}
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+function readHeader(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    return buf.subarray(0, n).toString('latin1');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Refuse anything that is not (or cannot become) a delegate store, without writing to it. */
+function checkFile(path: string, create: boolean): 'new' | 'existing' {
+  if (!existsSync(path)) {
+    if (!create) throw new NotFoundError(`No delegate store at ${path}: run \`delegate init\` first (or pass --db)`);
+    return 'new';
+  }
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new StoreError(`Cannot read the store ${path}: ${(e as Error).message}`);
+  }
+  if (st.isDirectory()) throw new StoreError(`The store path ${path} is a directory, not a file`);
+  if (st.size === 0) {
+    if (create) return 'new';
+    throw new StoreError(`The store ${path} is an empty file, not a delegate store: run \`delegate init\` to set it up`);
+  }
+  let header: string;
+  try {
+    header = readHeader(path);
+  } catch (e) {
+    throw new StoreError(`Cannot read the store ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (header !== SQLITE_HEADER) throw new StoreError(`${path} is not a delegate store (not an SQLite database)`);
+  return 'existing';
+}
+
+function describe(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  return err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
+}
+
+export function openDatabase(path: string, opts: OpenOptions): Database.Database {
+  const state = checkFile(path, opts.create);
+  if (state === 'new') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { fileMustExist: state === 'existing' });
+  } catch (e) {
+    throw new StoreError(`Cannot open the store ${path}: ${describe(e)}`);
+  }
+  try {
+    if (state === 'new') chmodSync(path, 0o600);
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 15000}`);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    if (version > 0 && appId !== APPLICATION_ID) throw new StoreError(`${path} is an SQLite database but not a delegate store`);
+    if (version === 0) {
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+      if (tables.n > 0) throw new StoreError(`${path} is an SQLite database but not a delegate store`);
+      if (!opts.create) throw new StoreError(`The store ${path} is not set up: run \`delegate init\` first`);
+    }
+    if (version > LATEST_VERSION) {
+      throw new StoreError(
+        `The store ${path} was written by a newer delegate (store version ${version}; this delegate knows up to ${LATEST_VERSION}): upgrade delegate`,
+      );
+    }
+    if ((db.pragma('journal_mode', { simple: true }) as string) !== 'wal') db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, version);
+    return db;
+  } catch (e) {
+    db.close();
+    if (e instanceof StoreError || e instanceof NotFoundError) throw e;
+    throw new StoreError(`Cannot use the store ${path}: ${describe(e)}`);
+  }
+}
+
+function migrate(db: Database.Database, from: number): void {
+  for (let v = from; v < LATEST_VERSION; v++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // Re-read inside the lock: another process may have migrated meanwhile.
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current > v) {
+        db.exec('COMMIT');
+        continue;
+      }
+      db.exec(MIGRATIONS[v]!);
+      if (v === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${v + 1}`);
+      db.exec('COMMIT');
+    } catch (e) {
+      db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+}

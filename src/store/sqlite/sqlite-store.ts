@@ -1,0 +1,318 @@
+/** The better-sqlite3 implementation of Store. All SQL lives here and in migrations.ts. */
+import type Database from 'better-sqlite3';
+import type {
+  AdminAccess,
+  AuditEntry,
+  ClientRecord,
+  ClientStatus,
+  Notification,
+  OfferRecord,
+  OfferStatus,
+  Partner,
+  PartnerUser,
+} from '../../domain/model.js';
+import type { AuditFilter, ClientFilter, Store, Tx, UserFilter } from '../store.js';
+import { openDatabase, type OpenOptions } from './open.js';
+
+type Row = Record<string, unknown>;
+
+const toPartner = (r: Row): Partner => ({
+  name: r.name as string,
+  tenantId: r.tenant_id as string,
+  cloud: r.cloud as Partner['cloud'],
+  certified: r.certified === 1,
+  createdAt: r.created_at as string,
+});
+
+const toUser = (r: Row): PartnerUser => ({
+  email: r.email as string,
+  name: r.name as string,
+  orgRole: r.org_role as PartnerUser['orgRole'],
+  adminAccess: r.admin_access as AdminAccess,
+  createdAt: r.created_at as string,
+});
+
+const toOffer = (r: Row): OfferRecord => ({
+  id: r.id as string,
+  kind: r.kind as OfferRecord['kind'],
+  product: (r.product as string | null) ?? null,
+  quantity: (r.quantity as number | null) ?? null,
+  status: r.status as OfferStatus,
+  createdAt: r.created_at as string,
+  createdBy: r.created_by as string,
+  revokedAt: (r.revoked_at as string | null) ?? null,
+  acceptedCount: (r.accepted_count as number) ?? 0,
+});
+
+const toClient = (r: Row): ClientRecord => ({
+  domain: r.domain as string,
+  name: r.name as string,
+  tenantId: (r.tenant_id as string | null) ?? null,
+  status: r.status as ClientStatus,
+  offerId: r.offer_id as string,
+  acceptedAt: r.accepted_at as string,
+  removedAt: (r.removed_at as string | null) ?? null,
+});
+
+const toNotification = (r: Row): Notification => ({
+  id: r.id as number,
+  at: r.at as string,
+  kind: r.kind as string,
+  clientDomain: (r.client_domain as string | null) ?? null,
+  offerId: (r.offer_id as string | null) ?? null,
+  message: r.message as string,
+  readAt: (r.read_at as string | null) ?? null,
+});
+
+const toAudit = (r: Row): AuditEntry => ({
+  seq: r.seq as number,
+  at: r.at as string,
+  actor: r.actor as string,
+  action: r.action as string,
+  target: r.target as string,
+  outcome: r.outcome as AuditEntry['outcome'],
+  detail: r.detail as string,
+  hash: r.hash as string,
+});
+
+const OFFER_SELECT = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id) AS accepted_count FROM offers o`;
+
+/** Escape LIKE wildcards so user text matches literally. */
+const likeText = (s: string) => '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+
+class SqliteTx implements Tx {
+  constructor(private readonly s: SqliteStore) {}
+  private all(sql: string, ...params: unknown[]): Row[] {
+    return this.s.stmt(sql).all(...params) as Row[];
+  }
+  private get(sql: string, ...params: unknown[]): Row | undefined {
+    return this.s.stmt(sql).get(...params) as Row | undefined;
+  }
+  private run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.s.stmt(sql).run(...params);
+  }
+
+  async getPartner() {
+    const r = this.get('SELECT * FROM partner WHERE id = 1');
+    return r && toPartner(r);
+  }
+  async insertPartner(p: Partner) {
+    this.run(
+      'INSERT INTO partner (id, name, tenant_id, cloud, certified, created_at) VALUES (1, ?, ?, ?, ?, ?)',
+      p.name, p.tenantId, p.cloud, p.certified ? 1 : 0, p.createdAt,
+    );
+  }
+  async updatePartner(p: Partner) {
+    this.run('UPDATE partner SET name = ?, tenant_id = ?, cloud = ?, certified = ? WHERE id = 1', p.name, p.tenantId, p.cloud, p.certified ? 1 : 0);
+  }
+
+  async getUser(email: string) {
+    const r = this.get('SELECT * FROM users WHERE email = ?', email);
+    return r && toUser(r);
+  }
+  async getUsers(emails: readonly string[]) {
+    const out = new Map<string, PartnerUser>();
+    const CHUNK = 500;
+    for (let i = 0; i < emails.length; i += CHUNK) {
+      const part = emails.slice(i, i + CHUNK);
+      const rows = this.all(`SELECT * FROM users WHERE email IN (${part.map(() => '?').join(',')})`, ...part);
+      for (const r of rows) out.set(r.email as string, toUser(r));
+    }
+    return out;
+  }
+  async listUsers(f: UserFilter) {
+    const rows = f.access
+      ? this.all('SELECT * FROM users WHERE admin_access = ? ORDER BY email', f.access)
+      : this.all('SELECT * FROM users ORDER BY email');
+    return rows.map(toUser);
+  }
+  async firstGlobalAdmin() {
+    const r = this.get("SELECT * FROM users WHERE org_role = 'global-admin' ORDER BY created_at, email LIMIT 1");
+    return r && toUser(r);
+  }
+  async countGlobalAdmins() {
+    return (this.get("SELECT count(*) AS n FROM users WHERE org_role = 'global-admin'") as { n: number }).n;
+  }
+  async insertUsers(users: readonly PartnerUser[]) {
+    const st = this.s.stmt('INSERT INTO users (email, name, org_role, admin_access, created_at) VALUES (?, ?, ?, ?, ?)');
+    for (const u of users) st.run(u.email, u.name, u.orgRole, u.adminAccess, u.createdAt);
+  }
+  async setAdminAccess(changes: readonly { email: string; adminAccess: AdminAccess }[]) {
+    const st = this.s.stmt('UPDATE users SET admin_access = ? WHERE email = ?');
+    for (const c of changes) st.run(c.adminAccess, c.email);
+  }
+  async deleteUser(email: string) {
+    this.run('DELETE FROM users WHERE email = ?', email);
+  }
+
+  async findOffers(idOrPrefix: string) {
+    const exact = this.get(`${OFFER_SELECT} WHERE o.id = ?`, idOrPrefix);
+    if (exact) return [toOffer(exact)];
+    return this.all(`${OFFER_SELECT} WHERE o.id LIKE ? ESCAPE '\\' ORDER BY o.seq LIMIT 5`, likeText(idOrPrefix).slice(1)).map(toOffer);
+  }
+  async listOffers(opts: { all: boolean }) {
+    const rows = opts.all
+      ? this.all(`${OFFER_SELECT} ORDER BY o.seq`)
+      : this.all(`${OFFER_SELECT} WHERE o.status = 'active' ORDER BY o.seq`);
+    return rows.map(toOffer);
+  }
+  async latestActiveOffer() {
+    const r = this.get(`${OFFER_SELECT} WHERE o.status = 'active' ORDER BY o.seq DESC LIMIT 1`);
+    return r && toOffer(r);
+  }
+  async insertOffer(o: OfferRecord) {
+    this.run(
+      'INSERT INTO offers (id, kind, product, quantity, status, created_at, created_by, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      o.id, o.kind, o.product, o.quantity, o.status, o.createdAt, o.createdBy, o.revokedAt,
+    );
+  }
+  async setOfferStatus(id: string, status: OfferStatus, at: string | null) {
+    this.run('UPDATE offers SET status = ?, revoked_at = ? WHERE id = ?', status, at, id);
+  }
+
+  async getClient(domain: string) {
+    const r = this.get('SELECT * FROM clients WHERE domain = ?', domain);
+    return r && toClient(r);
+  }
+  async listClients(f: ClientFilter) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.status) {
+      where.push('status = ?');
+      params.push(f.status);
+    }
+    if (f.search) {
+      where.push("(domain LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR tenant_id LIKE ? ESCAPE '\\')");
+      const t = likeText(f.search);
+      params.push(t, t, t);
+    }
+    const sql = `SELECT * FROM clients${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY domain`;
+    return this.all(sql, ...params).map(toClient);
+  }
+  async countClients(status: ClientStatus) {
+    return (this.get('SELECT count(*) AS n FROM clients WHERE status = ?', status) as { n: number }).n;
+  }
+  async upsertClient(c: ClientRecord) {
+    this.run(
+      `INSERT INTO clients (domain, name, tenant_id, status, offer_id, accepted_at, removed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (domain) DO UPDATE SET name = excluded.name, tenant_id = excluded.tenant_id, status = excluded.status,
+         offer_id = excluded.offer_id, accepted_at = excluded.accepted_at, removed_at = excluded.removed_at`,
+      c.domain, c.name, c.tenantId, c.status, c.offerId, c.acceptedAt, c.removedAt,
+    );
+  }
+  async recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }) {
+    this.run('INSERT INTO acceptances (offer_id, client_domain, at, recorded_by) VALUES (?, ?, ?, ?)', a.offerId, a.clientDomain, a.at, a.recordedBy);
+  }
+
+  async insertNotification(n: Omit<Notification, 'id'>) {
+    const r = this.run(
+      'INSERT INTO notifications (at, kind, client_domain, offer_id, message, read_at) VALUES (?, ?, ?, ?, ?, ?)',
+      n.at, n.kind, n.clientDomain, n.offerId, n.message, n.readAt,
+    );
+    return Number(r.lastInsertRowid);
+  }
+  async listNotifications(opts: { unreadOnly: boolean }) {
+    const rows = opts.unreadOnly
+      ? this.all('SELECT * FROM notifications WHERE read_at IS NULL ORDER BY id')
+      : this.all('SELECT * FROM notifications ORDER BY id');
+    return rows.map(toNotification);
+  }
+  async getNotification(id: number) {
+    const r = this.get('SELECT * FROM notifications WHERE id = ?', id);
+    return r && toNotification(r);
+  }
+  async markNotificationsRead(ids: 'all' | number[], at: string) {
+    if (ids === 'all') return this.run('UPDATE notifications SET read_at = ? WHERE read_at IS NULL', at).changes;
+    let n = 0;
+    for (const id of ids) n += this.run('UPDATE notifications SET read_at = ? WHERE id = ? AND read_at IS NULL', at, id).changes;
+    return n;
+  }
+
+  async lastAudit() {
+    const r = this.get('SELECT * FROM audit ORDER BY seq DESC LIMIT 1');
+    return r && toAudit(r);
+  }
+  async insertAudit(e: AuditEntry) {
+    this.run(
+      'INSERT INTO audit (seq, at, actor, action, target, outcome, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.detail, e.hash,
+    );
+  }
+  async listAudit(f: AuditFilter) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.actor) (where.push('actor = ?'), params.push(f.actor));
+    if (f.target) (where.push('target = ?'), params.push(f.target));
+    if (f.action) (where.push("(action = ? OR action LIKE ? ESCAPE '\\')"), params.push(f.action, f.action.replace(/[\\%_]/g, (c) => '\\' + c) + '.%'));
+    if (f.since) (where.push('at >= ?'), params.push(f.since));
+    const sql = `SELECT * FROM audit${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
+    return this.all(sql, ...params).map(toAudit);
+  }
+  async eachAudit(fn: (e: AuditEntry) => boolean | void) {
+    for (const r of this.s.stmt('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<Row>) {
+      if (fn(toAudit(r)) === false) break;
+    }
+  }
+
+  async rollbackWrites() {
+    this.s.db.exec('ROLLBACK TO work');
+  }
+}
+
+export class SqliteStore implements Store {
+  private readonly cache = new Map<string, Database.Statement>();
+  private busy = false;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly db: Database.Database,
+  ) {}
+
+  static open(path: string, opts: OpenOptions): SqliteStore {
+    return new SqliteStore(path, openDatabase(path, opts));
+  }
+
+  stmt(sql: string): Database.Statement {
+    let st = this.cache.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.cache.set(sql, st);
+    }
+    return st;
+  }
+
+  private async unit<T>(begin: string, fn: (tx: Tx) => Promise<T>, savepoint: boolean): Promise<T> {
+    if (this.closed) throw new Error('store is closed');
+    if (this.busy) throw new Error('nested transaction');
+    this.busy = true;
+    this.db.exec(begin);
+    try {
+      if (savepoint) this.db.exec('SAVEPOINT work');
+      const result = await fn(new SqliteTx(this));
+      if (savepoint) this.db.exec('RELEASE work');
+      this.db.exec('COMMIT');
+      return result;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw e;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.unit('BEGIN DEFERRED', fn, false);
+  }
+
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.unit('BEGIN IMMEDIATE', fn, true);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cache.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The Store the domain talks to. Async so that a PostgreSQL implementation can
+ * follow without touching the domain; every write runs as one unit of work.
+ */
+import type {
+  AdminAccess,
+  AuditEntry,
+  ClientRecord,
+  ClientStatus,
+  Notification,
+  OfferRecord,
+  OfferStatus,
+  Partner,
+  PartnerUser,
+} from '../domain/model.js';
+
+export interface UserFilter {
+  access?: AdminAccess;
+}
+
+export interface ClientFilter {
+  status?: ClientStatus;
+  search?: string;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  target?: string;
+  action?: string;
+  since?: string;
+}
+
+/** What one transaction can read and write. */
+export interface Tx {
+  getPartner(): Promise<Partner | undefined>;
+  insertPartner(p: Partner): Promise<void>;
+  updatePartner(p: Partner): Promise<void>;
+
+  getUser(email: string): Promise<PartnerUser | undefined>;
+  /** The users among `emails` that exist, keyed by lower-case email. */
+  getUsers(emails: readonly string[]): Promise<Map<string, PartnerUser>>;
+  listUsers(filter: UserFilter): Promise<PartnerUser[]>;
+  firstGlobalAdmin(): Promise<PartnerUser | undefined>;
+  countGlobalAdmins(): Promise<number>;
+  insertUsers(users: readonly PartnerUser[]): Promise<void>;
+  setAdminAccess(changes: readonly { email: string; adminAccess: AdminAccess }[]): Promise<void>;
+  deleteUser(email: string): Promise<void>;
+
+  /** Offers whose id equals `id` or starts with it (for copy-friendly prefixes). */
+  findOffers(idOrPrefix: string): Promise<OfferRecord[]>;
+  listOffers(opts: { all: boolean }): Promise<OfferRecord[]>;
+  latestActiveOffer(): Promise<OfferRecord | undefined>;
+  insertOffer(o: OfferRecord): Promise<void>;
+  setOfferStatus(id: string, status: OfferStatus, at: string | null): Promise<void>;
+
+  getClient(domain: string): Promise<ClientRecord | undefined>;
+  listClients(filter: ClientFilter): Promise<ClientRecord[]>;
+  countClients(status: ClientStatus): Promise<number>;
+  /** Insert or replace the client's current relationship; history stays in acceptances. */
+  upsertClient(c: ClientRecord): Promise<void>;
+  recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }): Promise<void>;
+
+  insertNotification(n: Omit<Notification, 'id'>): Promise<number>;
+  listNotifications(opts: { unreadOnly: boolean }): Promise<Notification[]>;
+  getNotification(id: number): Promise<Notification | undefined>;
+  markNotificationsRead(ids: 'all' | number[], at: string): Promise<number>;
+
+  lastAudit(): Promise<AuditEntry | undefined>;
+  insertAudit(e: AuditEntry): Promise<void>;
+  listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** Walk the whole audit log in order, without holding it in memory. */
+  eachAudit(fn: (e: AuditEntry) => boolean | void): Promise<void>;
+
+  /** Undo everything this transaction wrote so far, keeping it open (for audited refusals). */
+  rollbackWrites(): Promise<void>;
+}
+
+export interface Store {
+  readonly path: string;
+  /** Read-only unit of work (a consistent snapshot). */
+  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** One write transaction: committed when `fn` resolves, rolled back when it throws. */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

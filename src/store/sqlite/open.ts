@@ -60,8 +60,9 @@ function describe(e: unknown): string {
 }
 
 export function openDatabase(path: string, opts: OpenOptions): Database.Database {
-  const state = checkFile(path, opts.create);
-  if (state === 'new') {
+  // ':memory:' is for tests: a private, throw-away store.
+  const state = path === ':memory:' ? 'new' : checkFile(path, opts.create);
+  if (state === 'new' && path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   }
   let db: Database.Database;
@@ -71,7 +72,7 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
     throw new StoreError(`Cannot open the store ${path}: ${describe(e)}`);
   }
   try {
-    if (state === 'new') chmodSync(path, 0o600);
+    if (state === 'new' && path !== ':memory:') chmodSync(path, 0o600);
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 15000}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     const appId = db.pragma('application_id', { simple: true }) as number;
@@ -86,7 +87,7 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
         `The store ${path} was written by a newer delegate (store version ${version}; this delegate knows up to ${LATEST_VERSION}): upgrade delegate`,
       );
     }
-    if ((db.pragma('journal_mode', { simple: true }) as string) !== 'wal') db.pragma('journal_mode = WAL');
+    if (path !== ':memory:' && (db.pragma('journal_mode', { simple: true }) as string) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     migrate(db, version);

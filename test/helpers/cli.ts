@@ -1,0 +1,118 @@
+/**
+ * Two ways to drive the CLI: in-process through runCli with injected I/O,
+ * prompter and settings; and end to end, running the built bin/delegate.js.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/main.js';
+import type { Clipboard } from '../../src/cli/clipboard.js';
+import type { Settings, SettingKey } from '../../src/cli/settings.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { fakeIO } from './fake-io.js';
+import { scriptedPrompter, type Answer } from './prompter.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'delegate.js');
+
+export const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+export const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
+export const ADMIN = 'ada@fabrikam.com';
+
+/** A temporary home: a store path, a config dir, and an environment that never touches the real home. */
+export interface Sandbox {
+  dir: string;
+  db: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+export function sandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'delegate-test-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    DELEGATE_DB: join(dir, 'store', 'delegate.db'),
+    DELEGATE_CONFIG_DIR: join(dir, 'config'),
+    DELEGATE_NO_CLIPBOARD: '1',
+    NO_COLOR: '1',
+  };
+  return { dir, db: env.DELEGATE_DB!, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built CLI as a child process (no terminal). */
+export function runBin(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Result> {
+  return new Promise((resolveP, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolveP({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+export function memorySettings(initial: Partial<Record<SettingKey, string>> = {}): Settings {
+  const data = { ...initial };
+  return {
+    get: (k) => data[k],
+    set: (k, v) => void (data[k] = v),
+    unset: (k) => void delete data[k],
+    all: () => ({ ...data }),
+    path: '(memory)',
+  };
+}
+
+export interface InProcessOptions {
+  env?: NodeJS.ProcessEnv;
+  tty?: boolean;
+  answers?: Answer[];
+  stdin?: string;
+  settings?: Settings;
+  clipboard?: Clipboard;
+}
+
+/** Run the CLI in this process with injected dependencies. */
+export async function runInProcess(args: string[], opts: InProcessOptions = {}) {
+  const io = fakeIO({ tty: opts.tty, stdin: opts.stdin });
+  const prompter = scriptedPrompter(opts.answers ?? []);
+  const settings = opts.settings ?? memorySettings();
+  const copied: string[] = [];
+  const clipboard: Clipboard = opts.clipboard ?? { copy: async (t) => void copied.push(t) };
+  const code = await runCli(args, {
+    io,
+    env: { NO_COLOR: '1', ...(opts.env ?? {}) },
+    prompter: () => prompter,
+    clipboard: () => clipboard,
+    settings: async () => settings,
+    openStore: async (path, o) => SqliteStore.open(path, o),
+  });
+  return { code, stdout: io.stdout(), stderr: io.stderr(), asked: prompter.asked, copied };
+}
+
+/** SHA-256 of the store file and its WAL/SHM siblings (absent ones count as absent). */
+export function storeHash(db: string): string {
+  const h = createHash('sha256');
+  for (const p of [db, db + '-wal', db + '-shm']) {
+    h.update(p.slice(db.length) + ':');
+    h.update(existsSync(p) ? readFileSync(p) : Buffer.from('<absent>'));
+  }
+  return h.digest('hex');
+}
+
+/** Set up a certified partner with its first admin in a sandbox, through the real CLI. */
+export async function initPartner(sb: Sandbox, extra: string[] = ['--certified']): Promise<void> {
+  const r = await runBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, ...extra], sb.env);
+  if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
+}

@@ -1,0 +1,24 @@
+/** An IO that records what a command prints and says whether "the terminal" is one. */
+import { Readable } from 'node:stream';
+import type { IO } from '../../src/cli/io.js';
+
+export interface FakeIO extends IO {
+  stdout(): string;
+  stderr(): string;
+}
+
+export function fakeIO(opts: { tty?: boolean; stdin?: string } = {}): FakeIO {
+  let out = '';
+  let err = '';
+  const tty = opts.tty ?? false;
+  return {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    stdin: Readable.from([opts.stdin ?? '']),
+    stdinIsTTY: tty,
+    stdoutIsTTY: tty,
+    stderrIsTTY: tty,
+    stdout: () => out,
+    stderr: () => err,
+  };
+}

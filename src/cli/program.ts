@@ -14,6 +14,7 @@ export const NOUNS: Record<string, { description: string; load: Loader }> = {
   offer: { description: 'Create, print, list and revoke delegated administration offers', load: () => import('./commands/offer/index.js') },
   client: { description: 'Record acceptances and manage client organizations', load: () => import('./commands/client/index.js') },
   inbox: { description: 'Notifications: clients that accepted your offers', load: () => import('./commands/inbox/index.js') },
+  audit: { description: 'The tamper-evident audit trail: list and verify', load: () => import('./commands/audit/index.js') },
   config: { description: 'Get and set settings (actor, output)', load: () => import('./commands/config/index.js') },
 };
 

@@ -65,3 +65,14 @@ export async function verifyAudit(tx: Tx): Promise<VerifyResult> {
   });
   return failure ?? { ok: true, entries: count, head: prev };
 }
+
+export async function listAuditEntries(
+  store: import('../store/store.js').Store,
+  filter: import('../store/store.js').AuditFilter,
+): Promise<AuditEntry[]> {
+  return store.read((tx) => tx.listAudit(filter));
+}
+
+export async function checkAudit(store: import('../store/store.js').Store): Promise<VerifyResult> {
+  return store.read((tx) => verifyAudit(tx));
+}

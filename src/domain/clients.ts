@@ -1,4 +1,5 @@
 /** Client organizations: acceptance of an offer, listing, ending the relationship. */
+import { startingDomains } from './acting.js';
 import { appendAudit } from './audit.js';
 import { BadRows, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
@@ -111,6 +112,7 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
       const client: ClientRecord = { domain: a.domain, name: a.name, tenantId: a.tenantId, status: 'active', offerId: offer.id, acceptedAt: at, removedAt: null };
       await tx.upsertClient(client);
       await tx.recordAcceptance({ offerId: offer.id, clientDomain: a.domain, at, recordedBy: actor.email });
+      await tx.insertClientDomains(startingDomains(a.domain, at));
       await tx.insertNotification({
         at,
         kind: 'offer.accepted',

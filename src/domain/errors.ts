@@ -2,7 +2,7 @@
  * Typed errors. Each carries the exit code the CLI maps it to (SPEC.md "Exit
  * codes"); only src/main.ts turns them into a process exit status.
  */
-export type ErrorCode = 'usage' | 'not_found' | 'not_permitted' | 'conflict' | 'cancelled' | 'store' | 'internal';
+export type ErrorCode = 'usage' | 'not_found' | 'not_permitted' | 'conflict' | 'cancelled' | 'store' | 'audit_mismatch' | 'internal';
 
 export class DelegateError extends Error {
   constructor(
@@ -76,5 +76,12 @@ export class CancelledError extends DelegateError {
 export class StoreError extends DelegateError {
   constructor(message: string) {
     super(message, 'store', 1);
+  }
+}
+
+/** The audit trail does not verify. Exit 1, naming the first entry that does not match. */
+export class AuditMismatchError extends DelegateError {
+  constructor(message: string) {
+    super(message, 'audit_mismatch', 1);
   }
 }

@@ -76,3 +76,23 @@ export interface AuditEntry {
 export function canCreateOffers(u: Pick<PartnerUser, 'adminAccess'>): boolean {
   return u.adminAccess !== 'none';
 }
+
+/** A user in a client's organization, as the partner administers it. */
+export interface ClientUser {
+  clientDomain: string;
+  upn: string;
+  name: string;
+  isAdmin: boolean;
+  /** When a password was last set by the partner; the password itself is never stored. */
+  passwordResetAt: string | null;
+  forceChangePasswordNextSignIn: boolean;
+  createdAt: string;
+}
+
+/** A domain of a client's organization: the one it accepted under, its initial one, and added ones. */
+export interface ClientDomain {
+  clientDomain: string;
+  name: string;
+  isInitial: boolean;
+  addedAt: string;
+}

@@ -14,7 +14,8 @@ export interface OfferTextInput {
   purchase?: { product: string; quantity: number };
 }
 
-export const MDM_NOT_SUPPORTED = 'Delegated access to Mobile Device Management for Office 365 is not supported.';
+/** The seed's statement, in the words SPEC.md gives it. */
+export const MDM_NOT_SUPPORTED = 'Delegated access to Mobile Device Management is not supported.';
 
 function serviceName(cloud: Cloud): string {
   return cloud === 'china' ? 'Office 365 operated by 21Vianet' : 'Microsoft 365';

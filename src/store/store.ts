@@ -5,7 +5,9 @@
 import type {
   AdminAccess,
   AuditEntry,
+  ClientDomain,
   ClientRecord,
+  ClientUser,
   ClientStatus,
   Notification,
   OfferRecord,
@@ -26,6 +28,8 @@ export interface ClientFilter {
 export interface AuditFilter {
   actor?: string;
   target?: string;
+  /** Entries about this client: target is the domain, or starts with "<domain>/". */
+  client?: string;
   action?: string;
   since?: string;
 }
@@ -59,6 +63,17 @@ export interface Tx {
   /** Insert or replace the client's current relationship; history stays in acceptances. */
   upsertClient(c: ClientRecord): Promise<void>;
   recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }): Promise<void>;
+
+  getClientUser(clientDomain: string, upn: string): Promise<ClientUser | undefined>;
+  /** The users among `upns` that exist in that client's directory, keyed by lower-case UPN. */
+  getClientUsers(clientDomain: string, upns: readonly string[]): Promise<Map<string, ClientUser>>;
+  listClientUsers(clientDomain: string): Promise<ClientUser[]>;
+  insertClientUsers(users: readonly ClientUser[]): Promise<void>;
+  setPasswordReset(clientDomain: string, upn: string, at: string): Promise<void>;
+  listClientDomains(clientDomain: string): Promise<ClientDomain[]>;
+  /** Which clients hold a domain of this name. */
+  domainOwners(name: string): Promise<string[]>;
+  insertClientDomains(domains: readonly ClientDomain[]): Promise<void>;
 
   insertNotification(n: Omit<Notification, 'id'>): Promise<number>;
   listNotifications(opts: { unreadOnly: boolean }): Promise<Notification[]>;

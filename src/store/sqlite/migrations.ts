@@ -73,6 +73,31 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_actor ON audit(actor);
   CREATE INDEX audit_target ON audit(target);
   `,
+  // 2: client directories (acting for a client)
+  `
+  CREATE TABLE client_users (
+    client_domain TEXT NOT NULL REFERENCES clients(domain),
+    upn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    is_admin INTEGER NOT NULL CHECK (is_admin IN (0, 1)),
+    password_reset_at TEXT,
+    force_change INTEGER NOT NULL DEFAULT 0 CHECK (force_change IN (0, 1)),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (client_domain, upn)
+  ) WITHOUT ROWID;
+  CREATE TABLE client_domains (
+    client_domain TEXT NOT NULL REFERENCES clients(domain),
+    name TEXT NOT NULL,
+    is_initial INTEGER NOT NULL CHECK (is_initial IN (0, 1)),
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (client_domain, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX client_domains_name ON client_domains(name);
+  INSERT OR IGNORE INTO client_domains (client_domain, name, is_initial, added_at)
+    SELECT domain, domain, 0, accepted_at FROM clients;
+  INSERT OR IGNORE INTO client_domains (client_domain, name, is_initial, added_at)
+    SELECT domain, substr(domain, 1, instr(domain, '.') - 1) || '.onmicrosoft.com', 1, accepted_at FROM clients;
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

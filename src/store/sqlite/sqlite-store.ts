@@ -3,7 +3,9 @@ import type Database from 'better-sqlite3';
 import type {
   AdminAccess,
   AuditEntry,
+  ClientDomain,
   ClientRecord,
+  ClientUser,
   ClientStatus,
   Notification,
   OfferRecord,
@@ -73,6 +75,23 @@ const toAudit = (r: Row): AuditEntry => ({
   outcome: r.outcome as AuditEntry['outcome'],
   detail: r.detail as string,
   hash: r.hash as string,
+});
+
+const toClientUser = (r: Row): ClientUser => ({
+  clientDomain: r.client_domain as string,
+  upn: r.upn as string,
+  name: r.name as string,
+  isAdmin: r.is_admin === 1,
+  passwordResetAt: (r.password_reset_at as string | null) ?? null,
+  forceChangePasswordNextSignIn: r.force_change === 1,
+  createdAt: r.created_at as string,
+});
+
+const toClientDomain = (r: Row): ClientDomain => ({
+  clientDomain: r.client_domain as string,
+  name: r.name as string,
+  isInitial: r.is_initial === 1,
+  addedAt: r.added_at as string,
 });
 
 const OFFER_SELECT = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id) AS accepted_count FROM offers o`;
@@ -204,6 +223,43 @@ class SqliteTx implements Tx {
     this.run('INSERT INTO acceptances (offer_id, client_domain, at, recorded_by) VALUES (?, ?, ?, ?)', a.offerId, a.clientDomain, a.at, a.recordedBy);
   }
 
+  async getClientUser(clientDomain: string, upn: string) {
+    const r = this.get('SELECT * FROM client_users WHERE client_domain = ? AND upn = ?', clientDomain, upn);
+    return r && toClientUser(r);
+  }
+  async getClientUsers(clientDomain: string, upns: readonly string[]) {
+    const out = new Map<string, ClientUser>();
+    const CHUNK = 500;
+    for (let i = 0; i < upns.length; i += CHUNK) {
+      const part = upns.slice(i, i + CHUNK);
+      const rows = this.all(`SELECT * FROM client_users WHERE client_domain = ? AND upn IN (${part.map(() => '?').join(',')})`, clientDomain, ...part);
+      for (const r of rows) out.set(r.upn as string, toClientUser(r));
+    }
+    return out;
+  }
+  async listClientUsers(clientDomain: string) {
+    return this.all('SELECT * FROM client_users WHERE client_domain = ? ORDER BY upn', clientDomain).map(toClientUser);
+  }
+  async insertClientUsers(users: readonly ClientUser[]) {
+    const st = this.s.stmt(
+      'INSERT INTO client_users (client_domain, upn, name, is_admin, password_reset_at, force_change, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const u of users) st.run(u.clientDomain, u.upn, u.name, u.isAdmin ? 1 : 0, u.passwordResetAt, u.forceChangePasswordNextSignIn ? 1 : 0, u.createdAt);
+  }
+  async setPasswordReset(clientDomain: string, upn: string, at: string) {
+    this.run('UPDATE client_users SET password_reset_at = ?, force_change = 1 WHERE client_domain = ? AND upn = ?', at, clientDomain, upn);
+  }
+  async listClientDomains(clientDomain: string) {
+    return this.all('SELECT * FROM client_domains WHERE client_domain = ? ORDER BY is_initial DESC, added_at, name', clientDomain).map(toClientDomain);
+  }
+  async domainOwners(name: string) {
+    return this.all('SELECT client_domain FROM client_domains WHERE name = ? ORDER BY client_domain', name).map((r) => r.client_domain as string);
+  }
+  async insertClientDomains(domains: readonly ClientDomain[]) {
+    const st = this.s.stmt('INSERT OR IGNORE INTO client_domains (client_domain, name, is_initial, added_at) VALUES (?, ?, ?, ?)');
+    for (const d of domains) st.run(d.clientDomain, d.name, d.isInitial ? 1 : 0, d.addedAt);
+  }
+
   async insertNotification(n: Omit<Notification, 'id'>) {
     const r = this.run(
       'INSERT INTO notifications (at, kind, client_domain, offer_id, message, read_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -243,6 +299,7 @@ class SqliteTx implements Tx {
     const params: unknown[] = [];
     if (f.actor) (where.push('actor = ?'), params.push(f.actor));
     if (f.target) (where.push('target = ?'), params.push(f.target));
+    if (f.client) (where.push("(target = ? OR target LIKE ? ESCAPE '\\')"), params.push(f.client, f.client.replace(/[\\%_]/g, (c) => '\\' + c) + '/%'));
     if (f.action) (where.push("(action = ? OR action LIKE ? ESCAPE '\\')"), params.push(f.action, f.action.replace(/[\\%_]/g, (c) => '\\' + c) + '.%'));
     if (f.since) (where.push('at >= ?'), params.push(f.since));
     const sql = `SELECT * FROM audit${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;

@@ -9,6 +9,7 @@ import { nounCommand } from '../../program.js';
 import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientView } from '../../views.js';
+import { register as registerActing } from './acting.js';
 
 export const acceptSchema = z.object({
   domain: rule((s) => v.domain(s, '--domain')).optional(),
@@ -88,4 +89,6 @@ export function register(program: Command, ctx: Context): void {
       await renderOne(await ctx.target(), clientView, removed);
       ctx.note(`Removed ${removed.domain}: you no longer administer it. Its history is kept.`);
     });
+
+  registerActing(client, ctx);
 }

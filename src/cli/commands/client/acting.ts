@@ -1,0 +1,183 @@
+/**
+ * `delegate client user add|list|reset-password`, `client domain add|list`,
+ * `client mdm`: acting for a client. `--plan graph` prints the Microsoft
+ * Graph requests instead of changing anything.
+ */
+import type { Command } from 'commander';
+import {
+  addClientDomain,
+  addClientUsers,
+  listClientDomains,
+  listClientUsers,
+  refuseMdm,
+  resetClientPassword,
+  type ActingResult,
+  type AddedClientUser,
+  type PasswordReset,
+} from '../../../domain/acting.js';
+import { DelegateError, NotPermittedError, UsageError } from '../../../domain/errors.js';
+import type { ClientDomain, ClientUser } from '../../../domain/model.js';
+import { MDM_NOT_SUPPORTED } from '../../../domain/offer-text.js';
+import * as v from '../../../domain/validate.js';
+import type { Context } from '../../context.js';
+import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
+import { renderList, renderOne, type View } from '../../render.js';
+
+export const clientUserView: View<ClientUser> = {
+  columns: [
+    { header: 'upn', value: (u) => u.upn },
+    { header: 'name', value: (u) => u.name },
+    { header: 'isAdmin', value: (u) => u.isAdmin },
+    { header: 'passwordResetAt', value: (u) => u.passwordResetAt },
+  ],
+  json: (u) => ({ upn: u.upn, name: u.name, isAdmin: u.isAdmin, passwordResetAt: u.passwordResetAt }),
+};
+
+const addedUserView: View<AddedClientUser> = {
+  columns: [...clientUserView.columns.map((c) => ({ header: c.header, value: (a: AddedClientUser) => c.value(a.user) })), { header: 'temporaryPassword', value: (a) => a.temporaryPassword }],
+  json: (a) => ({ ...(clientUserView.json(a.user) as object), temporaryPassword: a.temporaryPassword, forceChangePasswordNextSignIn: true }),
+};
+
+const resetView: View<PasswordReset> = {
+  columns: [
+    { header: 'upn', value: (r) => r.upn },
+    { header: 'temporaryPassword', value: (r) => r.temporaryPassword },
+    { header: 'forceChangePasswordNextSignIn', value: (r) => r.forceChangePasswordNextSignIn },
+  ],
+  json: (r) => ({ upn: r.upn, temporaryPassword: r.temporaryPassword, forceChangePasswordNextSignIn: r.forceChangePasswordNextSignIn }),
+};
+
+export const domainView: View<ClientDomain> = {
+  columns: [
+    { header: 'name', value: (d) => d.name },
+    { header: 'isInitial', value: (d) => d.isInitial },
+    { header: 'addedAt', value: (d) => d.addedAt },
+  ],
+  json: (d) => ({ name: d.name, isInitial: d.isInitial, addedAt: d.addedAt }),
+};
+
+function planFlag(raw: { plan?: string }): boolean {
+  if (raw.plan === undefined) return false;
+  if (raw.plan !== 'graph') throw new UsageError(`--plan takes "graph", not "${raw.plan.slice(0, 20)}"`);
+  return true;
+}
+
+/** A plan is always JSON: [{method, url, body}]. Otherwise hand the value on. */
+async function deliver<T>(ctx: Context, r: ActingResult<T>, show: (value: T) => Promise<void>): Promise<void> {
+  if (r.kind === 'plan') {
+    ctx.io.out(JSON.stringify(r.requests, null, 2) + '\n');
+    ctx.note('Plan only: nothing was changed. Run these against the client tenant with a token for it.');
+    return;
+  }
+  await show(r.value);
+}
+
+export function register(client: Command, ctx: Context): void {
+  const user = client.command('user').description("Act on a client's users (after it accepted)");
+  const planOption = ['--plan <graph>', 'print the Microsoft Graph requests that would do this, and change nothing'] as const;
+
+  user
+    .command('add')
+    .description("Add a user to a client's organization (full access); prints a temporary password once")
+    .argument('<client-domain>', "the client's domain")
+    .argument('[upn]', "the new user's UPN, in one of the client's domains")
+    .option('--name <display>', 'display name (default: the part of the UPN before @)')
+    .option('--admin', "make the user a global admin of the client's organization")
+    .option('--file <csv|->', 'add many users from a CSV file with header upn,name,admin (- for stdin)')
+    .option(...planOption)
+    .option('--copy', 'put the temporary password on the clipboard')
+    .addHelpText('after', '\nExamples:\n  delegate client user add contoso.com alex@contoso.com --name "Alex Wilber"\n  delegate client user add contoso.com --file staff.csv')
+    .action(async (domain: string, upn: string | undefined, raw: { name?: string; admin?: boolean; file?: string; plan?: string; copy?: boolean }) => {
+      const plan = planFlag(raw);
+      v.domain(domain, 'client domain');
+      if (upn && raw.file) throw new UsageError('Give a UPN or --file, not both');
+      if (raw.file && (raw.name || raw.admin)) throw new UsageError('--name and --admin go with a single UPN; in a file, use the name and admin columns');
+      let rows;
+      let source = 'arguments';
+      if (raw.file) {
+        checkReadable(raw.file);
+        source = sourceName(raw.file);
+        rows = readCsv(ctx.io, raw.file, { required: ['upn'], optional: ['name', 'admin'] });
+      } else {
+        const u = await ctx.need(upn, '<upn> (or --file)', "New user's UPN:", (s) => v.email(s));
+        v.email(u, 'UPN');
+        if (raw.name !== undefined) v.displayName(raw.name, '--name');
+        rows = argRows([u], 'upn', { name: raw.name, admin: raw.admin ? 'true' : 'false' });
+      }
+      const r = await addClientUsers(await ctx.session({ actor: true }), domain, rows, { source, plan });
+      await deliver(ctx, r, async (added) => {
+        const target = await ctx.target();
+        if (raw.file) await renderList(target, addedUserView, added);
+        else await renderOne(target, addedUserView, added[0]!);
+        ctx.note(`Added ${added.length} user${added.length === 1 ? '' : 's'} to ${v.domain(domain)}. Temporary passwords are shown once; each must be changed at first sign-in.`);
+        if (raw.copy && added.length === 1) await ctx.copy(added[0]!.temporaryPassword, 'temporary password');
+      });
+    });
+
+  user
+    .command('list')
+    .description("List a client's users")
+    .argument('<client-domain>', "the client's domain")
+    .option(...planOption)
+    .action(async (domain: string, raw: { plan?: string }) => {
+      const r = await listClientUsers(await ctx.session({ actor: true }), domain, { plan: planFlag(raw) });
+      await deliver(ctx, r, async (users) => renderList(await ctx.target(), clientUserView, users));
+    });
+
+  user
+    .command('reset-password')
+    .description('Reset a client user’s password: prints a strong temporary password once and forces a change at next sign-in')
+    .argument('<client-domain>', "the client's domain")
+    .argument('<upn>', 'the user')
+    .option(...planOption)
+    .option('--copy', 'put the temporary password on the clipboard')
+    .action(async (domain: string, upn: string, raw: { plan?: string; copy?: boolean }) => {
+      const r = await resetClientPassword(await ctx.session({ actor: true }), domain, upn, { plan: planFlag(raw) });
+      await deliver(ctx, r, async (reset) => {
+        await renderOne(await ctx.target(), resetView, reset);
+        ctx.note(`Password of ${reset.upn} reset. The temporary password is shown only now; the user must change it at next sign-in.`);
+        if (raw.copy) await ctx.copy(reset.temporaryPassword, 'temporary password');
+      });
+    });
+
+  const domainCmd = client.command('domain').description("Act on a client's domains (after it accepted)");
+  domainCmd
+    .command('add')
+    .description("Add a domain to a client's organization (full access)")
+    .argument('<client-domain>', "the client's domain")
+    .argument('<domain>', 'the domain to add')
+    .option(...planOption)
+    .action(async (domain: string, name: string, raw: { plan?: string }) => {
+      const r = await addClientDomain(await ctx.session({ actor: true }), domain, name, { plan: planFlag(raw) });
+      await deliver(ctx, r, async (d) => {
+        await renderOne(await ctx.target(), domainView, d);
+        ctx.note(`Added ${d.name} to ${d.clientDomain}. It still has to be verified with its DNS records in the client's admin center.`);
+      });
+    });
+  domainCmd
+    .command('list')
+    .description("List a client's domains")
+    .argument('<client-domain>', "the client's domain")
+    .option(...planOption)
+    .action(async (domain: string, raw: { plan?: string }) => {
+      const r = await listClientDomains(await ctx.session({ actor: true }), domain, { plan: planFlag(raw) });
+      await deliver(ctx, r, async (ds) => renderList(await ctx.target(), domainView, ds));
+    });
+
+  client
+    .command('mdm')
+    .description('Mobile Device Management: not supported through delegated administration')
+    .argument('[anything...]')
+    .allowUnknownOption()
+    .action(async (args: string[]) => {
+      let session;
+      try {
+        session = await ctx.session({ actor: true });
+      } catch (e) {
+        // No usable store: still the same answer, just nothing to audit it in.
+        if (e instanceof DelegateError) throw new NotPermittedError(MDM_NOT_SUPPORTED, { actor: '', action: 'client.mdm', target: '' });
+        throw e;
+      }
+      await refuseMdm(session, args);
+    });
+}

@@ -7,7 +7,9 @@ import { appendAudit } from './audit.js';
 import { BadRows, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
 import { graphAddDomain, graphCreateUser, graphListDomains, graphListUsers, graphResetPassword, type GraphRequest } from './graph.js';
-import type { ClientDomain, ClientRecord, ClientUser, Partner, PartnerUser } from './model.js';
+import { relationshipState, rolesOf } from './granular.js';
+import type { ClientDomain, ClientRecord, ClientUser, Partner, PartnerUser, Relationship } from './model.js';
+import { GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR, PASSWORD_ADMINISTRATOR, USER_ADMINISTRATOR, roleName } from './roles.js';
 import { MDM_NOT_SUPPORTED } from './offer-text.js';
 import { temporaryPassword } from './password.js';
 import { nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
@@ -60,6 +62,33 @@ interface Acting {
   domain: string;
   client: ClientRecord | undefined;
   domains: ClientDomain[];
+  /** Roles held through security groups, for a granular client. */
+  held: string[];
+  now: Date;
+}
+
+/** Which roles allow what on a granular relationship (SPEC.md "Granular relationships"). */
+export const GRANULAR_NEEDS: Record<Exclude<Need, 'read'>, readonly string[]> = {
+  'add-user': [GLOBAL_ADMINISTRATOR, USER_ADMINISTRATOR],
+  'reset-non-admin': [PASSWORD_ADMINISTRATOR, HELPDESK_ADMINISTRATOR, USER_ADMINISTRATOR, GLOBAL_ADMINISTRATOR],
+  'reset-admin': [GLOBAL_ADMINISTRATOR],
+  'add-domain': [GLOBAL_ADMINISTRATOR],
+};
+
+/**
+ * The permission rule for a granular relationship: only the roles the acting
+ * user holds through security groups assigned on it count (adminAccess does not).
+ */
+export function granularRefusal(actor: PartnerUser, domain: string, r: Relationship, now: Date, held: readonly string[], need: Need): string | undefined {
+  const st = relationshipState(r, now);
+  if (st.status !== 'active') return `${actor.email} has no delegated access to ${domain}: its granular relationship "${r.displayName}" is ${st.status}`;
+  const has = held.length ? held.map(roleName).join(', ') : 'no roles';
+  if (need === 'read') {
+    return held.length ? undefined : `${actor.email} may not ${NEED_WORDS[need]} for ${domain}: it holds no role on relationship "${r.displayName}" through its security groups`;
+  }
+  const ok = GRANULAR_NEEDS[need];
+  if (held.some((x) => ok.includes(x))) return undefined;
+  return `${actor.email} may not ${NEED_WORDS[need]} for ${domain}: that needs ${ok.map(roleName).join(' or ')} on relationship "${r.displayName}" through a security group, and it holds ${has}`;
 }
 
 async function acting(tx: Tx, s: Session, domain: string): Promise<Acting> {
@@ -67,11 +96,14 @@ async function acting(tx: Tx, s: Session, domain: string): Promise<Acting> {
   const actor = await resolveActor(tx, s);
   const client = await tx.getClient(domain);
   const domains = client ? await tx.listClientDomains(domain) : [];
-  return { partner, actor, domain, client, domains };
+  const held = client?.relationship ? await rolesOf(tx, actor.email, client.relationship) : [];
+  return { partner, actor, domain, client, domains, held, now: s.clock.now() };
 }
 
 function authorize(a: Acting, need: Need, action: string, target: string): void {
-  const refusal = legacyRefusal(a.partner, a.actor, a.client, a.domain, need);
+  const refusal = a.client?.relationship
+    ? granularRefusal(a.actor, a.domain, a.client.relationship, a.now, a.held, need)
+    : legacyRefusal(a.partner, a.actor, a.client, a.domain, need);
   if (refusal) throw new NotPermittedError(refusal, { actor: a.actor.email, action, target });
 }
 

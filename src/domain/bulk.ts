@@ -53,7 +53,7 @@ export class BadRows {
   }
 
   throwIfAny(): void {
-    if (this.total > 0) throw new BadRowsError(this.source, this.listed, this.total);
+    if (this.total > 0) throw new BadRowsError(this.source, [...this.listed].sort((a, b) => a.line - b.line), this.total);
   }
 }
 

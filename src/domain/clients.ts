@@ -3,7 +3,9 @@ import { startingDomains } from './acting.js';
 import { appendAudit } from './audit.js';
 import { BadRows, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
-import type { ClientRecord, ClientStatus, OfferRecord, Partner } from './model.js';
+import type { ClientRecord, OfferRecord, Partner, Relationship } from './model.js';
+import { activate, checkAcceptable, clientStatus, expiring, RELATIONSHIP_ID, terminateRelationship } from './granular.js';
+import { roleName } from './roles.js';
 import { findOffer, offerRef } from './offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import { parseOfferUrl, type ParsedOfferUrl } from './urls.js';
@@ -31,6 +33,10 @@ function checkLinkIsOurs(partner: Partner, ref: OfferReference): void {
     const name = (c: string) => (c === 'china' ? 'Office 365 operated by 21Vianet (china)' : 'Microsoft 365 (global)');
     throw new UsageError(`That link is for ${name(u.cloud)}, but ${partner.name} is on ${name(partner.cloud)}`);
   }
+  if (u.kind === 'granular') {
+    if (!RELATIONSHIP_ID.test(u.relationshipId)) throw new UsageError(`That link's relationship id ${JSON.stringify(u.relationshipId.slice(0, 80))} is not a relationship id`);
+    return;
+  }
   if (u.partnerId.trim().toLowerCase() !== partner.tenantId) {
     throw new UsageError(`That link belongs to another partner (partner id ${u.partnerId.slice(0, 40)}), not ${partner.name} (${partner.tenantId})`);
   }
@@ -38,7 +44,11 @@ function checkLinkIsOurs(partner: Partner, ref: OfferReference): void {
 
 async function resolveOffer(tx: Tx, ref: OfferReference): Promise<OfferRecord> {
   let offer: OfferRecord;
-  if (ref.by === 'url' && ref.url.kind === 'admin') {
+  if (ref.by === 'url' && ref.url.kind === 'granular') {
+    const rel = await tx.getRelationship(ref.url.relationshipId);
+    if (!rel) throw new NotFoundError(`No granular relationship ${ref.url.relationshipId} belongs to this partner (see \`delegate offer list\`)`);
+    offer = (await tx.findOffers(rel.offerId))[0]!;
+  } else if (ref.by === 'url' && ref.url.kind === 'admin') {
     const latest = await tx.latestActiveOffer();
     if (!latest) throw new ConflictError('There is no active offer to accept this link against: create one with `delegate offer create`');
     offer = latest;
@@ -46,11 +56,15 @@ async function resolveOffer(tx: Tx, ref: OfferReference): Promise<OfferRecord> {
     const id = ref.by === 'id' ? ref.id : offerRef((ref.url as { offerId: string }).offerId);
     offer = await findOffer(tx, id);
     if (ref.by === 'url' && ref.url.kind !== offer.kind) {
-      throw new UsageError(`That ${ref.url.kind} link names offer ${offer.id}, which is a ${offer.kind === 'plain' ? 'plain delegated administration' : offer.kind} offer`);
+      throw new UsageError(`That ${ref.url.kind} link names offer ${offer.id}, which is a ${offerKindWords(offer.kind)} offer`);
     }
   }
   if (offer.status === 'revoked') throw new ConflictError(`Offer ${offer.id} was revoked and can no longer be accepted`);
   return offer;
+}
+
+function offerKindWords(kind: string): string {
+  return kind === 'plain' ? 'plain delegated administration' : kind;
 }
 
 interface Acceptance {
@@ -104,6 +118,11 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
     if (accepted.length === 0 && !conflict) throw new UsageError(`${opts.source} has no clients to record`);
     may.adminAccess(actor, 'client.accept', accepted.length === 1 ? accepted[0]!.domain : opts.source, 'record client acceptances');
     const offer = await resolveOffer(tx, ref);
+    let rel = offer.kind === 'granular' ? await tx.relationshipByOffer(offer.id) : undefined;
+    if (rel) {
+      checkAcceptable(rel, s.clock.now());
+      if (accepted.length > 1) throw new ConflictError(`Granular offer "${rel.displayName}" is for one client; ${opts.source} names ${accepted.length}`);
+    }
     if (conflict) throw new ConflictError(conflict);
 
     const at = nowIso(s);
@@ -111,6 +130,11 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
     for (const a of accepted) {
       const client: ClientRecord = { domain: a.domain, name: a.name, tenantId: a.tenantId, status: 'active', offerId: offer.id, acceptedAt: at, removedAt: null };
       await tx.upsertClient(client);
+      if (rel) {
+        rel = activate(rel, a.domain, at);
+        await tx.updateRelationship(rel);
+        client.relationship = rel;
+      }
       await tx.recordAcceptance({ offerId: offer.id, clientDomain: a.domain, at, recordedBy: actor.email });
       await tx.insertClientDomains(startingDomains(a.domain, at));
       await tx.insertNotification({
@@ -118,7 +142,9 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
         kind: 'offer.accepted',
         clientDomain: a.domain,
         offerId: offer.id,
-        message: `${a.name} (${a.domain}) accepted your delegated administration offer${a.previous ? ' again' : ''}: you can now administer its organization`,
+        message: rel
+          ? `${a.name} (${a.domain}) approved granular relationship "${rel.displayName}" (${rel.roles.map(roleName).join(', ')}) until ${rel.endsAt}: assign security groups with \`delegate client assign ${a.domain}\``
+          : `${a.name} (${a.domain}) accepted your delegated administration offer${a.previous ? ' again' : ''}: you can now administer its organization`,
         readAt: null,
       });
       out.push(client);
@@ -129,16 +155,23 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
       action: 'client.accept',
       target: one ? one.domain : opts.source,
       outcome: 'allowed',
-      detail: one ? `offer ${offer.id}` : `${out.length} clients accepted offer ${offer.id}`,
+      detail: one ? `offer ${offer.id}${rel ? ` (granular ${rel.displayName})` : ''}` : `${out.length} clients accepted offer ${offer.id}`,
     });
     return out;
   });
 }
 
-export async function listClients(s: Session, filter: { status?: ClientStatus; search?: string }): Promise<ClientRecord[]> {
+export const CLIENT_STATUSES = ['active', 'removed', 'expired', 'terminated'] as const;
+export type ClientStatusFilter = (typeof CLIENT_STATUSES)[number];
+
+export async function listClients(s: Session, filter: { status?: ClientStatusFilter; search?: string; expiringDays?: number }): Promise<ClientRecord[]> {
   return s.store.read(async (tx) => {
     await requirePartner(tx);
-    return tx.listClients(filter);
+    const now = s.clock.now();
+    let clients = await tx.listClients({ ...(filter.search ? { search: filter.search } : {}) });
+    if (filter.status) clients = clients.filter((c) => clientStatus(c, now) === filter.status);
+    if (filter.expiringDays !== undefined) clients = expiring(clients, now, filter.expiringDays);
+    return clients;
   });
 }
 
@@ -152,15 +185,19 @@ export async function showClient(s: Session, domainIn: string): Promise<ClientRe
   });
 }
 
-/** End the relationship. History (acceptances, audit) is kept. */
-export async function removeClient(s: Session, domainIn: string): Promise<ClientRecord> {
+/**
+ * End the relationship. History (acceptances, audit) is kept. For a granular
+ * client this terminates its relationship (`client remove` = `client terminate`).
+ */
+export async function removeClient(s: Session, domainIn: string, how: 'remove' | 'terminate' = 'remove'): Promise<ClientRecord> {
   const domain = v.domain(domainIn);
   return writeAudited(s, async (tx) => {
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
-    may.fullOrGlobalAdmin(actor, 'client.remove', domain, 'end client relationships');
+    may.fullOrGlobalAdmin(actor, `client.${how}`, domain, 'end client relationships');
     const c = await tx.getClient(domain);
     if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
+    if (c.relationship) return terminateRelationship(tx, s, c as ClientRecord & { relationship: Relationship }, actor.email);
     if (c.status === 'removed') throw new ConflictError(`${domain} was already removed at ${c.removedAt}`);
     const removed: ClientRecord = { ...c, status: 'removed', removedAt: nowIso(s) };
     await tx.upsertClient(removed);

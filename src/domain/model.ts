@@ -24,7 +24,7 @@ export interface PartnerUser {
   createdAt: string;
 }
 
-export type OfferKind = 'plain' | 'trial' | 'purchase';
+export type OfferKind = 'plain' | 'trial' | 'purchase' | 'granular';
 export type OfferStatus = 'active' | 'revoked';
 
 export interface OfferRecord {
@@ -45,10 +45,60 @@ export interface ClientRecord {
   domain: string;
   name: string;
   tenantId: string | null;
+  /** The stored status of the seed's relationship; a granular client's status comes from its relationship. */
   status: ClientStatus;
   offerId: string;
   acceptedAt: string;
   removedAt: string | null;
+  /** Set when the client accepted a granular (GDAP) offer. */
+  relationship?: Relationship;
+}
+
+export type RelationshipStoredStatus = 'approvalPending' | 'active' | 'terminated';
+export type RelationshipStatus = 'approvalPending' | 'active' | 'expired' | 'terminated';
+
+/** A granular delegated admin relationship (Graph's delegatedAdminRelationship). */
+export interface Relationship {
+  id: string;
+  offerId: string;
+  displayName: string;
+  /** Canonical ISO-8601 duration, PnD. */
+  duration: string;
+  autoExtendDuration: 'PT0S' | 'P180D';
+  /** Microsoft Entra role template ids. */
+  roles: string[];
+  status: RelationshipStoredStatus;
+  createdAt: string;
+  activatedAt: string | null;
+  /** endsAt as stored; auto-extension past it is computed on read (see granular.ts). */
+  endsAt: string | null;
+  terminatedAt: string | null;
+  clientDomain: string | null;
+  template: string | null;
+}
+
+export interface Template {
+  name: string;
+  roles: string[];
+  duration: string;
+  autoExtendDuration: 'PT0S' | 'P180D';
+  assignments: { group: string; roles: string[] }[];
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface Group {
+  name: string;
+  objectId: string | null;
+  createdAt: string;
+  members: string[];
+}
+
+export interface AccessAssignment {
+  relationshipId: string;
+  group: string;
+  roles: string[];
+  createdAt: string;
 }
 
 export interface Notification {

@@ -12,6 +12,8 @@ export interface OfferTextInput {
   url: string;
   trial?: { product: string };
   purchase?: { product: string; quantity: number };
+  /** A granular (GDAP) relationship: the roles it asks for and for how long. */
+  granular?: { displayName: string; roles: string[]; days: number; autoExtend: boolean };
 }
 
 /** The seed's statement, in the words SPEC.md gives it. */
@@ -23,6 +25,9 @@ function serviceName(cloud: Cloud): string {
 
 function intro(o: OfferTextInput): string {
   const svc = serviceName(o.partner.cloud);
+  if (o.granular) {
+    return `${o.partner.name} asks for granular delegated admin privileges in your ${svc} organization: only the roles listed below, for ${o.granular.days} days${o.granular.autoExtend ? ' (renewed automatically for 180 days at a time unless you end it)' : ''}.`;
+  }
   if (o.trial) {
     return `${o.partner.name} invites you to try ${o.trial.product} and offers to act as the delegated administrator of your ${svc} organization.`;
   }
@@ -36,9 +41,13 @@ function intro(o: OfferTextInput): string {
 function paragraphs(o: OfferTextInput): { intro: string; grants: string[]; notGranted: string; action: string; next: string } {
   return {
     intro: intro(o),
-    grants: ['add and manage users', 'reset passwords', 'add domains', 'administer your services on your behalf'],
+    grants: o.granular
+      ? o.granular.roles.map((r) => `act with the ${r} role`)
+      : ['add and manage users', 'reset passwords', 'add domains', 'administer your services on your behalf'],
     notGranted: MDM_NOT_SUPPORTED,
-    action: o.trial
+    action: o.granular
+      ? `This invitation ("${o.granular.displayName}") is for your organization only. To approve it, sign in with a global administrator account of your organization and follow this link:`
+      : o.trial
       ? 'To start the trial and authorize us, sign in with a global administrator account of your organization and follow this link:'
       : o.purchase
         ? 'To accept the offer and authorize us, sign in with a global administrator account of your organization and follow this link:'
@@ -85,7 +94,9 @@ function html(o: OfferTextInput): string {
 }
 
 function email(o: OfferTextInput): string {
-  const subject = o.trial
+  const subject = o.granular
+    ? `${o.partner.name} requests granular delegated admin privileges`
+    : o.trial
     ? `${o.partner.name}: your ${o.trial.product} trial and delegated administration`
     : o.purchase
       ? `${o.partner.name}: your ${o.purchase.product} offer and delegated administration`

@@ -2,7 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from './audit.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import type { OfferRecord, Partner } from './model.js';
+import { granularOfferJson, granularUrl, relationshipOffers, relationshipState } from './granular.js';
+import type { OfferRecord, Partner, Relationship } from './model.js';
+import { roleName } from './roles.js';
+import { durationDays } from './duration.js';
 import { renderOffer, type OfferFormat } from './offer-text.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import { adminOfferUrl, signupUrl } from './urls.js';
@@ -19,9 +22,31 @@ export interface Offer {
   trial?: { product: string; url: string };
   purchase?: { product: string; quantity: number; url: string };
   acceptedCount: number;
+  granular?: ReturnType<typeof granularOfferJson>;
 }
 
-export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat = 'text'): Offer {
+export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat = 'text', rel?: Relationship, now: Date = new Date()): Offer {
+  if (rel) {
+    const url = granularUrl(partner.cloud, rel.id);
+    const text = renderOffer(
+      {
+        partner,
+        url,
+        granular: { displayName: rel.displayName, roles: rel.roles.map(roleName), days: durationDays(rel.duration), autoExtend: rel.autoExtendDuration === 'P180D' },
+      },
+      format,
+    );
+    return {
+      id: o.id,
+      url,
+      text,
+      status: o.status,
+      createdAt: o.createdAt,
+      createdBy: o.createdBy,
+      acceptedCount: o.acceptedCount,
+      granular: granularOfferJson(rel, now),
+    };
+  }
   const adminUrl = adminOfferUrl(partner.cloud, partner.tenantId);
   const trial = o.kind === 'trial' ? { product: o.product!, url: signupUrl(partner.cloud, 'Trial', o.id, partner.tenantId) } : undefined;
   const purchase =
@@ -110,19 +135,19 @@ export async function getOffer(s: Session, idOrPrefix: string | undefined, forma
   const ref = idOrPrefix === undefined ? undefined : offerRef(idOrPrefix);
   return s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
-    if (ref === undefined) {
-      const latest = await tx.latestActiveOffer();
-      if (!latest) throw new NotFoundError('There is no active offer: create one with `delegate offer create`');
-      return offerView(partner, latest, format);
-    }
-    return offerView(partner, await findOffer(tx, ref), format);
+    const o = ref === undefined ? await tx.latestActiveOffer() : await findOffer(tx, ref);
+    if (!o) throw new NotFoundError('There is no active offer: create one with `delegate offer create`');
+    const [rel] = await relationshipOffers(tx, [o]);
+    return offerView(partner, o, format, rel, s.clock.now());
   });
 }
 
 export async function listOffers(s: Session, opts: { all: boolean }): Promise<Offer[]> {
   return s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
-    return (await tx.listOffers(opts)).map((o) => offerView(partner, o));
+    const offers = await tx.listOffers(opts);
+    const rels = await relationshipOffers(tx, offers);
+    return offers.map((o, i) => offerView(partner, o, 'text', rels[i], s.clock.now()));
   });
 }
 
@@ -141,10 +166,20 @@ export async function revokeOffer(s: Session, idOrPrefix: string): Promise<Revok
     const record = await findOffer(tx, ref);
     if (record.status === 'revoked') throw new ConflictError(`Offer ${record.id} is already revoked`);
     const at = nowIso(s);
+    let rel = record.kind === 'granular' ? await tx.relationshipByOffer(record.id) : undefined;
+    if (rel) {
+      if (rel.clientDomain) {
+        throw new ConflictError(`Granular offer ${record.id} was accepted by ${rel.clientDomain}: end that relationship with \`delegate client terminate ${rel.clientDomain}\``);
+      }
+      if (relationshipState(rel, s.clock.now()).status === 'approvalPending') {
+        rel = { ...rel, status: 'terminated', terminatedAt: at };
+        await tx.updateRelationship(rel);
+      }
+    }
     await tx.setOfferStatus(record.id, 'revoked', at);
     await appendAudit(tx, s.clock, { actor: actor.email, action: 'offer.revoke', target: record.id, outcome: 'allowed', detail: record.kind });
     const revoked = { ...record, status: 'revoked' as const, revokedAt: at };
     const next = await tx.latestActiveOffer();
-    return { offer: offerView(partner, revoked), ...(next ? { linkStillAcceptedBy: next.id } : {}) };
+    return { offer: offerView(partner, revoked, 'text', rel, s.clock.now()), ...(next ? { linkStillAcceptedBy: next.id } : {}) };
   });
 }

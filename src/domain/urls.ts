@@ -48,6 +48,7 @@ export function isVerified(cloud: Cloud, kind: 'admin' | 'trial' | 'purchase'): 
 /** What an offer link says about itself, once parsed. */
 export type ParsedOfferUrl =
   | { kind: 'admin'; cloud: Cloud; partnerId: string }
+  | { kind: 'granular'; cloud: Cloud; relationshipId: string }
   | { kind: 'trial' | 'purchase'; cloud: Cloud; partnerId: string; offerId: string };
 
 function cloudOfHost(host: string, kind: 'admin' | 'trial' | 'purchase'): Cloud | undefined {
@@ -73,6 +74,8 @@ export function parseOfferUrl(text: string): ParsedOfferUrl | { error: string } 
   if (path === '/adminportal/home') {
     const cloud = cloudOfHost(host, 'admin');
     if (!cloud) return { error: `is not a delegated admin link (unknown host ${host})` };
+    const gdap = /^#\/partners\/invitation\/granularAdminRelationships\/([^/?#]+)$/i.exec(url.hash);
+    if (gdap) return { kind: 'granular', cloud, relationshipId: decodeURIComponent(gdap[1]!).toLowerCase() };
     if ((q.get('invType') ?? '').toLowerCase() !== 'administration') {
       return { error: 'is not a delegated admin offer link (invType=Administration is missing)' };
     }

@@ -4,8 +4,10 @@
  */
 import { UsageError } from './errors.js';
 
-const EMAIL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/;
-const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// Top-level domains: letters, or an internationalised one in punycode (xn--fiqs8s is .中国).
+const TLD = '(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})';
+const EMAIL = new RegExp(`^[a-z0-9!#$%&'*+/=?^_\`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_\`{|}~-]+)*@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+${TLD})$`);
+const DOMAIN = new RegExp(`^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+${TLD}$`);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function show(value: string): string {
@@ -43,10 +45,12 @@ export function guid(value: string, what = 'tenant id'): string {
 /** A display name: printable, trimmed, 1..max characters. */
 export function displayName(value: string, what = 'name', max = 256): string {
   const v = value.normalize('NFC').trim();
-  if (v.length === 0) throw new UsageError(`${what} must not be empty`);
-  if (v.length > max) throw new UsageError(`${what} is ${v.length} characters long; at most ${max} are allowed`);
+  const length = [...v].length;
+  if (length === 0) throw new UsageError(`${what} must not be empty`);
+  if (length > max) throw new UsageError(`${what} is ${length} characters long; at most ${max} are allowed`);
+  // C0 and C1 controls, line/paragraph separators, and bidirectional overrides (which can disguise text).
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(v)) throw new UsageError(`${what} ${show(value)} contains control characters`);
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(v)) throw new UsageError(`${what} ${show(value)} contains control characters`);
   return v;
 }
 

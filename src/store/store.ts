@@ -3,7 +3,11 @@
  * follow without touching the domain; every write runs as one unit of work.
  */
 import type {
+  AccessAssignment,
   AdminAccess,
+  Group,
+  Relationship,
+  Template,
   AuditEntry,
   ClientDomain,
   ClientRecord,
@@ -85,6 +89,26 @@ export interface Tx {
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
   /** Walk the whole audit log in order, without holding it in memory. */
   eachAudit(fn: (e: AuditEntry) => boolean | void): Promise<void>;
+
+  insertRelationship(r: Relationship): Promise<void>;
+  updateRelationship(r: Relationship): Promise<void>;
+  getRelationship(id: string): Promise<Relationship | undefined>;
+  relationshipByOffer(offerId: string): Promise<Relationship | undefined>;
+  relationshipNameTaken(displayName: string): Promise<boolean>;
+
+  insertTemplate(t: Template): Promise<void>;
+  getTemplate(name: string): Promise<Template | undefined>;
+  listTemplates(): Promise<Template[]>;
+
+  insertGroup(g: Omit<Group, 'members'>): Promise<void>;
+  getGroup(name: string): Promise<Group | undefined>;
+  listGroups(): Promise<Group[]>;
+  addGroupMembers(group: string, emails: readonly string[]): Promise<number>;
+  /** Names of the groups the user belongs to. */
+  groupsOf(email: string): Promise<string[]>;
+
+  upsertAssignment(a: AccessAssignment): Promise<void>;
+  listAssignments(relationshipId: string): Promise<AccessAssignment[]>;
 
   /** Undo everything this transaction wrote so far, keeping it open (for audited refusals). */
   rollbackWrites(): Promise<void>;

@@ -25,7 +25,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE offers (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('plain', 'trial', 'purchase')),
+    kind TEXT NOT NULL CHECK (kind IN ('plain', 'trial', 'purchase', 'granular')),
     product TEXT,
     quantity INTEGER,
     status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
@@ -97,6 +97,52 @@ export const MIGRATIONS: readonly string[] = [
     SELECT domain, domain, 0, accepted_at FROM clients;
   INSERT OR IGNORE INTO client_domains (client_domain, name, is_initial, added_at)
     SELECT domain, substr(domain, 1, instr(domain, '.') - 1) || '.onmicrosoft.com', 1, accepted_at FROM clients;
+  `,
+  // 3: granular delegated admin (GDAP): relationships, templates, security groups, access assignments
+  `
+  CREATE TABLE relationships (
+    id TEXT PRIMARY KEY,
+    offer_id TEXT NOT NULL UNIQUE REFERENCES offers(id),
+    display_name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    duration TEXT NOT NULL,
+    auto_extend TEXT NOT NULL CHECK (auto_extend IN ('PT0S', 'P180D')),
+    roles TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('approvalPending', 'active', 'terminated')),
+    created_at TEXT NOT NULL,
+    activated_at TEXT,
+    ends_at TEXT,
+    terminated_at TEXT,
+    client_domain TEXT REFERENCES clients(domain),
+    template TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX relationships_client ON relationships(client_domain);
+  CREATE TABLE templates (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    roles TEXT NOT NULL,
+    duration TEXT NOT NULL,
+    auto_extend TEXT NOT NULL CHECK (auto_extend IN ('PT0S', 'P180D')),
+    assignments TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE groups (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    object_id TEXT,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE group_members (
+    group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+    email TEXT NOT NULL REFERENCES users(email) ON DELETE CASCADE,
+    PRIMARY KEY (group_name, email)
+  ) WITHOUT ROWID;
+  CREATE INDEX group_members_email ON group_members(email);
+  CREATE TABLE access_assignments (
+    relationship_id TEXT NOT NULL REFERENCES relationships(id),
+    group_name TEXT NOT NULL REFERENCES groups(name),
+    roles TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (relationship_id, group_name)
+  ) WITHOUT ROWID;
   `,
 ];
 

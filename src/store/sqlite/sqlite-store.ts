@@ -1,7 +1,11 @@
 /** The better-sqlite3 implementation of Store. All SQL lives here and in migrations.ts. */
 import type Database from 'better-sqlite3';
 import type {
+  AccessAssignment,
   AdminAccess,
+  Group,
+  Relationship,
+  Template,
   AuditEntry,
   ClientDomain,
   ClientRecord,
@@ -46,14 +50,47 @@ const toOffer = (r: Row): OfferRecord => ({
   acceptedCount: (r.accepted_count as number) ?? 0,
 });
 
-const toClient = (r: Row): ClientRecord => ({
-  domain: r.domain as string,
+const toRelationship = (r: Row, p = ''): Relationship => ({
+  id: r[p + 'id'] as string,
+  offerId: r[p + 'offer_id'] as string,
+  displayName: r[p + 'display_name'] as string,
+  duration: r[p + 'duration'] as string,
+  autoExtendDuration: r[p + 'auto_extend'] as Relationship['autoExtendDuration'],
+  roles: JSON.parse(r[p + 'roles'] as string) as string[],
+  status: r[p + 'status'] as Relationship['status'],
+  createdAt: r[p + 'created_at'] as string,
+  activatedAt: (r[p + 'activated_at'] as string | null) ?? null,
+  endsAt: (r[p + 'ends_at'] as string | null) ?? null,
+  terminatedAt: (r[p + 'terminated_at'] as string | null) ?? null,
+  clientDomain: (r[p + 'client_domain'] as string | null) ?? null,
+  template: (r[p + 'template'] as string | null) ?? null,
+});
+
+const toClient = (r: Row): ClientRecord => {
+  const c: ClientRecord = {
+    domain: r.domain as string,
+    name: r.name as string,
+    tenantId: (r.tenant_id as string | null) ?? null,
+    status: r.status as ClientStatus,
+    offerId: r.offer_id as string,
+    acceptedAt: r.accepted_at as string,
+    removedAt: (r.removed_at as string | null) ?? null,
+  };
+  if (r.r_id != null) c.relationship = toRelationship(r, 'r_');
+  return c;
+};
+
+const REL_COLS = ['id', 'offer_id', 'display_name', 'duration', 'auto_extend', 'roles', 'status', 'created_at', 'activated_at', 'ends_at', 'terminated_at', 'client_domain', 'template'];
+const CLIENT_SELECT = `SELECT c.*, ${REL_COLS.map((k) => `r.${k} AS r_${k}`).join(', ')} FROM clients c LEFT JOIN relationships r ON r.offer_id = c.offer_id AND r.client_domain = c.domain`;
+
+const toTemplate = (r: Row): Template => ({
   name: r.name as string,
-  tenantId: (r.tenant_id as string | null) ?? null,
-  status: r.status as ClientStatus,
-  offerId: r.offer_id as string,
-  acceptedAt: r.accepted_at as string,
-  removedAt: (r.removed_at as string | null) ?? null,
+  roles: JSON.parse(r.roles as string) as string[],
+  duration: r.duration as string,
+  autoExtendDuration: r.auto_extend as Template['autoExtendDuration'],
+  assignments: JSON.parse(r.assignments as string) as Template['assignments'],
+  createdAt: r.created_at as string,
+  createdBy: r.created_by as string,
 });
 
 const toNotification = (r: Row): Notification => ({
@@ -176,7 +213,7 @@ class SqliteTx implements Tx {
     return rows.map(toOffer);
   }
   async latestActiveOffer() {
-    const r = this.get(`${OFFER_SELECT} WHERE o.status = 'active' ORDER BY o.seq DESC LIMIT 1`);
+    const r = this.get(`${OFFER_SELECT} WHERE o.status = 'active' AND o.kind != 'granular' ORDER BY o.seq DESC LIMIT 1`);
     return r && toOffer(r);
   }
   async insertOffer(o: OfferRecord) {
@@ -190,22 +227,22 @@ class SqliteTx implements Tx {
   }
 
   async getClient(domain: string) {
-    const r = this.get('SELECT * FROM clients WHERE domain = ?', domain);
+    const r = this.get(`${CLIENT_SELECT} WHERE c.domain = ?`, domain);
     return r && toClient(r);
   }
   async listClients(f: ClientFilter) {
     const where: string[] = [];
     const params: unknown[] = [];
     if (f.status) {
-      where.push('status = ?');
+      where.push('c.status = ?');
       params.push(f.status);
     }
     if (f.search) {
-      where.push("(domain LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR tenant_id LIKE ? ESCAPE '\\')");
+      where.push("(c.domain LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.tenant_id LIKE ? ESCAPE '\\')");
       const t = likeText(f.search);
       params.push(t, t, t);
     }
-    const sql = `SELECT * FROM clients${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY domain`;
+    const sql = `${CLIENT_SELECT}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY c.domain`;
     return this.all(sql, ...params).map(toClient);
   }
   async countClients(status: ClientStatus) {
@@ -309,6 +346,86 @@ class SqliteTx implements Tx {
     for (const r of this.s.stmt('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<Row>) {
       if (fn(toAudit(r)) === false) break;
     }
+  }
+
+  async insertRelationship(r: Relationship) {
+    this.run(
+      `INSERT INTO relationships (id, offer_id, display_name, duration, auto_extend, roles, status, created_at, activated_at, ends_at, terminated_at, client_domain, template)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.id, r.offerId, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.createdAt, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.template,
+    );
+  }
+  async updateRelationship(r: Relationship) {
+    this.run(
+      'UPDATE relationships SET auto_extend = ?, status = ?, activated_at = ?, ends_at = ?, terminated_at = ?, client_domain = ? WHERE id = ?',
+      r.autoExtendDuration, r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.id,
+    );
+  }
+  async getRelationship(id: string) {
+    const r = this.get('SELECT * FROM relationships WHERE id = ?', id);
+    return r && toRelationship(r);
+  }
+  async relationshipByOffer(offerId: string) {
+    const r = this.get('SELECT * FROM relationships WHERE offer_id = ?', offerId);
+    return r && toRelationship(r);
+  }
+  async relationshipNameTaken(displayName: string) {
+    return this.get('SELECT 1 AS x FROM relationships WHERE display_name = ?', displayName) !== undefined;
+  }
+
+  async insertTemplate(t: Template) {
+    this.run(
+      'INSERT INTO templates (name, roles, duration, auto_extend, assignments, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      t.name, JSON.stringify(t.roles), t.duration, t.autoExtendDuration, JSON.stringify(t.assignments), t.createdAt, t.createdBy,
+    );
+  }
+  async getTemplate(name: string) {
+    const r = this.get('SELECT * FROM templates WHERE name = ?', name);
+    return r && toTemplate(r);
+  }
+  async listTemplates() {
+    return this.all('SELECT * FROM templates ORDER BY name').map(toTemplate);
+  }
+
+  async insertGroup(g: Omit<Group, 'members'>) {
+    this.run('INSERT INTO groups (name, object_id, created_at) VALUES (?, ?, ?)', g.name, g.objectId, g.createdAt);
+  }
+  private withMembers(r: Row): Group {
+    const members = this.all('SELECT email FROM group_members WHERE group_name = ? ORDER BY email', r.name).map((m) => m.email as string);
+    return { name: r.name as string, objectId: (r.object_id as string | null) ?? null, createdAt: r.created_at as string, members };
+  }
+  async getGroup(name: string) {
+    const r = this.get('SELECT * FROM groups WHERE name = ?', name);
+    return r && this.withMembers(r);
+  }
+  async listGroups() {
+    return this.all('SELECT * FROM groups ORDER BY name').map((r) => this.withMembers(r));
+  }
+  async addGroupMembers(group: string, emails: readonly string[]) {
+    const canonical = (this.get('SELECT name FROM groups WHERE name = ?', group) as { name: string }).name;
+    const st = this.s.stmt('INSERT OR IGNORE INTO group_members (group_name, email) VALUES (?, ?)');
+    let n = 0;
+    for (const e of emails) n += st.run(canonical, e).changes;
+    return n;
+  }
+  async groupsOf(email: string) {
+    return this.all('SELECT group_name FROM group_members WHERE email = ? ORDER BY group_name', email).map((r) => r.group_name as string);
+  }
+
+  async upsertAssignment(a: AccessAssignment) {
+    this.run(
+      `INSERT INTO access_assignments (relationship_id, group_name, roles, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (relationship_id, group_name) DO UPDATE SET roles = excluded.roles`,
+      a.relationshipId, a.group, JSON.stringify(a.roles), a.createdAt,
+    );
+  }
+  async listAssignments(relationshipId: string) {
+    return this.all('SELECT * FROM access_assignments WHERE relationship_id = ? ORDER BY group_name', relationshipId).map((r) => ({
+      relationshipId: r.relationship_id as string,
+      group: r.group_name as string,
+      roles: JSON.parse(r.roles as string) as string[],
+      createdAt: r.created_at as string,
+    }));
   }
 
   async rollbackWrites() {

@@ -2,7 +2,8 @@
 import type { AccessChange } from '../domain/users.js';
 import { canCreateOffers, type ClientRecord, type Notification, type Partner, type PartnerUser } from '../domain/model.js';
 import type { Offer } from '../domain/offers.js';
-import type { View } from './render.js';
+import type { Column, View } from './render.js';
+import { clientStatus, granularClientJson, relationshipState } from '../domain/granular.js';
 
 export const userJson = (u: PartnerUser) => ({
   email: u.email,
@@ -45,7 +46,14 @@ export const partnerView: View<Partner> = {
   json: (p) => ({ name: p.name, tenantId: p.tenantId, cloud: p.cloud, certified: p.certified, createdAt: p.createdAt }),
 };
 
-const offerKind = (o: Offer) => (o.trial ? `trial: ${o.trial.product}` : o.purchase ? `purchase: ${o.purchase.product} x${o.purchase.quantity}` : 'delegated admin');
+const offerKind = (o: Offer) =>
+  o.granular
+    ? `granular: ${o.granular.displayName} (${o.granular.status})`
+    : o.trial
+      ? `trial: ${o.trial.product}`
+      : o.purchase
+        ? `purchase: ${o.purchase.product} x${o.purchase.quantity}`
+        : 'delegated admin';
 
 export const offerView: View<Offer> = {
   columns: [
@@ -60,28 +68,35 @@ export const offerView: View<Offer> = {
   json: (o) => o,
 };
 
-export const clientJson = (c: ClientRecord) => ({
+export const clientJson = (c: ClientRecord, now: Date) => ({
   domain: c.domain,
   name: c.name,
   tenantId: c.tenantId,
-  status: c.status,
+  status: clientStatus(c, now),
   offerId: c.offerId,
   acceptedAt: c.acceptedAt,
   removedAt: c.removedAt,
+  ...(c.relationship ? { granular: granularClientJson(c.relationship, now) } : {}),
 });
 
-export const clientView: View<ClientRecord> = {
-  columns: [
+/** Clients, as of `now` (a granular client's status and end move with the clock). */
+export function clientView(now: Date, opts: { expiry?: boolean } = {}): View<ClientRecord> {
+  const base: Column<ClientRecord>[] = [
     { header: 'domain', value: (c) => c.domain },
     { header: 'name', value: (c) => c.name },
     { header: 'tenantId', value: (c) => c.tenantId },
-    { header: 'status', value: (c) => c.status },
+    { header: 'status', value: (c) => clientStatus(c, now) },
     { header: 'offerId', value: (c) => c.offerId },
     { header: 'acceptedAt', value: (c) => c.acceptedAt },
     { header: 'removedAt', value: (c) => c.removedAt },
-  ],
-  json: clientJson,
-};
+  ];
+  const expiry: Column<ClientRecord>[] = [
+    { header: 'relationship', value: (c) => c.relationship?.displayName ?? '' },
+    { header: 'endsAt', value: (c) => (c.relationship ? relationshipState(c.relationship, now).endsAt : '') },
+    { header: 'autoExtend', value: (c) => (c.relationship ? (c.relationship.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
+  ];
+  return { columns: opts.expiry ? [base[0]!, base[1]!, base[3]!, ...expiry] : base, json: (c) => clientJson(c, now) };
+}
 
 export const notificationView: View<Notification> = {
   columns: [

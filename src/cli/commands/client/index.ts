@@ -1,12 +1,14 @@
-/** `delegate client accept|list|show|remove`. */
+/** `delegate client accept|list|show|remove|terminate|extend|assign|drift` and the acting commands. */
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { acceptOffer, listClients, parseOfferReference, removeClient, showClient } from '../../../domain/clients.js';
+import { acceptOffer, CLIENT_STATUSES, listClients, parseOfferReference, removeClient, showClient } from '../../../domain/clients.js';
+import { assignGroup, drift, setAutoExtend, type Drift } from '../../../domain/granular.js';
+import { parseRoles, roleName } from '../../../domain/roles.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderOne } from '../../render.js';
+import { renderList, renderOne, type View } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientView } from '../../views.js';
 import { register as registerActing } from './acting.js';
@@ -18,13 +20,31 @@ export const acceptSchema = z.object({
   file: z.string().optional(),
 });
 
-const listSchema = z.object({
-  status: rule((s) => v.oneOf(s, ['active', 'removed'] as const, '--status')).optional(),
+export const listSchema = z.object({
+  status: rule((s) => v.oneOf(s, CLIENT_STATUSES, '--status')).optional(),
   search: rule((s) => v.displayName(s, '--search', 200)).optional(),
+  expiring: rule((s) => v.positiveInt(s, '--expiring', 3650)).optional(),
 });
+
+const driftView: View<Drift> = {
+  columns: [
+    { header: 'domain', value: (d) => d.domain },
+    { header: 'template', value: (d) => d.template },
+    { header: 'difference', value: (d) => d.difference },
+    { header: 'fix', value: (d) => d.fix },
+  ],
+  json: (d) => d,
+};
+
+function planFlag(raw: { plan?: string }): boolean {
+  if (raw.plan === undefined) return false;
+  if (raw.plan !== 'graph') throw new UsageError(`--plan takes "graph", not "${raw.plan.slice(0, 20)}"`);
+  return true;
+}
 
 export function register(program: Command, ctx: Context): void {
   const client = nounCommand(program, 'client');
+  const now = () => ctx.clock().now();
 
   client
     .command('accept')
@@ -51,23 +71,29 @@ export function register(program: Command, ctx: Context): void {
       }
       const accepted = await acceptOffer(await ctx.session({ actor: true }), ref, rows, { source });
       const target = await ctx.target();
-      if (raw.file) await renderList(target, clientView, accepted);
-      else await renderOne(target, clientView, accepted[0]!);
+      if (raw.file) await renderList(target, clientView(now()), accepted);
+      else await renderOne(target, clientView(now()), accepted[0]!);
+      const first = accepted[0]!;
       ctx.note(
-        accepted.length === 1
-          ? `${accepted[0]!.name} accepted offer ${accepted[0]!.offerId}: you are now its delegated administrator. A notification is in \`delegate inbox\`.`
-          : `${accepted.length} clients accepted offer ${accepted[0]!.offerId}. Notifications are in \`delegate inbox\`.`,
+        first.relationship
+          ? `${first.name} approved granular relationship "${first.relationship.displayName}" until ${first.relationship.endsAt}. Give your security groups roles on it with \`delegate client assign ${first.domain} --group <group> --roles <roles>\`.`
+          : accepted.length === 1
+            ? `${first.name} accepted offer ${first.offerId}: you are now its delegated administrator. A notification is in \`delegate inbox\`.`
+            : `${accepted.length} clients accepted offer ${first.offerId}. Notifications are in \`delegate inbox\`.`,
       );
     });
 
   client
     .command('list')
-    .description('List clients')
-    .option('--status <status>', 'active or removed')
+    .description('List clients (original and granular relationships side by side)')
+    .option('--status <status>', 'active, removed, expired or terminated')
     .option('--search <text>', 'only clients whose domain, name or tenant id contains this')
-    .action(async (raw: { status?: string; search?: string }) => {
+    .option('--expiring <days>', 'only active granular relationships that end within this many days')
+    .addHelpText('after', '\nExamples:\n  delegate client list --status active\n  delegate client list --expiring 30')
+    .action(async (raw: { status?: string; search?: string; expiring?: string }) => {
       const opts = parseWith(listSchema, raw);
-      await renderList(await ctx.target(), clientView, await listClients(await ctx.session(), opts));
+      const clients = await listClients(await ctx.session(), { ...opts, ...(opts.expiring !== undefined ? { expiringDays: opts.expiring } : {}) });
+      await renderList(await ctx.target(), clientView(now(), { expiry: opts.expiring !== undefined }), clients);
     });
 
   client
@@ -75,19 +101,77 @@ export function register(program: Command, ctx: Context): void {
     .description('Show one client')
     .argument('<domain>', "the client's domain")
     .action(async (domain: string) => {
-      await renderOne(await ctx.target(), clientView, await showClient(await ctx.session(), domain));
+      await renderOne(await ctx.target(), clientView(now()), await showClient(await ctx.session(), domain));
+    });
+
+  for (const how of ['remove', 'terminate'] as const) {
+    client
+      .command(how)
+      .description(
+        how === 'remove'
+          ? 'End the relationship with a client (full access or global admin); history is kept'
+          : "Terminate a client's granular relationship (same as remove for the original offer's relationship)",
+      )
+      .argument('<domain>', "the client's domain")
+      .action(async (domain: string) => {
+        const d = v.domain(domain);
+        await ctx.confirm(`End the delegated administration relationship with ${d}?`);
+        const removed = await removeClient(await ctx.session({ actor: true }), d, how);
+        await renderOne(await ctx.target(), clientView(now()), removed);
+        ctx.note(`Ended the relationship with ${removed.domain}: you no longer administer it. Its history is kept.`);
+      });
+  }
+
+  client
+    .command('extend')
+    .description('Turn auto-extend (P180D) on for an active granular relationship, or off with --off')
+    .argument('<domain>', "the client's domain")
+    .option('--off', 'turn auto-extend off (PT0S)')
+    .action(async (domain: string, raw: { off?: boolean }) => {
+      const c = await setAutoExtend(await ctx.session({ actor: true }), domain, !raw.off);
+      await renderOne(await ctx.target(), clientView(now()), c);
+      ctx.note(raw.off ? `Auto-extend is off for ${c.domain}.` : `${c.domain} now extends by 180 days at a time when it reaches its end.`);
     });
 
   client
-    .command('remove')
-    .description('End the relationship with a client (full access or global admin); history is kept')
+    .command('assign')
+    .description("Give a security group roles on a client's granular relationship (global admins)")
     .argument('<domain>', "the client's domain")
-    .action(async (domain: string) => {
-      const d = v.domain(domain);
-      await ctx.confirm(`End the delegated administration relationship with ${d}?`);
-      const removed = await removeClient(await ctx.session({ actor: true }), d);
-      await renderOne(await ctx.target(), clientView, removed);
-      ctx.note(`Removed ${removed.domain}: you no longer administer it. Its history is kept.`);
+    .option('--group <group>', 'the security group')
+    .option('--roles <roles>', 'roles (names or ids, comma-separated), among the relationship’s roles')
+    .option('--plan <graph>', 'print the Microsoft Graph request instead of changing anything')
+    .addHelpText('after', '\nExample:\n  delegate client assign contoso.com --group Helpdesk --roles "Helpdesk Administrator"')
+    .action(async (domain: string, raw: { group?: string; roles?: string; plan?: string }) => {
+      const plan = planFlag(raw);
+      v.domain(domain);
+      if (!raw.group) throw new UsageError('Missing --group <group>');
+      if (!raw.roles) throw new UsageError('Missing --roles <roles>');
+      const roles = parseRoles(raw.roles);
+      const r = await assignGroup(await ctx.session({ actor: true }), domain, raw.group, roles, { plan });
+      if (r.plan) {
+        ctx.io.out(JSON.stringify(r.plan, null, 2) + '\n');
+        ctx.note('Plan only: nothing was changed.');
+        return;
+      }
+      const a = r.assignment;
+      const view: View<typeof a> = {
+        columns: [
+          { header: 'relationshipId', value: (x) => x.relationshipId },
+          { header: 'group', value: (x) => x.group },
+          { header: 'roles', value: (x) => x.roles.map(roleName).join(', ') },
+        ],
+        json: (x) => ({ relationshipId: x.relationshipId, group: x.group, roles: x.roles.map((id) => ({ id, name: roleName(id) })) }),
+      };
+      await renderOne(await ctx.target(), view, a);
+    });
+
+  client
+    .command('drift')
+    .description('Clients whose active granular relationship differs from its template, with what to change')
+    .action(async () => {
+      const rows = await drift(await ctx.session());
+      await renderList(await ctx.target(), driftView, rows);
+      if (rows.length === 0) ctx.note('No drift: every templated relationship matches its template.');
     });
 
   registerActing(client, ctx);

@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import type { Partner } from '../../../domain/model.js';
 import { OFFER_FORMATS, partnerCenterHint } from '../../../domain/offer-text.js';
-import { createOffer, getOffer, listOffers, revokeOffer, type Offer } from '../../../domain/offers.js';
+import { createOffer, getOffer, listOffers, offerView as buildOfferView, revokeOffer, type Offer } from '../../../domain/offers.js';
+import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
+import { checkDisplayName, createGranularOffers } from '../../../domain/granular.js';
+import { parseRoles } from '../../../domain/roles.js';
 import { showPartner } from '../../../domain/partner.js';
 import { isVerified } from '../../../domain/urls.js';
 import * as v from '../../../domain/validate.js';
@@ -20,8 +23,22 @@ export const createSchema = z
     quantity: rule((s) => v.positiveInt(s, '--quantity', 100000)).optional(),
     format: rule((s) => v.oneOf(s, OFFER_FORMATS, '--format')).default('text'),
     copy: z.boolean().default(false),
+    granular: z.boolean().default(false),
+    roles: rule((s) => parseRoles(s)).optional(),
+    duration: rule((s) => normaliseDuration(s)).optional(),
+    autoExtend: rule(autoExtend).optional(),
+    name: rule(checkDisplayName).optional(),
+    count: rule((s) => v.positiveInt(s, '--count', 1000)).default(1),
+    template: rule((s) => v.displayName(s, '--template', 100)).optional(),
+    plan: z.string().optional(),
   })
   .superRefine((o, c) => {
+    if (o.plan !== undefined && o.plan !== 'graph') c.addIssue({ code: 'custom', message: `--plan takes "graph", not "${o.plan.slice(0, 20)}"` });
+    const granularOnly = (['roles', 'duration', 'autoExtend', 'name', 'template'] as const).filter((k) => o[k] !== undefined);
+    if (!o.granular && !o.template && (granularOnly.length || o.count !== 1 || o.plan !== undefined)) {
+      c.addIssue({ code: 'custom', message: '--roles, --duration, --auto-extend, --name, --count and --plan go with --granular' });
+    }
+    if ((o.granular || o.template) && (o.trial || o.purchase)) c.addIssue({ code: 'custom', message: 'A granular offer cannot include a trial or purchase offer' });
     if (o.trial && o.purchase) c.addIssue({ code: 'custom', message: 'An offer goes with a trial invitation or a purchase offer, not both: give --trial or --purchase' });
     if (o.purchase && o.quantity === undefined) c.addIssue({ code: 'custom', message: '--purchase needs --quantity <n>' });
     if (o.quantity !== undefined && !o.purchase) c.addIssue({ code: 'custom', message: '--quantity goes with --purchase <product>' });
@@ -55,11 +72,53 @@ export function register(program: Command, ctx: Context): void {
     .option('--trial <product>', 'include it with a trial invitation for this product')
     .option('--purchase <product>', 'include it with a purchase offer for this product')
     .option('--quantity <n>', 'licences in the purchase offer')
-    .option('--format <format>', 'text, email (with a Subject line), html (a snippet for a web page) or url', 'text')
+    .option('--format <format>', 'text, email (with a Subject line), html (a snippet for a web page) or url')
     .option('--copy', 'also put it on the clipboard')
-    .addHelpText('after', '\nExamples:\n  delegate offer create\n  delegate offer create --trial "Microsoft 365 Business Premium" --format email --copy')
+    .option('--granular', 'a granular (GDAP) offer: chosen roles, time-bound, for one client')
+    .option('--roles <roles>', 'granular: roles by name or id, comma-separated (see `delegate role list`)')
+    .option('--duration <iso>', 'granular: P1D to P2Y (default P730D)')
+    .option('--auto-extend <iso>', 'granular: PT0S (default) or P180D')
+    .option('--name <displayName>', 'granular: relationship display name, at most 50 characters (default: generated)')
+    .option('--count <n>', 'granular: make n offers at once, named "<name> 1..n"')
+    .option('--template <name>', 'granular: take roles, duration and auto-extend from a template')
+    .option('--plan <graph>', 'granular: print the Microsoft Graph requests instead of creating anything')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  delegate offer create\n  delegate offer create --trial "Microsoft 365 Business Premium" --format email --copy\n  delegate offer create --granular --roles "Helpdesk Administrator,Global Reader" --duration P365D --name "Contoso helpdesk"',
+    )
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseWith(createSchema, raw);
+      if (opts.granular || opts.template) {
+        const session = await ctx.session({ actor: true });
+        const made = await createGranularOffers(session, {
+          ...(opts.roles ? { roles: opts.roles } : {}),
+          ...(opts.duration ? { duration: opts.duration } : {}),
+          ...(opts.autoExtend ? { autoExtendDuration: opts.autoExtend } : {}),
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.template ? { template: opts.template } : {}),
+          count: opts.count,
+          plan: opts.plan === 'graph',
+        });
+        if (made.plan) {
+          ctx.io.out(JSON.stringify(made.plan, null, 2) + '\n');
+          ctx.note('Plan only: nothing was created. Access assignments can only be made after the client approves.');
+          return;
+        }
+        const partner = await showPartner(session);
+        const offers = made.records.map((r) => buildOfferView(partner, { ...r.offer }, opts.format, r.relationship, ctx.clock().now()));
+        const target = await ctx.target();
+        // With --count the answer is always an array (even of one), as for --file.
+        const many = raw.count !== undefined;
+        if (!many) await printOffer(ctx, offers[0]!, offers[0]!.text);
+        else if (target.output === 'json' || target.output === 'csv') await renderList(target, offerView, offers);
+        else target.write(offers.map((o) => o.text).join('\n\n----\n\n') + '\n');
+        if (opts.copy) await ctx.copy(offers.map((o) => o.text).join('\n\n'), 'offer');
+        if (partner.cloud === 'china') ctx.note('Note: the 21Vianet GDAP invitation path is not publicly documented; this link mirrors the global path on portal.partner.microsoftonline.cn (unverified).');
+        ctx.note(
+          `${offers.length} granular offer${offers.length === 1 ? '' : 's'} created (approvalPending; each is for one client and expires if not accepted within 90 days). In Partner Center: ${partnerCenterHint(made.activeClients)}.`,
+        );
+        return;
+      }
       const { offer: o, activeClients } = await createOffer(await ctx.session({ actor: true }), {
         ...(opts.trial ? { trial: opts.trial } : {}),
         ...(opts.purchase ? { purchase: { product: opts.purchase, quantity: opts.quantity! } } : {}),

@@ -1,0 +1,21 @@
+/** `delegate role list`: the Microsoft Entra roles a granular relationship can carry. */
+import type { Command } from 'commander';
+import { ROLES, type Role } from '../../../domain/roles.js';
+import type { Context } from '../../context.js';
+import { nounCommand } from '../../program.js';
+import { renderList, type View } from '../../render.js';
+
+const roleView: View<Role> = {
+  columns: [
+    { header: 'id', value: (r) => r.id },
+    { header: 'name', value: (r) => r.name },
+  ],
+  json: (r) => ({ id: r.id, name: r.name }),
+};
+
+export function register(program: Command, ctx: Context): void {
+  nounCommand(program, 'role')
+    .command('list')
+    .description('List the roles, by display name and Microsoft Entra role template id')
+    .action(async () => renderList(await ctx.target(), roleView, ROLES));
+}

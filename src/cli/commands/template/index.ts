@@ -1,0 +1,66 @@
+/** `delegate template create|list`: reusable settings for granular offers. */
+import type { Command } from 'commander';
+import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
+import { UsageError } from '../../../domain/errors.js';
+import { createTemplate, listTemplates } from '../../../domain/granular.js';
+import type { Template } from '../../../domain/model.js';
+import { parseRoles, roleName } from '../../../domain/roles.js';
+import * as v from '../../../domain/validate.js';
+import type { Context } from '../../context.js';
+import { nounCommand } from '../../program.js';
+import { renderList, renderOne, type View } from '../../render.js';
+
+const templateView: View<Template> = {
+  columns: [
+    { header: 'name', value: (t) => t.name },
+    { header: 'roles', value: (t) => t.roles.map(roleName).join(', ') },
+    { header: 'duration', value: (t) => t.duration },
+    { header: 'autoExtendDuration', value: (t) => t.autoExtendDuration },
+    { header: 'assignments', value: (t) => t.assignments.map((a) => `${a.group}: ${a.roles.map(roleName).join(', ')}`).join('; ') },
+  ],
+  json: (t) => ({
+    name: t.name,
+    roles: t.roles.map((id) => ({ id, name: roleName(id) })),
+    duration: t.duration,
+    autoExtendDuration: t.autoExtendDuration,
+    assignments: t.assignments.map((a) => ({ group: a.group, roles: a.roles.map((id) => ({ id, name: roleName(id) })) })),
+    createdAt: t.createdAt,
+    createdBy: t.createdBy,
+  }),
+};
+
+/** `--assign "<group>=<role>,<role>"`, repeatable. */
+function parseAssign(text: string): { group: string; roles: string[] } {
+  const i = text.indexOf('=');
+  if (i <= 0) throw new UsageError(`--assign takes "<group>=<role>,<role>", not ${JSON.stringify(text.slice(0, 60))}`);
+  return { group: v.displayName(text.slice(0, i), 'group name', 120), roles: parseRoles(text.slice(i + 1), `--assign ${text.slice(0, i)}`) };
+}
+
+export function register(program: Command, ctx: Context): void {
+  const template = nounCommand(program, 'template');
+  template
+    .command('create')
+    .description('Create a template for granular offers: roles, duration, auto-extend, and the group assignments clients should have')
+    .argument('<name>', 'template name')
+    .option('--roles <roles>', 'roles (names or ids, comma-separated)')
+    .option('--duration <iso>', 'P1D to P2Y', 'P730D')
+    .option('--auto-extend <iso>', 'PT0S or P180D', 'PT0S')
+    .option('--assign <group=roles>', 'a security group and the roles it should hold on each relationship (repeatable)', (val: string, acc: string[]) => [...acc, val], [] as string[])
+    .addHelpText('after', '\nExample:\n  delegate template create helpdesk --roles "Helpdesk Administrator,Global Reader" --duration P365D --auto-extend P180D --assign "Helpdesk=Helpdesk Administrator"')
+    .action(async (name: string, raw: { roles?: string; duration: string; autoExtend: string; assign: string[] }) => {
+      const n = v.displayName(name, 'template name', 100);
+      if (!raw.roles) throw new UsageError('Missing --roles <roles>');
+      const t = await createTemplate(await ctx.session({ actor: true }), {
+        name: n,
+        roles: parseRoles(raw.roles),
+        duration: normaliseDuration(raw.duration),
+        autoExtendDuration: autoExtend(raw.autoExtend),
+        assignments: raw.assign.map(parseAssign),
+      });
+      await renderOne(await ctx.target(), templateView, t);
+    });
+  template
+    .command('list')
+    .description('List templates')
+    .action(async () => renderList(await ctx.target(), templateView, await listTemplates(await ctx.session())));
+}

@@ -1,17 +1,15 @@
 /**
  * Entry point: build the program, run it, map errors to exit codes. The only
- * place that decides the process's exit status.
+ * place that decides the process's exit status. Everything but `--version`
+ * is loaded on demand, so start-up parses as little as possible.
  */
-import { CommanderError } from 'commander';
+import type { Deps } from './cli/context.js';
 import { DelegateError } from './domain/errors.js';
-import { Context, type Deps } from './cli/context.js';
-import { processIO } from './cli/io.js';
-import { inquirerPrompter } from './cli/prompter.js';
-import { systemClipboard } from './cli/clipboard.js';
-import { buildProgram } from './cli/program.js';
+import { VERSION } from './version.js';
 
-export function defaultDeps(): Deps {
+export async function defaultDeps(): Promise<Deps> {
   const env = process.env;
+  const { processIO, inquirerPrompter, systemClipboard } = await import('./cli/core.js');
   const prompter = inquirerPrompter();
   const clipboard = systemClipboard(env);
   return {
@@ -24,41 +22,55 @@ export function defaultDeps(): Deps {
   };
 }
 
-function describe(e: unknown): { code: string; message: string; exit: number } {
+interface Described {
+  code: string;
+  message: string;
+  exit: number;
+}
+
+function describe(e: unknown): Described {
   if (e instanceof DelegateError) return { code: e.code, message: e.message, exit: e.exitCode };
-  if (e instanceof CommanderError) {
-    const message = e.message.replace(/^error: /, '');
+  const err = e as { name?: string; code?: string; message?: string };
+  if (err?.name === 'CommanderError') {
+    const message = String(err.message).replace(/^error: /, '');
     return { code: 'usage', message: message.charAt(0).toUpperCase() + message.slice(1), exit: 2 };
   }
-  const err = e as { code?: string; message?: string };
   if (err?.code === 'SQLITE_BUSY' || err?.code === 'SQLITE_LOCKED') {
-    return { code: 'store', message: `The store is busy (another delegate is writing and did not finish in time): try again`, exit: 1 };
+    return { code: 'store', message: 'The store is busy (another delegate is writing and did not finish in time): try again', exit: 1 };
   }
   if (err?.code === 'SQLITE_FULL') return { code: 'store', message: 'The disk is full: nothing was written', exit: 1 };
+  if (err?.code === 'SQLITE_READONLY' || err?.code?.startsWith('SQLITE_READONLY')) {
+    return { code: 'store', message: 'The store is read-only (check the permissions of the file and its directory): nothing was written', exit: 1 };
+  }
+  if (err?.code === 'SQLITE_CORRUPT' || err?.code === 'SQLITE_NOTADB') {
+    return { code: 'store', message: `The store is damaged (${err.code}): nothing was written; restore it from a backup`, exit: 1 };
+  }
   if (typeof err?.code === 'string' && err.code.startsWith('SQLITE_')) {
     return { code: 'store', message: `The store failed (${err.code}): ${err.message}; nothing was written`, exit: 1 };
   }
+  if (err?.code === 'ENOSPC') return { code: 'store', message: 'The disk is full: nothing was written', exit: 1 };
+  if (err?.code === 'EPIPE') return { code: 'internal', message: 'Output closed early', exit: 1 };
   return { code: 'internal', message: `Unexpected failure: ${err?.message ?? String(e)}`, exit: 1 };
 }
 
+const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync']);
+
 /** Run one command line; returns the exit code. */
 export async function runCli(argv: readonly string[], deps: Deps): Promise<number> {
+  const { Context, buildProgram } = await import('./cli/core.js');
   const ctx = new Context(deps);
   try {
     const program = await buildProgram(ctx, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')) {
-      return 0;
-    }
-    if (e instanceof CommanderError && e.code === 'commander.executeSubCommandAsync') return 0;
+    const err = e as { name?: string; code?: string };
+    if (err?.name === 'CommanderError' && QUIET_EXITS.has(String(err.code))) return 0;
     const d = describe(e);
     if (ctx.outputHint() === 'json') {
       deps.io.err(JSON.stringify({ error: { code: d.code, message: d.message } }) + '\n');
     } else {
-      const prefix = d.exit === 130 ? '' : 'Error: ';
-      deps.io.err(prefix + d.message + '\n');
+      deps.io.err((d.exit === 130 ? '' : 'Error: ') + d.message + '\n');
       if (d.code === 'internal' && deps.env.DELEGATE_DEBUG) deps.io.err(String((e as Error).stack) + '\n');
     }
     return d.exit;
@@ -69,5 +81,10 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
 
 /** The process entry (bin/delegate.js). */
 export async function main(): Promise<void> {
-  process.exitCode = await runCli(process.argv.slice(2), defaultDeps());
+  const argv = process.argv.slice(2);
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(VERSION + '\n');
+    return;
+  }
+  process.exitCode = await runCli(argv, await defaultDeps());
 }

@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 /**
  * Where output goes. Commands write through this object, so tests can record
  * output and say whether "the terminal" is one.
@@ -15,8 +16,11 @@ export function processIO(): IO {
   return {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
-    stdin: process.stdin,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    // process.stdin is created on first touch, which costs start-up time: only bulk input and prompts need it.
+    get stdin() {
+      return process.stdin;
+    },
+    stdinIsTTY: isatty(0),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
   };

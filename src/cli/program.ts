@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import type { Context } from './context.js';
+import { VERSION } from '../version.js';
 
 type Loader = () => Promise<{ register(parent: Command, ctx: Context): void }>;
 
@@ -38,11 +39,6 @@ export function nounOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-export function version(): string {
-  return VERSION;
-}
-// Replaced from package.json at build time would be nicer; kept in sync by a test.
-export const VERSION = '0.1.0';
 
 export async function buildProgram(ctx: Context, argv: readonly string[]): Promise<Command> {
   const program = new Command('delegate')

@@ -13,9 +13,9 @@ export const initSchema = z.object({
   name: rule((s) => v.displayName(s, '--name')),
   tenantId: rule((s) => v.guid(s, '--tenant-id')),
   admin: rule((s) => v.email(s, '--admin')),
-  adminName: rule((s) => v.displayName(s, '--admin-name')).optional(),
-  cloud: rule((s) => v.oneOf(s, CLOUDS, '--cloud')).default('global'),
-  certified: z.boolean().default(false),
+  adminName: z.optional(rule((s) => v.displayName(s, '--admin-name'))),
+  cloud: z._default(rule((s) => v.oneOf(s, CLOUDS, '--cloud')), 'global'),
+  certified: z._default(z.boolean(), false),
 });
 
 export function register(program: Command, ctx: Context): void {

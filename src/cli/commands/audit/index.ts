@@ -29,13 +29,13 @@ function isoTime(s: string): string {
 }
 
 export const auditSchema = z.object({
-  actor: rule((s) => v.email(s, '--actor')).optional(),
-  client: rule((s) => v.domain(s, '--client')).optional(),
-  action: rule((s) => {
+  actor: z.optional(rule((s) => v.email(s, '--actor'))),
+  client: z.optional(rule((s) => v.domain(s, '--client'))),
+  action: z.optional(rule((s) => {
     if (!/^[a-z][a-z.-]{0,63}$/.test(s)) throw new UsageError(`--action ${JSON.stringify(s.slice(0, 40))} is not an action name (e.g. offer.create, or offer for all offer actions)`);
     return s;
-  }).optional(),
-  since: rule(isoTime).optional(),
+  })),
+  since: z.optional(rule(isoTime)),
 });
 
 export function register(program: Command, ctx: Context): void {

@@ -14,16 +14,16 @@ import { clientView } from '../../views.js';
 import { register as registerActing } from './acting.js';
 
 export const acceptSchema = z.object({
-  domain: rule((s) => v.domain(s, '--domain')).optional(),
-  name: rule((s) => v.displayName(s, '--name')).optional(),
-  tenantId: rule((s) => v.guid(s, '--tenant-id')).optional(),
-  file: z.string().optional(),
+  domain: z.optional(rule((s) => v.domain(s, '--domain'))),
+  name: z.optional(rule((s) => v.displayName(s, '--name'))),
+  tenantId: z.optional(rule((s) => v.guid(s, '--tenant-id'))),
+  file: z.optional(z.string()),
 });
 
 export const listSchema = z.object({
-  status: rule((s) => v.oneOf(s, CLIENT_STATUSES, '--status')).optional(),
-  search: rule((s) => v.displayName(s, '--search', 200)).optional(),
-  expiring: rule((s) => v.positiveInt(s, '--expiring', 3650)).optional(),
+  status: z.optional(rule((s) => v.oneOf(s, CLIENT_STATUSES, '--status'))),
+  search: z.optional(rule((s) => v.displayName(s, '--search', 200))),
+  expiring: z.optional(rule((s) => v.positiveInt(s, '--expiring', 3650))),
 });
 
 const driftView: View<Drift> = {

@@ -18,21 +18,21 @@ import { offerView } from '../../views.js';
 
 export const createSchema = z
   .object({
-    trial: rule((s) => v.displayName(s, '--trial')).optional(),
-    purchase: rule((s) => v.displayName(s, '--purchase')).optional(),
-    quantity: rule((s) => v.positiveInt(s, '--quantity', 100000)).optional(),
-    format: rule((s) => v.oneOf(s, OFFER_FORMATS, '--format')).default('text'),
-    copy: z.boolean().default(false),
-    granular: z.boolean().default(false),
-    roles: rule((s) => parseRoles(s)).optional(),
-    duration: rule((s) => normaliseDuration(s)).optional(),
-    autoExtend: rule(autoExtend).optional(),
-    name: rule(checkDisplayName).optional(),
-    count: rule((s) => v.positiveInt(s, '--count', 1000)).default(1),
-    template: rule((s) => v.displayName(s, '--template', 100)).optional(),
-    plan: z.string().optional(),
+    trial: z.optional(rule((s) => v.displayName(s, '--trial'))),
+    purchase: z.optional(rule((s) => v.displayName(s, '--purchase'))),
+    quantity: z.optional(rule((s) => v.positiveInt(s, '--quantity', 100000))),
+    format: z._default(rule((s) => v.oneOf(s, OFFER_FORMATS, '--format')), 'text'),
+    copy: z._default(z.boolean(), false),
+    granular: z._default(z.boolean(), false),
+    roles: z.optional(rule((s) => parseRoles(s))),
+    duration: z.optional(rule((s) => normaliseDuration(s))),
+    autoExtend: z.optional(rule(autoExtend)),
+    name: z.optional(rule(checkDisplayName)),
+    count: z._default(rule((s) => v.positiveInt(s, '--count', 1000)), 1),
+    template: z.optional(rule((s) => v.displayName(s, '--template', 100))),
+    plan: z.optional(z.string()),
   })
-  .superRefine((o, c) => {
+  .check(z.superRefine((o, c) => {
     if (o.plan !== undefined && o.plan !== 'graph') c.addIssue({ code: 'custom', message: `--plan takes "graph", not "${o.plan.slice(0, 20)}"` });
     const granularOnly = (['roles', 'duration', 'autoExtend', 'name', 'template'] as const).filter((k) => o[k] !== undefined);
     if (!o.granular && !o.template && (granularOnly.length || o.count !== 1 || o.plan !== undefined)) {
@@ -42,7 +42,7 @@ export const createSchema = z
     if (o.trial && o.purchase) c.addIssue({ code: 'custom', message: 'An offer goes with a trial invitation or a purchase offer, not both: give --trial or --purchase' });
     if (o.purchase && o.quantity === undefined) c.addIssue({ code: 'custom', message: '--purchase needs --quantity <n>' });
     if (o.quantity !== undefined && !o.purchase) c.addIssue({ code: 'custom', message: '--quantity goes with --purchase <product>' });
-  });
+  }));
 
 /** Say which links are not publicly documented, once, on stderr. */
 function unverifiedNote(ctx: Context, partner: Pick<Partner, 'cloud'>, o: Offer): void {

@@ -11,9 +11,9 @@ import { parseWith, rule, z } from '../../schema.js';
 import { partnerView } from '../../views.js';
 
 export const setSchema = z.object({
-  name: rule((s) => v.displayName(s, '--name')).optional(),
-  certified: z.boolean().optional(),
-  cloud: rule((s) => v.oneOf(s, CLOUDS, '--cloud')).optional(),
+  name: z.optional(rule((s) => v.displayName(s, '--name'))),
+  certified: z.optional(z.boolean()),
+  cloud: z.optional(rule((s) => v.oneOf(s, CLOUDS, '--cloud'))),
 });
 
 export function register(program: Command, ctx: Context): void {

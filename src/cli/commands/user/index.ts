@@ -11,11 +11,11 @@ import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { accessChangeView, userView } from '../../views.js';
 
-const listSchema = z.object({ access: rule((s) => v.oneOf(s, ADMIN_ACCESS, '--access')).optional() });
+const listSchema = z.object({ access: z.optional(rule((s) => v.oneOf(s, ADMIN_ACCESS, '--access'))) });
 const grantSchema = z.object({
-  role: rule((s) => v.oneOf(s, ['full', 'limited'] as const, '--role')).optional(),
-  file: z.string().optional(),
-  dryRun: z.boolean().default(false),
+  role: z.optional(rule((s) => v.oneOf(s, ['full', 'limited'] as const, '--role'))),
+  file: z.optional(z.string()),
+  dryRun: z._default(z.boolean(), false),
 });
 
 function emailsOrFile(emails: string[], file: string | undefined, command: string): void {

@@ -32,7 +32,8 @@ function describe(e: unknown): Described {
   if (e instanceof DelegateError) return { code: e.code, message: e.message, exit: e.exitCode };
   const err = e as { name?: string; code?: string; message?: string };
   if (err?.name === 'CommanderError') {
-    const message = String(err.message).replace(/^error: /, '');
+    // One line: commander's "(Did you mean ...?)" suggestion joins the message.
+    const message = String(err.message).replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     return { code: 'usage', message: message.charAt(0).toUpperCase() + message.slice(1), exit: 2 };
   }
   if (err?.code === 'SQLITE_BUSY' || err?.code === 'SQLITE_LOCKED') {
@@ -53,6 +54,16 @@ function describe(e: unknown): Described {
   return { code: 'internal', message: `Unexpected failure: ${err?.message ?? String(e)}`, exit: 1 };
 }
 
+/** Whether the command line asked for JSON, for errors found before options were parsed. */
+function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a === '--json' || a === '--output=json' || (a === '--output' && argv[i + 1] === 'json')) return true;
+  }
+  return false;
+}
+
 const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync']);
 
 /** Run one command line; returns the exit code. */
@@ -67,7 +78,7 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
     const err = e as { name?: string; code?: string };
     if (err?.name === 'CommanderError' && QUIET_EXITS.has(String(err.code))) return 0;
     const d = describe(e);
-    if (ctx.outputHint() === 'json') {
+    if (ctx.outputHint() === 'json' || (ctx.outputHint() === undefined && wantsJson(argv))) {
       deps.io.err(JSON.stringify({ error: { code: d.code, message: d.message } }) + '\n');
     } else {
       deps.io.err((d.exit === 130 ? '' : 'Error: ') + d.message + '\n');
@@ -86,5 +97,9 @@ export async function main(): Promise<void> {
     process.stdout.write(VERSION + '\n');
     return;
   }
+  // A reader that goes away (`delegate client list | head`) ends the output, not with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   process.exitCode = await runCli(argv, await defaultDeps());
 }

@@ -6,6 +6,8 @@ import { isatty } from 'node:tty';
 export interface IO {
   out(text: string): void;
   err(text: string): void;
+  /** Resolves once stdout can take more (so large outputs do not pile up in memory). */
+  drained(): Promise<void>;
   readonly stdin: NodeJS.ReadableStream;
   readonly stdinIsTTY: boolean;
   readonly stdoutIsTTY: boolean;
@@ -16,6 +18,7 @@ export function processIO(): IO {
   return {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
+    drained: () => (process.stdout.writableNeedDrain ? new Promise((r) => process.stdout.once('drain', () => r())) : Promise.resolve()),
     // process.stdin is created on first touch, which costs start-up time: only bulk input and prompts need it.
     get stdin() {
       return process.stdin;

@@ -100,3 +100,60 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T):
     }
   }
 }
+
+/** A list rendered piece by piece, for bulk commands whose results are too many to hold. */
+export interface ListStream<T> {
+  add(rows: readonly T[]): Promise<void>;
+  end(): Promise<void>;
+}
+
+export function renderListStream<T>(target: RenderTarget, view: View<T>): ListStream<T> {
+  const { columns } = view;
+  let count = 0;
+  switch (target.output) {
+    case 'json':
+      // The same text as JSON.stringify(rows, null, 2), one element at a time.
+      return {
+        async add(rows) {
+          let buf = '';
+          for (const r of rows) {
+            buf += (count++ === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(view.json(r), null, 2).replace(/\n/g, '\n  ');
+          }
+          if (buf) target.write(buf);
+        },
+        async end() {
+          target.write(count === 0 ? '[]\n' : '\n]\n');
+        },
+      };
+    case 'csv':
+      return {
+        async add(rows) {
+          if (rows.length === 0) return;
+          const { stringify } = await import('csv-stringify/sync');
+          const body = rows.map((r) => columns.map((c) => cell(c.value(r))));
+          target.write(stringify(count++ === 0 ? [columns.map((c) => c.header), ...body] : body));
+        },
+        async end() {
+          if (count === 0) target.write(await csv(columns.map((c) => c.header), []));
+        },
+      };
+    case 'plain':
+      return {
+        async add(rows) {
+          let buf = '';
+          for (const r of rows) buf += plainLine(columns.map((c) => c.value(r)));
+          if (buf) target.write(buf);
+        },
+        async end() {},
+      };
+    case 'table': {
+      const all: T[] = [];
+      return {
+        async add(rows) {
+          for (const r of rows) all.push(r);
+        },
+        end: () => renderList(target, view, all),
+      };
+    }
+  }
+}

@@ -162,19 +162,19 @@ export async function addClientUsers(
         continue;
       }
       seen.set(upn, row.line);
+      // A user that exists already is a bad row of the file (a conflict, exit 5, on the command line).
+      if (row.line !== undefined && (await tx.getClientUser(domain, upn))) {
+        bad.add(row, `${upn} already exists in ${domain}`);
+        continue;
+      }
       valid.push({ line: row.line, user: { clientDomain: domain, upn, name, isAdmin, passwordResetAt: at, forceChangePasswordNextSignIn: true, createdAt: at } });
     }
     bad.throwIfAny();
     if (valid.length === 0) throw new UsageError(`${opts.source} has no users to add`);
     const target = valid.length === 1 ? `${domain}/${valid[0]!.user.upn}` : domain;
     authorize(a, 'add-user', 'client.user.add', target);
-    const existing = await tx.getClientUsers(domain, valid.map((x) => x.user.upn));
-    if (existing.size) {
-      const dups = valid.filter((x) => existing.has(x.user.upn));
-      if (dups.length === 1 && dups[0]!.line === undefined) throw new ConflictError(`${dups[0]!.user.upn} already exists in ${domain}`);
-      for (const d of dups) bad.add({ line: d.line, fields: {} }, `${d.user.upn} already exists in ${domain}`);
-      bad.throwIfAny();
-    }
+    const single = valid.length === 1 && valid[0]!.line === undefined ? valid[0]!.user : undefined;
+    if (single && (await tx.getClientUser(domain, single.upn))) throw new ConflictError(`${single.upn} already exists in ${domain}`);
     const added = valid.map((x) => ({ user: x.user, temporaryPassword: temporaryPassword() }));
     if (opts.plan) {
       return { kind: 'plan', requests: added.flatMap((x) => graphCreateUser(a.partner.cloud, { ...x.user, password: x.temporaryPassword })) };

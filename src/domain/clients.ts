@@ -106,7 +106,7 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
       }
       seen.set(domain, row.line);
       const previous = await tx.getClient(domain);
-      if (previous?.status === 'active') {
+      if (previous && clientStatus(previous, s.clock.now()) === 'active') {
         const msg = `${domain} is already an active client (accepted offer ${previous.offerId} at ${previous.acceptedAt})`;
         if (row.line === undefined) conflict ??= msg;
         else bad.add(row, msg);
@@ -164,14 +164,36 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
 export const CLIENT_STATUSES = ['active', 'removed', 'expired', 'terminated'] as const;
 export type ClientStatusFilter = (typeof CLIENT_STATUSES)[number];
 
-export async function listClients(s: Session, filter: { status?: ClientStatusFilter; search?: string; expiringDays?: number }): Promise<ClientRecord[]> {
-  return s.store.read(async (tx) => {
+export interface ClientListFilter {
+  status?: ClientStatusFilter;
+  search?: string;
+  expiringDays?: number;
+}
+
+function clientFilter(now: Date, filter: ClientListFilter): (clients: ClientRecord[]) => ClientRecord[] {
+  return (clients) => {
+    let out = clients;
+    if (filter.status) out = out.filter((c) => clientStatus(c, now) === filter.status);
+    if (filter.expiringDays !== undefined) out = expiring(out, now, filter.expiringDays);
+    return out;
+  };
+}
+
+export async function listClients(s: Session, filter: ClientListFilter): Promise<ClientRecord[]> {
+  const out: ClientRecord[] = [];
+  await eachClientChunk(s, filter, (chunk) => void out.push(...chunk));
+  return out;
+}
+
+/** The clients a filter selects, chunk by chunk, so a list of any size streams out. */
+export async function eachClientChunk(s: Session, filter: ClientListFilter, fn: (chunk: ClientRecord[]) => void | Promise<void>): Promise<void> {
+  await s.store.read(async (tx) => {
     await requirePartner(tx);
-    const now = s.clock.now();
-    let clients = await tx.listClients({ ...(filter.search ? { search: filter.search } : {}) });
-    if (filter.status) clients = clients.filter((c) => clientStatus(c, now) === filter.status);
-    if (filter.expiringDays !== undefined) clients = expiring(clients, now, filter.expiringDays);
-    return clients;
+    const keep = clientFilter(s.clock.now(), filter);
+    for await (const chunk of tx.clientChunks(filter.search ? { search: filter.search } : {}, 2000)) {
+      const kept = keep(chunk);
+      if (kept.length) await fn(kept);
+    }
   });
 }
 

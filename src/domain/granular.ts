@@ -96,7 +96,8 @@ export function checkRelationshipSettings(roles: readonly string[], autoExtendDu
 
 export function checkDisplayName(name: string): string {
   const n = v.displayName(name, 'display name (--name)', 1000);
-  if (n.length > MAX_DISPLAY_NAME) throw new UsageError(`display name "${n.slice(0, 60)}" is ${n.length} characters; Graph allows at most ${MAX_DISPLAY_NAME}`);
+  const length = [...n].length;
+  if (length > MAX_DISPLAY_NAME) throw new UsageError(`display name "${n.slice(0, 60)}" is ${length} characters; Graph allows at most ${MAX_DISPLAY_NAME}`);
   return n;
 }
 
@@ -173,7 +174,7 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
     const auto = input.autoExtendDuration ?? template?.autoExtendDuration ?? 'PT0S';
     checkRelationshipSettings(roles, auto);
     const at = nowIso(s);
-    const base = input.name ?? (template ? `${template.name} ${at.slice(0, 10)}` : generatedName(partner, at));
+    const base = input.name ?? (template ? `${template.name.slice(0, 28).trim()} ${at.slice(0, 10)} ${randomUUID().slice(0, 6)}` : generatedName(partner, at));
     const names = input.count === 1 ? [base] : Array.from({ length: input.count }, (_, i) => `${base} ${i + 1}`);
     for (const n of names) checkDisplayName(n);
     if (!partner.certified) {
@@ -485,7 +486,9 @@ export async function drift(s: Session): Promise<Drift[]> {
         const have = assigned.get(want.group.toLowerCase());
         const wantRoles = want.roles.filter((x) => r.roles.includes(x));
         const same = have && have.roles.length === wantRoles.length && wantRoles.every((x) => have.roles.includes(x));
-        if (!same) {
+        if (!same && wantRoles.length === 0) {
+          add(`group ${want.group} should hold ${want.roles.map(roleName).join(', ')}, which the relationship does not have`, renew);
+        } else if (!same) {
           add(
             have ? `group ${want.group} has ${have.roles.map(roleName).join(', ')}, template says ${wantRoles.map(roleName).join(', ')}` : `group ${want.group} is not assigned`,
             `delegate client assign ${c.domain} --group "${want.group}" --roles "${wantRoles.map(roleName).join(',')}"`,

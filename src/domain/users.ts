@@ -27,20 +27,20 @@ export function defaultDisplayName(email: string): string {
 export async function addUsers(
   s: Session,
   rows: RowSource,
-  opts: { globalAdmin: boolean; source: string },
+  opts: { globalAdmin: boolean; source: string; sink?: (added: PartnerUser[]) => void | Promise<void> },
 ): Promise<PartnerUser[]> {
   const bad = new BadRows(opts.source);
   return writeAudited(s, async (tx) => {
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
-    let denied: unknown;
-    try {
-      may.globalAdmin(actor, 'user.add', opts.source, 'add users');
-    } catch (e) {
-      denied = e;
-    }
+    // Permission is decided after the rows are read: bad input is exit 2 even for an actor who would be refused.
+    const denied = actor.orgRole !== 'global-admin';
+    let seenValid = 0;
+    let firstValid: string | undefined;
     const at = nowIso(s);
     const added: PartnerUser[] = [];
+    let count = 0;
+    let one: PartnerUser | undefined;
     for await (const chunk of chunked(rows, CHUNK)) {
       const valid: { row: (typeof chunk)[number]; user: PartnerUser }[] = [];
       for (const row of chunk) {
@@ -63,21 +63,27 @@ export async function addUsers(
         }
         seen.add(user.email);
         fresh.push(user);
+        seenValid++;
+        firstValid ??= user.email;
       }
       if (!bad.any && !denied) {
         await tx.insertUsers(fresh);
-        added.push(...fresh);
+        count += fresh.length;
+        // With a sink, results leave as they are made, so a million rows never sit in memory at once.
+        if (opts.sink) await opts.sink(fresh);
+        else added.push(...fresh);
+        if (count === 1) one = fresh[0];
       }
     }
     bad.throwIfAny();
-    if (denied) throw denied;
-    if (added.length === 0 && opts.source !== 'arguments') throw new UsageError(`${opts.source} has no rows to add`);
+    if (denied) may.globalAdmin(actor, 'user.add', seenValid === 1 ? firstValid! : opts.source, 'add users');
+    if (count === 0 && opts.source !== 'arguments') throw new UsageError(`${opts.source} has no rows to add`);
     await appendAudit(tx, s.clock, {
       actor: actor.email,
       action: 'user.add',
-      target: added.length === 1 ? added[0]!.email : opts.source,
+      target: count === 1 ? one!.email : opts.source,
       outcome: 'allowed',
-      detail: added.length === 1 ? `${added[0]!.name}, ${added[0]!.orgRole}` : `${added.length} users added`,
+      detail: count === 1 ? `${one!.name}, ${one!.orgRole}` : `${count} users added`,
     });
     return added;
   });
@@ -102,20 +108,27 @@ const ACCESS_ROLES = ['full', 'limited'] as const;
 export async function changeAdminAccess(
   s: Session,
   rows: RowSource,
-  opts: { mode: 'grant' | 'revoke'; defaultRole?: 'full' | 'limited'; dryRun: boolean; source: string },
+  opts: {
+    mode: 'grant' | 'revoke';
+    defaultRole?: 'full' | 'limited';
+    dryRun: boolean;
+    source: string;
+    /** Receives the results chunk by chunk instead of returning them all. */
+    sink?: (changes: AccessChange[]) => void | Promise<void>;
+  },
 ): Promise<AccessChange[]> {
   const bad = new BadRows(opts.source);
   const action = opts.mode === 'grant' ? 'user.grant-admin' : 'user.revoke-admin';
   const work = async (tx: import('../store/store.js').Tx): Promise<AccessChange[]> => {
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
-    let denied: unknown;
-    try {
-      may.globalAdmin(actor, action, opts.source, opts.mode === 'grant' ? 'grant admin access' : 'revoke admin access');
-    } catch (e) {
-      denied = e;
-    }
+    const denied = actor.orgRole !== 'global-admin';
     const changes: AccessChange[] = [];
+    let named = 0;
+    let firstNamed: string | undefined;
+    let total = 0;
+    let changedCount = 0;
+    let lastChanged: AccessChange | undefined;
     let pendingUnknown: string | undefined;
     for await (const chunk of chunked(rows, CHUNK)) {
       const valid: { row: (typeof chunk)[number]; email: string; to: AdminAccess }[] = [];
@@ -134,9 +147,12 @@ export async function changeAdminAccess(
           if (to === undefined) continue;
         }
         valid.push({ row, email, to });
+        named++;
+        firstNamed ??= email;
       }
       const users = await tx.getUsers(valid.map((x) => x.email));
       const batch: { email: string; adminAccess: AdminAccess }[] = [];
+      const out: AccessChange[] = [];
       for (const { row, email, to } of valid) {
         const user = users.get(email);
         if (!user) {
@@ -147,24 +163,32 @@ export async function changeAdminAccess(
         // A later row about the same user sees the earlier row's result.
         const from = user.adminAccess;
         user.adminAccess = to;
-        changes.push({ email, name: user.name, from, to, changed: from !== to, user: { ...user } });
-        if (from !== to) batch.push({ email, adminAccess: to });
+        out.push({ email, name: user.name, from, to, changed: from !== to, user: { ...user } });
+        if (from !== to) {
+          batch.push({ email, adminAccess: to });
+          changedCount++;
+          lastChanged = out[out.length - 1];
+        }
       }
-      if (!bad.any && !denied && !opts.dryRun && batch.length) await tx.setAdminAccess(batch);
+      total += out.length;
+      if (!bad.any && !denied) {
+        if (!opts.dryRun && batch.length) await tx.setAdminAccess(batch);
+        if (opts.sink) await opts.sink(out);
+        else changes.push(...out);
+      }
     }
     bad.throwIfAny();
-    if (denied) throw denied;
+    if (denied) may.globalAdmin(actor, action, named === 1 ? firstNamed! : opts.source, opts.mode === 'grant' ? 'grant admin access' : 'revoke admin access');
     if (pendingUnknown) throw new NotFoundError(`${pendingUnknown} is not a user of this partner (see \`delegate user list\`)`);
-    if (changes.length === 0) throw new UsageError(`${opts.source} names no users`);
-    const changed = changes.filter((c) => c.changed);
-    if (!opts.dryRun && changed.length) {
-      const one = changed.length === 1 ? changed[0]! : undefined;
+    if (total === 0) throw new UsageError(`${opts.source} names no users`);
+    if (!opts.dryRun && changedCount) {
+      const one = changedCount === 1 ? lastChanged! : undefined;
       await appendAudit(tx, s.clock, {
         actor: actor.email,
         action,
         target: one ? one.email : opts.source,
         outcome: 'allowed',
-        detail: one ? `${one.from} -> ${one.to}` : `${changed.length} users changed (${changes.length - changed.length} already as asked)`,
+        detail: one ? `${one.from} -> ${one.to}` : `${changedCount} users changed (${total - changedCount} already as asked)`,
       });
     }
     return changes;

@@ -63,14 +63,14 @@ export interface Tx {
 
   getClient(domain: string): Promise<ClientRecord | undefined>;
   listClients(filter: ClientFilter): Promise<ClientRecord[]>;
+  /** The same clients, in chunks, without holding them all (for large lists). */
+  clientChunks(filter: ClientFilter, size: number): AsyncIterable<ClientRecord[]>;
   countClients(status: ClientStatus): Promise<number>;
   /** Insert or replace the client's current relationship; history stays in acceptances. */
   upsertClient(c: ClientRecord): Promise<void>;
   recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }): Promise<void>;
 
   getClientUser(clientDomain: string, upn: string): Promise<ClientUser | undefined>;
-  /** The users among `upns` that exist in that client's directory, keyed by lower-case UPN. */
-  getClientUsers(clientDomain: string, upns: readonly string[]): Promise<Map<string, ClientUser>>;
   listClientUsers(clientDomain: string): Promise<ClientUser[]>;
   insertClientUsers(users: readonly ClientUser[]): Promise<void>;
   setPasswordReset(clientDomain: string, upn: string, at: string): Promise<void>;

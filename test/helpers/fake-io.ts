@@ -14,6 +14,7 @@ export function fakeIO(opts: { tty?: boolean; stdin?: string } = {}): FakeIO {
   return {
     out: (t) => void (out += t),
     err: (t) => void (err += t),
+    drained: async () => undefined,
     stdin: Readable.from([opts.stdin ?? '']),
     stdinIsTTY: tty,
     stdoutIsTTY: tty,

@@ -167,12 +167,14 @@ class SqliteTx implements Tx {
     return r && toUser(r);
   }
   async getUsers(emails: readonly string[]) {
+    // One statement for a whole chunk: the emails go in as a JSON array (json_each), rows come back as arrays.
     const out = new Map<string, PartnerUser>();
-    const CHUNK = 500;
+    const st = this.s.stmt('SELECT u.email, u.name, u.org_role, u.admin_access, u.created_at FROM json_each(?) j JOIN users u ON u.email = j.value').raw(true);
+    const CHUNK = 2000;
     for (let i = 0; i < emails.length; i += CHUNK) {
-      const part = emails.slice(i, i + CHUNK);
-      const rows = this.all(`SELECT * FROM users WHERE email IN (${part.map(() => '?').join(',')})`, ...part);
-      for (const r of rows) out.set(r.email as string, toUser(r));
+      for (const r of st.all(JSON.stringify(emails.slice(i, i + CHUNK))) as string[][]) {
+        out.set(r[0]!, { email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: r[3] as AdminAccess, createdAt: r[4]! });
+      }
     }
     return out;
   }
@@ -231,19 +233,57 @@ class SqliteTx implements Tx {
     return r && toClient(r);
   }
   async listClients(f: ClientFilter) {
+    const out: ClientRecord[] = [];
+    for await (const chunk of this.clientChunks(f, 5000)) for (const c of chunk) out.push(c);
+    return out;
+  }
+  async *clientChunks(f: ClientFilter, size: number): AsyncGenerator<ClientRecord[]> {
+    // Clients as arrays (cheap to make), then relationships joined in memory: most clients have none.
     const where: string[] = [];
     const params: unknown[] = [];
     if (f.status) {
-      where.push('c.status = ?');
+      where.push('status = ?');
       params.push(f.status);
     }
     if (f.search) {
-      where.push("(c.domain LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.tenant_id LIKE ? ESCAPE '\\')");
+      where.push("(domain LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR tenant_id LIKE ? ESCAPE '\\')");
       const t = likeText(f.search);
       params.push(t, t, t);
     }
-    const sql = `${CLIENT_SELECT}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY c.domain`;
-    return this.all(sql, ...params).map(toClient);
+    // Keyset pages (domain > last) fetched with all(): far fewer native round trips than iterate().
+    const sql = `SELECT domain, name, tenant_id, status, offer_id, accepted_at, removed_at FROM clients WHERE domain > ?${where.length ? ' AND ' + where.join(' AND ') : ''} ORDER BY domain LIMIT ${Math.max(1, Math.floor(size))}`;
+    const rels = new Map<string, Relationship>();
+    for (const r of this.all('SELECT * FROM relationships WHERE client_domain IS NOT NULL')) {
+      const rel = toRelationship(r);
+      rels.set(`${rel.clientDomain}\u0000${rel.offerId}`, rel);
+    }
+    const st = this.s.stmt(sql).raw(true);
+    let last = '';
+    for (;;) {
+      const rows = st.all(last, ...params) as (string | null)[][];
+      if (rows.length === 0) return;
+      const chunk: ClientRecord[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        const c: ClientRecord = {
+          domain: r[0]!,
+          name: r[1]!,
+          tenantId: r[2] ?? null,
+          status: r[3] as ClientStatus,
+          offerId: r[4]!,
+          acceptedAt: r[5]!,
+          removedAt: r[6] ?? null,
+        };
+        if (rels.size) {
+          const rel = rels.get(`${c.domain}\u0000${c.offerId}`);
+          if (rel) c.relationship = rel;
+        }
+        chunk[i] = c;
+      }
+      last = chunk[chunk.length - 1]!.domain;
+      yield chunk;
+      if (rows.length < size) return;
+    }
   }
   async countClients(status: ClientStatus) {
     return (this.get('SELECT count(*) AS n FROM clients WHERE status = ?', status) as { n: number }).n;
@@ -263,16 +303,6 @@ class SqliteTx implements Tx {
   async getClientUser(clientDomain: string, upn: string) {
     const r = this.get('SELECT * FROM client_users WHERE client_domain = ? AND upn = ?', clientDomain, upn);
     return r && toClientUser(r);
-  }
-  async getClientUsers(clientDomain: string, upns: readonly string[]) {
-    const out = new Map<string, ClientUser>();
-    const CHUNK = 500;
-    for (let i = 0; i < upns.length; i += CHUNK) {
-      const part = upns.slice(i, i + CHUNK);
-      const rows = this.all(`SELECT * FROM client_users WHERE client_domain = ? AND upn IN (${part.map(() => '?').join(',')})`, clientDomain, ...part);
-      for (const r of rows) out.set(r.upn as string, toClientUser(r));
-    }
-    return out;
   }
   async listClientUsers(clientDomain: string) {
     return this.all('SELECT * FROM client_users WHERE client_domain = ? ORDER BY upn', clientDomain).map(toClientUser);

@@ -1,14 +1,14 @@
 /** `delegate client accept|list|show|remove|terminate|extend|assign|drift` and the acting commands. */
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { acceptOffer, CLIENT_STATUSES, listClients, parseOfferReference, removeClient, showClient } from '../../../domain/clients.js';
+import { acceptOffer, CLIENT_STATUSES, eachClientChunk, parseOfferReference, removeClient, showClient } from '../../../domain/clients.js';
 import { assignGroup, drift, setAutoExtend, type Drift } from '../../../domain/granular.js';
 import { parseRoles, roleName } from '../../../domain/roles.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderOne, type View } from '../../render.js';
+import { renderList, renderListStream, renderOne, type View } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientView } from '../../views.js';
 import { register as registerActing } from './acting.js';
@@ -92,8 +92,13 @@ export function register(program: Command, ctx: Context): void {
     .addHelpText('after', '\nExamples:\n  delegate client list --status active\n  delegate client list --expiring 30')
     .action(async (raw: { status?: string; search?: string; expiring?: string }) => {
       const opts = parseWith(listSchema, raw);
-      const clients = await listClients(await ctx.session(), { ...opts, ...(opts.expiring !== undefined ? { expiringDays: opts.expiring } : {}) });
-      await renderList(await ctx.target(), clientView(now(), { expiry: opts.expiring !== undefined }), clients);
+      const filter = { ...opts, ...(opts.expiring !== undefined ? { expiringDays: opts.expiring } : {}) };
+      const out = renderListStream(await ctx.target(), clientView(now(), { expiry: opts.expiring !== undefined }));
+      await eachClientChunk(await ctx.session(), filter, async (chunk) => {
+        await out.add(chunk);
+        await ctx.io.drained();
+      });
+      await out.end();
     });
 
   client

@@ -165,7 +165,7 @@ export function register(program: Command, ctx: Context): void {
       const { offer: o, linkStillAcceptedBy } = await revokeOffer(await ctx.session({ actor: true }), id);
       await renderOne(await ctx.target(), offerView, o);
       ctx.note(`Revoked offer ${o.id}.`);
-      if (!o.trial && !o.purchase) {
+      if (!o.trial && !o.purchase && !o.granular) {
         ctx.note(
           linkStillAcceptedBy
             ? `The delegated admin link carries only your tenant id, so it still works: acceptances of it now count against offer ${linkStillAcceptedBy}, which is still active. Revoke that too to stop the link.`

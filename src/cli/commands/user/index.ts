@@ -6,6 +6,8 @@ import { addUsers, changeAdminAccess, listUsers, removeUser } from '../../../dom
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
+import { progressFor, withBulkOutput } from '../../bulk.js';
+import type { RowSource } from '../../../domain/bulk.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
@@ -24,6 +26,23 @@ function emailsOrFile(emails: string[], file: string | undefined, command: strin
   if (file) checkReadable(file);
 }
 
+/** Grant or revoke, printing each change as it is made (held back until the change commits). */
+async function accessChange(ctx: Context, rows: RowSource, opts: Omit<Parameters<typeof changeAdminAccess>[2], 'sink'>): Promise<void> {
+  const session = await ctx.session({ actor: true });
+  let changed = 0;
+  await withBulkOutput(ctx, accessChangeView, async (sink) =>
+    changeAdminAccess(session, rows, {
+      ...opts,
+      sink: async (changes) => {
+        for (const c of changes) if (c.changed) changed++;
+        await sink(changes);
+      },
+    }),
+  );
+  const users = `${changed} user${changed === 1 ? '' : 's'}`;
+  ctx.note(opts.dryRun ? `Dry run: ${users} would change; nothing was written.` : `${users} changed.`);
+}
+
 export function register(program: Command, ctx: Context): void {
   const user = nounCommand(program, 'user');
 
@@ -38,26 +57,22 @@ export function register(program: Command, ctx: Context): void {
     .action(async (emailArg: string | undefined, raw: { name?: string; globalAdmin?: boolean; file?: string }) => {
       if (emailArg && raw.file) throw new UsageError('Give an email or --file, not both');
       if (raw.file && raw.name) throw new UsageError('--name goes with a single email; in a file, give the name column');
-      let rows;
-      let source = 'arguments';
       if (raw.file) {
-        checkReadable(raw.file);
-        source = sourceName(raw.file);
-        rows = readCsv(ctx.io, raw.file, { required: ['email'], optional: ['name'] });
-      } else {
-        const email = await ctx.need(emailArg, '<email> (or --file)', "New user's email:", (s) => v.email(s));
-        v.email(email);
-        if (raw.name !== undefined) v.displayName(raw.name, '--name');
-        rows = argRows([email], 'email', { name: raw.name });
+        const file = raw.file;
+        const progress = await progressFor(ctx, checkReadable(file));
+        const source = sourceName(file);
+        const session = await ctx.session({ actor: true });
+        const { count } = await withBulkOutput(ctx, userView, (sink) =>
+          addUsers(session, readCsv(ctx.io, file, { required: ['email'], optional: ['name'] }, progress), { globalAdmin: Boolean(raw.globalAdmin), source, sink }),
+        ).finally(() => progress.stop());
+        ctx.note(`Added ${count} user${count === 1 ? '' : 's'} from ${source}.`);
+        return;
       }
-      const added = await addUsers(await ctx.session({ actor: true }), rows, { globalAdmin: Boolean(raw.globalAdmin), source });
-      const target = await ctx.target();
-      if (raw.file) {
-        await renderList(target, userView, added);
-        ctx.note(`Added ${added.length} user${added.length === 1 ? '' : 's'} from ${source}.`);
-      } else {
-        await renderOne(target, userView, added[0]!);
-      }
+      const email = await ctx.need(emailArg, '<email> (or --file)', "New user's email:", (s) => v.email(s));
+      v.email(email);
+      if (raw.name !== undefined) v.displayName(raw.name, '--name');
+      const added = await addUsers(await ctx.session({ actor: true }), argRows([email], 'email', { name: raw.name }), { globalAdmin: Boolean(raw.globalAdmin), source: 'arguments' });
+      await renderOne(await ctx.target(), userView, added[0]!);
     });
 
   user
@@ -92,16 +107,14 @@ export function register(program: Command, ctx: Context): void {
         if (!role) throw new UsageError('Missing --role full|limited');
       }
       for (const e of emails) v.email(e);
-      const rows = opts.file ? readCsv(ctx.io, opts.file, { required: ['email'], optional: ['role'] }) : argRows(emails, 'email');
-      const changes = await changeAdminAccess(await ctx.session({ actor: true }), rows, {
+      const progress = await progressFor(ctx, opts.file ? checkReadable(opts.file) : undefined);
+      const rows = opts.file ? readCsv(ctx.io, opts.file, { required: ['email'], optional: ['role'] }, progress) : argRows(emails, 'email');
+      await accessChange(ctx, rows, {
         mode: 'grant',
         ...(role ? { defaultRole: role } : {}),
         dryRun: opts.dryRun,
         source: opts.file ? sourceName(opts.file) : 'arguments',
-      });
-      await renderList(await ctx.target(), accessChangeView, changes);
-      const n = changes.filter((c) => c.changed).length;
-      ctx.note(opts.dryRun ? `Dry run: ${n} user${n === 1 ? '' : 's'} would change; nothing was written.` : `${n} user${n === 1 ? '' : 's'} changed.`);
+      }).finally(() => progress.stop());
     });
 
   user
@@ -115,15 +128,11 @@ export function register(program: Command, ctx: Context): void {
       emailsOrFile(emails, raw.file, 'revoke-admin');
       for (const e of emails) v.email(e);
       if (!raw.dryRun) await ctx.confirm(`Revoke admin access of ${raw.file ? `the users in ${sourceName(raw.file)}` : emails.join(', ')}?`);
-      const rows = raw.file ? readCsv(ctx.io, raw.file, { required: ['email'], optional: [] }) : argRows(emails, 'email');
-      const changes = await changeAdminAccess(await ctx.session({ actor: true }), rows, {
-        mode: 'revoke',
-        dryRun: Boolean(raw.dryRun),
-        source: raw.file ? sourceName(raw.file) : 'arguments',
-      });
-      await renderList(await ctx.target(), accessChangeView, changes);
-      const n = changes.filter((c) => c.changed).length;
-      ctx.note(raw.dryRun ? `Dry run: ${n} user${n === 1 ? '' : 's'} would change; nothing was written.` : `${n} user${n === 1 ? '' : 's'} changed.`);
+      const progress = await progressFor(ctx, raw.file ? checkReadable(raw.file) : undefined);
+      const rows = raw.file ? readCsv(ctx.io, raw.file, { required: ['email'], optional: [] }, progress) : argRows(emails, 'email');
+      await accessChange(ctx, rows, { mode: 'revoke', dryRun: Boolean(raw.dryRun), source: raw.file ? sourceName(raw.file) : 'arguments' }).finally(() =>
+        progress.stop(),
+      );
     });
 
   user

@@ -1,0 +1,61 @@
+/**
+ * Output that must not be seen unless the command succeeds (all-or-nothing
+ * bulk work), without holding it all in memory: text is kept in memory up to
+ * a limit, then in a private temporary file, and written out only on commit.
+ */
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MEMORY_LIMIT = 4 << 20;
+
+export class Spool {
+  private parts: string[] = [];
+  private size = 0;
+  private fd: number | undefined;
+  private dir: string | undefined;
+
+  /** `spill: false` keeps everything in memory (for secrets such as temporary passwords). */
+  constructor(private readonly spill = true) {}
+
+  write(text: string): void {
+    if (this.fd !== undefined) {
+      writeSync(this.fd, text);
+      return;
+    }
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.spill && this.size > MEMORY_LIMIT) {
+      this.dir = mkdtempSync(join(tmpdir(), 'delegate-'));
+      this.fd = openSync(join(this.dir, 'out'), 'w', 0o600);
+      writeSync(this.fd, this.parts.join(''));
+      this.parts = [];
+    }
+  }
+
+  /** Hand everything written so far to `out`, in order, then clean up. */
+  async commit(out: (text: string) => void, drained: () => Promise<void> = async () => undefined): Promise<void> {
+    try {
+      if (this.fd === undefined) {
+        if (this.parts.length) out(this.parts.join(''));
+        return;
+      }
+      closeSync(this.fd);
+      this.fd = undefined;
+      for await (const chunk of createReadStream(join(this.dir!, 'out'), { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+        out(chunk as string);
+        await drained();
+      }
+    } finally {
+      this.discard();
+    }
+  }
+
+  discard(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+    this.parts = [];
+  }
+}

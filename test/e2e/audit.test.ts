@@ -1,0 +1,369 @@
+/**
+ * The audit trail end to end (SPEC.md "Audit"): what is recorded, the hash
+ * chain recomputed here independently, tamper detection by `audit verify`,
+ * and the filters of `delegate audit`.
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ADMIN, TENANT, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+
+const T0 = '2026-03-01T09:00:00.000Z';
+const T1 = '2026-03-02T09:00:00.000Z';
+const T2 = '2026-03-03T09:00:00.000Z';
+const LEE = 'lee@fabrikam.com';
+const NOEL = 'noel@fabrikam.com';
+
+interface Entry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: 'allowed' | 'denied';
+  detail: string;
+  hash: string;
+}
+
+const sandboxes: Sandbox[] = [];
+let template: Sandbox;
+let offerId: string;
+let revokedOfferId: string;
+/** The full trail of the template, as `audit --json` printed it. */
+let trail: Entry[];
+
+function newSandbox(): Sandbox {
+  const sb = sandbox();
+  sandboxes.push(sb);
+  return sb;
+}
+
+async function run(sb: Sandbox, args: string[], at: string, expectCode = 0): Promise<Result> {
+  const r = await runBin(args, { ...sb.env, DELEGATE_NOW: at });
+  if (r.code !== expectCode) throw new Error(`delegate ${args.join(' ')} exited ${r.code}, expected ${expectCode}: ${r.stderr}`);
+  return r;
+}
+
+/** Set-up steps run in this process (same runCli as the binary, without the start-up cost). */
+async function step(sb: Sandbox, args: string[], at: string, expectCode = 0): Promise<string> {
+  const r = await runInProcess(args, { env: { ...sb.env, DELEGATE_NOW: at } });
+  if (r.code !== expectCode) throw new Error(`delegate ${args.join(' ')} exited ${r.code}, expected ${expectCode}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function audit(sb: Sandbox, args: string[] = []): Promise<Entry[]> {
+  const r = await runBin(['audit', ...args, '--json'], sb.env);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+function copyOfTemplate(): Sandbox {
+  const sb = newSandbox();
+  mkdirSync(dirname(sb.db), { recursive: true });
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(template.db + suffix)) copyFileSync(template.db + suffix, sb.db + suffix);
+  return sb;
+}
+
+/** Change the store behind delegate's back, as someone with the file could. */
+function tamper(sb: Sandbox, fn: (db: Database.Database) => void): void {
+  const db = new Database(sb.db);
+  try {
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** SPEC.md: sha256(previous hash + "\n" + JSON.stringify([seq, at, actor, action, target, outcome, detail])), 64 zeros first. */
+function chainHash(prev: string, e: Omit<Entry, 'hash'>): string {
+  return createHash('sha256')
+    .update(prev + '\n' + JSON.stringify([e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.detail]))
+    .digest('hex');
+}
+
+beforeAll(async () => {
+  template = newSandbox();
+  const sb = template;
+  await step(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified'], T0); // 1
+  await step(sb, ['user', 'add', LEE, '--name', 'Lee'], T0); // 2
+  await step(sb, ['user', 'grant-admin', LEE, '--role', 'limited'], T0); // 3
+  await step(sb, ['user', 'add', NOEL], T0); // 4
+  offerId = JSON.parse(await step(sb, ['offer', 'create', '--json'], T0)).id; // 5
+  revokedOfferId = JSON.parse(await step(sb, ['offer', 'create', '--json'], T0)).id; // 6
+  await step(sb, ['offer', 'revoke', revokedOfferId, '--yes'], T0); // 7
+  await step(sb, ['client', 'accept', offerId, '--domain', 'contoso.com'], T1); // 8
+  await step(sb, ['client', 'accept', offerId, '--domain', 'contoso.com.au'], T1); // 9
+  await step(sb, ['inbox', 'read', '--all'], T1); // 10
+  await step(sb, ['client', 'user', 'add', 'contoso.com', 'alex@contoso.com'], T1); // 11
+  await step(sb, ['--as', LEE, 'client', 'user', 'add', 'contoso.com', 'x@contoso.com'], T1, 4); // 12 denied
+  await step(sb, ['--as', NOEL, 'offer', 'create'], T1, 4); // 13 denied
+  await step(sb, ['--as', LEE, 'user', 'remove', NOEL, '--yes'], T2, 4); // 14 denied
+  await step(sb, ['user', 'revoke-admin', LEE, '--yes'], T2); // 15
+  await step(sb, ['client', 'remove', 'contoso.com.au', '--yes'], T2); // 16
+  await step(sb, ['user', 'remove', NOEL, '--yes'], T2); // 17
+  trail = await audit(sb);
+});
+afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+
+const seqs = (entries: Entry[]) => entries.map((e) => e.seq);
+
+describe('what is recorded', () => {
+  test('every change and every refusal, in order, with who, what, on what and the outcome', () => {
+    expect(trail.map((e) => [e.seq, e.actor, e.action, e.target, e.outcome])).toEqual([
+      [1, ADMIN, 'partner.init', TENANT, 'allowed'],
+      [2, ADMIN, 'user.add', LEE, 'allowed'],
+      [3, ADMIN, 'user.grant-admin', LEE, 'allowed'],
+      [4, ADMIN, 'user.add', NOEL, 'allowed'],
+      [5, ADMIN, 'offer.create', offerId, 'allowed'],
+      [6, ADMIN, 'offer.create', revokedOfferId, 'allowed'],
+      [7, ADMIN, 'offer.revoke', revokedOfferId, 'allowed'],
+      [8, ADMIN, 'client.accept', 'contoso.com', 'allowed'],
+      [9, ADMIN, 'client.accept', 'contoso.com.au', 'allowed'],
+      [10, ADMIN, 'inbox.read', 'all', 'allowed'],
+      [11, ADMIN, 'client.user.add', 'contoso.com/alex@contoso.com', 'allowed'],
+      [12, LEE, 'client.user.add', 'contoso.com/x@contoso.com', 'denied'],
+      [13, NOEL, 'offer.create', TENANT, 'denied'],
+      [14, LEE, 'user.remove', NOEL, 'denied'],
+      [15, ADMIN, 'user.revoke-admin', LEE, 'allowed'],
+      [16, ADMIN, 'client.remove', 'contoso.com.au', 'allowed'],
+      [17, ADMIN, 'user.remove', NOEL, 'allowed'],
+    ]);
+  });
+
+  test('entries carry exactly seq, at, actor, action, target, outcome, detail, hash; at is the command time', () => {
+    for (const e of trail) expect(Object.keys(e).sort()).toEqual(['action', 'actor', 'at', 'detail', 'hash', 'outcome', 'seq', 'target']);
+    expect(trail.map((e) => e.at)).toEqual([...Array(7).fill(T0), ...Array(6).fill(T1), ...Array(4).fill(T2)]);
+    expect(trail[2]!.detail).toBe('none -> limited');
+    expect(trail[14]!.detail).toBe('limited -> none');
+  });
+
+  test('a refusal records the rule that refused it as its detail', () => {
+    expect(trail[11]!.detail).toMatch(/^lee@fabrikam\.com may not add users for contoso\.com: limited admin access/);
+    expect(trail[12]!.detail).toMatch(/^noel@fabrikam\.com may not create offers/);
+    expect(trail[13]!.detail).toMatch(/only the partner's global admins/);
+  });
+
+  // Bug: a refused `user add` is audited with the target "arguments" (the
+  // name of its row source) instead of the user it would have added.
+  test('a refused user add names the user it would have added', async () => {
+    const sb = copyOfTemplate();
+    await run(sb, ['--as', LEE, 'user', 'add', 'z@fabrikam.com'], T2, 4);
+    expect((await audit(sb)).at(-1)).toMatchObject({ actor: LEE, action: 'user.add', target: 'z@fabrikam.com', outcome: 'denied' });
+  });
+
+  test('the hash chain recomputes independently from the printed entries', () => {
+    let prev = '0'.repeat(64);
+    for (const e of trail) {
+      expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(e.hash).toBe(chainHash(prev, e));
+      prev = e.hash;
+    }
+  });
+
+  test('reading, bad input and not-found leave the trail and the store as they were', async () => {
+    const sb = copyOfTemplate();
+    const before = storeHash(sb.db);
+    const reads: [string[], number][] = [
+      [['user', 'list'], 0],
+      [['client', 'list'], 0],
+      [['client', 'show', 'contoso.com'], 0],
+      [['offer', 'list', '--all'], 0],
+      [['inbox'], 0],
+      [['client', 'user', 'list', 'contoso.com', '--plan', 'graph'], 0],
+      [['audit', 'verify'], 0],
+      [['user', 'add', 'not-an-email'], 2],
+      [['client', 'user', 'reset-password', 'contoso.com', 'ghost@contoso.com'], 3],
+    ];
+    for (const [args, code] of reads) expect([args.join(' '), (await runBin(args, sb.env)).code]).toEqual([args.join(' '), code]);
+    expect(storeHash(sb.db)).toBe(before);
+    expect(await audit(sb)).toEqual(trail);
+  });
+});
+
+describe('audit verify', () => {
+  test('an intact trail: exit 0, the entry count and the head hash', async () => {
+    const sb = copyOfTemplate();
+    const before = storeHash(sb.db);
+    const plain = await runBin(['audit', 'verify'], sb.env);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toBe(`ok\t17\t${trail[16]!.hash}\n`);
+    const json = await runBin(['audit', 'verify', '--json'], sb.env);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, entries: 17, head: trail[16]!.hash });
+    expect(storeHash(sb.db)).toBe(before);
+  });
+
+  async function expectBroken(sb: Sandbox, seq: number): Promise<Result> {
+    const before = storeHash(sb.db);
+    const r = await runBin(['audit', 'verify'], sb.env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^Error: Audit entry ${seq} `));
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(storeHash(sb.db)).toBe(before);
+    return r;
+  }
+
+  test('an edited detail is found, naming that entry', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => db.prepare("UPDATE audit SET detail = 'nothing to see' WHERE seq = 5").run());
+    await expectBroken(sb, 5);
+    const j = await runBin(['audit', 'verify', '--json'], sb.env);
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stderr)).toEqual({ error: { code: 'audit_mismatch', message: expect.stringMatching(/^Audit entry 5 /) } });
+  });
+
+  test('with several edits, the first one is named', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => {
+      db.prepare("UPDATE audit SET detail = 'x' WHERE seq = 12").run();
+      db.prepare("UPDATE audit SET detail = 'y' WHERE seq = 3").run();
+    });
+    await expectBroken(sb, 3);
+  });
+
+  test('a refusal turned into an allowed entry is found', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => db.prepare("UPDATE audit SET outcome = 'allowed' WHERE seq = 12").run());
+    await expectBroken(sb, 12);
+  });
+
+  test('an edited actor or time is found', async () => {
+    const a = copyOfTemplate();
+    tamper(a, (db) => db.prepare('UPDATE audit SET actor = ? WHERE seq = 14').run(ADMIN));
+    await expectBroken(a, 14);
+    const b = copyOfTemplate();
+    tamper(b, (db) => db.prepare("UPDATE audit SET at = '2026-02-28T09:00:00.000Z' WHERE seq = 1").run());
+    await expectBroken(b, 1);
+  });
+
+  test('re-hashing the edited entry itself breaks the next one', async () => {
+    const sb = copyOfTemplate();
+    const forged = { ...trail[7]!, target: 'northwind.com' };
+    tamper(sb, (db) => db.prepare('UPDATE audit SET target = ?, hash = ? WHERE seq = 8').run(forged.target, chainHash(trail[6]!.hash, forged)));
+    await expectBroken(sb, 9);
+  });
+
+  test('an edited hash on the last entry is found', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => db.prepare("UPDATE audit SET hash = ? WHERE seq = 17").run('f'.repeat(64)));
+    await expectBroken(sb, 17);
+  });
+
+  test('a deleted entry is found', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => db.prepare('DELETE FROM audit WHERE seq = 8').run());
+    const r = await expectBroken(sb, 9);
+    expect(r.stderr).toMatch(/8/);
+  });
+
+  test('a deleted entry with the rest renumbered is found', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => {
+      db.prepare('DELETE FROM audit WHERE seq = 8').run();
+      db.prepare('UPDATE audit SET seq = -(seq - 1) WHERE seq > 8').run();
+      db.prepare('UPDATE audit SET seq = -seq WHERE seq < 0').run();
+    });
+    await expectBroken(sb, 8);
+  });
+
+  test('a trail that verifies keeps verifying as new entries are appended after a check', async () => {
+    const sb = copyOfTemplate();
+    await run(sb, ['--as', LEE, 'client', 'mdm', 'contoso.com'], T2, 4);
+    await run(sb, ['client', 'domain', 'add', 'contoso.com', 'contoso.org'], T2);
+    const entries = await audit(sb);
+    expect(entries.slice(0, 17)).toEqual(trail);
+    expect(entries.slice(17).map((e) => [e.seq, e.actor, e.action, e.outcome])).toEqual([
+      [18, LEE, 'client.mdm', 'denied'],
+      [19, ADMIN, 'client.domain.add', 'allowed'],
+    ]);
+    expect(entries[17]!.hash).toBe(chainHash(trail[16]!.hash, entries[17]!));
+    expect(entries[18]!.hash).toBe(chainHash(entries[17]!.hash, entries[18]!));
+    const r = await runBin(['audit', 'verify', '--json'], sb.env);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, entries: 19, head: entries[18]!.hash });
+  });
+});
+
+test('concurrent writers, allowed and refused, each get their own entry and the chain stays intact', async () => {
+  const sb = copyOfTemplate();
+  const commands: [string[], number][] = [
+    [['client', 'user', 'add', 'contoso.com', 'c1@contoso.com'], 0],
+    [['client', 'user', 'add', 'contoso.com', 'c2@contoso.com'], 0],
+    [['client', 'domain', 'add', 'contoso.com', 'contoso.org'], 0],
+    [['--as', LEE, 'client', 'user', 'list', 'contoso.com'], 4],
+    [['client', 'mdm', 'contoso.com'], 4],
+    [['--as', LEE, 'offer', 'create'], 4],
+  ];
+  const results = await Promise.all(commands.map(([args]) => runBin(args, { ...sb.env, DELEGATE_NOW: T2 })));
+  expect(results.map((r) => r.code)).toEqual(commands.map(([, code]) => code));
+  const entries = await audit(sb);
+  expect(seqs(entries)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+  expect(entries.slice(17).map((e) => e.action).sort()).toEqual(
+    ['client.domain.add', 'client.mdm', 'client.user.add', 'client.user.add', 'client.user.list', 'offer.create'].sort(),
+  );
+  let prev = '0'.repeat(64);
+  for (const e of entries) {
+    expect(e.hash).toBe(chainHash(prev, e));
+    prev = e.hash;
+  }
+  expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0);
+});
+
+describe('audit filters', () => {
+  test('--actor: only that partner user’s entries', async () => {
+    expect(seqs(await audit(template, ['--actor', LEE]))).toEqual([12, 14]);
+    expect(seqs(await audit(template, ['--actor', 'Noel@Fabrikam.com']))).toEqual([13]);
+    expect(await audit(template, ['--actor', 'nobody@fabrikam.com'])).toEqual([]);
+  });
+
+  test('--client: entries on that client and its users, not on a longer domain', async () => {
+    expect(seqs(await audit(template, ['--client', 'contoso.com']))).toEqual([8, 11, 12]);
+    expect(seqs(await audit(template, ['--client', 'contoso.com.au']))).toEqual([9, 16]);
+  });
+
+  test('--action: an exact name, or a prefix ending at a dot', async () => {
+    expect(seqs(await audit(template, ['--action', 'offer.create']))).toEqual([5, 6, 13]);
+    expect(seqs(await audit(template, ['--action', 'offer']))).toEqual([5, 6, 7, 13]);
+    expect(seqs(await audit(template, ['--action', 'client']))).toEqual([8, 9, 11, 12, 16]);
+    expect(seqs(await audit(template, ['--action', 'client.user']))).toEqual([11, 12]);
+    expect(await audit(template, ['--action', 'off'])).toEqual([]);
+  });
+
+  test('--since: entries at or after that time, in any ISO-8601 spelling', async () => {
+    expect(seqs(await audit(template, ['--since', T1]))).toEqual([8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    expect(seqs(await audit(template, ['--since', '2026-03-03T10:00:00+01:00']))).toEqual([14, 15, 16, 17]);
+    expect(seqs(await audit(template, ['--since', '2026-03-02']))).toEqual([8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+    expect(await audit(template, ['--since', '2026-03-03T09:00:00.001Z'])).toEqual([]);
+  });
+
+  test('filters combine, and filtered entries are the stored ones, hash included', async () => {
+    const got = await audit(template, ['--actor', ADMIN, '--action', 'client', '--since', T2]);
+    expect(got).toEqual([trail[15]]);
+    expect(seqs(await audit(template, ['--client', 'contoso.com', '--action', 'client.user.add', '--actor', LEE]))).toEqual([12]);
+  });
+
+  test('csv has a header row; plain is one tab-separated line an entry; both without the hash', async () => {
+    const csv = await runBin(['audit', '--output', 'csv', '--actor', LEE], template.env);
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('seq,at,actor,action,target,outcome,detail');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(new RegExp(`^12,${T1},${LEE},client\\.user\\.add,contoso\\.com/x@contoso\\.com,denied,`));
+
+    const plain = await runBin(['audit', '--output', 'plain', '--since', T2], template.env);
+    expect(plain.code).toBe(0);
+    const rows = plain.stdout.trimEnd().split('\n').map((l) => l.split('\t'));
+    expect(rows.map((r) => r.slice(0, 6))).toEqual(trail.slice(13).map((e) => [String(e.seq), e.at, e.actor, e.action, e.target, e.outcome]));
+    for (const r of rows) expect(r).toHaveLength(7);
+    expect(plain.stdout).not.toContain(trail[16]!.hash);
+  });
+
+  test('table output has the columns as a header', async () => {
+    const r = await runBin(['audit', '--output', 'table', '--action', 'partner'], template.env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/seq.*at.*actor.*action.*target.*outcome.*detail/);
+    expect(r.stdout).toContain('partner.init');
+  });
+});

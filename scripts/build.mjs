@@ -24,3 +24,11 @@ await build({
   banner: { js: "import { createRequire as __delegateRequire } from 'node:module'; const require = __delegateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The top-level help, captured once from the bundle just built: `delegate --help`
+// is asked often (and by scripts), and printing this file needs no command parser.
+// Commander wraps at 80 columns when not on a terminal, so this is its piped output exactly.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+const help = execFileSync(process.execPath, ['bin/delegate.js', '--help'], { env: { ...process.env, DELEGATE_NO_HELP_CACHE: '1', COLUMNS: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+writeFileSync('dist/help.txt', help);

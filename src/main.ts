@@ -1,11 +1,11 @@
 /**
  * Entry point: build the program, run it, map errors to exit codes. The only
- * place that decides the process's exit status. Everything but `--version`
- * is loaded on demand, so start-up parses as little as possible.
+ * place that decides the process's exit status. Everything is loaded on
+ * demand, so start-up parses as little as possible (bin/delegate.js answers
+ * `--version` and `--help` before this module is even loaded).
  */
 import type { Deps } from './cli/context.js';
 import { DelegateError } from './domain/errors.js';
-import { VERSION } from './version.js';
 
 export async function defaultDeps(): Promise<Deps> {
   const env = process.env;
@@ -93,10 +93,6 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
 /** The process entry (bin/delegate.js). */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(VERSION + '\n');
-    return;
-  }
   // A reader that goes away (`delegate client list | head`) ends the output, not with a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

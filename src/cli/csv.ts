@@ -38,7 +38,7 @@ export function sourceName(file: string): string {
  * more than the parsing itself): each record starts on the line after the
  * previous one ended, plus any newlines inside its quoted fields.
  */
-export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n: number) => void): AsyncGenerator<SourceRow> {
+export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n: number) => void): AsyncGenerator<SourceRow[]> {
   const { parse } = await import('csv-parse');
   const input: NodeJS.ReadableStream = file === '-' ? io.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   if (onBytes) input.on('data', (chunk: Buffer | string) => onBytes(chunk.length));
@@ -50,23 +50,56 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
   const parser = parse({ bom: true, relax_column_count: true, max_record_size: 1 << 16 });
   input.on('error', (e: Error) => parser.destroy(e));
   input.pipe(parser);
+  let batch: SourceRow[] = [];
+  const take = (record: string[]): void => {
+    const first = line + 1;
+    line = first;
+    for (const f of record) if (f.includes('\n')) line += f.split('\n').length - 1;
+    if (record.length === 1 && record[0]!.trim() === '') return; // an empty line
+    if (!header) {
+      header = readHeader(record, name, known, lower, spec);
+      return;
+    }
+    if (record.length !== header.length) {
+      batch.push({ line: first, fields: {}, error: `expected ${header.length} field${header.length === 1 ? '' : 's'} (${header.join(',')}), found ${record.length}` });
+      return;
+    }
+    const fields: Record<string, string> = {};
+    for (let i = 0; i < header.length; i++) fields[header[i]!] = record[i]!;
+    batch.push({ line: first, fields });
+  };
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const first = line + 1;
-      line = first;
-      for (const f of record) if (f.includes('\n')) line += f.split('\n').length - 1;
-      if (record.length === 1 && record[0]!.trim() === '') continue; // an empty line
-      if (!header) {
-        header = readHeader(record, name, known, lower, spec);
-        continue;
+    // Drain whatever the parser has ready in one go, then hand it on as one batch.
+    for (;;) {
+      let record: string[] | null;
+      while ((record = parser.read() as string[] | null) !== null) {
+        take(record);
+        if (batch.length >= BATCH) {
+          yield batch;
+          batch = [];
+        }
       }
-      if (record.length !== header.length) {
-        yield { line: first, fields: {}, error: `expected ${header.length} field${header.length === 1 ? '' : 's'} (${header.join(',')}), found ${record.length}` };
-        continue;
+      if (batch.length) {
+        yield batch;
+        batch = [];
       }
-      const fields: Record<string, string> = {};
-      for (let i = 0; i < header.length; i++) fields[header[i]!] = record[i]!;
-      yield { line: first, fields };
+      if (parser.errored) throw parser.errored;
+      if (parser.readableEnded || parser.destroyed) break;
+      await new Promise<void>((resolve, reject) => {
+        const events = ['readable', 'end', 'close'] as const;
+        const done = () => {
+          for (const ev of events) parser.off(ev, done);
+          parser.off('error', fail);
+          resolve();
+        };
+        const fail = (e: Error) => {
+          for (const ev of events) parser.off(ev, done);
+          reject(e);
+        };
+        for (const ev of events) parser.once(ev, done);
+        parser.once('error', fail);
+      });
+      if (parser.errored) throw parser.errored;
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -78,6 +111,9 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
   }
   if (!header) throw new UsageError(`${name} is empty: it needs a header row (${known.join(',')}) and at least one row`);
 }
+
+/** Rows handed on at a time: large enough to cross async boundaries rarely, small enough to die young. */
+const BATCH = 1000;
 
 function readHeader(record: string[], name: string, known: string[], lower: Map<string, string>, spec: CsvSpec): string[] {
   const cols = record.map((h) => {

@@ -5,7 +5,7 @@ import type { Offer } from '../domain/offers.js';
 import type { Column, View } from './render.js';
 import { clientStatus, granularClientJson, relationshipState } from '../domain/granular.js';
 
-export const userJson = (u: PartnerUser) => ({
+export const userJson = (u: Pick<PartnerUser, 'email' | 'name' | 'orgRole' | 'adminAccess'>) => ({
   email: u.email,
   name: u.name,
   orgRole: u.orgRole,
@@ -32,7 +32,7 @@ export const accessChangeView: View<AccessChange> = {
     { header: 'to', value: (c) => c.to },
     { header: 'changed', value: (c) => c.changed },
   ],
-  json: (c) => ({ ...userJson(c.user), previousAdminAccess: c.from, changed: c.changed }),
+  json: (c) => ({ ...userJson({ email: c.email, name: c.name, orgRole: c.orgRole, adminAccess: c.to }), previousAdminAccess: c.from, changed: c.changed }),
 };
 
 export const partnerView: View<Partner> = {

@@ -4,7 +4,7 @@
  * here, in the domain, and every refusal is audited.
  */
 import { appendAudit } from './audit.js';
-import { BadRows, requireField, type RowSource } from './bulk.js';
+import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
 import { graphAddDomain, graphCreateUser, graphListDomains, graphListUsers, graphResetPassword, type GraphRequest } from './graph.js';
 import { relationshipState, rolesOf } from './granular.js';
@@ -148,7 +148,7 @@ export async function addClientUsers(
     const at = nowIso(s);
     const valid: { line?: number; user: ClientUser }[] = [];
     const seen = new Map<string, number | undefined>();
-    for await (const row of rows) {
+    for await (const row of eachRow(rows)) {
       if (bad.unreadable(row)) continue;
       const upn = bad.check(row, () => checkUpn(a, requireField(row, 'upn')));
       if (upn === undefined) continue;

@@ -1,7 +1,7 @@
 /** Client organizations: acceptance of an offer, listing, ending the relationship. */
 import { startingDomains } from './acting.js';
 import { appendAudit } from './audit.js';
-import { BadRows, requireField, type RowSource } from './bulk.js';
+import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import type { ClientRecord, OfferRecord, Partner, Relationship } from './model.js';
 import { activate, checkAcceptable, clientStatus, expiring, RELATIONSHIP_ID, terminateRelationship } from './granular.js';
@@ -90,7 +90,7 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
     const accepted: Acceptance[] = [];
     const seen = new Map<string, number | undefined>();
     let conflict: string | undefined;
-    for await (const row of rows) {
+    for await (const row of eachRow(rows)) {
       if (bad.unreadable(row)) continue;
       const domain = bad.check(row, () => v.domain(requireField(row, 'domain')));
       if (domain === undefined) continue;

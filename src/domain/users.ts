@@ -92,10 +92,10 @@ export async function addUsers(
 export interface AccessChange {
   email: string;
   name: string;
+  orgRole: PartnerUser['orgRole'];
   from: AdminAccess;
   to: AdminAccess;
   changed: boolean;
-  user: PartnerUser;
 }
 
 const ACCESS_ROLES = ['full', 'limited'] as const;
@@ -163,7 +163,7 @@ export async function changeAdminAccess(
         // A later row about the same user sees the earlier row's result.
         const from = user.adminAccess;
         user.adminAccess = to;
-        out.push({ email, name: user.name, from, to, changed: from !== to, user: { ...user } });
+        out.push({ email, name: user.name, orgRole: user.orgRole, from, to, changed: from !== to });
         if (from !== to) {
           batch.push({ email, adminAccess: to });
           changedCount++;

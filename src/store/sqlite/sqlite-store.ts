@@ -196,8 +196,12 @@ class SqliteTx implements Tx {
     for (const u of users) st.run(u.email, u.name, u.orgRole, u.adminAccess, u.createdAt);
   }
   async setAdminAccess(changes: readonly { email: string; adminAccess: AdminAccess }[]) {
-    const st = this.s.stmt('UPDATE users SET admin_access = ? WHERE email = ?');
-    for (const c of changes) st.run(c.adminAccess, c.email);
+    // One UPDATE per chunk, the changes passed as a JSON array of [email, access] pairs.
+    const st = this.s.stmt("UPDATE users SET admin_access = j.value ->> 1 FROM json_each(?) j WHERE users.email = j.value ->> 0");
+    const CHUNK = 5000;
+    for (let i = 0; i < changes.length; i += CHUNK) {
+      st.run(JSON.stringify(changes.slice(i, i + CHUNK).map((c) => [c.email, c.adminAccess])));
+    }
   }
   async deleteUser(email: string) {
     this.run('DELETE FROM users WHERE email = ?', email);

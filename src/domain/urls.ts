@@ -74,7 +74,7 @@ export function parseOfferUrl(text: string): ParsedOfferUrl | { error: string } 
   if (path === '/adminportal/home') {
     const cloud = cloudOfHost(host, 'admin');
     if (!cloud) return { error: `is not a delegated admin link (unknown host ${host})` };
-    const gdap = /^#\/partners\/invitation\/granularAdminRelationships\/?([^/?#]*)$/i.exec(url.hash);
+    const gdap = url.hash.match(/^#\/partners\/invitation\/granularAdminRelationships\/?([^/?#]*)$/i);
     if (gdap) {
       if (!gdap[1]) return { error: 'has no relationship id after granularAdminRelationships/' };
       return { kind: 'granular', cloud, relationshipId: decodeURIComponent(gdap[1]).toLowerCase() };

@@ -15,7 +15,7 @@ export type AutoExtend = (typeof AUTO_EXTEND)[number];
 /** Days in a date-only ISO duration (Y = 365, M = 30, W = 7 days). */
 export function durationDays(text: string, what = '--duration'): number {
   const t = text.trim().toUpperCase();
-  const m = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/.exec(t);
+  const m = t.match(/^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/);
   if (!m) throw new UsageError(`${what} ${JSON.stringify(text.slice(0, 30))} is not an ISO-8601 duration in days, weeks, months or years (e.g. P730D, P1Y, P90D)`);
   const [y, mo, w, d] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number];
   const days = y * 365 + mo * 30 + w * 7 + d;

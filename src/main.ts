@@ -50,7 +50,6 @@ function describe(e: unknown): Described {
     return { code: 'store', message: `The store failed (${err.code}): ${err.message}; nothing was written`, exit: 1 };
   }
   if (err?.code === 'ENOSPC') return { code: 'store', message: 'The disk is full: nothing was written', exit: 1 };
-  if (err?.code === 'EPIPE') return { code: 'internal', message: 'Output closed early', exit: 1 };
   return { code: 'internal', message: `Unexpected failure: ${err?.message ?? String(e)}`, exit: 1 };
 }
 
@@ -77,6 +76,8 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
   } catch (e) {
     const err = e as { name?: string; code?: string };
     if (err?.name === 'CommanderError' && QUIET_EXITS.has(String(err.code))) return 0;
+    // The reader of our output went away (`delegate client list | head`): stop quietly, store closed below.
+    if (err?.code === 'EPIPE') return 0;
     const d = describe(e);
     if (ctx.outputHint() === 'json' || (ctx.outputHint() === undefined && wantsJson(argv))) {
       deps.io.err(JSON.stringify({ error: { code: d.code, message: d.message } }) + '\n');
@@ -93,9 +94,5 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
 /** The process entry (bin/delegate.js). */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  // A reader that goes away (`delegate client list | head`) ends the output, not with a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
   process.exitCode = await runCli(argv, await defaultDeps());
 }

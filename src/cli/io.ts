@@ -14,11 +14,29 @@ export interface IO {
   readonly stderrIsTTY: boolean;
 }
 
+/** Raised when the reader of stdout went away (`delegate client list | head`). */
+export function outputClosed(): Error {
+  return Object.assign(new Error('Output closed early'), { code: 'EPIPE' });
+}
+
 export function processIO(): IO {
+  let closed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+    process.stdout.emit('drain');
+  });
   return {
-    out: (t) => void process.stdout.write(t),
+    out: (t) => {
+      if (closed) throw outputClosed();
+      process.stdout.write(t);
+    },
     err: (t) => void process.stderr.write(t),
-    drained: () => (process.stdout.writableNeedDrain ? new Promise((r) => process.stdout.once('drain', () => r())) : Promise.resolve()),
+    drained: () => {
+      if (closed) return Promise.reject(outputClosed());
+      if (!process.stdout.writableNeedDrain) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => process.stdout.once('drain', () => (closed ? reject(outputClosed()) : resolve())));
+    },
     // process.stdin is created on first touch, which costs start-up time: only bulk input and prompts need it.
     get stdin() {
       return process.stdin;

@@ -26,45 +26,26 @@ export interface Offer {
 }
 
 export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat = 'text', rel?: Relationship, now: Date = new Date()): Offer {
-  if (rel) {
-    const url = granularUrl(partner.cloud, rel.id);
-    const text = renderOffer(
-      {
-        partner,
-        url,
-        granular: { displayName: rel.displayName, roles: rel.roles.map(roleName), days: durationDays(rel.duration), autoExtend: rel.autoExtendDuration === 'P180D' },
-      },
-      format,
-    );
-    return {
-      id: o.id,
-      url,
-      text,
-      status: o.status,
-      createdAt: o.createdAt,
-      createdBy: o.createdBy,
-      acceptedCount: o.acceptedCount,
-      granular: granularOfferJson(rel, now),
-    };
-  }
-  const adminUrl = adminOfferUrl(partner.cloud, partner.tenantId);
   const trial = o.kind === 'trial' ? { product: o.product!, url: signupUrl(partner.cloud, 'Trial', o.id, partner.tenantId) } : undefined;
   const purchase =
     o.kind === 'purchase'
       ? { product: o.product!, quantity: o.quantity!, url: signupUrl(partner.cloud, 'Purchase', o.id, partner.tenantId) }
       : undefined;
-  const url = trial?.url ?? purchase?.url ?? adminUrl;
-  const text = renderOffer({ partner, url, trial, purchase }, format);
+  const granular = rel
+    ? { displayName: rel.displayName, roles: rel.roles.map(roleName), days: durationDays(rel.duration), autoExtend: rel.autoExtendDuration === 'P180D' }
+    : undefined;
+  const url = rel ? granularUrl(partner.cloud, rel.id) : (trial?.url ?? purchase?.url ?? adminOfferUrl(partner.cloud, partner.tenantId));
   return {
     id: o.id,
     url,
-    text,
+    text: renderOffer({ partner, url, trial, purchase, granular }, format),
     status: o.status,
     createdAt: o.createdAt,
     createdBy: o.createdBy,
     ...(trial ? { trial } : {}),
     ...(purchase ? { purchase } : {}),
     acceptedCount: o.acceptedCount,
+    ...(rel ? { granular: granularOfferJson(rel, now) } : {}),
   };
 }
 

@@ -56,7 +56,8 @@ export const domainView: View<ClientDomain> = {
   json: (d) => ({ name: d.name, isInitial: d.isInitial, addedAt: d.addedAt }),
 };
 
-function planFlag(raw: { plan?: string }): boolean {
+/** `--plan graph` (the only plan there is); anything else is exit 2. */
+export function planFlag(raw: { plan?: string }): boolean {
   if (raw.plan === undefined) return false;
   if (raw.plan !== 'graph') throw new UsageError(`--plan takes "graph", not "${raw.plan.slice(0, 20)}"`);
   return true;

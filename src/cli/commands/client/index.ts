@@ -11,7 +11,7 @@ import { nounCommand } from '../../program.js';
 import { renderList, renderListStream, renderOne, type View } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientView } from '../../views.js';
-import { register as registerActing } from './acting.js';
+import { planFlag, register as registerActing } from './acting.js';
 
 export const acceptSchema = z.object({
   domain: z.optional(rule((s) => v.domain(s, '--domain'))),
@@ -35,12 +35,6 @@ const driftView: View<Drift> = {
   ],
   json: (d) => d,
 };
-
-function planFlag(raw: { plan?: string }): boolean {
-  if (raw.plan === undefined) return false;
-  if (raw.plan !== 'graph') throw new UsageError(`--plan takes "graph", not "${raw.plan.slice(0, 20)}"`);
-  return true;
-}
 
 export function register(program: Command, ctx: Context): void {
   const client = nounCommand(program, 'client');

@@ -6,6 +6,7 @@
  */
 import type { Deps } from './cli/context.js';
 import { DelegateError } from './domain/errors.js';
+import { explainSqlite } from './store/sqlite/errors.js';
 
 export async function defaultDeps(): Promise<Deps> {
   const env = process.env;
@@ -36,20 +37,8 @@ function describe(e: unknown): Described {
     const message = String(err.message).replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     return { code: 'usage', message: message.charAt(0).toUpperCase() + message.slice(1), exit: 2 };
   }
-  if (err?.code === 'SQLITE_BUSY' || err?.code === 'SQLITE_LOCKED') {
-    return { code: 'store', message: 'The store is busy (another delegate is writing and did not finish in time): try again', exit: 1 };
-  }
-  if (err?.code === 'SQLITE_FULL') return { code: 'store', message: 'The disk is full: nothing was written', exit: 1 };
-  if (err?.code === 'SQLITE_READONLY' || err?.code?.startsWith('SQLITE_READONLY')) {
-    return { code: 'store', message: 'The store is read-only (check the permissions of the file and its directory): nothing was written', exit: 1 };
-  }
-  if (err?.code === 'SQLITE_CORRUPT' || err?.code === 'SQLITE_NOTADB') {
-    return { code: 'store', message: `The store is damaged (${err.code}): nothing was written; restore it from a backup`, exit: 1 };
-  }
-  if (typeof err?.code === 'string' && err.code.startsWith('SQLITE_')) {
-    return { code: 'store', message: `The store failed (${err.code}): ${err.message}; nothing was written`, exit: 1 };
-  }
-  if (err?.code === 'ENOSPC') return { code: 'store', message: 'The disk is full: nothing was written', exit: 1 };
+  const store = explainSqlite(e);
+  if (store) return { code: 'store', message: store, exit: 1 };
   return { code: 'internal', message: `Unexpected failure: ${err?.message ?? String(e)}`, exit: 1 };
 }
 

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import type { Context } from './context.js';
 import { VERSION } from '../version.js';
+import { UsageError } from '../domain/errors.js';
 
 type Loader = () => Promise<{ register(parent: Command, ctx: Context): void }>;
 
@@ -41,9 +42,12 @@ export function nounOf(argv: readonly string[]): string | undefined {
 
 
 export async function buildProgram(ctx: Context, argv: readonly string[]): Promise<Command> {
-  const program = new Command('delegate')
-    .description('Delegated administration for Microsoft Cloud Partners: offers, client acceptance and admin access')
-    .version(VERSION, '-V, --version', 'print the version')
+  const program = new Command('delegate').description('Delegated administration for Microsoft Cloud Partners: offers, client acceptance and admin access');
+  // --version stands alone. Registered as commander's version flag only then, so that
+  // `--name -V` is a missing value (exit 2), not a silent print of the version.
+  if (argv[0] === '-V' || argv[0] === '--version') program.version(VERSION, '-V, --version', 'print the version');
+  else program.option('-V, --version', 'print the version');
+  program
     .helpOption('-h, --help', 'show help')
     .addOption(new Option('--db <path>', 'the store file (env DELEGATE_DB; default: in your data directory)'))
     .addOption(new Option('--as <email>', 'act as this partner user (env DELEGATE_AS; default: setting actor, else the first global admin)'))
@@ -64,6 +68,7 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
     });
   program.hook('preAction', (_this, action) => {
     const o = action.optsWithGlobals() as Record<string, unknown>;
+    if (o.version) throw new UsageError('--version stands alone: run `delegate --version`');
     ctx.globals = {
       db: o.db as string | undefined,
       as: o.as as string | undefined,

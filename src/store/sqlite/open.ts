@@ -2,10 +2,11 @@
  * Open (or create) a delegate store file safely: check what the file is before
  * SQLite touches it, then WAL, foreign keys, busy timeout and migrations.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, chmodSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { NotFoundError, StoreError } from '../../domain/errors.js';
+import { explainSqlite } from './errors.js';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from './migrations.js';
 
 export interface OpenOptions {
@@ -51,12 +52,37 @@ function checkFile(path: string, create: boolean): 'new' | 'existing' {
     throw new StoreError(`Cannot read the store ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (header !== SQLITE_HEADER) throw new StoreError(`${path} is not a delegate store (not an SQLite database)`);
+  checkWritable(path);
   return 'existing';
+}
+
+/**
+ * SQLite in WAL mode writes next to the store even to read it (the -wal and
+ * -shm files), so a store that cannot be written is refused before it is
+ * opened: otherwise it would leave files behind that block later writers.
+ */
+function checkWritable(path: string): void {
+  const targets = [path, `${path}-wal`, `${path}-shm`].filter((p) => p === path || existsSync(p));
+  for (const p of [...targets, dirname(path)]) {
+    try {
+      accessSync(p, constants.W_OK);
+    } catch {
+      throw new StoreError(
+        `The store ${path} is read-only (${p === dirname(path) ? 'its directory' : p} cannot be written): delegate needs to write the store and its directory; check their permissions`,
+      );
+    }
+  }
 }
 
 function describe(e: unknown): string {
   const err = e as { code?: string; message?: string };
   return err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
+}
+
+/** A failure while opening: the plain explanation when there is one, else what SQLite said. */
+function openFailure(path: string, e: unknown): StoreError {
+  const plain = explainSqlite(e);
+  return new StoreError(plain ? `${plain} (${path})` : `Cannot use the store ${path}: ${describe(e)}`);
 }
 
 export function openDatabase(path: string, opts: OpenOptions): Database.Database {
@@ -65,11 +91,12 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
   if (state === 'new' && path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   }
+  const sideFiles = path === ':memory:' ? [] : [`${path}-wal`, `${path}-shm`].filter((p) => !existsSync(p));
   let db: Database.Database;
   try {
     db = new Database(path, { fileMustExist: state === 'existing' });
   } catch (e) {
-    throw new StoreError(`Cannot open the store ${path}: ${describe(e)}`);
+    throw openFailure(path, e);
   }
   try {
     if (state === 'new' && path !== ':memory:') chmodSync(path, 0o600);
@@ -90,14 +117,26 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
     if (path !== ':memory:' && (db.pragma('journal_mode', { simple: true }) as string) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    db.pragma('cache_size = -8192'); // 32 MiB: bulk work on large stores stays fast
+    db.pragma('cache_size = -8192'); // 8 MiB of page cache: enough for bulk work, small enough for a 200 MB ceiling
     migrate(db, version);
     return db;
   } catch (e) {
     db.close();
+    if (explainSqlite(e)?.startsWith('The disk is full')) removeEmptySideFiles(path, sideFiles);
     if (e instanceof StoreError || e instanceof NotFoundError) throw e;
-    throw new StoreError(`Cannot use the store ${path}: ${describe(e)}`);
+    throw openFailure(path, e);
   }
+}
+
+/**
+ * A disk too full for SQLite's shared-memory file leaves an empty WAL and a
+ * partial -shm behind (the connection could not clean up). They hold no data;
+ * remove the ones this open created, so the store's files stay as they were.
+ */
+function removeEmptySideFiles(path: string, created: string[]): void {
+  const wal = `${path}-wal`;
+  if (existsSync(wal) && statSync(wal).size > 0) return;
+  for (const p of created) rmSync(p, { force: true });
 }
 
 function migrate(db: Database.Database, from: number): void {

@@ -10,7 +10,7 @@ if (only === '--version' || only === '-V') {
 } else if ((only === '--help' || only === '-h') && !process.env.DELEGATE_NO_HELP_CACHE && printCachedHelp()) {
   // printed
 } else {
-  import('../dist/main.js').then((m) => m.main());
+  require('../dist/main.cjs').main();
 }
 
 /** The top-level help the build captured from the CLI itself (dist/help.txt). */

@@ -4,10 +4,14 @@
  */
 import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { NotFoundError, StoreError } from '../../domain/errors.js';
 import { explainSqlite } from './errors.js';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from './migrations.js';
+
+// better-sqlite3 is CommonJS: require() loads it without the ES module loader's CommonJS scan.
+const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 export interface OpenOptions {
   /** Create the file (and its 0700 directory) when missing: only `init` does. */
@@ -94,7 +98,7 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
   const sideFiles = path === ':memory:' ? [] : [`${path}-wal`, `${path}-shm`].filter((p) => !existsSync(p));
   let db: Database.Database;
   try {
-    db = new Database(path, { fileMustExist: state === 'existing' });
+    db = new BetterSqlite3(path, { fileMustExist: state === 'existing' });
   } catch (e) {
     throw openFailure(path, e);
   }

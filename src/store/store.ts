@@ -45,8 +45,8 @@ export interface Tx {
   updatePartner(p: Partner): Promise<void>;
 
   getUser(email: string): Promise<PartnerUser | undefined>;
-  /** The users among `emails` that exist, keyed by lower-case email. */
-  getUsers(emails: readonly string[]): Promise<Map<string, PartnerUser>>;
+  /** The users among `emails` that exist, keyed by lower-case email (without createdAt: bulk work does not need it). */
+  getUsers(emails: readonly string[]): Promise<Map<string, Omit<PartnerUser, 'createdAt'>>>;
   listUsers(filter: UserFilter): Promise<PartnerUser[]>;
   firstGlobalAdmin(): Promise<PartnerUser | undefined>;
   countGlobalAdmins(): Promise<number>;

@@ -144,6 +144,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (relationship_id, group_name)
   ) WITHOUT ROWID;
   `,
+  // 4: find the first global admin without scanning every user
+  `
+  CREATE INDEX users_org_role ON users(org_role, created_at, email);
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

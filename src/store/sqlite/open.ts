@@ -70,7 +70,9 @@ function checkWritable(path: string): void {
   for (const p of [...targets, dirname(path)]) {
     try {
       accessSync(p, constants.W_OK);
-    } catch {
+    } catch (e) {
+      // Another process may close the store meanwhile and remove its -wal/-shm: gone is not read-only.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new StoreError(
         `The store ${path} is read-only (${p === dirname(path) ? 'its directory' : p} cannot be written): delegate needs to write the store and its directory; check their permissions`,
       );

@@ -168,12 +168,12 @@ class SqliteTx implements Tx {
   }
   async getUsers(emails: readonly string[]) {
     // One statement for a whole chunk: the emails go in as a JSON array (json_each), rows come back as arrays.
-    const out = new Map<string, PartnerUser>();
-    const st = this.s.stmt('SELECT u.email, u.name, u.org_role, u.admin_access, u.created_at FROM json_each(?) j JOIN users u ON u.email = j.value').raw(true);
+    const out = new Map<string, Omit<PartnerUser, 'createdAt'>>();
+    const st = this.s.stmt('SELECT u.email, u.name, u.org_role, u.admin_access FROM json_each(?) j JOIN users u ON u.email = j.value').raw(true);
     const CHUNK = 2000;
     for (let i = 0; i < emails.length; i += CHUNK) {
       for (const r of st.all(JSON.stringify(emails.slice(i, i + CHUNK))) as string[][]) {
-        out.set(r[0]!, { email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: r[3] as AdminAccess, createdAt: r[4]! });
+        out.set(r[0]!, { email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: r[3] as AdminAccess });
       }
     }
     return out;

@@ -7,7 +7,7 @@ import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const MEMORY_LIMIT = 16 << 20;
+const MEMORY_LIMIT = 4 << 20;
 
 export class Spool {
   private parts: string[] = [];

@@ -196,11 +196,17 @@ class SqliteTx implements Tx {
     for (const u of users) st.run(u.email, u.name, u.orgRole, u.adminAccess, u.createdAt);
   }
   async setAdminAccess(changes: readonly { email: string; adminAccess: AdminAccess }[]) {
-    // One UPDATE per chunk, the changes passed as a JSON array of [email, access] pairs.
-    const st = this.s.stmt("UPDATE users SET admin_access = j.value ->> 1 FROM json_each(?) j WHERE users.email = j.value ->> 0");
+    // One UPDATE per access level and chunk, the emails passed as a JSON array.
+    const st = this.s.stmt('UPDATE users SET admin_access = ? WHERE email IN (SELECT value FROM json_each(?))');
     const CHUNK = 5000;
     for (let i = 0; i < changes.length; i += CHUNK) {
-      st.run(JSON.stringify(changes.slice(i, i + CHUNK).map((c) => [c.email, c.adminAccess])));
+      const byAccess = new Map<AdminAccess, string[]>();
+      for (const c of changes.slice(i, i + CHUNK)) {
+        const list = byAccess.get(c.adminAccess);
+        if (list) list.push(c.email);
+        else byAccess.set(c.adminAccess, [c.email]);
+      }
+      for (const [access, emails] of byAccess) st.run(access, JSON.stringify(emails));
     }
   }
   async deleteUser(email: string) {

@@ -4,6 +4,7 @@ import { canCreateOffers, type ClientRecord, type Notification, type Partner, ty
 import type { Offer } from '../domain/offers.js';
 import type { Column, View } from './render.js';
 import { clientStatus, granularClientJson, relationshipState } from '../domain/granular.js';
+import { roleName } from '../domain/roles.js';
 
 export const userJson = (u: Pick<PartnerUser, 'email' | 'name' | 'orgRole' | 'adminAccess'>) => ({
   email: u.email,
@@ -80,7 +81,7 @@ export const clientJson = (c: ClientRecord, now: Date) => ({
 });
 
 /** Clients, as of `now` (a granular client's status and end move with the clock). */
-export function clientView(now: Date, opts: { expiry?: boolean } = {}): View<ClientRecord> {
+export function clientView(now: Date, opts: { expiry?: boolean; granular?: boolean } = {}): View<ClientRecord> {
   const base: Column<ClientRecord>[] = [
     { header: 'domain', value: (c) => c.domain },
     { header: 'name', value: (c) => c.name },
@@ -95,7 +96,15 @@ export function clientView(now: Date, opts: { expiry?: boolean } = {}): View<Cli
     { header: 'endsAt', value: (c) => (c.relationship ? relationshipState(c.relationship, now).endsAt : '') },
     { header: 'autoExtend', value: (c) => (c.relationship ? (c.relationship.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
   ];
-  return { columns: opts.expiry ? [base[0]!, base[1]!, base[3]!, ...expiry] : base, json: (c) => clientJson(c, now) };
+  const granular: Column<ClientRecord>[] = [
+    expiry[0]!,
+    { header: 'relationshipId', value: (c) => c.relationship?.id ?? '' },
+    { header: 'roles', value: (c) => (c.relationship ? c.relationship.roles.map(roleName).join(', ') : '') },
+    expiry[1]!,
+    expiry[2]!,
+  ];
+  const columns = opts.expiry ? [base[0]!, base[1]!, base[3]!, ...expiry] : opts.granular ? [...base, ...granular] : base;
+  return { columns, json: (c) => clientJson(c, now) };
 }
 
 export const notificationView: View<Notification> = {

@@ -100,7 +100,8 @@ export function register(program: Command, ctx: Context): void {
     .description('Show one client')
     .argument('<domain>', "the client's domain")
     .action(async (domain: string) => {
-      await renderOne(await ctx.target(), clientView(now()), await showClient(await ctx.session(), domain));
+      const c = await showClient(await ctx.session(), domain);
+      await renderOne(await ctx.target(), clientView(now(), { granular: Boolean(c.relationship) }), c);
     });
 
   for (const how of ['remove', 'terminate'] as const) {

@@ -15,7 +15,7 @@ test('client show prints a granular client’s relationship, roles and current e
 
   const shown = await runBin(['client', 'show', 'contoso.com'], at('2026-03-10T00:00:00Z'));
   expect(shown.code).toBe(0);
-  const fields = shown.stdout.trimEnd().split('\t');
+  const fields = shown.stdout.replace(/\n$/, '').split('\t');
   expect(fields.slice(0, 4)).toEqual(['contoso.com', 'contoso.com', '', 'active']);
   expect(fields.slice(7)).toEqual(['Contoso support', offer.granular.relationshipId, 'Global Reader, Helpdesk Administrator', '2026-04-01T00:00:00.000Z', 'no']);
 
@@ -24,5 +24,5 @@ test('client show prints a granular client’s relationship, roles and current e
   const link = (await runBin(['offer', 'link'], sb.env)).stdout.trim();
   expect((await runBin(['client', 'accept', link, '--domain', 'fabrikam-client.com', '-q'], sb.env)).code).toBe(0);
   const legacy = await runBin(['client', 'show', 'fabrikam-client.com'], sb.env);
-  expect(legacy.stdout.trimEnd().split('\t')).toHaveLength(7);
+  expect(legacy.stdout.replace(/\n$/, '').split('\t')).toHaveLength(7);
 });

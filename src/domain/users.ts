@@ -9,9 +9,16 @@ import * as v from './validate.js';
 const CHUNK = 1000;
 
 export async function listUsers(s: Session, filter: { access?: AdminAccess }): Promise<PartnerUser[]> {
-  return s.store.read(async (tx) => {
+  const out: PartnerUser[] = [];
+  await eachUserChunk(s, filter, (chunk) => void out.push(...chunk));
+  return out;
+}
+
+/** The partner's users, chunk by chunk, so a list of any size streams out. */
+export async function eachUserChunk(s: Session, filter: { access?: AdminAccess }, fn: (chunk: PartnerUser[]) => void | Promise<void>): Promise<void> {
+  await s.store.read(async (tx) => {
     await requirePartner(tx);
-    return tx.listUsers(filter);
+    for await (const chunk of tx.userChunks(filter, 2000)) await fn(chunk);
   });
 }
 

@@ -48,6 +48,8 @@ export interface Tx {
   /** The users among `emails` that exist, keyed by lower-case email (without createdAt: bulk work does not need it). */
   getUsers(emails: readonly string[]): Promise<Map<string, Omit<PartnerUser, 'createdAt'>>>;
   listUsers(filter: UserFilter): Promise<PartnerUser[]>;
+  /** The same users, in chunks, without holding them all (for large lists). */
+  userChunks(filter: UserFilter, size: number): AsyncIterable<PartnerUser[]>;
   firstGlobalAdmin(): Promise<PartnerUser | undefined>;
   countGlobalAdmins(): Promise<number>;
   insertUsers(users: readonly PartnerUser[]): Promise<void>;

@@ -179,10 +179,24 @@ class SqliteTx implements Tx {
     return out;
   }
   async listUsers(f: UserFilter) {
-    const rows = f.access
-      ? this.all('SELECT * FROM users WHERE admin_access = ? ORDER BY email', f.access)
-      : this.all('SELECT * FROM users ORDER BY email');
-    return rows.map(toUser);
+    const out: PartnerUser[] = [];
+    for await (const chunk of this.userChunks(f, 5000)) for (const u of chunk) out.push(u);
+    return out;
+  }
+  async *userChunks(f: UserFilter, size: number): AsyncGenerator<PartnerUser[]> {
+    // Keyset pages (email > last), as for clients.
+    const st = this.s
+      .stmt(`SELECT email, name, org_role, admin_access, created_at FROM users WHERE email > ?${f.access ? ' AND admin_access = ?' : ''} ORDER BY email LIMIT ${Math.max(1, Math.floor(size))}`)
+      .raw(true);
+    let last = '';
+    for (;;) {
+      const rows = (f.access ? st.all(last, f.access) : st.all(last)) as string[][];
+      if (rows.length === 0) return;
+      const chunk = rows.map((r) => ({ email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: r[3] as AdminAccess, createdAt: r[4]! }));
+      last = chunk[chunk.length - 1]!.email;
+      yield chunk;
+      if (rows.length < size) return;
+    }
   }
   async firstGlobalAdmin() {
     const r = this.get("SELECT * FROM users WHERE org_role = 'global-admin' ORDER BY created_at, email LIMIT 1");

@@ -2,14 +2,14 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import { ADMIN_ACCESS } from '../../../domain/model.js';
-import { addUsers, changeAdminAccess, listUsers, removeUser } from '../../../domain/users.js';
+import { addUsers, changeAdminAccess, eachUserChunk, removeUser } from '../../../domain/users.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
 import { progressFor, withBulkOutput } from '../../bulk.js';
 import type { RowSource } from '../../../domain/bulk.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderOne } from '../../render.js';
+import { renderListStream, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { accessChangeView, userView } from '../../views.js';
 
@@ -81,7 +81,12 @@ export function register(program: Command, ctx: Context): void {
     .option('--access <access>', 'only users with this admin access: full, limited or none')
     .action(async (raw: { access?: string }) => {
       const opts = parseWith(listSchema, raw);
-      await renderList(await ctx.target(), userView, await listUsers(await ctx.session(), opts));
+      const out = renderListStream(await ctx.target(), userView);
+      await eachUserChunk(await ctx.session(), opts, async (chunk) => {
+        await out.add(chunk);
+        await ctx.io.drained();
+      });
+      await out.end();
     });
 
   user

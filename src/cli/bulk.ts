@@ -69,3 +69,13 @@ export async function progressFor(ctx: Context, totalBytes: number | undefined):
     { stop: () => bar.stop() },
   );
 }
+
+/** Print a list as its chunks are read (a read needs no spool: nothing to roll back). */
+export async function printChunks<T>(ctx: Context, view: View<T>, each: (fn: (chunk: T[]) => Promise<void>) => Promise<void>): Promise<void> {
+  const out = renderListStream(await ctx.target(), view);
+  await each(async (chunk) => {
+    await out.add(chunk);
+    await ctx.io.drained();
+  });
+  await out.end();
+}

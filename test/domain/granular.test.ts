@@ -35,6 +35,7 @@ import { parseRole, parseRoles } from '../../src/domain/roles.js';
 import type { Session } from '../../src/domain/session.js';
 import { addUsers, changeAdminAccess } from '../../src/domain/users.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { dump, rejects } from '../helpers/domain.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const ADMIN = 'ada@fabrikam.com';
@@ -104,25 +105,9 @@ const stateAt = async (w: World, domain: string, ms: number) => {
   return granularClientJson(c.relationship!, new Date(T0.getTime() + ms));
 };
 
-/** Every row of every table: what "writes nothing" compares. */
-function dump(store: SqliteStore, opts: { withoutAudit?: boolean } = {}): Record<string, unknown[]> {
-  const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
-  return Object.fromEntries(
-    tables.filter((t) => !(opts.withoutAudit && t.name === 'audit')).map((t) => [t.name, store.db.prepare(`SELECT * FROM "${t.name}"`).all()]),
-  );
-}
 
 const audit = (w: World): Promise<AuditEntry[]> => w.store.read((tx) => tx.listAudit({}));
 
-async function rejects<E extends Error>(p: Promise<unknown>, type: new (...a: never[]) => E): Promise<E> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(type);
-    return e as E;
-  }
-  throw new Error(`expected ${type.name}`);
-}
 
 /** Refused with `type` and nothing written at all. */
 async function refusedUnchanged<E extends Error>(w: World, attempt: () => Promise<unknown>, type: new (...a: never[]) => E): Promise<E> {

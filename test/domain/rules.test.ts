@@ -14,6 +14,7 @@ import { adminOfferUrl, signupUrl } from '../../src/domain/urls.js';
 import { addUsers, changeAdminAccess, listUsers, removeUser } from '../../src/domain/users.js';
 import type { SourceRow } from '../../src/domain/bulk.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { dump, rejects } from '../helpers/domain.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
@@ -67,25 +68,9 @@ async function newOffer(s: Session, input: { trial?: string; purchase?: { produc
   return (await createOffer(s, { ...input, format: 'text' })).offer;
 }
 
-/** Every row of every table: what "writes nothing" compares. */
-function dump(store: SqliteStore, opts: { withoutAudit?: boolean } = {}): Record<string, unknown[]> {
-  const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
-  return Object.fromEntries(
-    tables.filter((t) => !(opts.withoutAudit && t.name === 'audit')).map((t) => [t.name, store.db.prepare(`SELECT * FROM "${t.name}"`).all()]),
-  );
-}
 
 const audit = (w: World): Promise<AuditEntry[]> => w.store.read((tx) => tx.listAudit({}));
 
-async function rejects<E extends Error>(p: Promise<unknown>, type: new (...a: never[]) => E): Promise<E> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(type);
-    return e as E;
-  }
-  throw new Error(`expected ${type.name}`);
-}
 
 /**
  * The attempt is refused with NotPermittedError; the only trace it leaves is

@@ -11,7 +11,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ADMIN, OTHER_TENANT, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, OTHER_TENANT, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
 
 const GRACE = 'grace@fabrikam.com'; // user, full admin access (not a global admin)
 const BOB = 'bob@fabrikam.com'; // user, limited admin access
@@ -28,10 +28,8 @@ let template: Sandbox;
 const ids = { plain: '', revoked: '', trial: '' };
 
 /** Scene-setting only, in-process (no spawn); only in beforeAll, before the concurrent tests start. */
-async function setup(db: string, args: string[], stdin?: string): Promise<string> {
-  const r = await runInProcess(['--db', db, ...args], { stdin });
-  if (r.code !== 0) throw new Error(`setup ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
+function setup(db: string, args: string[], stdin?: string): Promise<string> {
+  return runOk(['--db', db, ...args], { stdin });
 }
 
 beforeAll(async () => {
@@ -61,13 +59,6 @@ function fromTemplate(): Sandbox {
 }
 
 /** stderr is exactly one line, with no stack trace. */
-function expectOneLine(stderr: string, message: RegExp): void {
-  expect(stderr).toMatch(/\n$/);
-  expect(stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(stderr).not.toMatch(/^\s+at /m);
-  expect(stderr).not.toMatch(/\.(js|ts):\d+/);
-  expect(stderr).toMatch(message);
-}
 
 interface Case {
   name: string;

@@ -101,6 +101,22 @@ export async function runInProcess(args: string[], opts: InProcessOptions = {}) 
   return { code, stdout: io.stdout(), stderr: io.stderr(), asked: prompter.asked, copied };
 }
 
+/** Run the CLI in this process for scene-setting: its stdout, or an error naming the command. */
+export async function runOk(args: string[], opts: InProcessOptions = {}): Promise<string> {
+  const r = await runInProcess(args, opts);
+  if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** stderr is one line (no stack trace, no source locations), matching `message` when given. */
+export function expectOneLine(stderr: string, message?: RegExp): void {
+  expect(stderr).toMatch(/\n$/);
+  expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(stderr).not.toMatch(/^\s+at /m);
+  expect(stderr).not.toMatch(/\.(js|ts):\d+/);
+  if (message) expect(stderr).toMatch(message);
+}
+
 /** SHA-256 of the store file and its WAL/SHM siblings (absent ones count as absent). */
 export function storeHash(db: string): string {
   const h = createHash('sha256');

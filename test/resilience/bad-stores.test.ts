@@ -37,7 +37,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ADMIN, BIN, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, BIN, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
 
 const READ = ['client', 'list'];
 const WRITE = ['user', 'add', 'x@fabrikam.com'];
@@ -52,10 +52,8 @@ let pageSize = 4096;
 /** Pages holding the users and clients tables (and their indexes), from dbstat. */
 let dataPages: number[] = [];
 
-async function setup(db: string, args: string[], stdin?: string): Promise<string> {
-  const r = await runInProcess(['--db', db, ...args], { stdin });
-  if (r.code !== 0) throw new Error(`setup ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
+function setup(db: string, args: string[], stdin?: string): Promise<string> {
+  return runOk(['--db', db, ...args], { stdin });
 }
 
 beforeAll(async () => {
@@ -91,13 +89,6 @@ function copyTemplate(to: string): void {
 }
 
 /** One line, ending in a newline, with no stack trace and no source locations. */
-function expectOneLine(stderr: string, message?: RegExp): void {
-  expect(stderr).toMatch(/\n$/);
-  expect(stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(stderr).not.toMatch(/^\s+at /m);
-  expect(stderr).not.toMatch(/\.(js|ts):\d+/);
-  if (message) expect(stderr).toMatch(message);
-}
 
 /** The store path's state: its bytes and those of its siblings, or, for a directory, what it holds. */
 function state(db: string): string {

@@ -8,7 +8,8 @@ import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderListStream, renderOne, type View } from '../../render.js';
+import { renderList, renderOne, type View } from '../../render.js';
+import { printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientView } from '../../views.js';
 import { planFlag, register as registerActing } from './acting.js';
@@ -87,12 +88,8 @@ export function register(program: Command, ctx: Context): void {
     .action(async (raw: { status?: string; search?: string; expiring?: string }) => {
       const opts = parseWith(listSchema, raw);
       const filter = { ...opts, ...(opts.expiring !== undefined ? { expiringDays: opts.expiring } : {}) };
-      const out = renderListStream(await ctx.target(), clientView(now(), { expiry: opts.expiring !== undefined }));
-      await eachClientChunk(await ctx.session(), filter, async (chunk) => {
-        await out.add(chunk);
-        await ctx.io.drained();
-      });
-      await out.end();
+      const session = await ctx.session();
+      await printChunks(ctx, clientView(now(), { expiry: opts.expiring !== undefined }), (fn) => eachClientChunk(session, filter, fn));
     });
 
   client

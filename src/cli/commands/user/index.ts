@@ -6,10 +6,10 @@ import { addUsers, changeAdminAccess, eachUserChunk, removeUser } from '../../..
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
-import { progressFor, withBulkOutput } from '../../bulk.js';
+import { printChunks, progressFor, withBulkOutput } from '../../bulk.js';
 import type { RowSource } from '../../../domain/bulk.js';
 import { nounCommand } from '../../program.js';
-import { renderListStream, renderOne } from '../../render.js';
+import { renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { accessChangeView, userView } from '../../views.js';
 
@@ -81,12 +81,8 @@ export function register(program: Command, ctx: Context): void {
     .option('--access <access>', 'only users with this admin access: full, limited or none')
     .action(async (raw: { access?: string }) => {
       const opts = parseWith(listSchema, raw);
-      const out = renderListStream(await ctx.target(), userView);
-      await eachUserChunk(await ctx.session(), opts, async (chunk) => {
-        await out.add(chunk);
-        await ctx.io.drained();
-      });
-      await out.end();
+      const session = await ctx.session();
+      await printChunks(ctx, userView, (fn) => eachUserChunk(session, opts, fn));
     });
 
   user

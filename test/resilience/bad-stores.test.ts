@@ -279,8 +279,12 @@ function probeReadOnly(): { ok: boolean; why: string } {
   try {
     const code = `const fs=require('fs');fs.readFileSync(process.argv[1]);let w=true;try{fs.closeSync(fs.openSync(process.argv[1],'r+'))}catch{w=false}process.exit(w?10:0)`;
     const r = spawnSync(process.execPath, ['-e', code, sb.db], { ...asUser, stdio: 'ignore' });
-    if (r.status === 0) return { ok: true, why: '' };
     if (r.status === 10) return { ok: false, why: 'the spawned user can still write a 0444 file' };
+    if (r.status === 0) {
+      // The checkout itself may sit in a directory the spawned user cannot enter (a 0700 mktemp -d).
+      const cli = spawnSync(process.execPath, [BIN, '--version'], { ...asUser, stdio: 'ignore' });
+      return cli.status === 0 ? { ok: true, why: '' } : { ok: false, why: 'the spawned user cannot reach this checkout to run the CLI' };
+    }
     return { ok: false, why: `the spawned user cannot run node or read the store (${r.status ?? r.error?.message})` };
   } finally {
     sb.cleanup();

@@ -2,7 +2,18 @@
  * Typed errors. Each carries the exit code the CLI maps it to (SPEC.md "Exit
  * codes"); only src/main.ts turns them into a process exit status.
  */
-export type ErrorCode = 'usage' | 'not_found' | 'not_permitted' | 'conflict' | 'cancelled' | 'store' | 'audit_mismatch' | 'internal';
+export type ErrorCode =
+  | 'usage'
+  | 'not_found'
+  | 'not_permitted'
+  | 'conflict'
+  | 'cancelled'
+  | 'store'
+  | 'audit_mismatch'
+  | 'internal'
+  // Live mode (src/microsoft/errors.ts): Microsoft could not be reached, or answered with an error.
+  | 'network'
+  | 'microsoft';
 
 export class DelegateError extends Error {
   constructor(

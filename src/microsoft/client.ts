@@ -253,10 +253,13 @@ export class MicrosoftClient {
     extra: Record<string, string> | undefined,
     tenantId: string | undefined,
   ): Promise<Reply<T>> {
-    // Partner Center's MS-RequestId makes a retried call idempotent, so it stays the same across attempts
-    // (https://learn.microsoft.com/partner-center/developer/headers); Graph's client-request-id likewise.
+    // Partner Center (https://learn.microsoft.com/partner-center/developer/headers): MS-RequestId "used to
+    // ensure id-potency... the retry call should include the same value", so it stays the same across
+    // attempts; MS-CorrelationId is new for every call; MS-Contract-Version is required. Graph's
+    // client-request-id is kept across attempts likewise, to find one call in Microsoft's logs.
     const requestId = randomUUID();
-    const ids: Record<string, string> = service === 'graph' ? { 'client-request-id': requestId } : { 'MS-RequestId': requestId, 'MS-CorrelationId': requestId };
+    const ids: Record<string, string> =
+      service === 'graph' ? { 'client-request-id': requestId } : { 'MS-RequestId': requestId, 'MS-CorrelationId': randomUUID(), 'MS-Contract-Version': 'v1' };
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.getToken({ service, tenantId });
       const headers: Record<string, string> = { Accept: 'application/json', ...ids, ...extra, Authorization: `Bearer ${token}` };

@@ -427,25 +427,24 @@ export class FakeMicrosoft {
     const context = { '@odata.context': 'https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#delegatedAdminRelationships/$entity' };
     // https://learn.microsoft.com/graph/api/delegatedadminrelationship-get (200, with @odata.etag).
     if (r.method === 'GET') return { status: 200, body: { ...context, ...this.read(rel) } };
-    if (r.method === 'PATCH') {
-      // https://learn.microsoft.com/graph/api/delegatedadminrelationship-update: If-Match required; only in "created"; 200 with the object.
-      const ifMatch = r.headers['if-match'];
-      if (!ifMatch) return graphError(400, 'BadRequest', 'The If-Match header is required.'); // code not documented
-      if (ifMatch !== rel['@odata.etag']) return graphError(412, 'PreconditionFailed', 'The etag does not match the current relationship.'); // 412 per https://learn.microsoft.com/graph/errors; code not documented
-      if (rel.status !== 'created') return graphError(400, 'BadRequest', `A relationship can only be updated in the created status; it is ${rel.status}.`); // code not documented
-      const b = (r.body ?? {}) as Json;
-      for (const k of ['displayName', 'duration', 'customer', 'accessDetails'] as const) if (b[k] !== undefined) rel[k] = b[k];
-      rel.lastModifiedDateTime = now();
-      rel['@odata.etag'] = etag();
-      return { status: 200, body: { ...context, ...rel } };
-    }
+    if (r.method !== 'PATCH' && r.method !== 'DELETE') return methodNotAllowed();
+    // Update (https://learn.microsoft.com/graph/api/delegatedadminrelationship-update: 200 with the object) and
+    // delete (https://learn.microsoft.com/graph/api/delegatedadminrelationship-delete: 204) both require If-Match
+    // and work "only if it's in the created status". The error codes for a missing If-Match and a wrong status are
+    // not documented; 412 for a stale etag is https://learn.microsoft.com/graph/errors.
+    const ifMatch = r.headers['if-match'];
+    if (!ifMatch) return graphError(400, 'BadRequest', 'The If-Match header is required.');
+    if (ifMatch !== rel['@odata.etag']) return graphError(412, 'PreconditionFailed', 'The etag does not match the current relationship.');
+    if (rel.status !== 'created') return graphError(400, 'BadRequest', `A relationship can only be changed or deleted in the created status; it is ${rel.status}.`);
     if (r.method === 'DELETE') {
-      // https://learn.microsoft.com/graph/api/delegatedadminrelationship-delete: 204; like PATCH, only before it is locked for approval.
-      if (rel.status !== 'created') return graphError(400, 'BadRequest', `A relationship in the ${rel.status} status cannot be deleted.`); // code not documented
       this.relationships.delete(id);
       return { status: 204 };
     }
-    return methodNotAllowed();
+    const b = (r.body ?? {}) as Json;
+    for (const k of ['displayName', 'duration', 'customer', 'accessDetails'] as const) if (b[k] !== undefined) rel[k] = b[k];
+    rel.lastModifiedDateTime = now();
+    rel['@odata.etag'] = etag();
+    return { status: 200, body: { ...context, ...rel } };
   }
 
   /** https://learn.microsoft.com/graph/api/delegatedadminrelationship-post-requests (201; actions lockForApproval, terminate). */
@@ -670,16 +669,16 @@ export class FakeMicrosoft {
   /**
    * https://learn.microsoft.com/partner-center/developer/get-a-customer-by-id (GET {baseURL}/v1/customers/{id});
    * the error body for an unknown customer follows https://learn.microsoft.com/partner-center/developer/error-codes
-   * in shape ({code, description}); the code chosen here is not taken from that page.
+   * in shape ({code, description, data, source}; code a string); the code chosen here is not taken from that page.
    */
   private partnerCenter(r: Req): Reply {
     const g = /^\/v1\/customers\/([^/]+)$/.exec(r.path);
     if (g && r.method === 'GET') {
       const c = this.customers.get(g[1]!);
-      if (!c) return { status: 404, body: { code: 600008, description: 'The requested resource could not be found.', data: [], source: 'PartnerFD' } };
+      if (!c) return { status: 404, body: { code: '600008', description: 'The requested resource could not be found.', data: [], source: 'PartnerFD' } };
       return { status: 200, body: c };
     }
-    return { status: 404, body: { code: 600008, description: `No route for ${r.method} ${r.path}`, data: [], source: 'PartnerFD' } };
+    return { status: 404, body: { code: '600008', description: `No route for ${r.method} ${r.path}`, data: [], source: 'PartnerFD' } };
   }
 
   // ---------------------------------------------------------------- token endpoint

@@ -42,19 +42,20 @@ export const partnerView: View<Partner> = {
     { header: 'tenantId', value: (p) => p.tenantId },
     { header: 'cloud', value: (p) => p.cloud },
     { header: 'certified', value: (p) => p.certified },
+    { header: 'mpnId', value: (p) => p.mpnId },
     { header: 'createdAt', value: (p) => p.createdAt },
   ],
-  json: (p) => ({ name: p.name, tenantId: p.tenantId, cloud: p.cloud, certified: p.certified, createdAt: p.createdAt }),
+  json: (p) => ({ name: p.name, tenantId: p.tenantId, cloud: p.cloud, certified: p.certified, mpnId: p.mpnId, createdAt: p.createdAt }),
 };
 
-const offerKind = (o: Offer) =>
-  o.granular
-    ? `granular: ${o.granular.displayName} (${o.granular.status})`
-    : o.trial
-      ? `trial: ${o.trial.product}`
-      : o.purchase
-        ? `purchase: ${o.purchase.product} x${o.purchase.quantity}`
-        : 'delegated admin';
+/** What an offer bundles; a trial or purchase whose made-up link was dropped says so. */
+function offerKind(o: Offer): string {
+  if (o.granular) return `granular: ${o.granular.displayName} (${o.granular.status})`;
+  const b = o.trial ?? o.purchase;
+  if (!b) return 'delegated admin';
+  const what = [o.purchase?.product ?? o.trial?.product, o.purchase?.quantity === undefined ? undefined : `x${o.purchase.quantity}`].filter(Boolean).join(' ');
+  return `${o.trial ? 'trial' : 'purchase'}${what ? `: ${what}` : ''}${b.url === null ? ' (link dropped: made up by an older delegate)' : ''}`;
+}
 
 export const offerView: View<Offer> = {
   columns: [

@@ -6,13 +6,13 @@ import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import type { ClientRecord, OfferRecord, Partner, Relationship } from './model.js';
 import { activate, checkAcceptable, clientStatus, expiring, RELATIONSHIP_ID, terminateRelationship } from './granular.js';
 import { roleName } from './roles.js';
-import { findOffer, offerRef } from './offers.js';
+import { adminLinkOffer, findOffer, offerRef } from './offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
-import { parseOfferUrl, type ParsedOfferUrl } from './urls.js';
+import { linkNotOurs, parseOfferUrl, type ParsedOfferUrl } from './urls.js';
 import * as v from './validate.js';
 import type { Tx } from '../store/store.js';
 
-export type OfferReference = { by: 'url'; url: ParsedOfferUrl & { kind: string } } | { by: 'id'; id: string };
+export type OfferReference = { by: 'url'; url: ParsedOfferUrl } | { by: 'id'; id: string };
 
 /** Parse what the client followed: an offer link or an offer id. Bad shape: exit 2. */
 export function parseOfferReference(ref: string): OfferReference {
@@ -29,42 +29,38 @@ export function parseOfferReference(ref: string): OfferReference {
 function checkLinkIsOurs(partner: Partner, ref: OfferReference): void {
   if (ref.by !== 'url') return;
   const u = ref.url;
-  if (u.cloud !== partner.cloud) {
-    const name = (c: string) => (c === 'china' ? 'Office 365 operated by 21Vianet (china)' : 'Microsoft 365 (global)');
-    throw new UsageError(`That link is for ${name(u.cloud)}, but ${partner.name} is on ${name(partner.cloud)}`);
-  }
-  if (u.kind === 'granular') {
-    if (!RELATIONSHIP_ID.test(u.relationshipId)) throw new UsageError(`That link's relationship id ${JSON.stringify(u.relationshipId.slice(0, 80))} is not a relationship id`);
-    return;
-  }
-  if (u.partnerId.trim().toLowerCase() !== partner.tenantId) {
-    throw new UsageError(`That link belongs to another partner (partner id ${u.partnerId.slice(0, 40)}), not ${partner.name} (${partner.tenantId})`);
+  const notOurs = linkNotOurs(partner, u);
+  if (notOurs) throw new UsageError(notOurs);
+  if (u.kind === 'granular' && !RELATIONSHIP_ID.test(u.relationshipId)) {
+    throw new UsageError(`That link's relationship id ${JSON.stringify(u.relationshipId.slice(0, 80))} is not a relationship id`);
   }
 }
 
-async function resolveOffer(tx: Tx, ref: OfferReference): Promise<OfferRecord> {
-  let offer: OfferRecord;
-  if (ref.by === 'url' && ref.url.kind === 'granular') {
-    const rel = await tx.getRelationship(ref.url.relationshipId);
-    if (!rel) throw new NotFoundError(`No granular relationship ${ref.url.relationshipId} belongs to this partner (see \`delegate offer list\`)`);
-    offer = (await tx.findOffers(rel.offerId))[0]!;
-  } else if (ref.by === 'url' && ref.url.kind === 'admin') {
-    const latest = await tx.latestActiveOffer();
-    if (!latest) throw new ConflictError('There is no active offer to accept this link against: create one with `delegate offer create`');
-    offer = latest;
-  } else {
-    const id = ref.by === 'id' ? ref.id : offerRef((ref.url as { offerId: string }).offerId);
-    offer = await findOffer(tx, id);
-    if (ref.by === 'url' && ref.url.kind !== offer.kind) {
-      throw new UsageError(`That ${ref.url.kind} link names offer ${offer.id}, which is a ${offerKindWords(offer.kind)} offer`);
-    }
+/**
+ * The offer a reference names (exit 3 when it names none). A trial or purchase
+ * link is matched by the Partner Center link stored with its offer; the
+ * delegated admin link carries only the partner's tenant id, so it counts
+ * against the newest active plain offer, else the newest active non-granular
+ * one (undefined when there is none: a state problem, decided after permission).
+ */
+async function referencedOffer(tx: Tx, ref: OfferReference): Promise<OfferRecord | undefined> {
+  if (ref.by === 'id') return findOffer(tx, ref.id);
+  const u = ref.url;
+  if (u.kind === 'granular') {
+    const rel = await tx.getRelationship(u.relationshipId);
+    if (!rel) throw new NotFoundError(`No granular relationship ${u.relationshipId} belongs to this partner (see \`delegate offer list\`)`);
+    return (await tx.findOffers(rel.offerId))[0]!;
   }
-  if (offer.status === 'revoked') throw new ConflictError(`Offer ${offer.id} was revoked and can no longer be accepted`);
+  if (u.kind === 'admin') return adminLinkOffer(tx);
+  const offer = await tx.offerByLink(u.kind, u.offerId);
+  if (!offer) throw new NotFoundError(`No offer carries the ${u.kind} link with Partner Center id ${u.offerId} (see \`delegate offer list --all\`)`);
   return offer;
 }
 
-function offerKindWords(kind: string): string {
-  return kind === 'plain' ? 'plain delegated administration' : kind;
+function checkOfferState(offer: OfferRecord | undefined): OfferRecord {
+  if (!offer) throw new ConflictError('There is no active offer to accept this link against: create one with `delegate offer create`');
+  if (offer.status === 'revoked') throw new ConflictError(`Offer ${offer.id} was revoked and can no longer be accepted`);
+  return offer;
 }
 
 interface Acceptance {
@@ -84,8 +80,8 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
   const bad = new BadRows(opts.source);
   return writeAudited(s, async (tx) => {
     const partner = await requirePartner(tx);
-    const actor = await resolveActor(tx, s);
     checkLinkIsOurs(partner, ref);
+    const actor = await resolveActor(tx, s);
 
     const accepted: Acceptance[] = [];
     const seen = new Map<string, number | undefined>();
@@ -116,8 +112,9 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
     }
     bad.throwIfAny();
     if (accepted.length === 0 && !conflict) throw new UsageError(`${opts.source} has no clients to record`);
+    const named = await referencedOffer(tx, ref);
     may.adminAccess(actor, 'client.accept', accepted.length === 1 ? accepted[0]!.domain : opts.source, 'record client acceptances');
-    const offer = await resolveOffer(tx, ref);
+    const offer = checkOfferState(named);
     let rel = offer.kind === 'granular' ? await tx.relationshipByOffer(offer.id) : undefined;
     if (rel) {
       checkAcceptable(rel, s.clock.now());

@@ -11,7 +11,7 @@ import { GRAPH_HOSTS, type GraphRequest } from './graph.js';
 import type { AccessAssignment, ClientRecord, Cloud, Group, OfferRecord, Partner, Relationship, RelationshipStatus, Template } from './model.js';
 import { GLOBAL_ADMINISTRATOR, roleName, rolesJson } from './roles.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
-import { URLS } from './urls.js';
+import { gdapInvitationUrl } from './urls.js';
 import * as v from './validate.js';
 import type { Tx } from '../store/store.js';
 
@@ -19,7 +19,7 @@ export const MAX_DISPLAY_NAME = 50;
 
 /** The GDAP invitation link (21Vianet: the same path on the 21Vianet host, unverified). */
 export function granularUrl(cloud: Cloud, relationshipId: string): string {
-  return `https://${URLS[cloud].admin.host}/AdminPortal/Home#/partners/invitation/granularAdminRelationships/${encodeURIComponent(relationshipId)}`;
+  return gdapInvitationUrl(cloud, relationshipId);
 }
 
 /** Graph relationship ids are two GUIDs joined by a hyphen. */
@@ -193,6 +193,8 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
         kind: 'granular',
         product: null,
         quantity: null,
+        link: null,
+        linkId: null,
         status: 'active',
         createdAt: at,
         createdBy: actor.email,

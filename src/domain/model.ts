@@ -13,6 +13,8 @@ export interface Partner {
   tenantId: string;
   cloud: Cloud;
   certified: boolean;
+  /** The integer Partner ID (formerly MPN ID) Partner Center puts in trial and purchase links as `msppid`; null until set. */
+  mpnId: number | null;
   createdAt: string;
 }
 
@@ -32,6 +34,14 @@ export interface OfferRecord {
   kind: OfferKind;
   product: string | null;
   quantity: number | null;
+  /**
+   * The trial invitation or purchase offer link Partner Center made, as passed
+   * in; null for plain and granular offers, and for trial and purchase offers
+   * made before links were taken from Partner Center (their made-up links were dropped).
+   */
+  link: string | null;
+  /** Partner Center's offer id in `link`, lower-cased: what acceptances of that link are matched by. */
+  linkId: string | null;
   status: OfferStatus;
   createdAt: string;
   createdBy: string;

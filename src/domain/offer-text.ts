@@ -10,8 +10,10 @@ export type OfferFormat = (typeof OFFER_FORMATS)[number];
 export interface OfferTextInput {
   partner: Pick<Partner, 'name' | 'cloud'>;
   url: string;
-  trial?: { product: string };
-  purchase?: { product: string; quantity: number };
+  /** A trial invitation Partner Center made (its product name, if given, for the text). */
+  trial?: { product?: string };
+  /** A purchase offer Partner Center made (product and licences, if given, for the text). */
+  purchase?: { product?: string; quantity?: number };
   /** A granular (GDAP) relationship: the roles it asks for and for how long. */
   granular?: { displayName: string; roles: string[]; days: number; autoExtend: boolean };
 }
@@ -23,17 +25,23 @@ function serviceName(cloud: Cloud): string {
   return cloud === 'china' ? 'Office 365 operated by 21Vianet' : 'Microsoft 365';
 }
 
+function purchaseWords(p: { product?: string; quantity?: number }): string {
+  const n = p.quantity;
+  const licences = n === undefined ? undefined : `${n} licence${n === 1 ? '' : 's'}`;
+  if (p.product) return `offers you ${licences ? `${licences} of ${p.product}` : p.product}`;
+  return licences ? `offers you ${licences}` : 'sends you a purchase offer';
+}
+
 function intro(o: OfferTextInput): string {
   const svc = serviceName(o.partner.cloud);
   if (o.granular) {
     return `${o.partner.name} asks for granular delegated admin privileges in your ${svc} organization: only the roles listed below, for ${o.granular.days} days${o.granular.autoExtend ? ' (renewed automatically for 180 days at a time unless you end it)' : ''}.`;
   }
   if (o.trial) {
-    return `${o.partner.name} invites you to try ${o.trial.product} and offers to act as the delegated administrator of your ${svc} organization.`;
+    return `${o.partner.name} invites you to ${o.trial.product ? `try ${o.trial.product}` : 'a trial'} and offers to act as the delegated administrator of your ${svc} organization.`;
   }
   if (o.purchase) {
-    const n = o.purchase.quantity;
-    return `${o.partner.name} offers you ${n} licence${n === 1 ? '' : 's'} of ${o.purchase.product} and offers to act as the delegated administrator of your ${svc} organization.`;
+    return `${o.partner.name} ${purchaseWords(o.purchase)} and offers to act as the delegated administrator of your ${svc} organization.`;
   }
   return `${o.partner.name} offers to act as the delegated administrator of your ${svc} organization.`;
 }
@@ -97,9 +105,9 @@ function email(o: OfferTextInput): string {
   const subject = o.granular
     ? `${o.partner.name} requests granular delegated admin privileges`
     : o.trial
-    ? `${o.partner.name}: your ${o.trial.product} trial and delegated administration`
+    ? `${o.partner.name}: your ${o.trial.product ? `${o.trial.product} ` : ''}trial and delegated administration`
     : o.purchase
-      ? `${o.partner.name}: your ${o.purchase.product} offer and delegated administration`
+      ? `${o.partner.name}: your ${o.purchase.product ? `${o.purchase.product} ` : 'purchase '}offer and delegated administration`
       : `${o.partner.name} offers to administer your ${serviceName(o.partner.cloud)} organization`;
   return [`Subject: ${subject}`, '', 'Hello,', '', text(o), '', 'Kind regards,', o.partner.name].join('\n');
 }

@@ -8,7 +8,7 @@ import { roleName } from './roles.js';
 import { durationDays } from './duration.js';
 import { renderOffer, type OfferFormat } from './offer-text.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
-import { adminOfferUrl, signupUrl } from './urls.js';
+import { adminOfferUrl, linkNotOurs, type SignupLink } from './urls.js';
 import type { Tx } from '../store/store.js';
 
 /** An offer as scripts see it (SPEC.md "JSON shapes"). */
@@ -19,26 +19,38 @@ export interface Offer {
   status: OfferRecord['status'];
   createdAt: string;
   createdBy: string;
-  trial?: { product: string; url: string };
-  purchase?: { product: string; quantity: number; url: string };
+  /** `url` is null for a trial made before links came from Partner Center: its made-up link was dropped. */
+  trial?: { product?: string; url: string | null };
+  purchase?: { product?: string; quantity?: number; url: string | null };
   acceptedCount: number;
   granular?: ReturnType<typeof granularOfferJson>;
 }
 
+/** A trial or purchase offer whose made-up link was dropped (see README): it shows as a plain offer. */
+export function linkDropped(o: Pick<OfferRecord, 'kind' | 'link'>): boolean {
+  return (o.kind === 'trial' || o.kind === 'purchase') && o.link === null;
+}
+
+/** Whether the offer's link is the delegated admin link every plain offer shares. */
+export function sharesAdminLink(o: Pick<OfferRecord, 'kind' | 'link'>): boolean {
+  return o.kind === 'plain' || linkDropped(o);
+}
+
+const opt = <K extends string, V>(k: K, v: V | null): { [P in K]?: V } => (v === null ? {} : ({ [k]: v } as { [P in K]?: V }));
+
 export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat = 'text', rel?: Relationship, now: Date = new Date()): Offer {
-  const trial = o.kind === 'trial' ? { product: o.product!, url: signupUrl(partner.cloud, 'Trial', o.id, partner.tenantId) } : undefined;
-  const purchase =
-    o.kind === 'purchase'
-      ? { product: o.product!, quantity: o.quantity!, url: signupUrl(partner.cloud, 'Purchase', o.id, partner.tenantId) }
-      : undefined;
+  const trial = o.kind === 'trial' ? { ...opt('product', o.product), url: o.link } : undefined;
+  const purchase = o.kind === 'purchase' ? { ...opt('product', o.product), ...opt('quantity', o.quantity), url: o.link } : undefined;
   const granular = rel
     ? { displayName: rel.displayName, roles: rel.roles.map(roleName), days: durationDays(rel.duration), autoExtend: rel.autoExtendDuration === 'P180D' }
     : undefined;
-  const url = rel ? granularUrl(partner.cloud, rel.id) : (trial?.url ?? purchase?.url ?? adminOfferUrl(partner.cloud, partner.tenantId));
+  const url = rel ? granularUrl(partner.cloud, rel.id) : (o.link ?? adminOfferUrl(partner.cloud, partner.tenantId));
+  // An offer whose link was dropped reads as the plain offer its admin link now is.
+  const withLink = o.link !== null;
   return {
     id: o.id,
     url,
-    text: renderOffer({ partner, url, trial, purchase, granular }, format),
+    text: renderOffer({ partner, url, ...(withLink && trial ? { trial } : {}), ...(withLink && purchase ? { purchase } : {}), granular }, format),
     status: o.status,
     createdAt: o.createdAt,
     createdBy: o.createdBy,
@@ -50,8 +62,10 @@ export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat 
 }
 
 export interface CreateOfferInput {
-  trial?: string;
-  purchase?: { product: string; quantity: number };
+  /** A trial invitation link Partner Center made (parsed), and the product name for the text. */
+  trial?: { link: SignupLink; product?: string };
+  /** A purchase offer link Partner Center made (parsed), and product and licences for the text. */
+  purchase?: { link: SignupLink; product?: string; quantity?: number };
   format: OfferFormat;
 }
 
@@ -62,9 +76,13 @@ export interface CreatedOffer {
 }
 
 export async function createOffer(s: Session, input: CreateOfferInput): Promise<CreatedOffer> {
-  if (input.trial && input.purchase) throw new UsageError('An offer goes with a trial invitation or a purchase offer, not both: give --trial or --purchase');
+  if (input.trial && input.purchase) throw new UsageError('An offer goes with a trial invitation or a purchase offer, not both: give --trial-url or --purchase-url');
+  const bundled = input.trial ?? input.purchase;
   return writeAudited(s, async (tx) => {
     const partner = await requirePartner(tx);
+    // Input first: a link must be this partner's (cloud, Partner ID).
+    const notOurs = bundled && linkNotOurs(partner, bundled.link);
+    if (notOurs) throw new UsageError(notOurs);
     const actor = await resolveActor(tx, s);
     if (!partner.certified) {
       throw new NotPermittedError(
@@ -73,11 +91,19 @@ export async function createOffer(s: Session, input: CreateOfferInput): Promise<
       );
     }
     may.adminAccess(actor, 'offer.create', partner.tenantId, 'create offers');
+    if (bundled) {
+      const holder = await tx.offerByLink(bundled.link.kind, bundled.link.offerId);
+      if (holder && holder.status === 'active') {
+        throw new ConflictError(`Offer ${holder.id} already carries that ${bundled.link.kind} link (Partner Center id ${bundled.link.offerId}); acceptances of it are recorded there`);
+      }
+    }
     const record: OfferRecord = {
       id: randomUUID(),
-      kind: input.trial ? 'trial' : input.purchase ? 'purchase' : 'plain',
-      product: input.trial ?? input.purchase?.product ?? null,
+      kind: bundled ? bundled.link.kind : 'plain',
+      product: bundled?.product ?? null,
       quantity: input.purchase?.quantity ?? null,
+      link: bundled?.link.href ?? null,
+      linkId: bundled?.link.offerId ?? null,
       status: 'active',
       createdAt: nowIso(s),
       createdBy: actor.email,
@@ -90,10 +116,21 @@ export async function createOffer(s: Session, input: CreateOfferInput): Promise<
       action: 'offer.create',
       target: record.id,
       outcome: 'allowed',
-      detail: record.kind === 'plain' ? 'delegated administration offer' : `with ${record.kind} of ${record.product}${record.quantity ? ` x${record.quantity}` : ''}`,
+      detail: bundled
+        ? `with ${record.kind} link ${bundled.link.offerId}${record.product ? ` for ${record.product}` : ''}${record.quantity ? ` x${record.quantity}` : ''}`
+        : 'delegated administration offer',
     });
     return { offer: offerView(partner, record, input.format), activeClients: await tx.countClients('active') };
   });
+}
+
+/**
+ * The offer an acceptance of the delegated admin link counts against: that link
+ * carries only the partner's tenant id, so it is the newest active plain offer,
+ * else the newest active non-granular offer of any kind (SPEC.md "Offers").
+ */
+export async function adminLinkOffer(tx: Tx): Promise<OfferRecord | undefined> {
+  return (await tx.latestActiveOffer('plain')) ?? (await tx.latestActiveOffer());
 }
 
 /** Check the shape of an offer id (or a prefix of at least 4 characters of one). */
@@ -111,15 +148,27 @@ export async function findOffer(tx: Tx, ref: string): Promise<OfferRecord> {
   return found[0]!;
 }
 
+export interface ShownOffer {
+  offer: Offer;
+  /** For an offer whose link is the shared delegated admin link: the active offer acceptances of that link count against. */
+  adminLinkCountsFor?: string;
+}
+
 /** One offer, or the latest active offer when no id is given. */
 export async function getOffer(s: Session, idOrPrefix: string | undefined, format: OfferFormat = 'text'): Promise<Offer> {
+  return (await showOffer(s, idOrPrefix, format)).offer;
+}
+
+/** One offer (or the latest active one) and, when its link is the shared admin link, which offer that link counts against. */
+export async function showOffer(s: Session, idOrPrefix: string | undefined, format: OfferFormat = 'text'): Promise<ShownOffer> {
   const ref = idOrPrefix === undefined ? undefined : offerRef(idOrPrefix);
   return s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
     const o = ref === undefined ? await tx.latestActiveOffer() : await findOffer(tx, ref);
     if (!o) throw new NotFoundError('There is no active offer: create one with `delegate offer create`');
     const [rel] = await relationshipOffers(tx, [o]);
-    return offerView(partner, o, format, rel, s.clock.now());
+    const target = sharesAdminLink(o) ? await adminLinkOffer(tx) : undefined;
+    return { offer: offerView(partner, o, format, rel, s.clock.now()), ...(target ? { adminLinkCountsFor: target.id } : {}) };
   });
 }
 
@@ -134,7 +183,9 @@ export async function listOffers(s: Session, opts: { all: boolean }): Promise<Of
 
 export interface RevokedOffer {
   offer: Offer;
-  /** Plain offers share one link: while another non-granular offer is active, that link still works. */
+  /** The revoked offer's link was the delegated admin link every plain offer shares. */
+  sharedAdminLink: boolean;
+  /** While another non-granular offer is active, the delegated admin link still works: acceptances count against this one. */
   linkStillAcceptedBy?: string;
 }
 
@@ -160,7 +211,11 @@ export async function revokeOffer(s: Session, idOrPrefix: string): Promise<Revok
     await tx.setOfferStatus(record.id, 'revoked', at);
     await appendAudit(tx, s.clock, { actor: actor.email, action: 'offer.revoke', target: record.id, outcome: 'allowed', detail: record.kind });
     const revoked = { ...record, status: 'revoked' as const, revokedAt: at };
-    const next = await tx.latestActiveOffer();
-    return { offer: offerView(partner, revoked, 'text', rel, s.clock.now()), ...(next ? { linkStillAcceptedBy: next.id } : {}) };
+    const next = await adminLinkOffer(tx);
+    return {
+      offer: offerView(partner, revoked, 'text', rel, s.clock.now()),
+      sharedAdminLink: sharesAdminLink(record),
+      ...(next ? { linkStillAcceptedBy: next.id } : {}),
+    };
   });
 }

@@ -9,6 +9,7 @@ export interface InitInput {
   tenantId: string;
   cloud: Cloud;
   certified: boolean;
+  mpnId?: number;
   adminEmail: string;
   adminName: string;
 }
@@ -19,7 +20,7 @@ export async function initPartner(s: Session, input: InitInput): Promise<{ partn
     const existing = await tx.getPartner();
     if (existing) throw new ConflictError(`This store already belongs to ${existing.name} (${existing.tenantId}); use \`delegate partner set\` to change it`);
     const at = nowIso(s);
-    const partner: Partner = { name: input.name, tenantId: input.tenantId, cloud: input.cloud, certified: input.certified, createdAt: at };
+    const partner: Partner = { name: input.name, tenantId: input.tenantId, cloud: input.cloud, certified: input.certified, mpnId: input.mpnId ?? null, createdAt: at };
     const admin: PartnerUser = { email: input.adminEmail, name: input.adminName, orgRole: 'global-admin', adminAccess: 'full', createdAt: at };
     await tx.insertPartner(partner);
     await tx.insertUsers([admin]);
@@ -28,7 +29,7 @@ export async function initPartner(s: Session, input: InitInput): Promise<{ partn
       action: 'partner.init',
       target: partner.tenantId,
       outcome: 'allowed',
-      detail: `${partner.name}, cloud ${partner.cloud}, ${partner.certified ? 'certified' : 'not certified'}; first global admin ${admin.email}`,
+      detail: `${partner.name}, cloud ${partner.cloud}, ${partner.certified ? 'certified' : 'not certified'}${partner.mpnId === null ? '' : `, Partner ID ${partner.mpnId}`}; first global admin ${admin.email}`,
     });
     return { partner, admin };
   });
@@ -42,6 +43,7 @@ export interface PartnerChanges {
   name?: string;
   certified?: boolean;
   cloud?: Cloud;
+  mpnId?: number;
 }
 
 export async function setPartner(s: Session, changes: PartnerChanges): Promise<Partner> {
@@ -50,7 +52,7 @@ export async function setPartner(s: Session, changes: PartnerChanges): Promise<P
     const actor = await resolveActor(tx, s);
     may.globalAdmin(actor, 'partner.set', partner.tenantId, 'change the partner');
     const next: Partner = { ...partner, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
-    const diff = (['name', 'certified', 'cloud'] as const).filter((k) => next[k] !== partner[k]).map((k) => `${k}: ${partner[k]} -> ${next[k]}`);
+    const diff = (['name', 'certified', 'cloud', 'mpnId'] as const).filter((k) => next[k] !== partner[k]).map((k) => `${k}: ${partner[k]} -> ${next[k]}`);
     if (diff.length === 0) return partner;
     await tx.updatePartner(next);
     await appendAudit(tx, s.clock, { actor: actor.email, action: 'partner.set', target: partner.tenantId, outcome: 'allowed', detail: diff.join('; ') });

@@ -62,6 +62,18 @@ export function positiveInt(value: string | number, what: string, max = 1_000_00
   return n;
 }
 
+/**
+ * A Partner ID (formerly MPN ID): the integer Partner Center shows under
+ * Account settings > Legal info / Identifiers
+ * (https://learn.microsoft.com/partner-center/partner-center-account-setup), e.g. 1234566
+ * (https://learn.microsoft.com/partner-center/manage-locations). Microsoft gives no length; 1 to 10 digits.
+ */
+export function partnerId(value: string, what = 'Partner ID'): number {
+  const s = value.trim();
+  if (!/^\d{1,10}$/.test(s) || Number(s) < 1) throw new UsageError(`${what} must be your integer Partner ID (formerly MPN ID), e.g. 1234567, not ${show(s)}`);
+  return Number(s);
+}
+
 export function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
   const v = value.trim().toLowerCase();
   if (!(allowed as readonly string[]).includes(v)) {

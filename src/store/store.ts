@@ -59,7 +59,10 @@ export interface Tx {
   /** Offers whose id equals `id` or starts with it (for copy-friendly prefixes). */
   findOffers(idOrPrefix: string): Promise<OfferRecord[]>;
   listOffers(opts: { all: boolean }): Promise<OfferRecord[]>;
-  latestActiveOffer(): Promise<OfferRecord | undefined>;
+  /** The newest active non-granular offer; with 'plain', the newest active offer with neither trial nor purchase. */
+  latestActiveOffer(kind?: 'plain'): Promise<OfferRecord | undefined>;
+  /** The offer carrying the Partner Center link of this kind and id: the newest active one, else the newest. */
+  offerByLink(kind: 'trial' | 'purchase', linkId: string): Promise<OfferRecord | undefined>;
   insertOffer(o: OfferRecord): Promise<void>;
   setOfferStatus(id: string, status: OfferStatus, at: string | null): Promise<void>;
 

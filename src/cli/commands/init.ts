@@ -16,6 +16,7 @@ export const initSchema = z.object({
   adminName: z.optional(rule((s) => v.displayName(s, '--admin-name'))),
   cloud: z._default(rule((s) => v.oneOf(s, CLOUDS, '--cloud')), 'global'),
   certified: z._default(z.boolean(), false),
+  mpnId: z.optional(rule((s) => v.partnerId(s, '--mpn-id'))),
 });
 
 export function register(program: Command, ctx: Context): void {
@@ -28,8 +29,9 @@ export function register(program: Command, ctx: Context): void {
     .option('--admin-name <display>', "the first global admin's display name")
     .addOption(new Option('--cloud <cloud>', 'global (Microsoft 365) or china (Office 365 operated by 21Vianet)'))
     .option('--certified', 'the partner is certified to offer delegated administration')
-    .addHelpText('after', '\nExample:\n  delegate init --name "Fabrikam IT" --tenant-id 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b --admin ada@fabrikam.com --certified')
-    .action(async (raw: { name?: string; tenantId?: string; admin?: string; adminName?: string; cloud?: string; certified?: boolean }) => {
+    .option('--mpn-id <n>', 'the Partner ID (formerly MPN ID) Partner Center puts in trial and purchase links as msppid')
+    .addHelpText('after', '\nExample:\n  delegate init --name "Fabrikam IT" --tenant-id 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b --admin ada@fabrikam.com --certified --mpn-id 1234567')
+    .action(async (raw: { name?: string; tenantId?: string; admin?: string; adminName?: string; cloud?: string; certified?: boolean; mpnId?: string }) => {
       const name = await ctx.need(raw.name, '--name', "Partner name (as clients will see it):", (s) => v.displayName(s));
       const tenantId = await ctx.need(raw.tenantId, '--tenant-id', "Partner's tenant id (a GUID):", (s) => v.guid(s));
       const admin = await ctx.need(raw.admin, '--admin', 'First global admin (email):', (s) => v.email(s));
@@ -44,13 +46,14 @@ export function register(program: Command, ctx: Context): void {
       if (ctx.canPrompt() && certified === undefined) {
         certified = await ctx.deps.prompter().confirm(`Is ${name} certified to offer delegated administration?`, { default: false });
       }
-      const opts = parseWith(initSchema, { name, tenantId, admin, adminName: raw.adminName, cloud, certified });
+      const opts = parseWith(initSchema, { name, tenantId, admin, adminName: raw.adminName, cloud, certified, mpnId: raw.mpnId });
       const session = await ctx.session({ create: true });
       const { partner, admin: user } = await initPartner(session, {
         name: opts.name,
         tenantId: opts.tenantId,
         cloud: opts.cloud,
         certified: opts.certified,
+        ...(opts.mpnId === undefined ? {} : { mpnId: opts.mpnId }),
         adminEmail: opts.admin,
         adminName: opts.adminName ?? defaultDisplayName(opts.admin),
       });

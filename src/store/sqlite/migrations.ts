@@ -148,6 +148,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX users_org_role ON users(org_role, created_at, email);
   `,
+  // 5: trial invitations and purchase offers carry the link Partner Center made, and the
+  // partner its integer Partner ID (msppid). Older trial and purchase offers keep their
+  // ids, products, quantities, status and acceptances; their links were made up by
+  // delegate (never stored, never valid at Microsoft) and are gone: link stays NULL.
+  `
+  ALTER TABLE partner ADD COLUMN mpn_id INTEGER CHECK (mpn_id IS NULL OR (typeof(mpn_id) = 'integer' AND mpn_id >= 0));
+  ALTER TABLE offers ADD COLUMN link TEXT;
+  ALTER TABLE offers ADD COLUMN link_id TEXT;
+  CREATE INDEX offers_link ON offers(kind, link_id) WHERE link_id IS NOT NULL;
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -27,6 +27,7 @@ const toPartner = (r: Row): Partner => ({
   tenantId: r.tenant_id as string,
   cloud: r.cloud as Partner['cloud'],
   certified: r.certified === 1,
+  mpnId: (r.mpn_id as number | null) ?? null,
   createdAt: r.created_at as string,
 });
 
@@ -43,6 +44,8 @@ const toOffer = (r: Row): OfferRecord => ({
   kind: r.kind as OfferRecord['kind'],
   product: (r.product as string | null) ?? null,
   quantity: (r.quantity as number | null) ?? null,
+  link: (r.link as string | null) ?? null,
+  linkId: (r.link_id as string | null) ?? null,
   status: r.status as OfferStatus,
   createdAt: r.created_at as string,
   createdBy: r.created_by as string,
@@ -154,12 +157,12 @@ class SqliteTx implements Tx {
   }
   async insertPartner(p: Partner) {
     this.run(
-      'INSERT INTO partner (id, name, tenant_id, cloud, certified, created_at) VALUES (1, ?, ?, ?, ?, ?)',
-      p.name, p.tenantId, p.cloud, p.certified ? 1 : 0, p.createdAt,
+      'INSERT INTO partner (id, name, tenant_id, cloud, certified, mpn_id, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)',
+      p.name, p.tenantId, p.cloud, p.certified ? 1 : 0, p.mpnId, p.createdAt,
     );
   }
   async updatePartner(p: Partner) {
-    this.run('UPDATE partner SET name = ?, tenant_id = ?, cloud = ?, certified = ? WHERE id = 1', p.name, p.tenantId, p.cloud, p.certified ? 1 : 0);
+    this.run('UPDATE partner SET name = ?, tenant_id = ?, cloud = ?, certified = ?, mpn_id = ? WHERE id = 1', p.name, p.tenantId, p.cloud, p.certified ? 1 : 0, p.mpnId);
   }
 
   async getUser(email: string) {
@@ -238,14 +241,20 @@ class SqliteTx implements Tx {
       : this.all(`${OFFER_SELECT} WHERE o.status = 'active' ORDER BY o.seq`);
     return rows.map(toOffer);
   }
-  async latestActiveOffer() {
-    const r = this.get(`${OFFER_SELECT} WHERE o.status = 'active' AND o.kind != 'granular' ORDER BY o.seq DESC LIMIT 1`);
+  async latestActiveOffer(kind?: 'plain') {
+    const r = kind
+      ? this.get(`${OFFER_SELECT} WHERE o.status = 'active' AND o.kind = ? ORDER BY o.seq DESC LIMIT 1`, kind)
+      : this.get(`${OFFER_SELECT} WHERE o.status = 'active' AND o.kind != 'granular' ORDER BY o.seq DESC LIMIT 1`);
+    return r && toOffer(r);
+  }
+  async offerByLink(kind: 'trial' | 'purchase', linkId: string) {
+    const r = this.get(`${OFFER_SELECT} WHERE o.kind = ? AND o.link_id = ? ORDER BY o.status = 'active' DESC, o.seq DESC LIMIT 1`, kind, linkId);
     return r && toOffer(r);
   }
   async insertOffer(o: OfferRecord) {
     this.run(
-      'INSERT INTO offers (id, kind, product, quantity, status, created_at, created_by, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      o.id, o.kind, o.product, o.quantity, o.status, o.createdAt, o.createdBy, o.revokedAt,
+      'INSERT INTO offers (id, kind, product, quantity, link, link_id, status, created_at, created_by, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      o.id, o.kind, o.product, o.quantity, o.link, o.linkId, o.status, o.createdAt, o.createdBy, o.revokedAt,
     );
   }
   async setOfferStatus(id: string, status: OfferStatus, at: string | null) {

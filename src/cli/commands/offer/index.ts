@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import type { Partner } from '../../../domain/model.js';
 import { OFFER_FORMATS, partnerCenterHint } from '../../../domain/offer-text.js';
-import { createOffer, getOffer, listOffers, offerView as buildOfferView, revokeOffer, type Offer } from '../../../domain/offers.js';
+import { createOffer, listOffers, offerView as buildOfferView, revokeOffer, showOffer, type Offer } from '../../../domain/offers.js';
 import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
 import { checkDisplayName, createGranularOffers } from '../../../domain/granular.js';
 import { parseRoles } from '../../../domain/roles.js';
 import { showPartner } from '../../../domain/partner.js';
-import { isVerified } from '../../../domain/urls.js';
+import { howKnown, parseSignupLink, type SignupLink } from '../../../domain/urls.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
@@ -18,7 +18,9 @@ import { offerView } from '../../views.js';
 
 export const createSchema = z
   .object({
+    trialUrl: z.optional(rule((s) => signupLink(s, 'trial', '--trial-url'))),
     trial: z.optional(rule((s) => v.displayName(s, '--trial'))),
+    purchaseUrl: z.optional(rule((s) => signupLink(s, 'purchase', '--purchase-url'))),
     purchase: z.optional(rule((s) => v.displayName(s, '--purchase'))),
     quantity: z.optional(rule((s) => v.positiveInt(s, '--quantity', 100000))),
     format: z._default(rule((s) => v.oneOf(s, OFFER_FORMATS, '--format')), 'text'),
@@ -38,22 +40,43 @@ export const createSchema = z
     if (!o.granular && !o.template && (granularOnly.length || o.count !== 1 || o.plan !== undefined)) {
       c.addIssue({ code: 'custom', message: '--roles, --duration, --auto-extend, --name, --count and --plan go with --granular' });
     }
-    if ((o.granular || o.template) && (o.trial || o.purchase)) c.addIssue({ code: 'custom', message: 'A granular offer cannot include a trial or purchase offer' });
-    if (o.trial && o.purchase) c.addIssue({ code: 'custom', message: 'An offer goes with a trial invitation or a purchase offer, not both: give --trial or --purchase' });
-    if (o.purchase && o.quantity === undefined) c.addIssue({ code: 'custom', message: '--purchase needs --quantity <n>' });
-    if (o.quantity !== undefined && !o.purchase) c.addIssue({ code: 'custom', message: '--quantity goes with --purchase <product>' });
+    const bundled = o.trialUrl || o.purchaseUrl || o.trial !== undefined || o.purchase !== undefined || o.quantity !== undefined;
+    if ((o.granular || o.template) && bundled) c.addIssue({ code: 'custom', message: 'A granular offer cannot include a trial or purchase offer' });
+    if (o.trialUrl && o.purchaseUrl) c.addIssue({ code: 'custom', message: 'An offer goes with a trial invitation or a purchase offer, not both: give --trial-url or --purchase-url' });
+    if (o.trial !== undefined && !o.trialUrl) c.addIssue({ code: 'custom', message: partnerCenterMakes('--trial', 'trial invitation', '--trial-url') });
+    for (const flag of ['purchase', 'quantity'] as const) {
+      if (o[flag] !== undefined && !o.purchaseUrl) c.addIssue({ code: 'custom', message: partnerCenterMakes(`--${flag}`, 'purchase offer', '--purchase-url') });
+    }
   }));
 
-/** Say which links are not publicly documented, once, on stderr. */
+/** `--trial`, `--purchase` and `--quantity` only describe a link Partner Center made. */
+function partnerCenterMakes(flag: string, what: string, urlFlag: string): string {
+  return `${flag} only describes a ${what} for the offer text: Partner Center makes the ${what} link (Trials and purchase offers > Create); give it with ${urlFlag} <link>`;
+}
+
+/** A trial or purchase link as a schema rule: its shape, checked without the store. */
+function signupLink(text: string, kind: 'trial' | 'purchase', flag: string): SignupLink {
+  const r = parseSignupLink(text, kind, flag);
+  if ('error' in r) throw new UsageError(r.error);
+  return r;
+}
+
+/** Say which links are not publicly confirmed, once, on stderr. */
 function unverifiedNote(ctx: Context, partner: Pick<Partner, 'cloud'>, o: Offer): void {
-  const kind = o.trial ? 'trial' : o.purchase ? 'purchase' : 'admin';
-  if (!isVerified(partner.cloud, kind)) {
+  const link = o.trial?.url || o.purchase?.url ? 'signup' : 'adminOffer';
+  if (howKnown(partner.cloud, link) === 'unverified') {
     ctx.note(
-      partner.cloud === 'china'
-        ? 'Note: the 21Vianet invitation paths are not publicly documented; this link mirrors the global path on portal.partner.microsoftonline.cn (unverified).'
-        : 'Note: the purchase offer link is not publicly documented; it mirrors the trial link with type=Purchase (unverified).',
+      link === 'signup'
+        ? 'Note: the shape of 21Vianet trial and purchase links is not publicly confirmed; delegate checked only that this one is on portal.partner.microsoftonline.cn.'
+        : 'Note: the 21Vianet invitation paths are not publicly confirmed; this link mirrors the global path on portal.partner.microsoftonline.cn (unverified).',
     );
   }
+}
+
+/** What happened to an old trial or purchase offer's link (README "Offers made before links came from Partner Center"). */
+function droppedNote(o: Offer): string {
+  const kind = o.trial ? 'trial' : 'purchase';
+  return `Offer ${o.id} was made by an older delegate, whose ${kind} link was made up and never worked at Microsoft; it was dropped, so the offer shows the delegated admin link. Make the ${kind} link in Partner Center and run \`delegate offer create --${kind}-url <link>\`.`;
 }
 
 /** Offers print as copyable text for people; json and csv give the record. */
@@ -69,9 +92,11 @@ export function register(program: Command, ctx: Context): void {
   offer
     .command('create')
     .description('Create a delegated administration offer (reusable for many clients) and print it')
-    .option('--trial <product>', 'include it with a trial invitation for this product')
-    .option('--purchase <product>', 'include it with a purchase offer for this product')
-    .option('--quantity <n>', 'licences in the purchase offer')
+    .option('--trial-url <link>', "include it with this trial invitation, the link Partner Center made (Trials and purchase offers > Create)")
+    .option('--trial <product>', 'with --trial-url: the product on trial, for the offer text')
+    .option('--purchase-url <link>', 'include it with this purchase offer, the link Partner Center made')
+    .option('--purchase <product>', 'with --purchase-url: the product offered, for the offer text')
+    .option('--quantity <n>', 'with --purchase-url: the licences offered, for the offer text')
     .option('--format <format>', 'text, email (with a Subject line), html (a snippet for a web page) or url')
     .option('--copy', 'also put it on the clipboard')
     .option('--granular', 'a granular (GDAP) offer: chosen roles, time-bound, for one client')
@@ -84,7 +109,18 @@ export function register(program: Command, ctx: Context): void {
     .option('--plan <graph>', 'granular: print the Microsoft Graph requests instead of creating anything')
     .addHelpText(
       'after',
-      '\nExamples:\n  delegate offer create\n  delegate offer create --trial "Microsoft 365 Business Premium" --format email --copy\n  delegate offer create --granular --roles "Helpdesk Administrator,Global Reader" --duration P365D --name "Contoso helpdesk"',
+      [
+        '',
+        'delegate never makes a trial or purchase link: make it in Partner Center (Trials and purchase offers > Create, with',
+        'Delegated administration ticked) and pass it in; its msppid must be your Partner ID (`delegate partner set --mpn-id`).',
+        '',
+        'Examples:',
+        '  delegate offer create',
+        '  delegate offer create --trial-url "https://portal.office.com/partner/partnersignup.aspx?type=Trial&id=<id>&msppid=<Partner ID>" \\',
+        '    --trial "Microsoft 365 Business Premium" --format email --copy',
+        '  delegate offer create --purchase-url "<link from Partner Center>" --purchase "Microsoft 365 E3" --quantity 25',
+        '  delegate offer create --granular --roles "Helpdesk Administrator,Global Reader" --duration P365D --name "Contoso helpdesk"',
+      ].join('\n'),
     )
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseWith(createSchema, raw);
@@ -120,13 +156,21 @@ export function register(program: Command, ctx: Context): void {
         return;
       }
       const { offer: o, activeClients } = await createOffer(await ctx.session({ actor: true }), {
-        ...(opts.trial ? { trial: opts.trial } : {}),
-        ...(opts.purchase ? { purchase: { product: opts.purchase, quantity: opts.quantity! } } : {}),
+        ...(opts.trialUrl ? { trial: { link: opts.trialUrl, ...(opts.trial ? { product: opts.trial } : {}) } } : {}),
+        ...(opts.purchaseUrl
+          ? { purchase: { link: opts.purchaseUrl, ...(opts.purchase ? { product: opts.purchase } : {}), ...(opts.quantity ? { quantity: opts.quantity } : {}) } }
+          : {}),
         format: opts.format,
       });
       await printOffer(ctx, o, o.text);
       if (opts.copy) await ctx.copy(o.text, opts.format === 'url' ? 'link' : 'offer');
-      unverifiedNote(ctx, await showPartner(await ctx.session()), o);
+      const partner = await showPartner(await ctx.session());
+      unverifiedNote(ctx, partner, o);
+      const link = opts.trialUrl ?? opts.purchaseUrl;
+      if (link) {
+        ctx.note("The link offers delegated administration only if you ticked Delegated administration when you made it in Partner Center.");
+        if (partner.mpnId === null) ctx.note(`Your Partner ID is not set, so the link's msppid ${link.msppid} was not checked: set it with \`delegate partner set --mpn-id <n>\`.`);
+      }
       ctx.note(`Offer ${o.id} created. In Partner Center the same action is under ${partnerCenterHint(activeClients)} (you manage ${activeClients} client${activeClients === 1 ? '' : 's'}).`);
       ctx.note('Paste it into an email, document or web page and send it to your clients; it can be reused for many of them.');
     });
@@ -139,11 +183,20 @@ export function register(program: Command, ctx: Context): void {
     .option('--copy', 'also put it on the clipboard')
     .action(async (id: string | undefined, raw: { text?: boolean; copy?: boolean }) => {
       const s = await ctx.session();
-      const o = await getOffer(s, id);
+      const { offer: o, adminLinkCountsFor } = await showOffer(s, id);
       const body = raw.text ? o.text : o.url;
       await printOffer(ctx, o, body);
       if (raw.copy) await ctx.copy(body, raw.text ? 'offer' : 'link');
       if (o.status === 'revoked') ctx.note(`Offer ${o.id} is revoked: clients can no longer accept it.`);
+      const dropped = o.trial ?? o.purchase;
+      if (dropped && dropped.url === null) ctx.note(droppedNote(o));
+      if (!o.granular && (!dropped || dropped.url === null)) {
+        ctx.note(
+          adminLinkCountsFor
+            ? `This is the delegated admin link every plain offer shares (it carries only your tenant id): \`delegate client accept\` records it against offer ${adminLinkCountsFor}.`
+            : 'This is the delegated admin link every plain offer shares; no offer is active, so it cannot be accepted now.',
+        );
+      }
       unverifiedNote(ctx, await showPartner(s), o);
     });
 
@@ -162,15 +215,17 @@ export function register(program: Command, ctx: Context): void {
     .action(async (id: string) => {
       if (!id.trim()) throw new UsageError('Give the offer id to revoke');
       await ctx.confirm(`Revoke offer ${id}?`);
-      const { offer: o, linkStillAcceptedBy } = await revokeOffer(await ctx.session({ actor: true }), id);
+      const { offer: o, sharedAdminLink, linkStillAcceptedBy } = await revokeOffer(await ctx.session({ actor: true }), id);
       await renderOne(await ctx.target(), offerView, o);
       ctx.note(`Revoked offer ${o.id}.`);
-      if (!o.trial && !o.purchase && !o.granular) {
+      if (sharedAdminLink) {
         ctx.note(
           linkStillAcceptedBy
             ? `The delegated admin link carries only your tenant id, so it still works: acceptances of it now count against offer ${linkStillAcceptedBy}, which is still active. Revoke that too to stop the link.`
             : 'No offer is active now, so the delegated admin link can no longer be accepted.',
         );
+      } else if (o.trial || o.purchase) {
+        ctx.note(`delegate no longer records acceptances of its ${o.trial ? 'trial' : 'purchase'} link; that link was made by Partner Center, and revoking here does not withdraw it there.`);
       }
     });
 }

@@ -14,6 +14,7 @@ export const setSchema = z.object({
   name: z.optional(rule((s) => v.displayName(s, '--name'))),
   certified: z.optional(z.boolean()),
   cloud: z.optional(rule((s) => v.oneOf(s, CLOUDS, '--cloud'))),
+  mpnId: z.optional(rule((s) => v.partnerId(s, '--mpn-id'))),
 });
 
 export function register(program: Command, ctx: Context): void {
@@ -32,11 +33,12 @@ export function register(program: Command, ctx: Context): void {
     .option('--certified', 'certified to offer delegated administration')
     .option('--no-certified', 'not (or no longer) certified')
     .option('--cloud <cloud>', 'global or china')
-    .addHelpText('after', '\nExample:\n  delegate partner set --certified')
-    .action(async (raw: { name?: string; certified?: boolean; cloud?: string }) => {
+    .option('--mpn-id <n>', 'the Partner ID (formerly MPN ID): the integer Partner Center puts in trial and purchase links as msppid')
+    .addHelpText('after', '\nExamples:\n  delegate partner set --certified\n  delegate partner set --mpn-id 1234567')
+    .action(async (raw: { name?: string; certified?: boolean; cloud?: string; mpnId?: string }) => {
       const opts = parseWith(setSchema, raw);
-      if (opts.name === undefined && opts.certified === undefined && opts.cloud === undefined) {
-        throw new UsageError('Nothing to change: give --name, --certified, --no-certified or --cloud');
+      if (opts.name === undefined && opts.certified === undefined && opts.cloud === undefined && opts.mpnId === undefined) {
+        throw new UsageError('Nothing to change: give --name, --certified, --no-certified, --cloud or --mpn-id');
       }
       const p = await setPartner(await ctx.session({ actor: true }), opts);
       await renderOne(await ctx.target(), partnerView, p);

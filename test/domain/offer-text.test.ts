@@ -5,7 +5,8 @@ import {
   renderOffer,
   type OfferTextInput,
 } from '../../src/domain/offer-text.js';
-import { adminOfferUrl, signupUrl } from '../../src/domain/urls.js';
+import { adminOfferUrl } from '../../src/domain/urls.js';
+import { partnerCenterLink } from '../helpers/links.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const OFFER = '0b5c2d1e-9f8a-4b7c-8d6e-5f4a3b2c1d0e';
@@ -13,12 +14,12 @@ const OFFER = '0b5c2d1e-9f8a-4b7c-8d6e-5f4a3b2c1d0e';
 const plain: OfferTextInput = { partner: { name: 'Fabrikam', cloud: 'global' }, url: adminOfferUrl('global', TENANT) };
 const trial: OfferTextInput = {
   partner: { name: 'Fabrikam', cloud: 'global' },
-  url: signupUrl('global', 'Trial', OFFER, TENANT),
+  url: partnerCenterLink('Trial', OFFER),
   trial: { product: 'Microsoft 365 Business Premium' },
 };
 const purchase = (quantity: number): OfferTextInput => ({
   partner: { name: 'Fabrikam', cloud: 'global' },
-  url: signupUrl('global', 'Purchase', OFFER, TENANT),
+  url: partnerCenterLink('Purchase', OFFER),
   purchase: { product: 'Exchange Online (Plan 1)', quantity },
 });
 
@@ -55,6 +56,16 @@ describe('text', () => {
 
   test('one licence is singular', () => {
     expect(renderOffer(purchase(1), 'text')).toContain('offers you 1 licence of Exchange Online (Plan 1)');
+  });
+
+  test('without a product or quantity the text still reads, naming what it has', () => {
+    const base = { partner: { name: 'Fabrikam', cloud: 'global' as const }, url: partnerCenterLink('Purchase', OFFER) };
+    expect(renderOffer({ ...base, trial: {} }, 'text')).toContain('Fabrikam invites you to a trial and offers');
+    expect(renderOffer({ ...base, trial: {} }, 'email').split('\n')[0]).toBe('Subject: Fabrikam: your trial and delegated administration');
+    expect(renderOffer({ ...base, purchase: { product: 'E3' } }, 'text')).toContain('Fabrikam offers you E3 and offers');
+    expect(renderOffer({ ...base, purchase: { quantity: 1 } }, 'text')).toContain('Fabrikam offers you 1 licence and offers');
+    expect(renderOffer({ ...base, purchase: {} }, 'text')).toContain('Fabrikam sends you a purchase offer and offers');
+    expect(renderOffer({ ...base, purchase: {} }, 'email').split('\n')[0]).toBe('Subject: Fabrikam: your purchase offer and delegated administration');
   });
 
   test('a plain offer mentions neither a trial nor a purchase', () => {
@@ -99,7 +110,7 @@ describe('email', () => {
 describe('html', () => {
   const tricky: OfferTextInput = {
     partner: { name: `Smith & Jones <b>"IT"</b> O'Neil`, cloud: 'global' },
-    url: signupUrl('global', 'Trial', OFFER, TENANT),
+    url: partnerCenterLink('Trial', OFFER),
     trial: { product: 'Plan <1> & "more"' },
   };
 

@@ -10,11 +10,12 @@ import { canCreateOffers, type AuditEntry, type Cloud } from '../../src/domain/m
 import { createOffer, getOffer, revokeOffer, type Offer } from '../../src/domain/offers.js';
 import { initPartner, setPartner, showPartner } from '../../src/domain/partner.js';
 import { writeAudited, type Session } from '../../src/domain/session.js';
-import { adminOfferUrl, signupUrl } from '../../src/domain/urls.js';
+import { adminOfferUrl, gdapInvitationUrl } from '../../src/domain/urls.js';
 import { addUsers, changeAdminAccess, listUsers, removeUser } from '../../src/domain/users.js';
 import type { SourceRow } from '../../src/domain/bulk.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dump, rejects } from '../helpers/domain.js';
+import { MPN, partnerCenterLink, pcId, signupLink } from '../helpers/links.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
@@ -34,7 +35,7 @@ interface World {
   admin: Session;
 }
 
-async function world(opts: { certified?: boolean; cloud?: Cloud } = {}): Promise<World> {
+async function world(opts: { certified?: boolean; cloud?: Cloud; mpnId?: number | null } = {}): Promise<World> {
   const store = SqliteStore.open(':memory:', { create: true });
   stores.push(store);
   const clock = fixedClock(T0);
@@ -44,6 +45,7 @@ async function world(opts: { certified?: boolean; cloud?: Cloud } = {}): Promise
     tenantId: TENANT,
     cloud: opts.cloud ?? 'global',
     certified: opts.certified ?? true,
+    ...(opts.mpnId === null ? {} : { mpnId: opts.mpnId ?? MPN }),
     adminEmail: ADMIN,
     adminName: 'Ada',
   });
@@ -64,8 +66,26 @@ async function accept(s: Session, reference: string, domain: string, extra: Reco
   return client!;
 }
 
-async function newOffer(s: Session, input: { trial?: string; purchase?: { product: string; quantity: number } } = {}): Promise<Offer> {
-  return (await createOffer(s, { ...input, format: 'text' })).offer;
+let linkSeq = 0;
+
+/**
+ * A plain offer, or one bundled with a trial (`trial: product`, '' for none) or
+ * purchase link Partner Center made (a fresh Partner Center id each time, unless given).
+ */
+async function newOffer(
+  s: Session,
+  input: { trial?: string; purchase?: { product?: string; quantity?: number }; id?: string; msppid?: number; cloud?: Cloud } = {},
+): Promise<Offer> {
+  const id = input.id ?? pcId(++linkSeq);
+  const link = (type: 'Trial' | 'Purchase') => signupLink(type, id, input.msppid ?? MPN, input.cloud ?? 'global');
+  const product = (p: string | undefined) => (p ? { product: p } : {});
+  return (
+    await createOffer(s, {
+      ...(input.trial !== undefined ? { trial: { link: link('Trial'), ...product(input.trial) } } : {}),
+      ...(input.purchase ? { purchase: { link: link('Purchase'), ...product(input.purchase.product), ...(input.purchase.quantity ? { quantity: input.purchase.quantity } : {}) } } : {}),
+      format: 'text',
+    })
+  ).offer;
 }
 
 
@@ -187,14 +207,81 @@ describe('creating offers', () => {
     expect((await getOffer(w.admin, offer.id)).status).toBe('active');
   });
 
-  test('a trial and a purchase offer carry their own links naming the offer', async () => {
+  test('a trial and a purchase offer carry the link Partner Center made, as given', async () => {
     const w = await world();
-    const t = await newOffer(w.admin, { trial: 'Microsoft 365 E3' });
-    const p = await newOffer(w.admin, { purchase: { product: 'Exchange Online', quantity: 10 } });
-    expect(t.trial).toEqual({ product: 'Microsoft 365 E3', url: signupUrl('global', 'Trial', t.id, TENANT) });
+    const t = await newOffer(w.admin, { trial: 'Microsoft 365 E3', id: pcId(900) });
+    const p = await newOffer(w.admin, { purchase: { product: 'Exchange Online', quantity: 10 }, id: pcId(901) });
+    expect(t.trial).toEqual({ product: 'Microsoft 365 E3', url: partnerCenterLink('Trial', pcId(900)) });
     expect(t.url).toBe(t.trial!.url);
-    expect(p.purchase).toEqual({ product: 'Exchange Online', quantity: 10, url: signupUrl('global', 'Purchase', p.id, TENANT) });
-    await rejects(createOffer(w.admin, { trial: 'A', purchase: { product: 'B', quantity: 1 }, format: 'text' }), UsageError);
+    expect(t.text).toContain('try Microsoft 365 E3');
+    expect(t.text).toContain(t.url);
+    expect(p.purchase).toEqual({ product: 'Exchange Online', quantity: 10, url: partnerCenterLink('Purchase', pcId(901)) });
+    expect(p.text).toContain('10 licences of Exchange Online');
+    // The link names Partner Center's id, not delegate's.
+    expect(t.url).not.toContain(t.id);
+    await rejects(
+      createOffer(w.admin, { trial: { link: signupLink('Trial', pcId(902)) }, purchase: { link: signupLink('Purchase', pcId(903)) }, format: 'text' }),
+      UsageError,
+    );
+  });
+
+  test('product and quantity are optional: they only feed the text', async () => {
+    const w = await world();
+    const t = await newOffer(w.admin, { trial: '' });
+    expect(t.trial).toEqual({ url: t.url });
+    expect(t.text).toContain('invites you to a trial');
+    const q = await newOffer(w.admin, { purchase: { quantity: 3 } });
+    expect(q.purchase).toEqual({ quantity: 3, url: q.url });
+    expect(q.text).toContain('offers you 3 licences and');
+    const n = await newOffer(w.admin, { purchase: {} });
+    expect(n.purchase).toEqual({ url: n.url });
+    expect(n.text).toContain('sends you a purchase offer');
+  });
+
+  test("a link whose msppid is not the partner's Partner ID is invalid input, and writes nothing", async () => {
+    const w = await world();
+    const before = dump(w.store);
+    const err = await rejects(newOffer(w.admin, { trial: 'E3', msppid: 7654321 }), UsageError);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain('msppid 7654321');
+    expect(err.message).toContain(String(MPN));
+    expect(dump(w.store)).toEqual(before);
+  });
+
+  test('without a Partner ID set, any integer msppid is taken; once set, it is checked', async () => {
+    const w = await world({ mpnId: null });
+    expect((await showPartner(w.admin)).mpnId).toBeNull();
+    await newOffer(w.admin, { trial: 'E3', msppid: 42 });
+    await setPartner(w.admin, { mpnId: 43 });
+    expect((await showPartner(w.admin)).mpnId).toBe(43);
+    await rejects(newOffer(w.admin, { trial: 'E3', msppid: 42 }), UsageError);
+    await newOffer(w.admin, { trial: 'E3', msppid: 43 });
+    expect((await audit(w)).find((e) => e.action === 'partner.set')?.detail).toBe('mpnId: null -> 43');
+  });
+
+  test("a link for the other cloud is invalid input at creation", async () => {
+    const w = await world();
+    const before = dump(w.store);
+    expect((await rejects(newOffer(w.admin, { trial: 'E3', cloud: 'china' }), UsageError)).message).toContain('21Vianet');
+    expect(dump(w.store)).toEqual(before);
+    const cn = await world({ cloud: 'china' });
+    const o = await newOffer(cn.admin, { purchase: { product: 'E3', quantity: 1 }, cloud: 'china' });
+    expect(o.url).toBe(partnerCenterLink('Purchase', pcId(linkSeq), MPN, 'china'));
+  });
+
+  test('one Partner Center link goes with one active offer; once that is revoked it can be bundled again', async () => {
+    const w = await world();
+    const first = await newOffer(w.admin, { trial: 'E3', id: pcId(950) });
+    const before = dump(w.store);
+    const err = await rejects(newOffer(w.admin, { trial: 'E5', id: pcId(950).toUpperCase() }), ConflictError);
+    expect(err.exitCode).toBe(5);
+    expect(err.message).toContain(first.id);
+    expect(dump(w.store)).toEqual(before);
+    // A purchase link with the same id is another link.
+    await newOffer(w.admin, { purchase: { product: 'E3' }, id: pcId(950) });
+    await revokeOffer(w.admin, first.id);
+    const second = await newOffer(w.admin, { trial: 'E5', id: pcId(950) });
+    expect((await accept(w.admin, first.url, 'contoso.com')).offerId).toBe(second.id);
   });
 });
 
@@ -435,7 +522,7 @@ describe('accepting offers', () => {
     await rejects(revokeOffer(w.admin, offer.id), ConflictError);
   });
 
-  test('the admin link records against the latest active offer', async () => {
+  test('the admin link records against the latest active plain offer', async () => {
     const w = await world();
     const first = await newOffer(w.admin);
     const second = await newOffer(w.admin);
@@ -460,29 +547,81 @@ describe('accepting offers', () => {
     expect(err.message).toContain('delegate offer create');
   });
 
-  test('a trial or purchase link names its offer, even when a newer offer is active', async () => {
+  test('a trial or purchase link finds the offer that stores it, even when a newer offer is active', async () => {
     const w = await world();
     const trial = await newOffer(w.admin, { trial: 'Microsoft 365 E3' });
     const purchase = await newOffer(w.admin, { purchase: { product: 'Exchange Online', quantity: 5 } });
     const plain = await newOffer(w.admin);
     expect((await accept(w.admin, trial.url, 'contoso.com')).offerId).toBe(trial.id);
-    expect((await accept(w.admin, purchase.url, 'northwind.com')).offerId).toBe(purchase.id);
+    // The id in the link is matched whatever its case; the rest of the link need not be byte-identical.
+    expect((await accept(w.admin, purchase.url.toUpperCase().replace('HTTPS://PORTAL.OFFICE.COM', 'https://portal.office.com'), 'northwind.com')).offerId).toBe(purchase.id);
     expect((await accept(w.admin, plain.url, 'tailspin.com')).offerId).toBe(plain.id);
   });
 
-  test('a trial link that names a plain offer (or a purchase link naming a trial) is invalid input', async () => {
+  test('after a purchase offer, the plain delegated admin link is still recorded under the plain offer', async () => {
     const w = await world();
     const plain = await newOffer(w.admin);
-    const trial = await newOffer(w.admin, { trial: 'Microsoft 365 E3' });
-    await rejects(accept(w.admin, signupUrl('global', 'Trial', plain.id, TENANT), 'contoso.com'), UsageError);
-    await rejects(accept(w.admin, signupUrl('global', 'Purchase', trial.id, TENANT), 'contoso.com'), UsageError);
-    expect(await listClients(w.admin, {})).toEqual([]);
+    const purchase = await newOffer(w.admin, { purchase: { product: 'Microsoft 365 E3', quantity: 5 } });
+    expect((await accept(w.admin, adminOfferUrl('global', TENANT), 'contoso.com')).offerId).toBe(plain.id);
+    expect((await getOffer(w.admin, purchase.id)).acceptedCount).toBe(0);
   });
 
-  test('a link naming an offer that does not exist is not found', async () => {
+  test('with no plain offer active, the admin link falls back to the newest active non-granular offer', async () => {
     const w = await world();
-    await newOffer(w.admin);
-    await rejects(accept(w.admin, signupUrl('global', 'Trial', '99999999-9999-4999-8999-999999999999', TENANT), 'contoso.com'), NotFoundError);
+    const trial = await newOffer(w.admin, { trial: 'E3' });
+    const purchase = await newOffer(w.admin, { purchase: { product: 'E3', quantity: 1 } });
+    const plain = await newOffer(w.admin);
+    await revokeOffer(w.admin, plain.id);
+    expect((await accept(w.admin, adminOfferUrl('global', TENANT), 'contoso.com')).offerId).toBe(purchase.id);
+    const { linkStillAcceptedBy, sharedAdminLink } = await revokeOffer(w.admin, purchase.id);
+    expect(sharedAdminLink).toBe(false);
+    expect(linkStillAcceptedBy).toBe(trial.id);
+    const last = await revokeOffer(w.admin, trial.id);
+    expect(last.linkStillAcceptedBy).toBeUndefined();
+    await rejects(accept(w.admin, adminOfferUrl('global', TENANT), 'northwind.com'), ConflictError);
+  });
+
+  test('revoking a plain offer says the shared link still counts against another active plain offer', async () => {
+    const w = await world();
+    const a = await newOffer(w.admin);
+    await newOffer(w.admin, { trial: 'E3' });
+    const b = await newOffer(w.admin);
+    const r = await revokeOffer(w.admin, a.id);
+    expect(r).toMatchObject({ sharedAdminLink: true, linkStillAcceptedBy: b.id });
+  });
+
+  test('a trial or purchase link no offer carries is not found, before permission, and writes nothing', async () => {
+    const w = await world();
+    const trial = await newOffer(w.admin, { trial: 'E3' });
+    await addUser(w, 'nina@fabrikam.com');
+    const before = dump(w.store);
+    const unknown = partnerCenterLink('Trial', pcId(999));
+    const err = await rejects(accept(w.admin, unknown, 'contoso.com'), NotFoundError);
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toContain('offer list --all');
+    // Its id under the other type names no offer either.
+    await rejects(accept(w.admin, trial.url.replace('type=Trial', 'type=Purchase'), 'contoso.com'), NotFoundError);
+    // Existence is checked before permission: no denied entry.
+    await rejects(accept(w.as('nina@fabrikam.com'), unknown, 'contoso.com'), NotFoundError);
+    expect(dump(w.store)).toEqual(before);
+  });
+
+  test("a trial link whose msppid is not the partner's is invalid input", async () => {
+    const w = await world();
+    const trial = await newOffer(w.admin, { trial: 'E3' });
+    const before = dump(w.store);
+    expect((await rejects(accept(w.admin, trial.url.replace(`msppid=${MPN}`, 'msppid=999'), 'contoso.com'), UsageError)).message).toContain('msppid 999');
+    // An old made-up link (msppid = the tenant id) is refused, saying why.
+    expect((await rejects(accept(w.admin, trial.url.replace(`msppid=${MPN}`, `msppid=${TENANT}`), 'contoso.com'), UsageError)).message).toContain('never worked');
+    expect(dump(w.store)).toEqual(before);
+  });
+
+  test('a GDAP link in the admin.cloud.microsoft form names its relationship too', async () => {
+    const w = await world();
+    const rel = '5d027261-d21f-4aa9-b7db-7fa1f56fb163-8777b240-c6f0-4469-9e98-a3205431b836';
+    const err = await rejects(accept(w.admin, `https://admin.cloud.microsoft/?#/partners/invitation/granularAdminRelationships/${rel}`, 'contoso.com'), NotFoundError);
+    expect(err.message).toContain(rel);
+    await rejects(accept(w.admin, gdapInvitationUrl('global', rel), 'contoso.com'), NotFoundError);
   });
 
   test("another partner's link is invalid input, even for a user who could not accept anyway", async () => {
@@ -499,10 +638,10 @@ describe('accepting offers', () => {
 
   test("a link for the other cloud is invalid input", async () => {
     const w = await world();
-    const offer = await newOffer(w.admin, { trial: 'Microsoft 365 E3' });
+    const offer = await newOffer(w.admin, { trial: 'Microsoft 365 E3', id: pcId(960) });
     const before = dump(w.store);
     expect((await rejects(accept(w.admin, adminOfferUrl('china', TENANT), 'contoso.com'), UsageError)).message).toContain('21Vianet');
-    await rejects(accept(w.admin, signupUrl('china', 'Trial', offer.id, TENANT), 'contoso.com'), UsageError);
+    await rejects(accept(w.admin, offer.url.replace('portal.office.com', 'portal.partner.microsoftonline.cn'), 'contoso.com'), UsageError);
     expect(dump(w.store)).toEqual(before);
 
     const cn = await world({ cloud: 'china' });

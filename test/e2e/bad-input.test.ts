@@ -11,6 +11,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { MPN, partnerCenterLink, pcId } from '../helpers/links.js';
 import { ADMIN, OTHER_TENANT, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
 
 const GRACE = 'grace@fabrikam.com'; // user, full admin access (not a global admin)
@@ -20,7 +21,9 @@ const CAROL = 'carol@fabrikam.com'; // user, no admin access
 const adminLink = (tenant: string, host = 'admin.microsoft.com') =>
   `https://${host}/Adminportal/Home?invType=Administration&partnerId=${tenant}#/BillingAccounts/partner-invitation`;
 const LINK = adminLink(TENANT);
-const trialLink = (offerId: string) => `https://portal.office.com/partner/partnersignup.aspx?type=Trial&id=${offerId}&msppid=${TENANT}`;
+const TRIAL_ID = pcId(1);
+const TRIAL_LINK = partnerCenterLink('Trial', TRIAL_ID);
+const PURCHASE_LINK = partnerCenterLink('Purchase', pcId(2));
 const UNKNOWN_OFFER = '0badc0de-0000-4000-8000-000000000000';
 
 /** The prepared store: a certified global partner with users, offers, clients and notifications. */
@@ -35,12 +38,12 @@ function setup(db: string, args: string[], stdin?: string): Promise<string> {
 beforeAll(async () => {
   template = sandbox();
   const db = template.db;
-  await setup(db, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
+  await setup(db, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified', '--mpn-id', String(MPN)]);
   await setup(db, ['user', 'add', '--file', '-'], `email,name\n${GRACE},Grace Hopper\n${BOB},Bob\n${CAROL},Carol\n`);
   await setup(db, ['user', 'grant-admin', '--file', '-'], `email,role\n${GRACE},full\n${BOB},limited\n`);
   ids.revoked = JSON.parse(await setup(db, ['offer', 'create', '--json'])).id;
   await setup(db, ['offer', 'revoke', ids.revoked, '--yes']);
-  ids.trial = JSON.parse(await setup(db, ['offer', 'create', '--trial', 'Microsoft 365 Business Premium', '--json'])).id;
+  ids.trial = JSON.parse(await setup(db, ['offer', 'create', '--trial-url', TRIAL_LINK, '--trial', 'Microsoft 365 Business Premium', '--json'])).id;
   ids.plain = JSON.parse(await setup(db, ['offer', 'create', '--json'])).id;
   await setup(db, ['client', 'accept', ids.plain, '--file', '-'], 'domain,name,tenantId\ncontoso.com,Contoso Ltd,\nold.com,Old Client,\n');
   await setup(db, ['client', 'remove', 'old.com', '--yes']);
@@ -144,6 +147,7 @@ const cases: Record<string, Case[]> = {
     { name: 'malformed admin email', fresh: true, args: ['init', '--name', 'X', '--tenant-id', TENANT, '--admin', 'ada@'], code: 2, message: /--admin.*email|email.*ada@/ },
     { name: 'unknown cloud', fresh: true, args: [...initArgs, '--cloud', 'mars'], code: 2, message: /--cloud.*mars|mars.*--cloud/ },
     { name: 'empty name', fresh: true, args: ['init', '--name', '  ', '--tenant-id', TENANT, '--admin', ADMIN], code: 2, message: /--name/ },
+    { name: 'malformed --mpn-id', fresh: true, args: ['init', '--name', 'X', '--tenant-id', TENANT, '--admin', ADMIN, '--mpn-id', 'abc'], code: 2, message: /--mpn-id.*abc/ },
     { name: 'missing --name without a terminal', fresh: true, args: without('--name'), code: 2, message: /--name/ },
     { name: 'missing --tenant-id without a terminal', fresh: true, args: without('--tenant-id'), code: 2, message: /--tenant-id/ },
     { name: 'missing --admin without a terminal', fresh: true, args: without('--admin'), code: 2, message: /--admin/ },
@@ -155,6 +159,9 @@ const cases: Record<string, Case[]> = {
     { name: 'set: unknown cloud', args: ['partner', 'set', '--cloud', 'mars'], code: 2, message: /--cloud.*mars|mars.*--cloud/ },
     { name: 'set: empty name', args: ['partner', 'set', '--name', ''], code: 2, message: /--name/ },
     { name: 'set: unknown flag', args: ['partner', 'set', '--bogus'], code: 2, message: /--bogus/ },
+    { name: 'set: --mpn-id not an integer', args: ['partner', 'set', '--mpn-id', '12.5'], code: 2, message: /--mpn-id.*Partner ID.*12\.5/ },
+    { name: 'set: --mpn-id 0', args: ['partner', 'set', '--mpn-id', '0'], code: 2, message: /--mpn-id/ },
+    { name: 'set: --mpn-id a tenant id', args: ['partner', 'set', '--mpn-id', TENANT], code: 2, message: /--mpn-id.*Partner ID/ },
     { name: 'unknown subcommand', args: ['partner', 'frobnicate'], code: 2, message: /frobnicate/ },
   ],
   'user add': [
@@ -201,12 +208,28 @@ const cases: Record<string, Case[]> = {
   ],
   'offer create': [
     { name: 'unknown --format', args: ['offer', 'create', '--format', 'pdf'], code: 2, message: /--format.*pdf|pdf.*--format/ },
-    { name: '--purchase without --quantity', args: ['offer', 'create', '--purchase', 'Microsoft 365 E3'], code: 2, message: /--quantity/ },
-    { name: '--quantity without --purchase', args: ['offer', 'create', '--quantity', '5'], code: 2, message: /--purchase/ },
-    { name: '--quantity 0', args: ['offer', 'create', '--purchase', 'E3', '--quantity', '0'], code: 2, message: /--quantity/ },
-    { name: '--quantity not a number', args: ['offer', 'create', '--purchase', 'E3', '--quantity', 'five'], code: 2, message: /--quantity.*five|five/ },
-    { name: '--trial and --purchase together', args: ['offer', 'create', '--trial', 'A', '--purchase', 'B', '--quantity', '1'], code: 2, message: /--trial.*--purchase|--purchase.*--trial|trial.*purchase/ },
-    { name: 'empty --trial product', args: ['offer', 'create', '--trial', ' '], code: 2, message: /--trial/ },
+    { name: '--trial without --trial-url: Partner Center makes the link', args: ['offer', 'create', '--trial', 'Microsoft 365 E3'], code: 2, message: /Error: --trial .*Partner Center makes .*--trial-url/ },
+    { name: '--purchase without --purchase-url', args: ['offer', 'create', '--purchase', 'Microsoft 365 E3'], code: 2, message: /Error: --purchase .*Partner Center makes .*--purchase-url/ },
+    { name: '--quantity without --purchase-url', args: ['offer', 'create', '--quantity', '5'], code: 2, message: /Error: --quantity .*Partner Center makes .*--purchase-url/ },
+    { name: '--quantity with only a trial link', args: ['offer', 'create', '--trial-url', PURCHASE_LINK.replace('Purchase', 'Trial'), '--quantity', '5'], code: 2, message: /--purchase-url/ },
+    { name: '--quantity 0', args: ['offer', 'create', '--purchase-url', PURCHASE_LINK, '--quantity', '0'], code: 2, message: /--quantity/ },
+    { name: '--quantity not a number', args: ['offer', 'create', '--purchase-url', PURCHASE_LINK, '--quantity', 'five'], code: 2, message: /--quantity.*five|five/ },
+    { name: '--trial-url and --purchase-url together', args: ['offer', 'create', '--trial-url', partnerCenterLink('Trial', pcId(3)), '--purchase-url', PURCHASE_LINK], code: 2, message: /not both/ },
+    { name: 'empty --trial product', args: ['offer', 'create', '--trial-url', partnerCenterLink('Trial', pcId(3)), '--trial', ' '], code: 2, message: /--trial/ },
+    { name: '--trial-url given a purchase link', args: ['offer', 'create', '--trial-url', PURCHASE_LINK], code: 2, message: /--trial-url takes a trial.*--purchase-url/ },
+    { name: '--purchase-url given the delegated admin link', args: ['offer', 'create', '--purchase-url', LINK], code: 2, message: /--purchase-url takes .*delegated admin/ },
+    { name: '--trial-url over http', args: ['offer', 'create', '--trial-url', PURCHASE_LINK.replace('https:', 'http:')], code: 2, message: /--trial-url.*https:\/\// },
+    { name: '--trial-url with a user name before the host', args: ['offer', 'create', '--trial-url', TRIAL_LINK.replace('https://', 'https://evil.com@')], code: 2, message: /user name or password/ },
+    { name: '--purchase-url with a port', args: ['offer', 'create', '--purchase-url', PURCHASE_LINK.replace('portal.office.com', 'portal.office.com:443')], code: 2, message: /port/ },
+    { name: '--purchase-url on another host', args: ['offer', 'create', '--purchase-url', PURCHASE_LINK.replace('portal.office.com', 'portal.office.com.evil.example')], code: 2, message: /unknown host/ },
+    { name: '--trial-url on another path', args: ['offer', 'create', '--trial-url', TRIAL_LINK.replace('partnersignup.aspx', 'signup.aspx')], code: 2, message: /portal\.office\.com\/partner\/signup\.aspx/ },
+    { name: '--trial-url without an id', args: ['offer', 'create', '--trial-url', TRIAL_LINK.replace(`id=${TRIAL_ID}&`, '')], code: 2, message: /offer id/ },
+    { name: '--trial-url with a non-integer msppid', args: ['offer', 'create', '--trial-url', TRIAL_LINK.replace(`msppid=${MPN}`, 'msppid=12a')], code: 2, message: /msppid "12a".*not an integer Partner ID/ },
+    { name: '--trial-url as older delegate made it (tenant id as msppid)', args: ['offer', 'create', '--trial-url', TRIAL_LINK.replace(`msppid=${MPN}`, `msppid=${TENANT}`)], code: 2, message: /never worked at Microsoft/ },
+    { name: "--trial-url whose msppid is not the partner's Partner ID", args: ['offer', 'create', '--trial-url', partnerCenterLink('Trial', pcId(3), 42)], code: 2, message: new RegExp(`msppid 42 is not Fabrikam IT's Partner ID ${MPN}`) },
+    { name: "another partner's --trial-url is exit 2 even for an actor who may not create offers", args: ['offer', 'create', '--trial-url', partnerCenterLink('Trial', pcId(3), 42), '--as', CAROL], code: 2, message: /msppid 42/ },
+    { name: 'a 21Vianet --purchase-url for a global partner', args: ['offer', 'create', '--purchase-url', partnerCenterLink('Purchase', pcId(3), MPN, 'china')], code: 2, message: /21Vianet/ },
+    { name: 'a --trial-url another active offer already carries', args: ['offer', 'create', '--trial-url', TRIAL_LINK.replace(TRIAL_ID, TRIAL_ID.toUpperCase())], code: 5, message: /already carries that trial link/ },
     { name: 'malformed --as', args: ['offer', 'create', '--as', 'grace'], code: 2, message: /grace/ },
     { name: 'unknown --as user', args: ['offer', 'create', '--as', 'nobody@fabrikam.com'], code: 3, message: /nobody@fabrikam\.com/ },
     { name: 'a bad --format is exit 2 even for an actor who may not create offers', args: ['offer', 'create', '--format', 'pdf', '--as', CAROL], code: 2, message: /pdf/ },
@@ -232,8 +255,14 @@ const cases: Record<string, Case[]> = {
     { name: 'a 21Vianet link for a global partner', args: ['client', 'accept', adminLink(TENANT, 'portal.partner.microsoftonline.cn'), '--domain', 'fourthcoffee.com'], code: 2, message: /21Vianet|china/ },
     { name: 'a malformed offer id', args: ['client', 'accept', 'offer-one', '--domain', 'fourthcoffee.com'], code: 2, message: /offer-one/ },
     { name: 'an unknown offer id', args: ['client', 'accept', UNKNOWN_OFFER, '--domain', 'fourthcoffee.com'], code: 3, message: new RegExp(UNKNOWN_OFFER) },
-    { name: 'a trial link naming an unknown offer', args: ['client', 'accept', trialLink(UNKNOWN_OFFER), '--domain', 'fourthcoffee.com'], code: 3, message: new RegExp(UNKNOWN_OFFER) },
-    { name: 'a trial link naming a plain offer', args: () => ['client', 'accept', trialLink(ids.plain), '--domain', 'fourthcoffee.com'], code: 2, message: /plain/ },
+    { name: 'a trial link no offer carries', args: ['client', 'accept', partnerCenterLink('Trial', UNKNOWN_OFFER), '--domain', 'fourthcoffee.com'], code: 3, message: new RegExp(`${UNKNOWN_OFFER}.*offer list --all`) },
+    { name: "a trial link naming delegate's own offer id (links are matched by Partner Center's id)", args: () => ['client', 'accept', partnerCenterLink('Trial', ids.trial), '--domain', 'fourthcoffee.com'], code: 3, message: /offer list --all/ },
+    { name: "a purchase link with the trial's Partner Center id", args: ['client', 'accept', TRIAL_LINK.replace('type=Trial', 'type=Purchase'), '--domain', 'fourthcoffee.com'], code: 3, message: /purchase link/ },
+    { name: "a trial link whose msppid is not the partner's", args: ['client', 'accept', TRIAL_LINK.replace(`msppid=${MPN}`, 'msppid=42'), '--domain', 'fourthcoffee.com'], code: 2, message: /msppid 42/ },
+    { name: 'a link with a user name before the host', args: ['client', 'accept', LINK.replace('https://', 'https://evil.com@'), '--domain', 'fourthcoffee.com'], code: 2, message: /user name or password/ },
+    { name: 'a link with a user name and password', args: ['client', 'accept', TRIAL_LINK.replace('https://', 'https://u:p@'), '--domain', 'fourthcoffee.com'], code: 2, message: /user name or password/ },
+    { name: 'a link with a port', args: ['client', 'accept', LINK.replace('admin.microsoft.com', 'admin.microsoft.com:443'), '--domain', 'fourthcoffee.com'], code: 2, message: /port/ },
+    { name: 'a GDAP link (admin.cloud.microsoft form) for no relationship of ours', args: ['client', 'accept', `https://admin.cloud.microsoft/?#/partners/invitation/granularAdminRelationships/${UNKNOWN_OFFER}`, '--domain', 'fourthcoffee.com'], code: 3, message: /granular relationship/ },
     { name: 'a revoked offer (by id) is a conflict', args: () => ['client', 'accept', ids.revoked, '--domain', 'fourthcoffee.com'], code: 5, message: /revoked/ },
     { name: 'an already active client is a conflict', args: ['client', 'accept', LINK, '--domain', 'Contoso.com'], code: 5, message: /contoso\.com.*active|active.*contoso\.com/ },
     { name: 'malformed --domain', args: ['client', 'accept', LINK, '--domain', 'contoso'], code: 2, message: /--domain.*contoso|contoso.*domain/ },
@@ -503,7 +532,7 @@ describe('not permitted (exit 4): refused with the rule, and nothing else change
     try {
       const init = await runBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], sb.env);
       expect(init.code).toBe(0);
-      const r = await runBin(['offer', 'create', '--trial', 'Microsoft 365 Business Premium'], sb.env);
+      const r = await runBin(['offer', 'create', '--trial-url', TRIAL_LINK, '--trial', 'Microsoft 365 Business Premium'], sb.env);
       expect(r.code).toBe(4);
       expect(r.stdout).toBe('');
       expectOneLine(r.stderr, /certified.*partner set --certified/);

@@ -428,6 +428,7 @@ const BAD: Case[] = [
   { name: 'offer: --count 0', args: ['offer', 'create', '--granular', '--roles', 'Global Reader', '--count', '0'], code: 2, message: /--count/ },
   { name: 'offer: --roles without --granular', args: ['offer', 'create', '--roles', 'Global Reader'], code: 2, message: /--granular/ },
   { name: 'offer: granular with a trial', args: ['offer', 'create', '--granular', '--roles', 'Global Reader', '--trial', 'Microsoft 365 Business Premium'], code: 2, message: /trial/ },
+  { name: 'offer: granular with a purchase link', args: ['offer', 'create', '--granular', '--roles', 'Global Reader', '--purchase-url', 'https://portal.office.com/partner/partnersignup.aspx?type=Purchase&id=0b5c2d1e-9f8a-4b7c-8d6e-5f4a3b2c1d0e&msppid=1234567'], code: 2, message: /granular offer cannot include a trial or purchase/ },
   { name: 'offer: --plan yaml', args: ['offer', 'create', '--granular', '--roles', 'Global Reader', '--plan', 'yaml'], code: 2, message: /--plan takes "graph"/ },
   // client accept of granular offers
   { name: 'accept: a used-up granular link', args: () => ['client', 'accept', prepared.rel.Contoso!.url, '--domain', 'other.com'], code: 5, message: /already accepted by contoso\.com/ },

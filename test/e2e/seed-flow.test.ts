@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MPN, partnerCenterLink, pcId } from '../helpers/links.js';
 import { ADMIN, runBin, runInProcess, sandbox, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 
 const GRACE = 'grace@fabrikam.com';
@@ -164,41 +165,47 @@ describe.each(['text', 'json'] as const)('the seed process, %s output', (mode) =
       expect(rows(byId.stdout)[0]!.slice(0, 5)).toEqual(['northwind.com', 'Northwind Traders', '72f988bf-86f1-41af-91ab-2d7cd011db47', 'active', plain1]);
     }
 
-    // --- an offer included with a trial invitation: its link names the offer
-    const trialOut = await ok(['offer', 'create', '--trial', 'Microsoft 365 Business Premium', ...J]);
-    let trialUrl: string;
+    // --- the partner's Partner ID, which Partner Center puts in trial and purchase links as msppid
+    const mpn = await ok(['partner', 'set', '--mpn-id', String(MPN), ...J]);
+    if (mode === 'json') expect(json(mpn)).toMatchObject({ name: 'Fabrikam IT', mpnId: MPN });
+    else expect(rows(mpn.stdout)[0]![4]).toBe(String(MPN));
+
+    // --- an offer included with a trial invitation: the link is the one Partner Center made
+    const TRIAL_URL = partnerCenterLink('Trial', pcId(7));
+    const createdId = (r: Result) => /Offer (\S+) created/.exec(r.stderr)![1]!;
+    const trialOut = await ok(['offer', 'create', '--trial-url', TRIAL_URL, '--trial', 'Microsoft 365 Business Premium', ...J]);
+    const trialId = createdId(trialOut);
     if (mode === 'json') {
       const o = json(trialOut);
-      expect(o.trial.product).toBe('Microsoft 365 Business Premium');
-      expect(o.url).toBe(o.trial.url);
-      trialUrl = o.url;
-      expect(offerIdOf(trialUrl)).toBe(o.id);
+      expect(o).toMatchObject({ id: trialId, url: TRIAL_URL, trial: { product: 'Microsoft 365 Business Premium', url: TRIAL_URL } });
+      expect(o.text).toContain(TRIAL_URL);
     } else {
       expect(trialOut.stdout).toContain('Microsoft 365 Business Premium');
-      trialUrl = linkIn(trialOut.stdout);
+      expect(linkIn(trialOut.stdout)).toBe(TRIAL_URL);
     }
-    const trialId = offerIdOf(trialUrl);
-    expect(trialUrl).toBe(`https://portal.office.com/partner/partnersignup.aspx?type=Trial&id=${trialId}&msppid=${TENANT}`);
-    const trialAccept = await ok(['client', 'accept', trialUrl, '--domain', 'fourthcoffee.com', ...J]);
+    expect(trialOut.stderr).toContain('ticked Delegated administration');
+    expect(offerIdOf(TRIAL_URL)).not.toBe(trialId);
+    const trialAccept = await ok(['client', 'accept', TRIAL_URL, '--domain', 'fourthcoffee.com', ...J]);
     if (mode === 'json') expect(json(trialAccept).offerId).toBe(trialId);
     else expect(rows(trialAccept.stdout)[0]![4]).toBe(trialId);
 
     // --- an offer included with a purchase offer
-    const purchaseOut = await ok(['offer', 'create', '--purchase', 'Microsoft 365 E3', '--quantity', '5', ...J]);
-    let purchaseUrl: string;
+    const PURCHASE_URL = partnerCenterLink('Purchase', pcId(8));
+    const purchaseOut = await ok(['offer', 'create', '--purchase-url', PURCHASE_URL, '--purchase', 'Microsoft 365 E3', '--quantity', '5', ...J]);
+    const purchaseId = createdId(purchaseOut);
     if (mode === 'json') {
-      const o = json(purchaseOut);
-      expect(o.purchase).toMatchObject({ product: 'Microsoft 365 E3', quantity: 5, url: o.url });
-      purchaseUrl = o.url;
+      expect(json(purchaseOut).purchase).toEqual({ product: 'Microsoft 365 E3', quantity: 5, url: PURCHASE_URL });
     } else {
-      expect(purchaseOut.stdout).toContain('Microsoft 365 E3');
-      purchaseUrl = linkIn(purchaseOut.stdout);
+      expect(purchaseOut.stdout).toContain('5 licences of Microsoft 365 E3');
+      expect(linkIn(purchaseOut.stdout)).toBe(PURCHASE_URL);
     }
-    const purchaseId = offerIdOf(purchaseUrl);
-    expect(purchaseUrl).toContain('type=Purchase');
-    expect(purchaseUrl).toContain(`msppid=${TENANT}`);
-    const purchaseAccept = await ok(['client', 'accept', purchaseUrl, '--domain', 'adatum.com', ...J]);
+    const purchaseAccept = await ok(['client', 'accept', PURCHASE_URL, '--domain', 'adatum.com', ...J]);
     if (mode === 'json') expect(json(purchaseAccept).offerId).toBe(purchaseId);
+
+    // --- after a purchase offer, the plain delegated admin link is still recorded under the latest plain offer
+    const plainAfter = await ok(['client', 'accept', ADMIN_URL, '--domain', 'wingtiptoys.com', ...J]);
+    if (mode === 'json') expect(json(plainAfter).offerId).toBe(plain2);
+    else expect(rows(plainAfter.stdout)[0]![4]).toBe(plain2);
 
     // --- acceptedCount per offer
     const offers = await ok(['offer', 'list', ...J]);
@@ -206,7 +213,7 @@ describe.each(['text', 'json'] as const)('the seed process, %s output', (mode) =
       mode === 'json'
         ? Object.fromEntries((json(offers) as { id: string; acceptedCount: number }[]).map((o) => [o.id, o.acceptedCount]))
         : Object.fromEntries(rows(offers.stdout).map((r) => [r[0], Number(r[3])]));
-    expect(counts).toEqual({ [plain1]: 1, [plain2]: 2, [trialId]: 1, [purchaseId]: 1 });
+    expect(counts).toEqual({ [plain1]: 1, [plain2]: 3, [trialId]: 1, [purchaseId]: 1 });
 
     // --- the partner is notified of each acceptance; listing does not mark read
     const inboxIds = async (unread: boolean): Promise<string[]> => {
@@ -216,15 +223,15 @@ describe.each(['text', 'json'] as const)('the seed process, %s output', (mode) =
     const [inbox, all, unreadAtFirst] = await Promise.all([ok(['inbox', ...J]), inboxIds(false), inboxIds(true)]);
     if (mode === 'json') {
       const items = json(inbox) as { clientDomain: string; read: boolean }[];
-      expect(items.map((n) => n.clientDomain).sort()).toEqual(['adatum.com', 'contoso.com', 'fourthcoffee.com', 'northwind.com', 'tailspintoys.com']);
+      expect(items.map((n) => n.clientDomain).sort()).toEqual(['adatum.com', 'contoso.com', 'fourthcoffee.com', 'northwind.com', 'tailspintoys.com', 'wingtiptoys.com']);
       expect(items.every((n) => n.read === false)).toBe(true);
     } else {
       const items = rows(inbox.stdout);
-      expect(items).toHaveLength(5);
+      expect(items).toHaveLength(6);
       expect(items.every((n) => n[2] === 'false')).toBe(true);
       expect(items.some((n) => n[3]!.includes('contoso.com'))).toBe(true);
     }
-    expect(all).toHaveLength(5);
+    expect(all).toHaveLength(6);
     expect(unreadAtFirst).toEqual(all);
 
     await ok(['inbox', 'read', all[0]!]);
@@ -241,7 +248,7 @@ describe.each(['text', 'json'] as const)('the seed process, %s output', (mode) =
         ? (json(clients) as { domain: string; status: string }[]).map((c) => [c.domain, c.status])
         : rows(clients.stdout).map((c) => [c[0], c[3]]);
     expect(statuses).toEqual(
-      ['adatum.com', 'contoso.com', 'fourthcoffee.com', 'northwind.com', 'tailspintoys.com'].map((d) => [d, 'active']),
+      ['adatum.com', 'contoso.com', 'fourthcoffee.com', 'northwind.com', 'tailspintoys.com', 'wingtiptoys.com'].map((d) => [d, 'active']),
     );
   });
 });
@@ -401,7 +408,7 @@ test('a 21Vianet partner gets portal.partner.microsoftonline.cn links; a global 
   const [partner, text, trialOut, global] = await Promise.all([
     ok(['partner', 'show', '--json']),
     ok(['offer', 'create']),
-    ok(['offer', 'create', '--trial', 'Office 365 E1', '--json']),
+    ok(['offer', 'create', '--trial-url', partnerCenterLink('Trial', pcId(9), MPN, 'china'), '--trial', 'Office 365 E1', '--json']),
     run(['client', 'accept', ADMIN_URL, '--domain', 'contoso.cn']),
   ]);
   expect(json(partner)).toMatchObject({ cloud: 'china', certified: true });
@@ -411,7 +418,9 @@ test('a 21Vianet partner gets portal.partner.microsoftonline.cn links; a global 
 
   const trial = json(trialOut);
   expect(new URL(trial.url).host).toBe('portal.partner.microsoftonline.cn');
-  expect(trial.url).toContain(`id=${trial.id}`);
+  expect(trial.url).toBe(partnerCenterLink('Trial', pcId(9), MPN, 'china'));
+  expect(trialOut.stderr).toMatch(/21Vianet trial and purchase links is not publicly confirmed/);
+  expect(trialOut.stderr).toMatch(/Partner ID is not set.*partner set --mpn-id/);
 
   expect(global.code).toBe(2);
   expect(global.stderr.trim().split('\n')).toHaveLength(1);

@@ -18,6 +18,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { partnerCenterLink } from '../helpers/links.js';
 import { ADMIN, initPartner, runBin, runInProcess, sandbox, storeHash, TENANT, type Sandbox } from '../helpers/cli.js';
 
 const RUNS = Number(process.env.PROP_RUNS) || 40;
@@ -99,6 +100,10 @@ const NASTY: string[] = [
   'contoso..com',
   `https://admin.microsoft.com/Adminportal/Home?invType=Administration&partnerId=${TENANT}#/BillingAccounts/partner-invitation`,
   `https://portal.office.com/partner/partnersignup.aspx?type=Trial&id=%27;DROP&msppid=${TENANT}`,
+  'https://portal.office.com/partner/partnersignup.aspx?type=Trial&id=0b5c2d1e-9f8a-4b7c-8d6e-5f4a3b2c1d0e&msppid=1234567',
+  'https://evil.com@admin.microsoft.com/Adminportal/Home?invType=Administration',
+  'https://admin.microsoft.com:443/Adminportal/Home',
+  'https://admin.cloud.microsoft/?#/partners/invitation/granularAdminRelationships/x',
   'https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/../../etc/passwd',
   'javascript:alert(1)',
   'file:///etc/passwd',
@@ -336,16 +341,31 @@ describe('arbitrary values on the command line', () => {
     );
   });
 
-  test('offer create --trial/--purchase --quantity --format', async () => {
+  test('offer create --trial-url/--purchase-url --trial/--purchase --quantity --format', async () => {
+    // Mostly links as Partner Center makes them (fresh ids, any Partner ID: this partner has none set), else anything.
+    const link = (type: 'Trial' | 'Purchase') =>
+      mostly(fc.tuple(fc.uuid(), fc.integer({ min: 1, max: 99_999_999 })).map(([id, mpn]) => partnerCenterLink(type, id, mpn)), nasty);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('trial', 'purchase', 'both', 'none'), nameish, nameish, opt(mostly(fc.constantFrom('1', '25', '100000'), nasty)), opt(mostly(fc.constantFrom('text', 'email', 'html', 'url'), nasty)), async (kind, trial, purchase, qty, format) => {
-        const what = [
-          ...flag('--trial', kind === 'trial' || kind === 'both' ? trial : undefined),
-          ...flag('--purchase', kind === 'purchase' || kind === 'both' ? purchase : undefined),
-          ...flag('--quantity', kind === 'purchase' ? (qty ?? '1') : undefined),
-        ];
-        await check(['offer', 'create', ...what, ...flag('--format', format)]);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('trial', 'purchase', 'both', 'none'),
+        link('Trial'),
+        link('Purchase'),
+        opt(nameish),
+        opt(mostly(fc.constantFrom('1', '25', '100000'), nasty)),
+        opt(mostly(fc.constantFrom('text', 'email', 'html', 'url'), nasty)),
+        async (kind, trialUrl, purchaseUrl, product, qty, format) => {
+          const trial = kind === 'trial' || kind === 'both';
+          const purchase = kind === 'purchase' || kind === 'both';
+          const what = [
+            ...flag('--trial-url', trial ? trialUrl : undefined),
+            ...flag('--purchase-url', purchase ? purchaseUrl : undefined),
+            // The describing flags, sometimes without their link (exit 2).
+            ...flag(purchase ? '--purchase' : '--trial', product),
+            ...flag('--quantity', kind === 'trial' ? undefined : qty),
+          ];
+          await check(['offer', 'create', ...what, ...flag('--format', format)]);
+        },
+      ),
       params,
     );
   });

@@ -18,8 +18,8 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // better-sqlite3 is native; conf, clipboardy and @inquirer/prompts load lazily and rarely.
-  external: ['better-sqlite3', 'conf', 'clipboardy', '@inquirer/prompts'],
+  // better-sqlite3 is native; conf, clipboardy, @inquirer/prompts and @azure/msal-node (sign-in) load lazily and rarely.
+  external: ['better-sqlite3', 'conf', 'clipboardy', '@inquirer/prompts', '@azure/msal-node'],
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: true,

@@ -21,6 +21,8 @@ export const NOUNS: Record<string, { description: string; load: Loader }> = {
   inbox: { description: 'Notifications: clients that accepted your offers', load: () => import('./commands/inbox/index.js') },
   audit: { description: 'The tamper-evident audit trail: list and verify', load: () => import('./commands/audit/index.js') },
   config: { description: 'Get and set settings (actor, output)', load: () => import('./commands/config/index.js') },
+  login: { description: 'Sign in to Microsoft (live mode); `login status` to check', load: () => import('./commands/login/index.js') },
+  logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', load: () => import('./commands/login/index.js').then((m) => ({ register: m.registerLogout })) },
 };
 
 const VALUE_OPTIONS = new Set(['--db', '--as', '--output']);

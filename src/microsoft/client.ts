@@ -375,7 +375,7 @@ function errorFrom(service: ApiService, method: string, path: string, status: nu
 }
 
 /** One reason, in words, for a failed fetch (undici puts the system error in `cause`). */
-function networkReason(e: unknown, timeoutMs: number): string {
+export function networkReason(e: unknown, timeoutMs: number): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
   const code = err?.cause?.code;

@@ -14,8 +14,17 @@
  * number of reads (the client approving at Microsoft).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The fake's test-only HTTPS certificate (tls/README.md): trust it with NODE_EXTRA_CA_CERTS. */
+export const FAKE_CA = join(dirname(fileURLToPath(import.meta.url)), 'tls', 'cert.pem');
+/** A test-only private key and certificate for an app-only sign-in with a certificate. */
+export const FAKE_APP_CERT = join(dirname(fileURLToPath(import.meta.url)), 'tls', 'app.pem');
 
 export type FakeService = 'graph' | 'partnerCenter' | 'authority';
 
@@ -121,6 +130,8 @@ export class FakeMicrosoft {
   requireToken?: string;
   /** The access token the token endpoint issues. */
   issuedToken = 'fake-access-token';
+  /** Client credentials: when set, any other client_secret is refused (invalid_client). */
+  validSecret?: string;
   /** Device code flow: how many polls answer authorization_pending before the sign-in completes. */
   deviceCodePendingPolls = 0;
   /** Device code flow: the polling interval announced, in seconds (Microsoft's example says 5). */
@@ -212,12 +223,16 @@ export class FakeMicrosoft {
     );
   }
 
-  async start(): Promise<this> {
+  /** `httpsAuthority`: serve the token endpoint over HTTPS (msal-node refuses an http:// authority). */
+  async start(opts: { httpsAuthority?: boolean } = {}): Promise<this> {
     const listen = async (service: FakeService): Promise<string> => {
-      const server = createServer((req, res) => void this.onRequest(service, req, res));
+      const handler = (req: IncomingMessage, res: ServerResponse): void => void this.onRequest(service, req, res);
+      const tls = service === 'authority' && opts.httpsAuthority;
+      const dir = dirname(FAKE_CA);
+      const server = tls ? createTlsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(FAKE_CA) }, handler) : createServer(handler);
       this.servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
     };
     this.graphUrl = await listen('graph');
     this.partnerCenterUrl = await listen('partnerCenter');
@@ -282,7 +297,8 @@ export class FakeMicrosoft {
     if (res.destroyed) return;
     const headers: Record<string, string> = { ...reply.headers };
     let payload = '';
-    if (reply.body !== undefined) {
+    if (typeof reply.body === 'string' && headers['Content-Type'] === 'text/html') payload = reply.body;
+    else if (reply.body !== undefined) {
       payload = JSON.stringify(reply.body);
       headers['Content-Type'] ??= 'application/json';
     }
@@ -689,12 +705,13 @@ export class FakeMicrosoft {
    *   (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#fetch-the-openid-configuration-document)
    * - POST /{tenant}/oauth2/v2.0/devicecode: device_code, user_code, verification_uri, expires_in, interval, message
    *   (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#device-authorization-response)
+   * - GET /{tenant}/oauth2/v2.0/authorize: signs the person in at once and redirects back with a code
    * - POST /{tenant}/oauth2/v2.0/token: client_credentials (token_type, expires_in, ext_expires_in, access_token;
    *   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow), device_code
    *   (authorization_pending until the sign-in completes), refresh_token.
    */
   private authority(r: Req): Reply {
-    const g = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/(token|devicecode))$/.exec(r.path);
+    const g = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/(token|devicecode|authorize))$/.exec(r.path);
     if (!g) return { status: 404, body: { error: 'invalid_request', error_description: `AADSTS90002: no route ${r.path}` } };
     const tenant = g[1]!;
     const base = `${this.authorityUrl}/${tenant}`;
@@ -726,6 +743,22 @@ export class FakeMicrosoft {
         },
       };
     }
+    if (g[3] === 'authorize') {
+      // The person signs in at once; the code and state go back to the app's (loopback) redirect URI
+      // (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#successful-response),
+      // by a self-submitting form for response_mode=form_post (msal-node asks for it), else in the query.
+      const redirect = r.query.get('redirect_uri');
+      if (!redirect) return oauthError(400, 'invalid_request', 'AADSTS900144: The request body must contain the following parameter: redirect_uri.');
+      const fields: Record<string, string> = { code: `code-${randomUUID()}`, ...(r.query.get('state') ? { state: r.query.get('state')! } : {}) };
+      if (r.query.get('response_mode') === 'form_post') {
+        const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/"/g, '&quot;')}"/>`).join('');
+        const html = `<html><body onload="document.forms[0].submit()"><form method="POST" action="${redirect.replace(/"/g, '&quot;')}">${inputs}</form></body></html>`;
+        return { status: 200, headers: { 'Content-Type': 'text/html' }, body: html };
+      }
+      const back = new URL(redirect);
+      for (const [k, v] of Object.entries(fields)) back.searchParams.set(k, v);
+      return { status: 302, headers: { Location: back.toString() } };
+    }
     const form = (r.body ?? {}) as Record<string, string>;
     if (g[3] === 'devicecode') {
       this.devicePolls = 0;
@@ -744,10 +777,17 @@ export class FakeMicrosoft {
     const grant = form.grant_type;
     if (grant === 'client_credentials') {
       if (!form.client_id || !(form.client_secret || form.client_assertion)) return oauthError(400, 'invalid_client', 'AADSTS7000216: client_assertion or client_secret is required.');
+      if (this.validSecret !== undefined && form.client_secret !== undefined && form.client_secret !== this.validSecret) {
+        return oauthError(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
+      }
       return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: this.issuedToken } };
     }
     if (grant === 'urn:ietf:params:oauth:grant-type:device_code' || grant === 'device_code') {
       if (this.devicePolls++ < this.deviceCodePendingPolls) return oauthError(400, 'authorization_pending', 'AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+      return { status: 200, body: this.userTokens(form.client_id ?? '', tenant, form.scope) };
+    }
+    if (grant === 'authorization_code') {
+      if (!form.code || !form.code_verifier) return oauthError(400, 'invalid_grant', 'AADSTS50148: The code_verifier does not match the code_challenge.');
       return { status: 200, body: this.userTokens(form.client_id ?? '', tenant, form.scope) };
     }
     if (grant === 'refresh_token') return { status: 200, body: this.userTokens(form.client_id ?? '', tenant, form.scope) };
@@ -774,8 +814,8 @@ export class FakeMicrosoft {
   }
 }
 
-export async function startFakeMicrosoft(): Promise<FakeMicrosoft> {
-  return new FakeMicrosoft().start();
+export async function startFakeMicrosoft(opts: { httpsAuthority?: boolean } = {}): Promise<FakeMicrosoft> {
+  return new FakeMicrosoft().start(opts);
 }
 
 function publicUser(u: Json): Json {

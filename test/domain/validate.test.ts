@@ -1,5 +1,5 @@
 import { UsageError } from '../../src/domain/errors.js';
-import { displayName, domain, email, guid, isDomain, isEmail, oneOf, positiveInt } from '../../src/domain/validate.js';
+import { displayName, domain, email, guid, isDomain, isEmail, oneOf, partnerId, positiveInt } from '../../src/domain/validate.js';
 
 /** The error a validator throws: a UsageError (exit 2) with one line of message. */
 function refusal(fn: () => unknown): UsageError {
@@ -281,5 +281,17 @@ describe('oneOf', () => {
   test('a prefix of an allowed value is not enough', () => {
     refusal(() => oneOf('ful', ROLES, 'role'));
     refusal(() => oneOf('', ROLES, 'role'));
+  });
+});
+
+describe('partnerId (the Partner ID, formerly MPN ID)', () => {
+  test('is an integer of 1 to 10 digits, trimmed', () => {
+    expect(partnerId(' 1234567 ')).toBe(1234567);
+    expect(partnerId('1')).toBe(1);
+    expect(partnerId('9999999999')).toBe(9999999999);
+  });
+
+  test.each(['', '0', '00', '-5', '+5', '12.5', '1e6', '12345678901', 'abc', '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', '１２３'])('refuses %j, naming the flag', (v) => {
+    expect(refusal(() => partnerId(v, '--mpn-id')).message).toMatch(/^--mpn-id must be your integer Partner ID/);
   });
 });

@@ -1,0 +1,100 @@
+/**
+ * Offer links end to end (issue 8, points 1, 2 and 9): the Partner ID, trial
+ * and purchase links from Partner Center, the shared plain link, and the GDAP
+ * invitation in both its forms.
+ */
+import { ADMIN, expectOneLine, initPartner, runBin, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { MPN, partnerCenterLink, pcId } from '../helpers/links.js';
+
+const ADMIN_URL = `https://admin.microsoft.com/Adminportal/Home?invType=Administration&partnerId=${TENANT}#/BillingAccounts/partner-invitation`;
+
+let sb: Sandbox;
+beforeEach(() => {
+  sb = sandbox();
+});
+afterEach(() => sb.cleanup());
+
+const run = (args: string[]) => runBin(args, sb.env);
+async function ok(args: string[]): Promise<Result> {
+  const r = await run(args);
+  if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+const json = (r: Result) => JSON.parse(r.stdout);
+
+test('init --mpn-id sets the Partner ID; partner show has it; partner set changes it', async () => {
+  const init = json(await ok(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified', '--mpn-id', String(MPN), '--json']));
+  expect(init).toMatchObject({ mpnId: MPN });
+  expect(json(await ok(['partner', 'show', '--json']))).toMatchObject({ name: 'Fabrikam IT', mpnId: MPN });
+  expect(json(await ok(['partner', 'set', '--mpn-id', '7654321', '--json']))).toMatchObject({ mpnId: 7654321 });
+  const audit = json(await ok(['audit', '--action', 'partner.set', '--json']));
+  expect(audit[0].detail).toBe(`mpnId: ${MPN} -> 7654321`);
+});
+
+test('without a Partner ID, init and partner show say null, and a trial link is taken with a note to set it', async () => {
+  await initPartner(sb);
+  expect(json(await ok(['partner', 'show', '--json'])).mpnId).toBeNull();
+  const r = await ok(['offer', 'create', '--trial-url', partnerCenterLink('Trial', pcId(1), 42), '--json']);
+  expect(json(r).trial).toEqual({ url: partnerCenterLink('Trial', pcId(1), 42) });
+  expect(r.stderr).toMatch(/Partner ID is not set, so the link's msppid 42 was not checked: set it with `delegate partner set --mpn-id <n>`/);
+});
+
+test('offer link and offer revoke say what the shared plain link does; a purchase offer does not take it over', async () => {
+  await initPartner(sb, ['--certified', '--mpn-id', String(MPN)]);
+  const plain = json(await ok(['offer', 'create', '--json'])).id as string;
+  const purchase = json(await ok(['offer', 'create', '--purchase-url', partnerCenterLink('Purchase', pcId(2)), '--quantity', '10', '--json']));
+  expect(purchase.purchase).toEqual({ quantity: 10, url: partnerCenterLink('Purchase', pcId(2)) });
+
+  const link = await ok(['offer', 'link', plain]);
+  expect(link.stdout).toBe(ADMIN_URL + '\n');
+  expect(link.stderr).toContain(`records it against offer ${plain}`);
+  // The purchase offer prints its own link, and says nothing of the shared one.
+  const plink = await ok(['offer', 'link', purchase.id]);
+  expect(plink.stdout).toBe(partnerCenterLink('Purchase', pcId(2)) + '\n');
+  expect(plink.stderr).not.toContain('every plain offer shares');
+
+  // After offer create --purchase-url, the plain link still records under the plain offer.
+  expect(json(await ok(['client', 'accept', ADMIN_URL, '--domain', 'contoso.com', '--json'])).offerId).toBe(plain);
+
+  const second = json(await ok(['offer', 'create', '--json'])).id as string;
+  const revoked = await ok(['offer', 'revoke', second, '--yes']);
+  expect(revoked.stderr).toContain(`still works: acceptances of it now count against offer ${plain}`);
+  const revokedPurchase = await ok(['offer', 'revoke', purchase.id, '--yes']);
+  expect(revokedPurchase.stderr).toMatch(/no longer records acceptances of its purchase link; that link was made by Partner Center/);
+  // Revoked, its link is refused (exit 5), one line, nothing written.
+  const before = storeHash(sb.db);
+  const again = await run(['client', 'accept', partnerCenterLink('Purchase', pcId(2)), '--domain', 'northwind.com']);
+  expect(again.code).toBe(5);
+  expectOneLine(again.stderr, /revoked/);
+  expect(storeHash(sb.db)).toBe(before);
+  const last = await ok(['offer', 'revoke', plain, '--yes']);
+  expect(last.stderr).toContain('No offer is active now, so the delegated admin link can no longer be accepted.');
+});
+
+test('a GDAP invitation is accepted in the admin.cloud.microsoft form too', async () => {
+  await initPartner(sb, ['--certified', '--mpn-id', String(MPN)]);
+  const offer = json(await ok(['offer', 'create', '--granular', '--roles', 'Global Reader', '--name', 'Contoso read', '--json']));
+  const rel = offer.granular.relationshipId as string;
+  expect(offer.url).toBe(`https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/${rel}`);
+  const cloudForm = `https://admin.cloud.microsoft/?#/partners/invitation/granularAdminRelationships/${rel}`;
+  const c = json(await ok(['client', 'accept', cloudForm, '--domain', 'contoso.com', '--json']));
+  expect(c).toMatchObject({ domain: 'contoso.com', offerId: offer.id, granular: { relationshipId: rel, status: 'active' } });
+});
+
+test.each([
+  ['a user name before the host', (u: string) => u.replace('https://', 'https://evil.com@'), /user name or password/],
+  ['a password', (u: string) => u.replace('https://', 'https://a:b@'), /user name or password/],
+  ['a port', (u: string) => u.replace(/^https:\/\/([^/?#]+)/, 'https://$1:8443'), /port/],
+  ['http', (u: string) => u.replace('https:', 'http:'), /https:\/\//],
+])('a GDAP link with %s is exit 2, one line, nothing written', async (_what, bend, message) => {
+  await initPartner(sb);
+  const offer = json(await ok(['offer', 'create', '--granular', '--roles', 'Global Reader', '--json']));
+  const before = storeHash(sb.db);
+  for (const url of [offer.url as string, `https://admin.cloud.microsoft/?#/partners/invitation/granularAdminRelationships/${offer.granular.relationshipId}`]) {
+    const r = await run(['client', 'accept', bend(url), '--domain', 'contoso.com']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expectOneLine(r.stderr, message);
+  }
+  expect(storeHash(sb.db)).toBe(before);
+});

@@ -8,7 +8,7 @@ import { activate, checkAcceptable, clientStatus, expiring, RELATIONSHIP_ID, ter
 import { roleName } from './roles.js';
 import { adminLinkOffer, findOffer, offerRef } from './offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
-import { linkNotOurs, parseOfferUrl, type ParsedOfferUrl } from './urls.js';
+import { linkNotOurs, parseOfferUrl, quoted, shownLink, type ParsedOfferUrl } from './urls.js';
 import * as v from './validate.js';
 import type { Tx } from '../store/store.js';
 
@@ -19,7 +19,7 @@ export function parseOfferReference(ref: string): OfferReference {
   const t = ref.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t) || t.includes('/')) {
     const parsed = parseOfferUrl(t);
-    if ('error' in parsed) throw new UsageError(`The link ${JSON.stringify(t.slice(0, 120))} ${parsed.error}`);
+    if ('error' in parsed) throw new UsageError(`The link ${shownLink(t)} ${parsed.error}`);
     return { by: 'url', url: parsed };
   }
   return { by: 'id', id: offerRef(t) };
@@ -32,7 +32,7 @@ function checkLinkIsOurs(partner: Partner, ref: OfferReference): void {
   const notOurs = linkNotOurs(partner, u);
   if (notOurs) throw new UsageError(notOurs);
   if (u.kind === 'granular' && !RELATIONSHIP_ID.test(u.relationshipId)) {
-    throw new UsageError(`That link's relationship id ${JSON.stringify(u.relationshipId.slice(0, 80))} is not a relationship id`);
+    throw new UsageError(`That link's relationship id ${quoted(u.relationshipId, 80)} is not a relationship id`);
   }
 }
 

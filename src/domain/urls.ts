@@ -54,6 +54,12 @@ export const URLS = {
    * MPN ID) is an integer shown in Partner Center's account settings
    * (https://learn.microsoft.com/partner-center/partner-center-account-setup,
    * https://learn.microsoft.com/partner-center/manage-locations).
+   * Not confirmed: the length of a Partner ID (examples have 7 digits), the
+   * form of Partner Center's id (every example is a GUID), whether the wizard
+   * is open to every partner type today (the pages are written for
+   * subscription advisors), and whether 21Vianet has it at all (Microsoft's
+   * Office 365 service description says its partner features are not available there:
+   * https://docs.microsoft.com/en-us/office365/servicedescriptions/office-365-platform-service-description/partners).
    */
   signup: {
     hosts: { global: 'portal.office.com', china: CHINA_HOST },
@@ -153,7 +159,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function parseOfferUrl(input: string): ParsedOfferUrl | LinkProblem {
   const text = input.trim();
   // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(text)) return { error: 'contains spaces or control characters' };
+  if (/[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(text)) return { error: 'contains spaces, control or invisible characters' };
   if (!/^[a-z][a-z0-9+.-]*:/i.test(text)) return { error: 'is not a URL' };
   if (!/^https:\/\//i.test(text)) return { error: 'is not an https:// link' };
   let url: URL;
@@ -195,18 +201,18 @@ export function parseOfferUrl(input: string): ParsedOfferUrl | LinkProblem {
     if (isProblem(type)) return type;
     const kind = (type ?? '').toLowerCase();
     if (kind !== 'trial' && kind !== 'purchase') {
-      return { error: `is not a trial or purchase offer link (type must be Trial or Purchase${type ? `, not ${JSON.stringify(type.slice(0, 30))}` : ''})` };
+      return { error: `is not a trial or purchase offer link (type must be Trial or Purchase${type ? `, not ${quoted(type, 30)}` : ''})` };
     }
     const offerId = param(q, 'id');
     if (isProblem(offerId)) return offerId;
     if (!offerId) return { error: 'has no offer id (id=...)' };
-    if (!PARTNER_CENTER_ID.test(offerId)) return { error: `has an offer id ${JSON.stringify(offerId.slice(0, 60))} that is not one Partner Center makes` };
+    if (!PARTNER_CENTER_ID.test(offerId)) return { error: `has an offer id ${quoted(offerId, 60)} that is not one Partner Center makes` };
     const msppid = param(q, 'msppid');
     if (isProblem(msppid)) return msppid;
     if (!msppid) return { error: 'has no msppid (the Partner ID)' };
     if (!PARTNER_ID.test(msppid)) {
       return {
-        error: `has msppid ${JSON.stringify(msppid.slice(0, 40))}, which is not an integer Partner ID${GUID.test(msppid) ? ' (a tenant id is not a Partner ID: links made by older versions of delegate carried one and never worked at Microsoft; make the link in Partner Center)' : ''}`,
+        error: `has msppid ${quoted(msppid, 40)}, which is not an integer Partner ID${GUID.test(msppid) ? ' (a tenant id is not a Partner ID: links made by older versions of delegate carried one and never worked at Microsoft; make the link in Partner Center)' : ''}`,
       };
     }
     return { kind, cloud, offerId: offerId.toLowerCase(), msppid: Number(msppid), href: url.href };
@@ -235,7 +241,7 @@ export interface LinkOwner {
 export function linkNotOurs(partner: LinkOwner, link: ParsedOfferUrl): string | undefined {
   if (link.cloud !== partner.cloud) return `That link is for ${cloudWords(link.cloud)}, but ${partner.name} is on ${cloudWords(partner.cloud)}`;
   if (link.kind === 'admin' && link.partnerId.trim().toLowerCase() !== partner.tenantId) {
-    return `That link belongs to another partner (partner id ${link.partnerId.slice(0, 40)}), not ${partner.name} (${partner.tenantId})`;
+    return `That link belongs to another partner (partner id ${quoted(link.partnerId, 40)}), not ${partner.name} (${partner.tenantId})`;
   }
   if ((link.kind === 'trial' || link.kind === 'purchase') && partner.mpnId !== null && link.msppid !== partner.mpnId) {
     return `That link's msppid ${link.msppid} is not ${partner.name}'s Partner ID ${partner.mpnId} (see \`delegate partner show\`)`;
@@ -243,9 +249,18 @@ export function linkNotOurs(partner: LinkOwner, link: ParsedOfferUrl): string | 
   return undefined;
 }
 
+/** A value from a link as quoted in a message: at most `max` characters, with nothing that could drive a terminal or reorder text. */
+export function quoted(text: string, max = 120): string {
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(text.trim().slice(0, max)).replace(/[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A link as quoted in a message. */
+export const shownLink = (text: string): string => quoted(text, 120);
+
 /** Parse a trial or purchase link given with `flag`; anything else is the fault, in words. */
 export function parseSignupLink(text: string, kind: 'trial' | 'purchase', flag: string): SignupLink | LinkProblem {
-  const shown = JSON.stringify(text.trim().slice(0, 120));
+  const shown = shownLink(text);
   const parsed = parseOfferUrl(text);
   if ('error' in parsed) return { error: `${flag} ${shown} ${parsed.error}` };
   const want = kind === 'trial' ? 'a trial invitation link (type=Trial)' : 'a purchase offer link (type=Purchase)';

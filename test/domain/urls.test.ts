@@ -5,6 +5,7 @@ import {
   linkNotOurs,
   parseOfferUrl,
   parseSignupLink,
+  shownLink,
   URLS,
   type ParsedOfferUrl,
 } from '../../src/domain/urls.js';
@@ -262,4 +263,23 @@ describe('linkNotOurs', () => {
   test('without a Partner ID set, any msppid passes', () => {
     expect(linkNotOurs({ ...partner, mpnId: null }, parsed(SPEC.global.trial.replace(String(MPN), '42')))).toBeUndefined();
   });
+});
+
+describe('links in messages', () => {
+  test('invisible and reordering characters are refused, and shown escaped', () => {
+    for (const c of ['\u202e', '\u2066', '\u200b', '\ufeff', '\u0085']) {
+      expect(refused(SPEC.global.trial.replace('msppid', `${c}msppid`))).toContain('invisible');
+      expect(shownLink(`https://x/${c}`)).not.toContain(c);
+    }
+    expect(shownLink('https://x/\u202e')).toBe('"https://x/\\u202e"');
+    expect(shownLink('x'.repeat(500))).toHaveLength(122);
+  });
+});
+
+test('decoded parameters quoted in messages are escaped too', () => {
+  const msg = refused(SPEC.global.trial.replace(`msppid=${MPN}`, 'msppid=%E2%80%AE12'));
+  expect(msg).not.toContain('\u202e');
+  expect(msg).toContain('\\u202e');
+  const other = linkNotOurs({ name: 'F', tenantId: TENANT, cloud: 'global', mpnId: null }, parsed(SPEC.global.admin.replace(TENANT, '%E2%80%AEx')));
+  expect(other).not.toContain('\u202e');
 });

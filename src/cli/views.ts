@@ -43,9 +43,20 @@ export const partnerView: View<Partner> = {
     { header: 'cloud', value: (p) => p.cloud },
     { header: 'certified', value: (p) => p.certified },
     { header: 'mpnId', value: (p) => p.mpnId },
+    { header: 'adminAgentsGroupId', value: (p) => p.adminAgentsGroupId ?? null },
+    { header: 'helpdeskAgentsGroupId', value: (p) => p.helpdeskAgentsGroupId ?? null },
     { header: 'createdAt', value: (p) => p.createdAt },
   ],
-  json: (p) => ({ name: p.name, tenantId: p.tenantId, cloud: p.cloud, certified: p.certified, mpnId: p.mpnId, createdAt: p.createdAt }),
+  json: (p) => ({
+    name: p.name,
+    tenantId: p.tenantId,
+    cloud: p.cloud,
+    certified: p.certified,
+    mpnId: p.mpnId,
+    adminAgentsGroupId: p.adminAgentsGroupId ?? null,
+    helpdeskAgentsGroupId: p.helpdeskAgentsGroupId ?? null,
+    createdAt: p.createdAt,
+  }),
 };
 
 /** What an offer bundles; a trial or purchase whose made-up link was dropped says so. */

@@ -6,7 +6,7 @@
 import { appendAudit } from './audit.js';
 import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import { graphAddDomain, graphCreateUser, graphListDomains, graphListUsers, graphResetPassword, type GraphRequest } from './graph.js';
+import { addDomain, listDomains, listUsers, planAddUsers, resetPassword, type PlannedRequest } from './graph.js';
 import { relationshipState, rolesOf } from './granular.js';
 import type { ClientDomain, ClientRecord, ClientUser, Partner, PartnerUser, Relationship } from './model.js';
 import { GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR, PASSWORD_ADMINISTRATOR, USER_ADMINISTRATOR, roleName } from './roles.js';
@@ -119,7 +119,7 @@ function checkUpn(a: Acting, raw: string, what = 'UPN'): string {
   return upn;
 }
 
-export type ActingResult<T> = { kind: 'done'; value: T } | { kind: 'plan'; requests: GraphRequest[] };
+export type ActingResult<T> = { kind: 'done'; value: T } | { kind: 'plan'; requests: PlannedRequest[] };
 
 export interface AddedClientUser {
   user: ClientUser;
@@ -177,7 +177,7 @@ export async function addClientUsers(
     if (single && (await tx.getClientUser(domain, single.upn))) throw new ConflictError(`${single.upn} already exists in ${domain}`);
     const added = valid.map((x) => ({ user: x.user, temporaryPassword: temporaryPassword() }));
     if (opts.plan) {
-      return { kind: 'plan', requests: added.flatMap((x) => graphCreateUser(a.partner.cloud, { ...x.user, password: x.temporaryPassword })) };
+      return { kind: 'plan', requests: planAddUsers(a.partner.cloud, added.map((x) => ({ ...x.user, password: x.temporaryPassword }))) };
     }
     await tx.insertClientUsers(added.map((x) => x.user));
     await appendAudit(tx, s.clock, {
@@ -196,7 +196,7 @@ export async function listClientUsers(s: Session, domainIn: string, opts: { plan
   return writeAudited(s, async (tx) => {
     const a = await acting(tx, s, domain);
     authorize(a, 'read', 'client.user.list', domain);
-    if (opts.plan) return { kind: 'plan', requests: graphListUsers(a.partner.cloud) };
+    if (opts.plan) return { kind: 'plan', requests: [listUsers(a.partner.cloud)] };
     return { kind: 'done', value: await tx.listClientUsers(domain) };
   });
 }
@@ -219,7 +219,7 @@ export async function resetClientPassword(s: Session, domainIn: string, upnIn: s
     if (!user) throw new NotFoundError(`No user ${upn} in ${domain} (see \`delegate client user list ${domain}\`)`);
     if (user.isAdmin) authorize(a, 'reset-admin', 'client.user.reset-password', target);
     const password = temporaryPassword();
-    if (opts.plan) return { kind: 'plan', requests: graphResetPassword(a.partner.cloud, upn, password) };
+    if (opts.plan) return { kind: 'plan', requests: [resetPassword(a.partner.cloud, 'reset', upn, password)] };
     await tx.setPasswordReset(domain, upn, nowIso(s));
     await appendAudit(tx, s.clock, {
       actor: a.actor.email,
@@ -244,7 +244,7 @@ export async function addClientDomain(s: Session, domainIn: string, nameIn: stri
     if (owners.includes(domain)) throw new ConflictError(`${name} is already a domain of ${domain}`);
     if (owners.length) throw new ConflictError(`${name} is already a domain of another client (${owners[0]})`);
     const added: ClientDomain = { clientDomain: domain, name, isInitial: false, addedAt: nowIso(s) };
-    if (opts.plan) return { kind: 'plan', requests: graphAddDomain(a.partner.cloud, name) };
+    if (opts.plan) return { kind: 'plan', requests: [addDomain(a.partner.cloud, 'domain', name)] };
     await tx.insertClientDomains([added]);
     await appendAudit(tx, s.clock, { actor: a.actor.email, action: 'client.domain.add', target, outcome: 'allowed', detail: 'unverified until its DNS records are in place' });
     return { kind: 'done', value: added };
@@ -256,7 +256,7 @@ export async function listClientDomains(s: Session, domainIn: string, opts: { pl
   return writeAudited(s, async (tx) => {
     const a = await acting(tx, s, domain);
     authorize(a, 'read', 'client.domain.list', domain);
-    if (opts.plan) return { kind: 'plan', requests: graphListDomains(a.partner.cloud) };
+    if (opts.plan) return { kind: 'plan', requests: [listDomains(a.partner.cloud)] };
     return { kind: 'done', value: a.domains };
   });
 }

@@ -4,7 +4,9 @@ import { appendAudit } from './audit.js';
 import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import type { ClientRecord, OfferRecord, Partner, Relationship } from './model.js';
-import { activate, checkAcceptable, clientStatus, expiring, RELATIONSHIP_ID, terminateRelationship } from './granular.js';
+import { activate, checkAcceptable, clientStatus, decideTermination, expiring, RELATIONSHIP_ID } from './granular.js';
+import { decideThenDo, done, type Outcome } from './decision.js';
+import { planRemoveDap } from './graph.js';
 import { roleName } from './roles.js';
 import { adminLinkOffer, findOffer, offerRef } from './offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
@@ -207,20 +209,35 @@ export async function showClient(s: Session, domainIn: string): Promise<ClientRe
 /**
  * End the relationship. History (acceptances, audit) is kept. For a granular
  * client this terminates its relationship (`client remove` = `client terminate`).
+ * With `plan`, returns the requests to Microsoft instead (Partner Center ends
+ * a DAP relationship; Graph's `terminate` request ends a granular one).
  */
-export async function removeClient(s: Session, domainIn: string, how: 'remove' | 'terminate' = 'remove'): Promise<ClientRecord> {
+export async function endClient(s: Session, domainIn: string, how: 'remove' | 'terminate', plan: boolean): Promise<Outcome<ClientRecord>> {
   const domain = v.domain(domainIn);
-  return writeAudited(s, async (tx) => {
-    await requirePartner(tx);
-    const actor = await resolveActor(tx, s);
-    may.fullOrGlobalAdmin(actor, `client.${how}`, domain, 'end client relationships');
-    const c = await tx.getClient(domain);
-    if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
-    if (c.relationship) return terminateRelationship(tx, s, c as ClientRecord & { relationship: Relationship }, actor.email);
-    if (c.status === 'removed') throw new ConflictError(`${domain} was already removed at ${c.removedAt}`);
-    const removed: ClientRecord = { ...c, status: 'removed', removedAt: nowIso(s) };
-    await tx.upsertClient(removed);
-    await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.remove', target: domain, outcome: 'allowed', detail: `relationship from offer ${c.offerId} ended` });
-    return removed;
-  });
+  return decideThenDo(
+    s,
+    async (tx) => {
+      const partner = await requirePartner(tx);
+      const actor = await resolveActor(tx, s);
+      may.fullOrGlobalAdmin(actor, `client.${how}`, domain, 'end client relationships');
+      const c = await tx.getClient(domain);
+      if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
+      if (c.relationship) return decideTermination(tx, s, partner.cloud, c as ClientRecord & { relationship: Relationship }, actor.email);
+      if (c.status === 'removed') throw new ConflictError(`${domain} was already removed at ${c.removedAt}`);
+      return {
+        requests: () => planRemoveDap(partner.cloud, domain, c.tenantId),
+        apply: async () => {
+          const removed: ClientRecord = { ...c, status: 'removed', removedAt: nowIso(s) };
+          await tx.upsertClient(removed);
+          await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.remove', target: domain, outcome: 'allowed', detail: `relationship from offer ${c.offerId} ended` });
+          return removed;
+        },
+      };
+    },
+    plan,
+  );
+}
+
+export async function removeClient(s: Session, domainIn: string, how: 'remove' | 'terminate' = 'remove'): Promise<ClientRecord> {
+  return done(await endClient(s, domainIn, how, false));
 }

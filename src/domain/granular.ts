@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from './audit.js';
 import { AUTO_EXTEND_DAYS, DAY_MS, PENDING_DAYS, addDays, durationDays, type AutoExtend } from './duration.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import { GRAPH_HOSTS, type GraphRequest } from './graph.js';
+import { createAccessAssignment, createSecurityGroup, planAddMembers, planCreateRelationships, planExtend, relationshipRequest, type PlannedRequest } from './graph.js';
+import { decideThenDo, done, type Decision, type Outcome } from './decision.js';
 import type { AccessAssignment, ClientRecord, Cloud, Group, OfferRecord, Partner, Relationship, RelationshipStatus, Template } from './model.js';
 import { GLOBAL_ADMINISTRATOR, roleName, rolesJson } from './roles.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
@@ -101,39 +102,6 @@ export function checkDisplayName(name: string): string {
   return n;
 }
 
-// ---------------------------------------------------------------- Graph plans
-
-function relationshipsUrl(cloud: Cloud): string {
-  return `${GRAPH_HOSTS[cloud]}/tenantRelationships/delegatedAdminRelationships`;
-}
-
-export function graphCreateRelationship(cloud: Cloud, r: Pick<Relationship, 'displayName' | 'duration' | 'autoExtendDuration' | 'roles'>, idRef: string): GraphRequest[] {
-  return [
-    {
-      method: 'POST',
-      url: relationshipsUrl(cloud),
-      body: {
-        displayName: r.displayName,
-        duration: r.duration,
-        accessDetails: { unifiedRoles: r.roles.map((roleDefinitionId) => ({ roleDefinitionId })) },
-        autoExtendDuration: r.autoExtendDuration,
-      },
-    },
-    { method: 'POST', url: `${relationshipsUrl(cloud)}/${idRef}/requests`, body: { action: 'lockForApproval' } },
-  ];
-}
-
-export function graphAccessAssignment(cloud: Cloud, relationshipIdRef: string, group: Pick<Group, 'name' | 'objectId'>, roles: readonly string[]): GraphRequest {
-  return {
-    method: 'POST',
-    url: `${relationshipsUrl(cloud)}/${relationshipIdRef}/accessAssignments`,
-    body: {
-      accessContainer: { accessContainerId: group.objectId ?? `{object id of the security group "${group.name}"}`, accessContainerType: 'securityGroup' },
-      accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) },
-    },
-  };
-}
-
 // ---------------------------------------------------------------- offers
 
 export interface GranularInput {
@@ -148,7 +116,7 @@ export interface GranularInput {
 
 export interface CreatedGranular {
   records: { offer: OfferRecord; relationship: Relationship }[];
-  plan?: GraphRequest[];
+  plan?: PlannedRequest[];
   activeClients: number;
 }
 
@@ -219,17 +187,8 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
       return { offer, relationship };
     });
     const activeClients = await tx.countClients('active');
-    if (input.plan) {
-      const groups = template ? await Promise.all(template.assignments.map((a) => tx.getGroup(a.group))) : [];
-      const plan = records.flatMap(({ relationship }, i) => {
-        const ref = `{id of relationship ${i + 1}, from the response to its POST}`;
-        return [
-          ...graphCreateRelationship(partner.cloud, relationship, ref),
-          ...(template?.assignments ?? []).map((a, j) => graphAccessAssignment(partner.cloud, ref, groups[j] ?? { name: a.group, objectId: null }, a.roles)),
-        ];
-      });
-      return { records, plan, activeClients };
-    }
+    // Access assignments are not planned here: Graph takes them only once the relationship is active (`client assign`).
+    if (input.plan) return { records, plan: planCreateRelationships(partner.cloud, records.map((r) => r.relationship)), activeClients };
     for (const { offer, relationship } of records) {
       await tx.insertOffer(offer);
       await tx.insertRelationship(relationship);
@@ -268,42 +227,64 @@ async function granularClient(tx: Tx, domain: string): Promise<ClientRecord & { 
   return c as ClientRecord & { relationship: Relationship };
 }
 
-/** Turn auto-extend on (P180D) or off (PT0S) for an active relationship. */
-export async function setAutoExtend(s: Session, domainIn: string, on: boolean): Promise<ClientRecord> {
+/**
+ * Turn auto-extend on (P180D) or off (PT0S) for an active relationship. Plan:
+ * read the relationship for its ETag, then PATCH with If-Match (nothing when
+ * it is already as asked).
+ */
+export async function extendClient(s: Session, domainIn: string, on: boolean, plan: boolean): Promise<Outcome<ClientRecord>> {
   const domain = v.domain(domainIn);
-  return writeAudited(s, async (tx) => {
-    await requirePartner(tx);
-    const actor = await resolveActor(tx, s);
-    may.fullOrGlobalAdmin(actor, 'client.extend', domain, 'change how client relationships extend');
-    const c = await granularClient(tx, domain);
-    const now = s.clock.now();
-    const st = relationshipState(c.relationship, now);
-    if (st.status !== 'active') throw new ConflictError(`The relationship with ${domain} is ${st.status}, not active`);
-    if (on && c.relationship.roles.includes(GLOBAL_ADMINISTRATOR)) {
-      throw new ConflictError(`The relationship with ${domain} includes Global Administrator, so it cannot auto-extend`);
-    }
-    const want = on ? 'P180D' : 'PT0S';
-    if (c.relationship.autoExtendDuration === want) return c;
-    // Fix the current end first, so turning auto-extend off never shortens a period already granted.
-    const next: Relationship = { ...c.relationship, autoExtendDuration: want, endsAt: st.endsAt };
-    await tx.updateRelationship(next);
-    await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.extend', target: domain, outcome: 'allowed', detail: `auto-extend ${want}; ends ${st.endsAt}` });
-    return { ...c, relationship: next };
-  });
+  return decideThenDo(
+    s,
+    async (tx) => {
+      const partner = await requirePartner(tx);
+      const actor = await resolveActor(tx, s);
+      may.fullOrGlobalAdmin(actor, 'client.extend', domain, 'change how client relationships extend');
+      const c = await granularClient(tx, domain);
+      const now = s.clock.now();
+      const st = relationshipState(c.relationship, now);
+      if (st.status !== 'active') throw new ConflictError(`The relationship with ${domain} is ${st.status}, not active`);
+      if (on && c.relationship.roles.includes(GLOBAL_ADMINISTRATOR)) {
+        throw new ConflictError(`The relationship with ${domain} includes Global Administrator, so it cannot auto-extend`);
+      }
+      const want = on ? 'P180D' : 'PT0S';
+      if (c.relationship.autoExtendDuration === want) return { requests: () => [], apply: async () => c };
+      return {
+        requests: () => planExtend(partner.cloud, c.relationship.id, want),
+        apply: async () => {
+          // Fix the current end first, so turning auto-extend off never shortens a period already granted.
+          const next: Relationship = { ...c.relationship, autoExtendDuration: want, endsAt: st.endsAt };
+          await tx.updateRelationship(next);
+          await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.extend', target: domain, outcome: 'allowed', detail: `auto-extend ${want}; ends ${st.endsAt}` });
+          return { ...c, relationship: next };
+        },
+      };
+    },
+    plan,
+  );
 }
 
-/** End a granular relationship (or, for the original offer's relationship, remove the client). */
-export async function terminateRelationship(tx: Tx, s: Session, c: ClientRecord & { relationship: Relationship }, actorEmail: string): Promise<ClientRecord> {
+export async function setAutoExtend(s: Session, domainIn: string, on: boolean): Promise<ClientRecord> {
+  return done(await extendClient(s, domainIn, on, false));
+}
+
+/** End a granular relationship: Graph's `terminate` request; in the ledger, terminated and the client removed. */
+export function decideTermination(tx: Tx, s: Session, cloud: Cloud, c: ClientRecord & { relationship: Relationship }, actorEmail: string): Decision<ClientRecord> {
   const now = s.clock.now();
   const st = relationshipState(c.relationship, now);
   if (st.status !== 'active') throw new ConflictError(`The relationship with ${c.domain} is already ${st.status}`);
-  const at = now.toISOString();
-  const rel: Relationship = { ...c.relationship, status: 'terminated', terminatedAt: at };
-  await tx.updateRelationship(rel);
-  const client: ClientRecord = { ...c, status: 'removed', removedAt: at, relationship: rel };
-  await tx.upsertClient(client);
-  await appendAudit(tx, s.clock, { actor: actorEmail, action: 'client.terminate', target: c.domain, outcome: 'allowed', detail: `relationship ${rel.displayName} (${rel.id}) terminated` });
-  return client;
+  return {
+    requests: () => [relationshipRequest(cloud, 'terminate', c.relationship.id, 'terminate')],
+    apply: async () => {
+      const at = now.toISOString();
+      const rel: Relationship = { ...c.relationship, status: 'terminated', terminatedAt: at };
+      await tx.updateRelationship(rel);
+      const client: ClientRecord = { ...c, status: 'removed', removedAt: at, relationship: rel };
+      await tx.upsertClient(client);
+      await appendAudit(tx, s.clock, { actor: actorEmail, action: 'client.terminate', target: c.domain, outcome: 'allowed', detail: `relationship ${rel.displayName} (${rel.id}) terminated` });
+      return client;
+    },
+  };
 }
 
 /** Active granular relationships whose current end is within `days` days. */
@@ -360,37 +341,95 @@ export async function listTemplates(s: Session): Promise<Template[]> {
 
 // ---------------------------------------------------------------- security groups
 
-export async function createGroup(s: Session, nameIn: string, objectId: string | undefined): Promise<Group> {
-  const name = v.displayName(nameIn, 'group name', 120);
-  const oid = objectId === undefined ? null : v.guid(objectId, '--object-id');
-  return writeAudited(s, async (tx) => {
-    await requirePartner(tx);
-    const actor = await resolveActor(tx, s);
-    may.globalAdmin(actor, 'group.create', name, 'create security groups');
-    if (await tx.getGroup(name)) throw new ConflictError(`A security group named ${name} already exists`);
-    const g = { name, objectId: oid, createdAt: nowIso(s) };
-    await tx.insertGroup(g);
-    await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.create', target: name, outcome: 'allowed', detail: oid ? `object id ${oid}` : '' });
-    return { ...g, members: [] };
-  });
+/** A group's object id, for a plan (exit 5 naming the fix when the ledger has none). */
+function objectIdOf(g: Pick<Group, 'name' | 'objectId'>): string {
+  if (g.objectId) return g.objectId;
+  throw new ConflictError(
+    `Security group ${g.name} has no object id in the ledger, so no request can name it: record its object id in your Microsoft Entra tenant with \`delegate group set ${quoteArg(g.name)} --object-id <guid>\``,
+  );
 }
 
+const quoteArg = (s: string) => (/^[A-Za-z0-9._@-]+$/.test(s) ? s : `"${s.replace(/["\\$`]/g, '\\$&')}"`);
+
+/** Create a security group (plan: POST /groups in the partner's own tenant). */
+export async function createGroup(s: Session, nameIn: string, objectId: string | undefined): Promise<Group> {
+  return done(await groupCreate(s, nameIn, objectId, false));
+}
+
+export async function groupCreate(s: Session, nameIn: string, objectId: string | undefined, plan: boolean): Promise<Outcome<Group>> {
+  const name = v.displayName(nameIn, 'group name', 120);
+  const oid = objectId === undefined ? null : v.guid(objectId, '--object-id');
+  return decideThenDo(
+    s,
+    async (tx) => {
+      const partner = await requirePartner(tx);
+      const actor = await resolveActor(tx, s);
+      may.globalAdmin(actor, 'group.create', name, 'create security groups');
+      if (await tx.getGroup(name)) throw new ConflictError(`A security group named ${name} already exists`);
+      return {
+        requests: () => [createSecurityGroup(partner.cloud, 'group', name)],
+        apply: async () => {
+          const g = { name, objectId: oid, createdAt: nowIso(s) };
+          await tx.insertGroup(g);
+          await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.create', target: name, outcome: 'allowed', detail: oid ? `object id ${oid}` : '' });
+          return { ...g, members: [] };
+        },
+      };
+    },
+    plan,
+  );
+}
+
+/** Add partner users to a group (plan: each user's id from GET /users/{upn}, then POST .../members/$ref). */
 export async function addGroupMembers(s: Session, groupIn: string, emailsIn: readonly string[]): Promise<Group> {
+  return done(await groupAddMembers(s, groupIn, emailsIn, false));
+}
+
+export async function groupAddMembers(s: Session, groupIn: string, emailsIn: readonly string[], plan: boolean): Promise<Outcome<Group>> {
   const group = v.displayName(groupIn, 'group name', 120);
   if (emailsIn.length === 0) throw new UsageError('Give one or more member emails');
   const emails = emailsIn.map((e) => v.email(e));
+  return decideThenDo(
+    s,
+    async (tx) => {
+      const partner = await requirePartner(tx);
+      const actor = await resolveActor(tx, s);
+      may.globalAdmin(actor, 'group.add-member', group, 'change security groups');
+      const g = await tx.getGroup(group);
+      if (!g) throw new NotFoundError(`No security group ${group} (see \`delegate group list\`)`);
+      const users = await tx.getUsers(emails);
+      const unknown = emails.filter((e) => !users.has(e));
+      if (unknown.length) throw new NotFoundError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a user' : 'are not users'} of this partner`);
+      return {
+        requests: () => {
+          const fresh = [...new Set(emails)].filter((e) => !g.members.includes(e));
+          return fresh.length ? planAddMembers(partner.cloud, objectIdOf(g), fresh) : [];
+        },
+        apply: async () => {
+          const added = await tx.addGroupMembers(g.name, emails);
+          if (added > 0) await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.add-member', target: g.name, outcome: 'allowed', detail: emails.join(', ') });
+          return (await tx.getGroup(g.name))!;
+        },
+      };
+    },
+    plan,
+  );
+}
+
+/** Record a group's object id (from Microsoft Entra), so plans can name the group. */
+export async function setGroupObjectId(s: Session, nameIn: string, objectId: string): Promise<Group> {
+  const name = v.displayName(nameIn, 'group name', 120);
+  const oid = v.guid(objectId, '--object-id');
   return writeAudited(s, async (tx) => {
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
-    may.globalAdmin(actor, 'group.add-member', group, 'change security groups');
-    const g = await tx.getGroup(group);
-    if (!g) throw new NotFoundError(`No security group ${group} (see \`delegate group list\`)`);
-    const users = await tx.getUsers(emails);
-    const unknown = emails.filter((e) => !users.has(e));
-    if (unknown.length) throw new NotFoundError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a user' : 'are not users'} of this partner`);
-    const added = await tx.addGroupMembers(g.name, emails);
-    if (added > 0) await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.add-member', target: g.name, outcome: 'allowed', detail: emails.join(', ') });
-    return (await tx.getGroup(g.name))!;
+    may.globalAdmin(actor, 'group.set', name, 'change security groups');
+    const g = await tx.getGroup(name);
+    if (!g) throw new NotFoundError(`No security group ${name} (see \`delegate group list\`)`);
+    if (g.objectId === oid) return g;
+    await tx.setGroupObjectId(g.name, oid);
+    await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.set', target: g.name, outcome: 'allowed', detail: `object id ${g.objectId ?? 'none'} -> ${oid}` });
+    return { ...g, objectId: oid };
   });
 }
 
@@ -409,31 +448,39 @@ export async function assignGroup(
   groupIn: string,
   roles: string[],
   opts: { plan: boolean },
-): Promise<{ assignment: AccessAssignment; plan?: GraphRequest[] }> {
+): Promise<Outcome<AccessAssignment>> {
   const domain = v.domain(domainIn);
   const group = v.displayName(groupIn, '--group', 120);
-  return writeAudited(s, async (tx) => {
-    const partner = await requirePartner(tx);
-    const actor = await resolveActor(tx, s);
-    const c = await tx.getClient(domain);
-    if (c?.relationship) {
-      const outside = roles.filter((r) => !c.relationship!.roles.includes(r));
-      if (outside.length) {
-        throw new UsageError(`${outside.map(roleName).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among the roles of the relationship with ${domain} (${c.relationship.roles.map(roleName).join(', ')})`);
+  return decideThenDo(
+    s,
+    async (tx) => {
+      const partner = await requirePartner(tx);
+      const actor = await resolveActor(tx, s);
+      const c = await tx.getClient(domain);
+      if (c?.relationship) {
+        const outside = roles.filter((r) => !c.relationship!.roles.includes(r));
+        if (outside.length) {
+          throw new UsageError(`${outside.map(roleName).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among the roles of the relationship with ${domain} (${c.relationship.roles.map(roleName).join(', ')})`);
+        }
       }
-    }
-    may.globalAdmin(actor, 'client.assign', domain, 'assign security groups to client relationships');
-    const gc = await granularClient(tx, domain);
-    const st = relationshipState(gc.relationship, s.clock.now());
-    if (st.status !== 'active') throw new ConflictError(`The relationship with ${domain} is ${st.status}, not active`);
-    const g = await tx.getGroup(group);
-    if (!g) throw new NotFoundError(`No security group ${group} (create it with \`delegate group create ${group}\`)`);
-    const assignment: AccessAssignment = { relationshipId: gc.relationship.id, group: g.name, roles, createdAt: nowIso(s) };
-    if (opts.plan) return { assignment, plan: [graphAccessAssignment(partner.cloud, gc.relationship.id, g, roles)] };
-    await tx.upsertAssignment(assignment);
-    await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.assign', target: domain, outcome: 'allowed', detail: `${g.name}: ${roles.map(roleName).join(', ')}` });
-    return { assignment };
-  });
+      may.globalAdmin(actor, 'client.assign', domain, 'assign security groups to client relationships');
+      const gc = await granularClient(tx, domain);
+      const st = relationshipState(gc.relationship, s.clock.now());
+      if (st.status !== 'active') throw new ConflictError(`The relationship with ${domain} is ${st.status}, not active`);
+      const g = await tx.getGroup(group);
+      if (!g) throw new NotFoundError(`No security group ${group} (create it with \`delegate group create ${group}\`)`);
+      const assignment: AccessAssignment = { relationshipId: gc.relationship.id, group: g.name, roles, createdAt: nowIso(s) };
+      return {
+        requests: () => [createAccessAssignment(partner.cloud, 'assignment', gc.relationship.id, objectIdOf(g), roles)],
+        apply: async () => {
+          await tx.upsertAssignment(assignment);
+          await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.assign', target: domain, outcome: 'allowed', detail: `${g.name}: ${roles.map(roleName).join(', ')}` });
+          return assignment;
+        },
+      };
+    },
+    opts.plan,
+  );
 }
 
 /** The roles the acting user holds on a relationship through its security groups. */

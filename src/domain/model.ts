@@ -16,6 +16,10 @@ export interface Partner {
   /** The integer Partner ID (formerly MPN ID) Partner Center puts in trial and purchase links as `msppid`; null until set. */
   mpnId: number | null;
   createdAt: string;
+  /** Object id of the partner's `AdminAgents` group (full access = membership), when known. */
+  adminAgentsGroupId?: string | null;
+  /** Object id of the partner's `HelpdeskAgents` group (limited access = membership), when known. */
+  helpdeskAgentsGroupId?: string | null;
 }
 
 export interface PartnerUser {

@@ -20,7 +20,16 @@ export async function initPartner(s: Session, input: InitInput): Promise<{ partn
     const existing = await tx.getPartner();
     if (existing) throw new ConflictError(`This store already belongs to ${existing.name} (${existing.tenantId}); use \`delegate partner set\` to change it`);
     const at = nowIso(s);
-    const partner: Partner = { name: input.name, tenantId: input.tenantId, cloud: input.cloud, certified: input.certified, mpnId: input.mpnId ?? null, createdAt: at };
+    const partner: Partner = {
+      name: input.name,
+      tenantId: input.tenantId,
+      cloud: input.cloud,
+      certified: input.certified,
+      mpnId: input.mpnId ?? null,
+      createdAt: at,
+      adminAgentsGroupId: null,
+      helpdeskAgentsGroupId: null,
+    };
     const admin: PartnerUser = { email: input.adminEmail, name: input.adminName, orgRole: 'global-admin', adminAccess: 'full', createdAt: at };
     await tx.insertPartner(partner);
     await tx.insertUsers([admin]);
@@ -44,6 +53,8 @@ export interface PartnerChanges {
   certified?: boolean;
   cloud?: Cloud;
   mpnId?: number;
+  adminAgentsGroupId?: string;
+  helpdeskAgentsGroupId?: string;
 }
 
 export async function setPartner(s: Session, changes: PartnerChanges): Promise<Partner> {
@@ -52,7 +63,9 @@ export async function setPartner(s: Session, changes: PartnerChanges): Promise<P
     const actor = await resolveActor(tx, s);
     may.globalAdmin(actor, 'partner.set', partner.tenantId, 'change the partner');
     const next: Partner = { ...partner, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
-    const diff = (['name', 'certified', 'cloud', 'mpnId'] as const).filter((k) => next[k] !== partner[k]).map((k) => `${k}: ${partner[k]} -> ${next[k]}`);
+    const diff = (['name', 'certified', 'cloud', 'mpnId', 'adminAgentsGroupId', 'helpdeskAgentsGroupId'] as const)
+      .filter((k) => (next[k] ?? null) !== (partner[k] ?? null))
+      .map((k) => `${k}: ${partner[k] ?? null} -> ${next[k]}`);
     if (diff.length === 0) return partner;
     await tx.updatePartner(next);
     await appendAudit(tx, s.clock, { actor: actor.email, action: 'partner.set', target: partner.tenantId, outcome: 'allowed', detail: diff.join('; ') });

@@ -2,6 +2,7 @@
 import { appendAudit } from './audit.js';
 import { BadRows, chunked, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
+import { planAccessChanges, type PlannedRequest } from './graph.js';
 import type { AdminAccess, PartnerUser } from './model.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import * as v from './validate.js';
@@ -201,6 +202,28 @@ export async function changeAdminAccess(
     return changes;
   };
   return writeAudited(s, work);
+}
+
+/**
+ * The requests that would make a grant or revoke real: DAP admin access is
+ * membership of the partner's `AdminAgents` (full) or `HelpdeskAgents`
+ * (limited) group. Checks and audits a refusal exactly as the change would;
+ * writes nothing. Exit 5 when a group it needs has no object id in the ledger.
+ */
+export async function planAdminAccess(
+  s: Session,
+  rows: RowSource,
+  opts: { mode: 'grant' | 'revoke'; defaultRole?: 'full' | 'limited'; source: string },
+): Promise<PlannedRequest[]> {
+  const changes: AccessChange[] = [];
+  await changeAdminAccess(s, rows, { ...opts, dryRun: true, sink: (c) => void changes.push(...c) });
+  const partner = await s.store.read((tx) => requirePartner(tx));
+  const plan = planAccessChanges(partner.cloud, changes, { adminAgentsGroupId: partner.adminAgentsGroupId ?? null, helpdeskAgentsGroupId: partner.helpdeskAgentsGroupId ?? null });
+  if ('requests' in plan) return plan.requests;
+  const flag = (g: string) => (g === 'AdminAgents' ? '--admin-agents-group' : '--helpdesk-agents-group');
+  throw new ConflictError(
+    `The object id of ${partner.name}'s ${plan.missing.join(' and ')} group${plan.missing.length > 1 ? 's is' : ' is'} not known, so no request can name ${plan.missing.length > 1 ? 'them' : 'it'}: record ${plan.missing.length > 1 ? 'them' : 'it'} with \`delegate partner set ${plan.missing.map((g) => `${flag(g)} <object id>`).join(' ')}\``,
+  );
 }
 
 /** Remove a partner user. The last global admin cannot be removed. */

@@ -106,6 +106,8 @@ export interface Tx {
   listTemplates(): Promise<Template[]>;
 
   insertGroup(g: Omit<Group, 'members'>): Promise<void>;
+  /** Record a group's object id in the partner's tenant; false when there is no such group. */
+  setGroupObjectId(name: string, objectId: string): Promise<boolean>;
   getGroup(name: string): Promise<Group | undefined>;
   listGroups(): Promise<Group[]>;
   addGroupMembers(group: string, emails: readonly string[]): Promise<number>;

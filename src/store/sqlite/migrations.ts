@@ -158,6 +158,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE offers ADD COLUMN link_id TEXT;
   CREATE INDEX offers_link ON offers(kind, link_id) WHERE link_id IS NOT NULL;
   `,
+  // 6: the object ids of the partner's AdminAgents and HelpdeskAgents groups (DAP access is their membership)
+  `
+  ALTER TABLE partner ADD COLUMN admin_agents_group_id TEXT;
+  ALTER TABLE partner ADD COLUMN helpdesk_agents_group_id TEXT;
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

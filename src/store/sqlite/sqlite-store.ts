@@ -29,6 +29,8 @@ const toPartner = (r: Row): Partner => ({
   certified: r.certified === 1,
   mpnId: (r.mpn_id as number | null) ?? null,
   createdAt: r.created_at as string,
+  adminAgentsGroupId: (r.admin_agents_group_id as string | null) ?? null,
+  helpdeskAgentsGroupId: (r.helpdesk_agents_group_id as string | null) ?? null,
 });
 
 const toUser = (r: Row): PartnerUser => ({
@@ -157,12 +159,15 @@ class SqliteTx implements Tx {
   }
   async insertPartner(p: Partner) {
     this.run(
-      'INSERT INTO partner (id, name, tenant_id, cloud, certified, mpn_id, created_at) VALUES (1, ?, ?, ?, ?, ?, ?)',
-      p.name, p.tenantId, p.cloud, p.certified ? 1 : 0, p.mpnId, p.createdAt,
+      'INSERT INTO partner (id, name, tenant_id, cloud, certified, mpn_id, created_at, admin_agents_group_id, helpdesk_agents_group_id) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)',
+      p.name, p.tenantId, p.cloud, p.certified ? 1 : 0, p.mpnId, p.createdAt, p.adminAgentsGroupId ?? null, p.helpdeskAgentsGroupId ?? null,
     );
   }
   async updatePartner(p: Partner) {
-    this.run('UPDATE partner SET name = ?, tenant_id = ?, cloud = ?, certified = ?, mpn_id = ? WHERE id = 1', p.name, p.tenantId, p.cloud, p.certified ? 1 : 0, p.mpnId);
+    this.run(
+      'UPDATE partner SET name = ?, tenant_id = ?, cloud = ?, certified = ?, mpn_id = ?, admin_agents_group_id = ?, helpdesk_agents_group_id = ? WHERE id = 1',
+      p.name, p.tenantId, p.cloud, p.certified ? 1 : 0, p.mpnId, p.adminAgentsGroupId ?? null, p.helpdeskAgentsGroupId ?? null,
+    );
   }
 
   async getUser(email: string) {
@@ -452,6 +457,9 @@ class SqliteTx implements Tx {
 
   async insertGroup(g: Omit<Group, 'members'>) {
     this.run('INSERT INTO groups (name, object_id, created_at) VALUES (?, ?, ?)', g.name, g.objectId, g.createdAt);
+  }
+  async setGroupObjectId(name: string, objectId: string) {
+    return this.run('UPDATE groups SET object_id = ? WHERE name = ?', objectId, name).changes === 1;
   }
   private withMembers(r: Row): Group {
     const members = this.all('SELECT email FROM group_members WHERE group_name = ? ORDER BY email', r.name).map((m) => m.email as string);

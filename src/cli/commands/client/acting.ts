@@ -21,6 +21,7 @@ import { MDM_NOT_SUPPORTED } from '../../../domain/offer-text.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
+import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
 export const clientUserView: View<ClientUser> = {
@@ -56,39 +57,27 @@ export const domainView: View<ClientDomain> = {
   json: (d) => ({ name: d.name, isInitial: d.isInitial, addedAt: d.addedAt }),
 };
 
-/** `--plan graph` (the only plan there is); anything else is exit 2. */
-export function planFlag(raw: { plan?: string }): boolean {
-  if (raw.plan === undefined) return false;
-  if (raw.plan !== 'graph') throw new UsageError(`--plan takes "graph", not "${raw.plan.slice(0, 20)}"`);
-  return true;
-}
-
-/** A plan is always JSON: [{method, url, body}]. Otherwise hand the value on. */
+/** A plan is always JSON (see cli/plan.ts). Otherwise hand the value on. */
 async function deliver<T>(ctx: Context, r: ActingResult<T>, show: (value: T) => Promise<void>): Promise<void> {
-  if (r.kind === 'plan') {
-    ctx.io.out(JSON.stringify(r.requests, null, 2) + '\n');
-    ctx.note('Plan only: nothing was changed. Run these against the client tenant with a token for it.');
-    return;
-  }
+  if (r.kind === 'plan') return printPlan(ctx, r.requests, 'Run these against the client tenant with a token for it.');
   await show(r.value);
 }
 
 export function register(client: Command, ctx: Context): void {
   const user = client.command('user').description("Act on a client's users (after it accepted)");
-  const planOption = ['--plan <graph>', 'print the Microsoft Graph requests that would do this, and change nothing'] as const;
 
   user
     .command('add')
     .description("Add a user to a client's organization (full access); prints a temporary password once")
     .argument('<client-domain>', "the client's domain")
     .argument('[upn]', "the new user's UPN, in one of the client's domains")
+    .option(...PLAN_OPTION)
     .option('--name <display>', 'display name (default: the part of the UPN before @)')
     .option('--admin', "make the user a global admin of the client's organization")
     .option('--file <csv|->', 'add many users from a CSV file with header upn,name,admin (- for stdin)')
-    .option(...planOption)
     .option('--copy', 'put the temporary password on the clipboard')
     .addHelpText('after', '\nExamples:\n  delegate client user add contoso.com alex@contoso.com --name "Alex Wilber"\n  delegate client user add contoso.com --file staff.csv')
-    .action(async (domain: string, upn: string | undefined, raw: { name?: string; admin?: boolean; file?: string; plan?: string; copy?: boolean }) => {
+    .action(async (domain: string, upn: string | undefined, raw: { name?: string; admin?: boolean; file?: string; plan?: string | boolean; copy?: boolean }) => {
       const plan = planFlag(raw);
       v.domain(domain, 'client domain');
       if (upn && raw.file) throw new UsageError('Give a UPN or --file, not both');
@@ -119,8 +108,8 @@ export function register(client: Command, ctx: Context): void {
     .command('list')
     .description("List a client's users")
     .argument('<client-domain>', "the client's domain")
-    .option(...planOption)
-    .action(async (domain: string, raw: { plan?: string }) => {
+    .option(...PLAN_OPTION)
+    .action(async (domain: string, raw: { plan?: string | boolean }) => {
       const r = await listClientUsers(await ctx.session({ actor: true }), domain, { plan: planFlag(raw) });
       await deliver(ctx, r, async (users) => renderList(await ctx.target(), clientUserView, users));
     });
@@ -130,9 +119,9 @@ export function register(client: Command, ctx: Context): void {
     .description('Reset a client user’s password: prints a strong temporary password once and forces a change at next sign-in')
     .argument('<client-domain>', "the client's domain")
     .argument('<upn>', 'the user')
-    .option(...planOption)
+    .option(...PLAN_OPTION)
     .option('--copy', 'put the temporary password on the clipboard')
-    .action(async (domain: string, upn: string, raw: { plan?: string; copy?: boolean }) => {
+    .action(async (domain: string, upn: string, raw: { plan?: string | boolean; copy?: boolean }) => {
       const r = await resetClientPassword(await ctx.session({ actor: true }), domain, upn, { plan: planFlag(raw) });
       await deliver(ctx, r, async (reset) => {
         await renderOne(await ctx.target(), resetView, reset);
@@ -147,8 +136,8 @@ export function register(client: Command, ctx: Context): void {
     .description("Add a domain to a client's organization (full access)")
     .argument('<client-domain>', "the client's domain")
     .argument('<domain>', 'the domain to add')
-    .option(...planOption)
-    .action(async (domain: string, name: string, raw: { plan?: string }) => {
+    .option(...PLAN_OPTION)
+    .action(async (domain: string, name: string, raw: { plan?: string | boolean }) => {
       const r = await addClientDomain(await ctx.session({ actor: true }), domain, name, { plan: planFlag(raw) });
       await deliver(ctx, r, async (d) => {
         await renderOne(await ctx.target(), domainView, d);
@@ -159,8 +148,8 @@ export function register(client: Command, ctx: Context): void {
     .command('list')
     .description("List a client's domains")
     .argument('<client-domain>', "the client's domain")
-    .option(...planOption)
-    .action(async (domain: string, raw: { plan?: string }) => {
+    .option(...PLAN_OPTION)
+    .action(async (domain: string, raw: { plan?: string | boolean }) => {
       const r = await listClientDomains(await ctx.session({ actor: true }), domain, { plan: planFlag(raw) });
       await deliver(ctx, r, async (ds) => renderList(await ctx.target(), domainView, ds));
     });

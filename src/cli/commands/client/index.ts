@@ -1,8 +1,8 @@
 /** `delegate client accept|list|show|remove|terminate|extend|assign|drift` and the acting commands. */
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { acceptOffer, CLIENT_STATUSES, eachClientChunk, parseOfferReference, removeClient, showClient } from '../../../domain/clients.js';
-import { assignGroup, drift, setAutoExtend, type Drift } from '../../../domain/granular.js';
+import { acceptOffer, CLIENT_STATUSES, eachClientChunk, endClient, parseOfferReference, showClient } from '../../../domain/clients.js';
+import { assignGroup, drift, extendClient, type Drift } from '../../../domain/granular.js';
 import { parseRoles, roleName } from '../../../domain/roles.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
@@ -12,7 +12,9 @@ import { renderList, renderOne, type View } from '../../render.js';
 import { printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientView } from '../../views.js';
-import { planFlag, register as registerActing } from './acting.js';
+import { register as registerActing } from './acting.js';
+import { usesPartnerCenter, type PlannedRequest } from '../../../domain/graph.js';
+import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 
 export const acceptSchema = z.object({
   domain: z.optional(rule((s) => v.domain(s, '--domain'))),
@@ -36,6 +38,13 @@ const driftView: View<Drift> = {
   ],
   json: (d) => d,
 };
+
+/** Ending a DAP relationship goes through Partner Center (Graph has no call for it): say so. */
+function endNote(requests: readonly PlannedRequest[]): string | undefined {
+  return usesPartnerCenter(requests)
+    ? "Graph has no call that ends a delegated admin (DAP) relationship: the PATCH is Partner Center's (App+User authentication)."
+    : undefined;
+}
 
 export function register(program: Command, ctx: Context): void {
   const client = nounCommand(program, 'client');
@@ -110,12 +119,15 @@ export function register(program: Command, ctx: Context): void {
           : "Terminate a client's granular relationship (same as remove for the original offer's relationship)",
       )
       .argument('<domain>', "the client's domain")
-      .action(async (domain: string) => {
+      .option(...PLAN_OPTION)
+      .action(async (domain: string, raw: { plan?: string | boolean }) => {
+        const plan = planFlag(raw);
         const d = v.domain(domain);
-        await ctx.confirm(`End the delegated administration relationship with ${d}?`);
-        const removed = await removeClient(await ctx.session({ actor: true }), d, how);
-        await renderOne(await ctx.target(), clientView(now()), removed);
-        ctx.note(`Ended the relationship with ${removed.domain}: you no longer administer it. Its history is kept.`);
+        if (!plan) await ctx.confirm(`End the delegated administration relationship with ${d}?`);
+        const r = await endClient(await ctx.session({ actor: true }), d, how, plan);
+        if (r.kind === 'plan') return printPlan(ctx, r.requests, endNote(r.requests));
+        await renderOne(await ctx.target(), clientView(now()), r.value);
+        ctx.note(`Ended the relationship with ${r.value.domain}: you no longer administer it. Its history is kept.`);
       });
   }
 
@@ -124,8 +136,12 @@ export function register(program: Command, ctx: Context): void {
     .description('Turn auto-extend (P180D) on for an active granular relationship, or off with --off')
     .argument('<domain>', "the client's domain")
     .option('--off', 'turn auto-extend off (PT0S)')
-    .action(async (domain: string, raw: { off?: boolean }) => {
-      const c = await setAutoExtend(await ctx.session({ actor: true }), domain, !raw.off);
+    .option(...PLAN_OPTION)
+    .action(async (domain: string, raw: { off?: boolean; plan?: string | boolean }) => {
+      const plan = planFlag(raw);
+      const r = await extendClient(await ctx.session({ actor: true }), domain, !raw.off, plan);
+      if (r.kind === 'plan') return printPlan(ctx, r.requests, r.requests.length ? undefined : 'Auto-extend is already as asked: no request is needed.');
+      const c = r.value;
       await renderOne(await ctx.target(), clientView(now()), c);
       ctx.note(raw.off ? `Auto-extend is off for ${c.domain}.` : `${c.domain} now extends by 180 days at a time when it reaches its end.`);
     });
@@ -136,21 +152,17 @@ export function register(program: Command, ctx: Context): void {
     .argument('<domain>', "the client's domain")
     .option('--group <group>', 'the security group')
     .option('--roles <roles>', 'roles (names or ids, comma-separated), among the relationship’s roles')
-    .option('--plan <graph>', 'print the Microsoft Graph request instead of changing anything')
+    .option(...PLAN_OPTION)
     .addHelpText('after', '\nExample:\n  delegate client assign contoso.com --group Helpdesk --roles "Helpdesk Administrator"')
-    .action(async (domain: string, raw: { group?: string; roles?: string; plan?: string }) => {
+    .action(async (domain: string, raw: { group?: string; roles?: string; plan?: string | boolean }) => {
       const plan = planFlag(raw);
       v.domain(domain);
       if (!raw.group) throw new UsageError('Missing --group <group>');
       if (!raw.roles) throw new UsageError('Missing --roles <roles>');
       const roles = parseRoles(raw.roles);
       const r = await assignGroup(await ctx.session({ actor: true }), domain, raw.group, roles, { plan });
-      if (r.plan) {
-        ctx.io.out(JSON.stringify(r.plan, null, 2) + '\n');
-        ctx.note('Plan only: nothing was changed.');
-        return;
-      }
-      const a = r.assignment;
+      if (r.kind === 'plan') return printPlan(ctx, r.requests);
+      const a = r.value;
       const view: View<typeof a> = {
         columns: [
           { header: 'relationshipId', value: (x) => x.relationshipId },

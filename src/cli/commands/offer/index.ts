@@ -11,6 +11,7 @@ import { showPartner } from '../../../domain/partner.js';
 import { howKnown, parseSignupLink, type SignupLink } from '../../../domain/urls.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
+import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
@@ -32,12 +33,10 @@ export const createSchema = z
     name: z.optional(rule(checkDisplayName)),
     count: z._default(rule((s) => v.positiveInt(s, '--count', 1000)), 1),
     template: z.optional(rule((s) => v.displayName(s, '--template', 100))),
-    plan: z.optional(z.string()),
   })
   .check(z.superRefine((o, c) => {
-    if (o.plan !== undefined && o.plan !== 'graph') c.addIssue({ code: 'custom', message: `--plan takes "graph", not "${o.plan.slice(0, 20)}"` });
     const granularOnly = (['roles', 'duration', 'autoExtend', 'name', 'template'] as const).filter((k) => o[k] !== undefined);
-    if (!o.granular && !o.template && (granularOnly.length || o.count !== 1 || o.plan !== undefined)) {
+    if (!o.granular && !o.template && (granularOnly.length || o.count !== 1)) {
       c.addIssue({ code: 'custom', message: '--roles, --duration, --auto-extend, --name, --count and --plan go with --granular' });
     }
     const bundled = o.trialUrl || o.purchaseUrl || o.trial !== undefined || o.purchase !== undefined || o.quantity !== undefined;
@@ -106,7 +105,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--name <displayName>', 'granular: relationship display name, at most 50 characters (default: generated)')
     .option('--count <n>', 'granular: make n offers at once, named "<name> 1..n"')
     .option('--template <name>', 'granular: take roles, duration and auto-extend from a template')
-    .option('--plan <graph>', 'granular: print the Microsoft Graph requests instead of creating anything')
+    .option(PLAN_OPTION[0], 'granular: print the Graph requests (create each relationship, then lockForApproval) as JSON, and create nothing')
     .addHelpText(
       'after',
       [
@@ -123,7 +122,10 @@ export function register(program: Command, ctx: Context): void {
       ].join('\n'),
     )
     .action(async (raw: Record<string, unknown>) => {
-      const opts = parseWith(createSchema, raw);
+      const { plan: rawPlan, ...rest } = raw as { plan?: string | boolean };
+      const plan = planFlag({ plan: rawPlan });
+      const opts = parseWith(createSchema, rest);
+      if (plan && !opts.granular && !opts.template) throw new UsageError('--roles, --duration, --auto-extend, --name, --count and --plan go with --granular');
       if (opts.granular || opts.template) {
         const session = await ctx.session({ actor: true });
         const made = await createGranularOffers(session, {
@@ -133,13 +135,9 @@ export function register(program: Command, ctx: Context): void {
           ...(opts.name ? { name: opts.name } : {}),
           ...(opts.template ? { template: opts.template } : {}),
           count: opts.count,
-          plan: opts.plan === 'graph',
+          plan,
         });
-        if (made.plan) {
-          ctx.io.out(JSON.stringify(made.plan, null, 2) + '\n');
-          ctx.note('Plan only: nothing was created. Access assignments can only be made after the client approves.');
-          return;
-        }
+        if (made.plan) return printPlan(ctx, made.plan, 'Access assignments are planned once the client approves (`delegate client assign --plan`).');
         const partner = await showPartner(session);
         const offers = made.records.map((r) => buildOfferView(partner, { ...r.offer }, opts.format, r.relationship, ctx.clock().now()));
         const target = await ctx.target();

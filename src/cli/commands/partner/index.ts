@@ -15,6 +15,8 @@ export const setSchema = z.object({
   certified: z.optional(z.boolean()),
   cloud: z.optional(rule((s) => v.oneOf(s, CLOUDS, '--cloud'))),
   mpnId: z.optional(rule((s) => v.partnerId(s, '--mpn-id'))),
+  adminAgentsGroup: z.optional(rule((s) => v.guid(s, '--admin-agents-group'))),
+  helpdeskAgentsGroup: z.optional(rule((s) => v.guid(s, '--helpdesk-agents-group'))),
 });
 
 export function register(program: Command, ctx: Context): void {
@@ -34,13 +36,22 @@ export function register(program: Command, ctx: Context): void {
     .option('--no-certified', 'not (or no longer) certified')
     .option('--cloud <cloud>', 'global or china')
     .option('--mpn-id <n>', 'the Partner ID (formerly MPN ID): the integer Partner Center puts in trial and purchase links as msppid')
-    .addHelpText('after', '\nExamples:\n  delegate partner set --certified\n  delegate partner set --mpn-id 1234567')
-    .action(async (raw: { name?: string; certified?: boolean; cloud?: string; mpnId?: string }) => {
+    .option('--admin-agents-group <object id>', "object id of your AdminAgents group (full admin access is membership of it; used in plans)")
+    .option('--helpdesk-agents-group <object id>', "object id of your HelpdeskAgents group (limited admin access; used in plans)")
+    .addHelpText('after', '\nExamples:\n  delegate partner set --certified\n  delegate partner set --mpn-id 1234567\n  delegate partner set --admin-agents-group <object id> --helpdesk-agents-group <object id>')
+    .action(async (raw: { name?: string; certified?: boolean; cloud?: string; mpnId?: string; adminAgentsGroup?: string; helpdeskAgentsGroup?: string }) => {
       const opts = parseWith(setSchema, raw);
-      if (opts.name === undefined && opts.certified === undefined && opts.cloud === undefined && opts.mpnId === undefined) {
-        throw new UsageError('Nothing to change: give --name, --certified, --no-certified, --cloud or --mpn-id');
+      if (Object.values(opts).every((x) => x === undefined)) {
+        throw new UsageError('Nothing to change: give --name, --certified, --no-certified, --cloud, --mpn-id, --admin-agents-group or --helpdesk-agents-group');
       }
-      const p = await setPartner(await ctx.session({ actor: true }), opts);
+      const p = await setPartner(await ctx.session({ actor: true }), {
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        ...(opts.certified !== undefined ? { certified: opts.certified } : {}),
+        ...(opts.cloud !== undefined ? { cloud: opts.cloud } : {}),
+        ...(opts.mpnId !== undefined ? { mpnId: opts.mpnId } : {}),
+        ...(opts.adminAgentsGroup !== undefined ? { adminAgentsGroupId: opts.adminAgentsGroup } : {}),
+        ...(opts.helpdeskAgentsGroup !== undefined ? { helpdeskAgentsGroupId: opts.helpdeskAgentsGroup } : {}),
+      });
       await renderOne(await ctx.target(), partnerView, p);
     });
 }

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import { ADMIN_ACCESS } from '../../../domain/model.js';
-import { addUsers, changeAdminAccess, eachUserChunk, removeUser } from '../../../domain/users.js';
+import { addUsers, changeAdminAccess, eachUserChunk, planAdminAccess, removeUser } from '../../../domain/users.js';
+import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
@@ -26,9 +27,13 @@ function emailsOrFile(emails: string[], file: string | undefined, command: strin
   if (file) checkReadable(file);
 }
 
-/** Grant or revoke, printing each change as it is made (held back until the change commits). */
-async function accessChange(ctx: Context, rows: RowSource, opts: Omit<Parameters<typeof changeAdminAccess>[2], 'sink'>): Promise<void> {
+/** Grant or revoke, printing each change as it is made (held back until the change commits); or only print its plan. */
+async function accessChange(ctx: Context, rows: RowSource, opts: Omit<Parameters<typeof changeAdminAccess>[2], 'sink'>, plan: boolean): Promise<void> {
   const session = await ctx.session({ actor: true });
+  if (plan) {
+    const requests = await planAdminAccess(session, rows, opts);
+    return printPlan(ctx, requests, requests.length ? "Run these against your own tenant: admin access is membership of your AdminAgents / HelpdeskAgents groups." : 'Every user already has the access asked for: no request is needed.');
+  }
   let changed = 0;
   await withBulkOutput(ctx, accessChangeView, async (sink) =>
     changeAdminAccess(session, rows, {
@@ -41,6 +46,13 @@ async function accessChange(ctx: Context, rows: RowSource, opts: Omit<Parameters
   );
   const users = `${changed} user${changed === 1 ? '' : 's'}`;
   ctx.note(opts.dryRun ? `Dry run: ${users} would change; nothing was written.` : `${users} changed.`);
+}
+
+/** `--plan` and `--dry-run` both write nothing; they print different things, so one at a time. */
+function planOrDryRun(raw: { dryRun?: boolean; plan?: string | boolean }): boolean {
+  const plan = planFlag(raw);
+  if (plan && raw.dryRun) throw new UsageError('Give --plan or --dry-run, not both');
+  return plan;
 }
 
 export function register(program: Command, ctx: Context): void {
@@ -91,10 +103,12 @@ export function register(program: Command, ctx: Context): void {
     .argument('[email...]', 'users to grant')
     .option('--role <role>', 'full or limited (required without --file; in a file it fills rows without a role)')
     .option('--file <csv|->', 'CSV with header email,role (- for stdin); all-or-nothing')
-    .option('--dry-run', 'print the plan and write nothing')
-    .addHelpText('after', '\nExamples:\n  delegate user grant-admin grace@fabrikam.com --role full\n  delegate user grant-admin --file roles.csv --dry-run')
-    .action(async (emails: string[], raw: { role?: string; file?: string; dryRun?: boolean }) => {
-      const opts = parseWith(grantSchema, raw);
+    .option('--dry-run', 'print what would change and write nothing')
+    .option(...PLAN_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate user grant-admin grace@fabrikam.com --role full\n  delegate user grant-admin --file roles.csv --dry-run\n  delegate user grant-admin grace@fabrikam.com --role limited --plan')
+    .action(async (emails: string[], raw: { role?: string; file?: string; dryRun?: boolean; plan?: string | boolean }) => {
+      const plan = planOrDryRun(raw);
+      const opts = parseWith(grantSchema, { role: raw.role, file: raw.file, dryRun: raw.dryRun });
       if (!emails.length && !opts.file && ctx.canPrompt()) emails = [await ctx.need(undefined, '<email>', 'User to grant:', (s) => v.email(s))];
       emailsOrFile(emails, opts.file, 'grant-admin');
       let role = opts.role;
@@ -115,7 +129,7 @@ export function register(program: Command, ctx: Context): void {
         ...(role ? { defaultRole: role } : {}),
         dryRun: opts.dryRun,
         source: opts.file ? sourceName(opts.file) : 'arguments',
-      }).finally(() => progress.stop());
+      }, plan).finally(() => progress.stop());
     });
 
   user
@@ -123,15 +137,17 @@ export function register(program: Command, ctx: Context): void {
     .description('Take away admin access to the companies you support')
     .argument('[email...]', 'users to revoke')
     .option('--file <csv|->', 'CSV with header email (- for stdin); all-or-nothing')
-    .option('--dry-run', 'print the plan and write nothing')
-    .action(async (emails: string[], raw: { file?: string; dryRun?: boolean }) => {
+    .option('--dry-run', 'print what would change and write nothing')
+    .option(...PLAN_OPTION)
+    .action(async (emails: string[], raw: { file?: string; dryRun?: boolean; plan?: string | boolean }) => {
+      const plan = planOrDryRun(raw);
       if (!emails.length && !raw.file && ctx.canPrompt()) emails = [await ctx.need(undefined, '<email>', 'User to revoke:', (s) => v.email(s))];
       emailsOrFile(emails, raw.file, 'revoke-admin');
       for (const e of emails) v.email(e);
-      if (!raw.dryRun) await ctx.confirm(`Revoke admin access of ${raw.file ? `the users in ${sourceName(raw.file)}` : emails.join(', ')}?`);
+      if (!raw.dryRun && !plan) await ctx.confirm(`Revoke admin access of ${raw.file ? `the users in ${sourceName(raw.file)}` : emails.join(', ')}?`);
       const progress = await progressFor(ctx, raw.file ? checkReadable(raw.file) : undefined);
       const rows = raw.file ? readCsv(ctx.io, raw.file, { required: ['email'], optional: [] }, progress) : argRows(emails, 'email');
-      await accessChange(ctx, rows, { mode: 'revoke', dryRun: Boolean(raw.dryRun), source: raw.file ? sourceName(raw.file) : 'arguments' }).finally(() =>
+      await accessChange(ctx, rows, { mode: 'revoke', dryRun: Boolean(raw.dryRun), source: raw.file ? sourceName(raw.file) : 'arguments' }, plan).finally(() =>
         progress.stop(),
       );
     });

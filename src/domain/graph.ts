@@ -336,7 +336,7 @@ const REF_TEXT = /^[^.${}]+\.[^{}]+$/;
 
 /** A literal string as plan text: `${` is written `$${`. */
 export function escapeText(s: string): string {
-  return s.replace(/\$\{/g, '$${');
+  return s.replace(/\$\{/g, () => '$${');
 }
 
 function refText(r: Ref): string {

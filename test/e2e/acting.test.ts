@@ -9,6 +9,7 @@ import { listAuditEntries } from '../../src/domain/audit.js';
 import type { AuditEntry } from '../../src/domain/model.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ADMIN, TENANT, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import { checkPlan } from '../helpers/plan.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 const T1 = '2026-03-02T10:00:00.000Z';
@@ -330,16 +331,14 @@ describe('client domain add', () => {
 });
 
 describe('--plan graph', () => {
+  const cloudOf = (text: string) => (text.includes('chinacloudapi.cn') ? 'china' : 'global');
   async function plan(sb: Sandbox, args: string[]): Promise<any[]> {
     const before = storeHash(sb.db);
     const r = await runBin([...args, '--plan', 'graph'], sb.env);
     expect(r.stderr).toBe('Plan only: nothing was changed. Run these against the client tenant with a token for it.\n');
     expect(r.code).toBe(0);
     expect(storeHash(sb.db)).toBe(before);
-    const requests = JSON.parse(r.stdout);
-    expect(Array.isArray(requests)).toBe(true);
-    for (const q of requests) expect(Object.keys(q).sort()).toEqual(['body', 'method', 'url']);
-    return requests;
+    return checkPlan(r.stdout, cloudOf(r.stdout));
   }
 
   for (const [cloud, host, domain] of [
@@ -353,7 +352,7 @@ describe('--plan graph', () => {
       test('user add is POST /users with the user and a forced-change temporary password', async () => {
         const [req, ...rest] = await plan(sb, ['client', 'user', 'add', domain, `megan@${domain}`, '--name', 'Megan Bowen']);
         expect(rest).toEqual([]);
-        expect(req).toMatchObject({ method: 'POST', url: `${host}/users` });
+        expect(req).toMatchObject({ id: 'user', method: 'POST', url: `${host}/users`, headers: { 'Content-Type': 'application/json' } });
         expect(req.body).toEqual({
           accountEnabled: true,
           displayName: 'Megan Bowen',
@@ -365,16 +364,18 @@ describe('--plan graph', () => {
         expect((await json(sb, ['client', 'user', 'list', domain])).map((u: any) => u.upn)).not.toContain(`megan@${domain}`);
       });
 
-      test('user add --admin adds a Global Administrator role assignment', async () => {
+      test('user add --admin adds a Global Administrator role assignment for ${user.id}', async () => {
         const requests = await plan(sb, ['client', 'user', 'add', domain, `it@${domain}`, '--admin']);
-        expect(requests.map((q) => `${q.method} ${q.url}`)).toEqual([`POST ${host}/users`, `POST ${host}/roleManagement/directory/roleAssignments`]);
-        expect(requests[1].body).toMatchObject({ roleDefinitionId: GLOBAL_ADMIN_ROLE, directoryScopeId: '/' });
+        expect(requests.map((q) => `${q.id} ${q.method} ${q.url}`)).toEqual([`user POST ${host}/users`, `role POST ${host}/roleManagement/directory/roleAssignments`]);
+        expect(requests[1]!.body).toEqual({ '@odata.type': '#microsoft.graph.unifiedRoleAssignment', roleDefinitionId: GLOBAL_ADMIN_ROLE, principalId: '${user.id}', directoryScopeId: '/' });
+        expect(JSON.stringify(requests)).not.toMatch(/\{id of/);
       });
 
       test('reset-password is PATCH /users/{upn} with a new passwordProfile', async () => {
         const [req, ...rest] = await plan(sb, ['client', 'user', 'reset-password', domain, `alex@${domain}`]);
         expect(rest).toEqual([]);
         expect(req.method).toBe('PATCH');
+        expect(req.headers).toEqual({ 'Content-Type': 'application/json' });
         expect(decodeURIComponent(req.url)).toBe(`${host}/users/alex@${domain}`);
         expect(req.body).toEqual({ passwordProfile: { forceChangePasswordNextSignIn: true, password: expect.any(String) } });
         expect(STRONG(req.body.passwordProfile.password)).toBe(true);
@@ -382,7 +383,7 @@ describe('--plan graph', () => {
 
       test('domain add is POST /domains with {id}', async () => {
         const requests = await plan(sb, ['client', 'domain', 'add', domain, 'fabrikam-sales.com']);
-        expect(requests).toEqual([{ method: 'POST', url: `${host}/domains`, body: { id: 'fabrikam-sales.com' } }]);
+        expect(requests).toEqual([{ id: 'domain', method: 'POST', url: `${host}/domains`, headers: { 'Content-Type': 'application/json' }, body: { id: 'fabrikam-sales.com' } }]);
         expect((await json(sb, ['client', 'domain', 'list', domain])).map((d: any) => d.name)).not.toContain('fabrikam-sales.com');
       });
 
@@ -390,7 +391,7 @@ describe('--plan graph', () => {
         const users = await plan(sb, ['client', 'user', 'list', domain]);
         const domains = await plan(sb, ['client', 'domain', 'list', domain]);
         expect(users).toEqual([expect.objectContaining({ method: 'GET', url: expect.stringMatching(new RegExp(`^${host.replace(/\./g, '\\.')}/users`)) })]);
-        expect(domains).toEqual([{ method: 'GET', url: `${host}/domains`, body: null }]);
+        expect(domains).toEqual([{ id: 'domains', method: 'GET', url: `${host}/domains` }]);
       });
     });
   }
@@ -400,9 +401,9 @@ describe('--plan graph', () => {
     const file = join(sb.dir, 'staff.csv');
     writeFileSync(file, 'upn,name,admin\nb1@contoso.com,Bulk One,\nb2@contoso.com,Bulk Two,\n');
     const requests = await plan(sb, ['client', 'user', 'add', 'contoso.com', '--file', file]);
-    expect(requests.map((q) => [q.method, q.url, q.body.userPrincipalName])).toEqual([
-      ['POST', `${GLOBAL_HOST}/users`, 'b1@contoso.com'],
-      ['POST', `${GLOBAL_HOST}/users`, 'b2@contoso.com'],
+    expect(requests.map((q) => [q.id, q.method, q.url, (q.body as { userPrincipalName: string }).userPrincipalName])).toEqual([
+      ['user-1', 'POST', `${GLOBAL_HOST}/users`, 'b1@contoso.com'],
+      ['user-2', 'POST', `${GLOBAL_HOST}/users`, 'b2@contoso.com'],
     ]);
   });
 

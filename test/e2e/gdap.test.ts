@@ -8,6 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ADMIN, initPartner, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { checkPlan } from '../helpers/plan.js';
 
 const DAY = 86_400_000;
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -177,8 +178,10 @@ describe('a granular relationship over its whole life, through the CLI', () => {
     expect(storeHash(sb.db)).toBe(before);
     expect(plan).toEqual([
       {
+        id: 'assignment',
         method: 'POST',
         url: `https://graph.microsoft.com/v1.0/tenantRelationships/delegatedAdminRelationships/${offers[0]!.granular!.relationshipId}/accessAssignments`,
+        headers: { 'Content-Type': 'application/json' },
         body: { accessContainer: { accessContainerId: GROUP_OID, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: [{ roleDefinitionId: HA }] } },
       },
     ]);
@@ -313,7 +316,7 @@ describe('a granular relationship over its whole life, through the CLI', () => {
 // ---------------------------------------------------------------------------
 
 describe('offer create --granular --plan graph', () => {
-  test('prints create + lockForApproval (+ template assignments) for each offer and writes nothing', async () => {
+  test('prints create + lockForApproval on ${relationship-n.id} for each offer (assignments wait for approval) and writes nothing', async () => {
     const sb = sandbox();
     try {
       await initPartner(sb);
@@ -322,22 +325,24 @@ describe('offer create --granular --plan graph', () => {
       await runBin(['template', 'create', 'std', '--roles', 'Helpdesk Administrator', '--auto-extend', 'P180D', '--assign', 'Helpdesk=Helpdesk Administrator'], env);
       const before = storeHash(sb.db);
       const r = await runBin(['offer', 'create', '--template', 'std', '--name', 'Planned', '--count', '2', '--plan', 'graph'], env);
+      expect(r.code).toBe(0);
       expect(storeHash(sb.db)).toBe(before);
-      const plan = json<{ method: string; url: string; body: Record<string, unknown> }[]>(r);
+      const plan = checkPlan(r.stdout, 'global');
       const base = 'https://graph.microsoft.com/v1.0/tenantRelationships/delegatedAdminRelationships';
-      expect(plan).toHaveLength(6);
-      expect(plan[0]).toEqual({
-        method: 'POST',
-        url: base,
-        body: { displayName: 'Planned 1', duration: 'P730D', accessDetails: { unifiedRoles: [{ roleDefinitionId: HA }] }, autoExtendDuration: 'P180D' },
-      });
-      expect(plan[1]).toEqual({ method: 'POST', url: expect.stringMatching(new RegExp(`^${base}/.+/requests$`)), body: { action: 'lockForApproval' } });
-      expect(plan[2]).toEqual({
-        method: 'POST',
-        url: expect.stringMatching(new RegExp(`^${base}/.+/accessAssignments$`)),
-        body: { accessContainer: { accessContainerId: GROUP_OID, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: [{ roleDefinitionId: HA }] } },
-      });
-      expect(plan[3]!.body.displayName).toBe('Planned 2');
+      expect(plan.map((q) => [q.id, q.method, q.url])).toEqual([
+        ['relationship-1', 'POST', base],
+        ['lock-1', 'POST', base + '/${relationship-1.id}/requests'],
+        ['relationship-2', 'POST', base],
+        ['lock-2', 'POST', base + '/${relationship-2.id}/requests'],
+      ]);
+      expect(plan[0]!.body).toEqual({ displayName: 'Planned 1', duration: 'P730D', accessDetails: { unifiedRoles: [{ roleDefinitionId: HA }] }, autoExtendDuration: 'P180D' });
+      expect(plan[1]!.body).toEqual({ action: 'lockForApproval' });
+      expect((plan[2]!.body as { displayName: string }).displayName).toBe('Planned 2');
+      // Plain `--plan` is the same as `--plan graph`.
+      const bare = await runBin(['offer', 'create', '--granular', '--roles', 'Global Reader', '--name', 'Bare', '--plan'], env);
+      expect(bare.code).toBe(0);
+      expect(checkPlan(bare.stdout, 'global').map((q) => q.id)).toEqual(['relationship', 'lock']);
+      expect(storeHash(sb.db)).toBe(before);
       expect(json<OfferJson[]>(await runBin(['offer', 'list', '--json'], env))).toEqual([]);
     } finally {
       sb.cleanup();

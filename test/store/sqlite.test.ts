@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { NotFoundError, StoreError } from '../../src/domain/errors.js';
 import type { AuditEntry, Partner, PartnerUser } from '../../src/domain/model.js';
-import { APPLICATION_ID, LATEST_VERSION } from '../../src/store/sqlite/migrations.js';
+import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 let dir: string;
@@ -33,7 +33,16 @@ function openStore(path: string, create: boolean): SqliteStore {
 const mode = (path: string) => statSync(path).mode & 0o777;
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-const PARTNER: Partner = { name: 'Fabrikam', tenantId: '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', cloud: 'global', certified: true, mpnId: null, createdAt: '2026-01-01T00:00:00.000Z' };
+const PARTNER: Partner = {
+  name: 'Fabrikam',
+  tenantId: '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+  cloud: 'global',
+  certified: true,
+  mpnId: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  adminAgentsGroupId: null,
+  helpdeskAgentsGroupId: null,
+};
 const USER: PartnerUser = { email: 'ada@fabrikam.com', name: 'Ada', orgRole: 'global-admin', adminAccess: 'full', createdAt: '2026-01-01T00:00:00.000Z' };
 const ENTRY: AuditEntry = { seq: 1, at: '2026-01-01T00:00:00.000Z', actor: 'ada@fabrikam.com', action: 'test', target: 't', outcome: 'allowed', detail: '', hash: 'h' };
 
@@ -114,6 +123,29 @@ describe('a new store', () => {
     writeFileSync(path, '');
     const s = openStore(path, true);
     expect(s.db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+  });
+});
+
+describe('upgrading', () => {
+  test('a store from before the agent group ids keeps its partner, with both ids null until set', async () => {
+    const path = join(dir, 'old.db');
+    const before = MIGRATIONS.findIndex((m) => m.includes('admin_agents_group_id'));
+    const raw = new Database(path);
+    for (const m of MIGRATIONS.slice(0, before)) raw.exec(m);
+    raw.pragma(`user_version = ${before}`);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.prepare("INSERT INTO partner (id, name, tenant_id, cloud, certified, created_at) VALUES (1, 'Fabrikam', ?, 'global', 1, ?)").run(PARTNER.tenantId, PARTNER.createdAt);
+    raw.close();
+    const s = SqliteStore.open(path, { create: false });
+    try {
+      expect(s.db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+      expect(await s.read((tx) => tx.getPartner())).toEqual(PARTNER);
+      const set = { ...PARTNER, adminAgentsGroupId: '0b1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' };
+      await s.write((tx) => tx.updatePartner(set));
+      expect(await s.read((tx) => tx.getPartner())).toEqual(set);
+    } finally {
+      await s.close();
+    }
   });
 });
 

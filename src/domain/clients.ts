@@ -135,7 +135,7 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
         client.relationship = rel;
       }
       await tx.recordAcceptance({ offerId: offer.id, clientDomain: a.domain, at, recordedBy: actor.email });
-      await tx.insertClientDomains(startingDomains(a.domain, at));
+      await tx.insertClientDomains(await startingDomains(tx, partner.cloud, a.domain, at));
       await tx.insertNotification({
         at,
         kind: 'offer.accepted',

@@ -158,5 +158,7 @@ export interface ClientDomain {
   clientDomain: string;
   name: string;
   isInitial: boolean;
+  /** The accepted and initial domains are; an added one is once `client domain verify` records it. */
+  verified: boolean;
   addedAt: string;
 }

@@ -83,6 +83,9 @@ export interface Tx {
   /** Which clients hold a domain of this name. */
   domainOwners(name: string): Promise<string[]>;
   insertClientDomains(domains: readonly ClientDomain[]): Promise<void>;
+  setDomainVerified(clientDomain: string, name: string): Promise<void>;
+  /** Whether any partner user's email is on this domain (the partner's own domains). */
+  partnerUsesDomain(name: string): Promise<boolean>;
 
   insertNotification(n: Omit<Notification, 'id'>): Promise<number>;
   listNotifications(opts: { unreadOnly: boolean }): Promise<Notification[]>;

@@ -49,7 +49,7 @@ interface Expectation {
   rule?: RegExp;
 }
 
-/** SPEC.md: full may do everything; limited may only reset non-admin passwords; no access, no relationship, or MDM: refused. */
+/** SPEC.md: full (admin agent) may do everything; limited (helpdesk agent) may only read and reset non-admin passwords; no access, no relationship, or MDM: refused. */
 function expected(access: Access, action: Action, rel: Relationship): Expectation {
   if (action === 'MDM') return { allowed: false, rule: new RegExp(`^${MDM_NOT_SUPPORTED.replace(/\./g, '\\.')}$`) };
   if (rel === 'never accepted') return { allowed: false, rule: /has no delegated access to northwind\.com: it has never accepted an offer/ };
@@ -58,7 +58,7 @@ function expected(access: Access, action: Action, rel: Relationship): Expectatio
   if (access === 'limited') {
     return action === 'reset non-admin password'
       ? { allowed: true }
-      : { allowed: false, rule: /limited admin access .*may only reset passwords of non-admin users/ };
+      : { allowed: false, rule: /may not .* in contoso\.com: that needs DAP full admin access \(admin agent\), or through .*; it holds DAP limited admin access \(helpdesk agent\) and no GDAP roles$/ };
   }
   return { allowed: false, rule: /has no admin access to the companies Fabrikam IT supports/ };
 }

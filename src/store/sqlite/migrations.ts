@@ -163,6 +163,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE partner ADD COLUMN admin_agents_group_id TEXT;
   ALTER TABLE partner ADD COLUMN helpdesk_agents_group_id TEXT;
   `,
+  // 7: client domains are verified or not: the accepted and the initial domain
+  // are; a domain added before this version is not (nothing recorded that its
+  // DNS records were ever checked) until client domain verify marks it
+  `
+  ALTER TABLE client_domains ADD COLUMN verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1));
+  UPDATE client_domains SET verified = 1 WHERE is_initial = 1 OR name = client_domain;
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -133,6 +133,7 @@ const toClientDomain = (r: Row): ClientDomain => ({
   clientDomain: r.client_domain as string,
   name: r.name as string,
   isInitial: r.is_initial === 1,
+  verified: r.verified === 1,
   addedAt: r.added_at as string,
 });
 
@@ -361,8 +362,14 @@ class SqliteTx implements Tx {
     return this.all('SELECT client_domain FROM client_domains WHERE name = ? ORDER BY client_domain', name).map((r) => r.client_domain as string);
   }
   async insertClientDomains(domains: readonly ClientDomain[]) {
-    const st = this.s.stmt('INSERT OR IGNORE INTO client_domains (client_domain, name, is_initial, added_at) VALUES (?, ?, ?, ?)');
-    for (const d of domains) st.run(d.clientDomain, d.name, d.isInitial ? 1 : 0, d.addedAt);
+    const st = this.s.stmt('INSERT OR IGNORE INTO client_domains (client_domain, name, is_initial, verified, added_at) VALUES (?, ?, ?, ?, ?)');
+    for (const d of domains) st.run(d.clientDomain, d.name, d.isInitial ? 1 : 0, d.verified ? 1 : 0, d.addedAt);
+  }
+  async setDomainVerified(clientDomain: string, name: string) {
+    this.run('UPDATE client_domains SET verified = 1 WHERE client_domain = ? AND name = ?', clientDomain, name);
+  }
+  async partnerUsesDomain(name: string) {
+    return this.all("SELECT 1 FROM users WHERE substr(email, instr(email, '@') + 1) = ? LIMIT 1", name).length > 0;
   }
 
   async insertNotification(n: Omit<Notification, 'id'>) {

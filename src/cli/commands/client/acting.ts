@@ -11,6 +11,7 @@ import {
   listClientUsers,
   refuseMdm,
   resetClientPassword,
+  verifyClientDomain,
   type ActingResult,
   type AddedClientUser,
   type PasswordReset,
@@ -52,9 +53,10 @@ export const domainView: View<ClientDomain> = {
   columns: [
     { header: 'name', value: (d) => d.name },
     { header: 'isInitial', value: (d) => d.isInitial },
+    { header: 'verified', value: (d) => d.verified },
     { header: 'addedAt', value: (d) => d.addedAt },
   ],
-  json: (d) => ({ name: d.name, isInitial: d.isInitial, addedAt: d.addedAt }),
+  json: (d) => ({ name: d.name, isInitial: d.isInitial, verified: d.verified, addedAt: d.addedAt }),
 };
 
 /** A plan is always JSON (see cli/plan.ts). Otherwise hand the value on. */
@@ -68,12 +70,12 @@ export function register(client: Command, ctx: Context): void {
 
   user
     .command('add')
-    .description("Add a user to a client's organization (full access); prints a temporary password once")
+    .description("Add a user to a client's organization, on one of its verified domains; prints a temporary password once")
     .argument('<client-domain>', "the client's domain")
     .argument('[upn]', "the new user's UPN, in one of the client's domains")
     .option(...PLAN_OPTION)
     .option('--name <display>', 'display name (default: the part of the UPN before @)')
-    .option('--admin', "make the user a global admin of the client's organization")
+    .option('--admin', "make the user a Global Administrator of the client's organization (needs DAP full access, or Global Administrator, or Privileged Role Administrator with User Administrator)")
     .option('--file <csv|->', 'add many users from a CSV file with header upn,name,admin (- for stdin)')
     .option('--copy', 'put the temporary password on the clipboard')
     .addHelpText('after', '\nExamples:\n  delegate client user add contoso.com alex@contoso.com --name "Alex Wilber"\n  delegate client user add contoso.com --file staff.csv')
@@ -133,7 +135,7 @@ export function register(client: Command, ctx: Context): void {
   const domainCmd = client.command('domain').description("Act on a client's domains (after it accepted)");
   domainCmd
     .command('add')
-    .description("Add a domain to a client's organization (full access)")
+    .description("Add a domain to a client's organization; it stays unverified until `client domain verify`")
     .argument('<client-domain>', "the client's domain")
     .argument('<domain>', 'the domain to add')
     .option(...PLAN_OPTION)
@@ -141,7 +143,25 @@ export function register(client: Command, ctx: Context): void {
       const r = await addClientDomain(await ctx.session({ actor: true }), domain, name, { plan: planFlag(raw) });
       await deliver(ctx, r, async (d) => {
         await renderOne(await ctx.target(), domainView, d);
-        ctx.note(`Added ${d.name} to ${d.clientDomain}. It still has to be verified with its DNS records in the client's admin center.`);
+        ctx.note(
+          d.verified
+            ? `Added ${d.name} to ${d.clientDomain}, verified with its parent domain.`
+            : `Added ${d.name} to ${d.clientDomain}, unverified. Put the DNS record Microsoft asks for in place, then run \`delegate client domain verify ${d.clientDomain} ${d.name}\`.`,
+        );
+      });
+    });
+  domainCmd
+    .command('verify')
+    .description("Mark a client's added domain verified (offline: on your word that its DNS record is in place)")
+    .argument('<client-domain>', "the client's domain")
+    .argument('<domain>', 'the added domain')
+    .option(...planOption)
+    .addHelpText('after', '\nOffline this records your word that the DNS record is in place; nothing is checked.\n`--plan graph` prints the Graph requests that read the record Microsoft wants and verify the domain.')
+    .action(async (domain: string, name: string, raw: { plan?: string }) => {
+      const r = await verifyClientDomain(await ctx.session({ actor: true }), domain, name, { plan: planFlag(raw) });
+      await deliver(ctx, r, async (d) => {
+        await renderOne(await ctx.target(), domainView, d);
+        ctx.note(`Recorded ${d.name} as verified for ${d.clientDomain}, on your word that its DNS record is in place: nothing was checked with Microsoft.`);
       });
     });
   domainCmd

@@ -99,9 +99,9 @@ export function register(program: Command, ctx: Context): void {
 
   user
     .command('grant-admin')
-    .description('Give users full (global admin) or limited (password admin) access to the companies you support')
+    .description('Give users full (admin agent: the client’s Global Administrator) or limited (helpdesk agent: the client’s Helpdesk Administrator) access to the companies you support')
     .argument('[email...]', 'users to grant')
-    .option('--role <role>', 'full or limited (required without --file; in a file it fills rows without a role)')
+    .option('--role <role>', 'full (admin agent) or limited (helpdesk agent) (required without --file; in a file it fills rows without a role)')
     .option('--file <csv|->', 'CSV with header email,role (- for stdin); all-or-nothing')
     .option('--dry-run', 'print what would change and write nothing')
     .option(...PLAN_OPTION)
@@ -115,8 +115,8 @@ export function register(program: Command, ctx: Context): void {
       if (!role && !opts.file) {
         role = ctx.canPrompt()
           ? await ctx.deps.prompter().select('Admin access:', [
-              { value: 'full', name: 'full: the privileges of the client’s Global Administrator' },
-              { value: 'limited', name: 'limited: the privileges of the client’s Password Administrator' },
+              { value: 'full', name: 'full (admin agent, AdminAgents group): the privileges of the client’s Global Administrator' },
+              { value: 'limited', name: 'limited (helpdesk agent, HelpdeskAgents group): the privileges of the client’s Helpdesk Administrator' },
             ] as const)
           : undefined;
         if (!role) throw new UsageError('Missing --role full|limited');

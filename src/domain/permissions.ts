@@ -173,11 +173,8 @@ const DAP_WORDS = { full: 'full admin access (admin agent)', limited: 'limited a
 /** Who a rule allows, in words: "DAP full admin access (admin agent), or through GDAP: Global Administrator, or ...". */
 export function allowedBy(rule: Rule): string {
   const dap = `DAP ${rule.dap.map((d) => DAP_WORDS[d]).join(' or ')}`;
-  const gdap =
-    rule.gdap === 'any'
-      ? 'any role on a granular relationship'
-      : rule.gdap.map((set) => set.map(roleName).join(' together with ')).join(', or ');
-  return `${dap}, or through a security group on a granular relationship: ${gdap}`;
+  if (rule.gdap === 'any') return `${dap}, or any role held through a security group on a granular relationship`;
+  return `${dap}, or through a security group on a granular relationship: ${rule.gdap.map((set) => set.map(roleName).join(' together with ')).join(', or ')}`;
 }
 
 /** What a holding is, in words, for refusals. */

@@ -128,8 +128,8 @@ describe('a client directory', () => {
     expect(domains).toHaveLength(2);
     expect(domains).toEqual(
       expect.arrayContaining([
-        { name: 'contoso.com', isInitial: false, addedAt: T0 },
-        { name: 'contoso.onmicrosoft.com', isInitial: true, addedAt: T0 },
+        { name: 'contoso.com', isInitial: false, verified: true, addedAt: T0 },
+        { name: 'contoso.onmicrosoft.com', isInitial: true, verified: true, addedAt: T0 },
       ]),
     );
   });
@@ -158,8 +158,8 @@ describe('a client directory', () => {
     const sb = copyOf(globalTemplate);
     const r = await ok(sb, ['client', 'domain', 'list', 'contoso.com', '--output', 'csv']);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('name,isInitial,addedAt');
-    expect(lines.slice(1).sort()).toEqual([`contoso.com,false,${T0}`, `contoso.onmicrosoft.com,true,${T0}`]);
+    expect(lines[0]).toBe('name,isInitial,verified,addedAt');
+    expect(lines.slice(1).sort()).toEqual([`contoso.com,false,true,${T0}`, `contoso.onmicrosoft.com,true,true,${T0}`]);
   });
 });
 
@@ -304,16 +304,110 @@ describe('client user reset-password', () => {
   });
 });
 
-describe('client domain add', () => {
-  test('adds a domain (not initial) that then lists with the others', async () => {
+describe('client domain add and verify', () => {
+  test('adds a domain, unverified: users on it are exit 5 naming verify until it is verified', async () => {
     const sb = copyOf(globalTemplate);
     const r = await ok(sb, ['client', 'domain', 'add', 'contoso.com', 'Contoso.ORG', '--json'], { DELEGATE_NOW: T1 });
-    expect(JSON.parse(r.stdout)).toEqual({ name: 'contoso.org', isInitial: false, addedAt: T1 });
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'contoso.org', isInitial: false, verified: false, addedAt: T1 });
+    expect(r.stderr).toMatch(/unverified.*delegate client domain verify contoso\.com contoso\.org/);
     const names = (await json(sb, ['client', 'domain', 'list', 'contoso.com'])).map((d: any) => d.name).sort();
     expect(names).toEqual(['contoso.com', 'contoso.onmicrosoft.com', 'contoso.org']);
     expect(await lastAudit(sb)).toMatchObject({ actor: ADMIN, action: 'client.domain.add', target: 'contoso.com/contoso.org', outcome: 'allowed' });
-    // Users may now be added in the new domain.
-    await ok(sb, ['client', 'user', 'add', 'contoso.com', 'sales@contoso.org']);
+
+    // A user on it: exit 5, one line naming the command, nothing written.
+    const before = storeHash(sb.db);
+    const early = await runBin(['client', 'user', 'add', 'contoso.com', 'sales@contoso.org'], sb.env);
+    expect(early.code).toBe(5);
+    expect(early.stderr).toMatch(/^Error: sales@contoso\.org is on contoso\.org, which is not verified yet: .*`delegate client domain verify contoso\.com contoso\.org`\n$/);
+    expect(storeHash(sb.db)).toBe(before);
+    // In a file, that row is a bad line (exit 2) and nobody is added.
+    const csv = join(sb.dir, 'staff.csv');
+    writeFileSync(csv, 'upn,name\nok@contoso.com,Ok\nsales@contoso.org,Sales\n');
+    const file = await runBin(['client', 'user', 'add', 'contoso.com', '--file', csv], sb.env);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/line 3: sales@contoso\.org is on contoso\.org, which is not verified yet/);
+    expect(storeHash(sb.db)).toBe(before);
+
+    // Verify: the partner's word, said so; audited.
+    const v = await ok(sb, ['client', 'domain', 'verify', 'contoso.com', 'contoso.org', '--json'], { DELEGATE_NOW: T2 });
+    expect(JSON.parse(v.stdout)).toEqual({ name: 'contoso.org', isInitial: false, verified: true, addedAt: T1 });
+    expect(v.stderr).toMatch(/on your word that its DNS record is in place: nothing was checked with Microsoft/);
+    expect(await lastAudit(sb)).toMatchObject({ at: T2, actor: ADMIN, action: 'client.domain.verify', target: 'contoso.com/contoso.org', outcome: 'allowed', detail: expect.stringMatching(/partner's word/) });
+    await ok(sb, ['client', 'user', 'add', 'contoso.com', 'sales@contoso.org'], { DELEGATE_NOW: T2 });
+  });
+
+  test('a subdomain of a verified domain is verified with it', async () => {
+    const sb = copyOf(globalTemplate);
+    const r = await json(sb, ['client', 'domain', 'add', 'contoso.com', 'eu.contoso.com']);
+    expect(r).toMatchObject({ name: 'eu.contoso.com', verified: true });
+    await ok(sb, ['client', 'user', 'add', 'contoso.com', 'anna@eu.contoso.com']);
+  });
+
+  test('verify: not a domain of the client is exit 3; already verified is exit 5; neither writes anything', async () => {
+    const sb = copyOf(globalTemplate);
+    const before = storeHash(sb.db);
+    const missing = await runBin(['client', 'domain', 'verify', 'contoso.com', 'contoso.net'], sb.env);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^Error: contoso\.net is not a domain of contoso\.com .*\n$/);
+    for (const name of ['contoso.com', 'contoso.onmicrosoft.com']) {
+      const again = await runBin(['client', 'domain', 'verify', 'contoso.com', name], sb.env);
+      expect(again.code).toBe(5);
+      expect(again.stderr).toMatch(/is already verified in contoso\.com\n$/);
+    }
+    expect(storeHash(sb.db)).toBe(before);
+  });
+
+  test('verify needs what adding needs: limited access is exit 4, audited, nothing else written', async () => {
+    const sb = copyOf(globalTemplate);
+    await ok(sb, ['client', 'domain', 'add', 'contoso.com', 'contoso.org']);
+    await expectRefused(
+      sb,
+      ['--as', LIMITED, 'client', 'domain', 'verify', 'contoso.com', 'contoso.org'],
+      { actor: LIMITED, action: 'client.domain.verify', target: 'contoso.com/contoso.org' },
+      /may not verify a domain in contoso\.com: that needs DAP full admin access .*Domain Name Administrator, or Global Administrator; it holds DAP limited admin access \(helpdesk agent\)/,
+    );
+    expect((await json(sb, ['client', 'domain', 'list', 'contoso.com'])).find((d: any) => d.name === 'contoso.org').verified).toBe(false);
+  });
+
+  test("the partner's own domain (its users' emails) is exit 5 and changes nothing", async () => {
+    const sb = copyOf(globalTemplate);
+    const before = storeHash(sb.db);
+    const r = await runBin(['client', 'domain', 'add', 'contoso.com', 'fabrikam.com'], sb.env);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^Error: fabrikam\.com is a domain of Fabrikam IT itself .*\n$/);
+    expect(storeHash(sb.db)).toBe(before);
+  });
+
+  test('initial domains are unique across clients: the second contoso gets contoso1.onmicrosoft.com', async () => {
+    const sb = copyOf(globalTemplate);
+    const offerId = (await json(sb, ['offer', 'list']))[0].id;
+    await ok(sb, ['client', 'accept', offerId, '--domain', 'contoso.org']);
+    await ok(sb, ['client', 'accept', offerId, '--domain', 'contoso.net']);
+    const initial = async (d: string) => (await json(sb, ['client', 'domain', 'list', d])).filter((x: any) => x.isInitial).map((x: any) => x.name);
+    expect(await initial('contoso.com')).toEqual(['contoso.onmicrosoft.com']);
+    expect(await initial('contoso.org')).toEqual(['contoso1.onmicrosoft.com']);
+    expect(await initial('contoso.net')).toEqual(['contoso2.onmicrosoft.com']);
+    // A client that accepts again keeps the initial domain it had.
+    await ok(sb, ['client', 'remove', 'contoso.org', '--yes']);
+    await ok(sb, ['client', 'accept', offerId, '--domain', 'contoso.org']);
+    expect(await initial('contoso.org')).toEqual(['contoso1.onmicrosoft.com']);
+    // Another client's initial domain cannot be added.
+    const r = await runBin(['client', 'domain', 'add', 'contoso.org', 'contoso2.onmicrosoft.com'], sb.env);
+    expect(r.code).toBe(2);
+  });
+
+  test('a 21Vianet client starts with <label>.partner.onmschina.cn; adding one is exit 2', async () => {
+    const sb = copyOf(chinaTemplate);
+    const domains = await json(sb, ['client', 'domain', 'list', 'contoso.cn']);
+    expect(domains.map((d: any) => [d.name, d.isInitial, d.verified])).toEqual([
+      ['contoso.partner.onmschina.cn', true, true],
+      ['contoso.cn', false, true],
+    ]);
+    const before = storeHash(sb.db);
+    const r = await runBin(['client', 'domain', 'add', 'contoso.cn', 'other.partner.onmschina.cn'], sb.env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is a Microsoft initial domain/);
+    expect(storeHash(sb.db)).toBe(before);
   });
 
   test.each([
@@ -387,6 +481,16 @@ describe('--plan graph', () => {
         expect((await json(sb, ['client', 'domain', 'list', domain])).map((d: any) => d.name)).not.toContain('fabrikam-sales.com');
       });
 
+      test('domain verify reads the DNS record Microsoft wants, then verifies: GET verificationDnsRecords, POST verify', async () => {
+        await ok(sb, ['client', 'domain', 'add', domain, 'fabrikam-verify.com']);
+        const requests = await plan(sb, ['client', 'domain', 'verify', domain, 'fabrikam-verify.com']);
+        expect(requests).toEqual([
+          { method: 'GET', url: `${host}/domains/fabrikam-verify.com/verificationDnsRecords`, body: null },
+          { method: 'POST', url: `${host}/domains/fabrikam-verify.com/verify`, body: null },
+        ]);
+        expect((await json(sb, ['client', 'domain', 'list', domain])).find((d: any) => d.name === 'fabrikam-verify.com').verified).toBe(false);
+      });
+
       test('user list and domain list are GETs on the same host', async () => {
         const users = await plan(sb, ['client', 'user', 'list', domain]);
         const domains = await plan(sb, ['client', 'domain', 'list', domain]);
@@ -434,7 +538,7 @@ describe('who may act', () => {
     expect(await lastAudit(sb)).toMatchObject({ actor: LIMITED, action: 'client.user.reset-password', outcome: 'allowed' });
 
     const before = await json(sb, ['client', 'user', 'list', 'contoso.com']);
-    const rule = /limited admin access .*may only reset passwords of non-admin users/;
+    const rule = /may not .* in contoso\.com: that needs DAP full admin access \(admin agent\).*; it holds DAP limited admin access \(helpdesk agent\) and no GDAP roles\n$/;
     await expectRefused(sb, ['--as', LIMITED, 'client', 'user', 'reset-password', 'contoso.com', 'boss@contoso.com'], { actor: LIMITED, action: 'client.user.reset-password', target: 'contoso.com/boss@contoso.com' }, rule);
     await expectRefused(sb, ['--as', LIMITED, 'client', 'user', 'add', 'contoso.com', 'megan@contoso.com'], { actor: LIMITED, action: 'client.user.add', target: 'contoso.com/megan@contoso.com' }, rule);
     await expectRefused(sb, ['--as', LIMITED, 'client', 'domain', 'add', 'contoso.com', 'contoso.org'], { actor: LIMITED, action: 'client.domain.add', target: 'contoso.com/contoso.org' }, rule);
@@ -532,6 +636,13 @@ describe('bad input: exit 2, one line, nothing written', () => {
     ['domain list: bad client domain', ['client', 'domain', 'list', 'no_such'], /is not a valid domain name/],
     ['domain list: bad --plan', ['client', 'domain', 'list', 'contoso.com', '--plan', ''], /--plan takes "graph"/],
     ['domain list: unknown flag', ['client', 'domain', 'list', 'contoso.com', '--all'], /Unknown option '--all'/],
+    ['domain verify: bad domain name', ['client', 'domain', 'verify', 'contoso.com', 'bad..name'], /domain "bad\.\.name" is not a valid domain name/],
+    ['domain verify: bad client domain', ['client', 'domain', 'verify', 'contoso', 'contoso.org'], /client domain "contoso" is not a valid domain name/],
+    ['domain verify: bad name by a user with no access', ['--as', NONE, 'client', 'domain', 'verify', 'contoso.com', 'x_y.com'], /is not a valid domain name/],
+    ['domain verify: no domain', ['client', 'domain', 'verify', 'contoso.com'], /missing required argument 'domain'/i],
+    ['domain verify: bad --plan', ['client', 'domain', 'verify', 'contoso.com', 'contoso.org', '--plan', 'dns'], /--plan takes "graph"/],
+    ['domain verify: unknown flag', ['client', 'domain', 'verify', 'contoso.com', 'contoso.org', '--force'], /Unknown option '--force'/],
+    ['domain add: a 21Vianet initial domain', ['client', 'domain', 'add', 'contoso.com', 'contoso.partner.onmschina.cn'], /is a Microsoft initial domain/],
     ['audit: --since not a time', ['audit', '--since', 'yesterday'], /--since must be an ISO-8601 time/],
     ['audit: --since impossible date', ['audit', '--since', '2026-13-45'], /--since must be an ISO-8601 time/],
     ['audit: bad --actor', ['audit', '--actor', 'notanemail'], /--actor "notanemail" is not a valid email address/],

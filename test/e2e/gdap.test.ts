@@ -7,6 +7,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ROLES } from '../../src/domain/roles.js';
 import { ADMIN, initPartner, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 import { checkPlan } from '../helpers/plan.js';
 
@@ -197,28 +198,32 @@ describe('a granular relationship over its whole life, through the CLI', () => {
     // User Administrator (uma, through Users) adds users; Helpdesk Administrator (hana) may not.
     const added = json<{ upn: string; temporaryPassword: string }>(await cli(at, ['client', 'user', 'add', 'contoso.com', 'alice@contoso.com', '--json'], UMA));
     expect(added.upn).toBe('alice@contoso.com');
-    await ok(at, ['client', 'user', 'add', 'contoso.com', 'boss@contoso.com', '--admin'], UMA);
+    // User Administrator alone may not create a Global Administrator account (it would know its password).
+    const noAdmin = await cli(at, ['client', 'user', 'add', 'contoso.com', 'boss@contoso.com', '--admin'], UMA);
+    expect(noAdmin.code).toBe(4);
+    expectOneLine(noAdmin.stderr, /may not add an admin user .*Global Administrator, or Privileged Role Administrator together with User Administrator; it holds GDAP roles User Administrator\n$/);
     const refused = await cli(at, ['client', 'user', 'add', 'contoso.com', 'eve@contoso.com'], HANA);
     expect(refused.code).toBe(4);
-    expectOneLine(refused.stderr, /Global Administrator or User Administrator.*holds Helpdesk Administrator/);
+    expectOneLine(refused.stderr, /Global Administrator, or User Administrator; it holds GDAP roles Helpdesk Administrator\n$/);
 
     // Helpdesk Administrator resets a non-admin password, not an admin's.
     const reset = json(await cli(at, ['client', 'user', 'reset-password', 'contoso.com', 'alice@contoso.com', '--json'], HANA));
     expect(reset).toEqual({ upn: 'alice@contoso.com', temporaryPassword: expect.any(String), forceChangePasswordNextSignIn: true });
-    expect((await cli(at, ['client', 'user', 'reset-password', 'contoso.com', 'boss@contoso.com'], HANA)).code).toBe(4);
+    const admin = await cli(at, ['client', 'user', 'reset-password', 'contoso.com', 'bob@contoso.com'], HANA);
+    expect(admin.code).toBe(3); // no such user: existence is checked once the non-admin rule allows
     expect((await cli(at, ['client', 'domain', 'add', 'contoso.com', 'contoso.net'], HANA)).code).toBe(4);
 
     // The partner's global admin with full admin access holds no role here (adminAccess does not apply) ...
     const ada = await cli(at, ['client', 'user', 'list', 'contoso.com'], ADMIN);
     expect(ada.code).toBe(4);
-    expectOneLine(ada.stderr, /holds no role/);
+    expectOneLine(ada.stderr, /may not read the client's users and domains .*it holds no GDAP roles\n$/);
     // ... but administers the legacy client as before.
     await ok(at, ['client', 'user', 'add', 'legacy.com', 'bob@legacy.com'], ADMIN);
 
     const denied = json<AuditJson[]>(await cli(at, ['audit', '--client', 'contoso.com', '--json'])).filter((e) => e.outcome === 'denied');
     expect(denied.map((e) => [e.actor, e.action])).toEqual([
+      [UMA, 'client.user.add'],
       [HANA, 'client.user.add'],
-      [HANA, 'client.user.reset-password'],
       [HANA, 'client.domain.add'],
       [ADMIN, 'client.user.list'],
     ]);
@@ -535,7 +540,7 @@ const DENIED: Denied[] = [
   { name: 'client assign by a non-global-admin', as: GRACE, args: ['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Global Reader'], action: 'client.assign', message: /only the partner's global admins/ },
   { name: 'group create by a non-global-admin', as: GRACE, args: ['group', 'create', 'Other'], action: 'group.create', message: /only the partner's global admins/ },
   { name: 'group add-member by a non-global-admin', as: GRACE, args: ['group', 'add-member', 'Helpdesk', CAROL], action: 'group.add-member', message: /only the partner's global admins/ },
-  { name: 'acting on a granular client without a group role (full access does not apply)', as: GRACE, args: ['client', 'user', 'list', 'contoso.com'], action: 'client.user.list', message: /holds no role/ },
+  { name: 'acting on a granular client without a group role (full access does not apply)', as: GRACE, args: ['client', 'user', 'list', 'contoso.com'], action: 'client.user.list', message: /it holds no GDAP roles/ },
   { name: 'acting on an expired relationship', as: ADMIN, args: ['client', 'user', 'list', 'short.example.com'], action: 'client.user.list', message: /expired/ },
   { name: 'acting on a terminated relationship', as: ADMIN, args: ['client', 'domain', 'list', 'ended.example.com'], action: 'client.domain.list', message: /terminated/ },
 ];
@@ -564,6 +569,12 @@ describe('refused for permission: exit 4, one line, and exactly one "denied" aud
       expect(groups.map((g) => g.name)).toEqual(['Helpdesk']);
       const roles = json<{ id: string; name: string }[]>(await runBin(['role', 'list', '--json', '--as', CAROL], env));
       expect(roles).toEqual(expect.arrayContaining([{ id: HA, name: 'Helpdesk Administrator' }, { id: UA, name: 'User Administrator' }, { id: GR, name: 'Global Reader' }]));
+      // The whole catalogue of Microsoft Entra built-in roles, not a selection.
+      expect(roles).toHaveLength(ROLES.length);
+      expect(roles.length).toBeGreaterThanOrEqual(100);
+      expect(roles).toEqual(expect.arrayContaining([{ id: '8329153b-31d0-4727-b945-745eb3bc5f31', name: 'Domain Name Administrator' }]));
+      const plain = await runBin(['role', 'list', '--as', CAROL], env);
+      expect(plain.stdout.trimEnd().split('\n')).toHaveLength(ROLES.length);
     } finally {
       sb.cleanup();
     }

@@ -140,7 +140,7 @@ describe('what is recorded', () => {
   });
 
   test('a refusal records the rule that refused it as its detail', () => {
-    expect(trail[11]!.detail).toMatch(/^lee@fabrikam\.com may not add users for contoso\.com: limited admin access/);
+    expect(trail[11]!.detail).toMatch(/^lee@fabrikam\.com may not add a non-admin user in contoso\.com: that needs DAP full admin access \(admin agent\).*; it holds DAP limited admin access \(helpdesk agent\)/);
     expect(trail[12]!.detail).toMatch(/^noel@fabrikam\.com may not create offers/);
     expect(trail[13]!.detail).toMatch(/only the partner's global admins/);
   });

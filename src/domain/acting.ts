@@ -78,13 +78,23 @@ async function acting(tx: Tx, s: Session, domain: string): Promise<Acting> {
   return { partner, actor, domain, client, domains, held, now: s.clock.now() };
 }
 
+/** What the permission check reads of an Acting. */
+export interface Standing {
+  partner: Pick<Partner, 'name'>;
+  actor: Pick<PartnerUser, 'email' | 'adminAccess'>;
+  domain: string;
+  client: ClientRecord | undefined;
+  held: readonly string[];
+  now: Date;
+}
+
 /**
  * What the acting user holds in the client, or why it holds nothing at all
  * (no relationship ever, or none active). The DAP relationship counts while
  * active, with the user's admin access; a granular one while active, with the
  * roles its groups hold on it.
  */
-export function holdingOf(a: Pick<Acting, 'partner' | 'actor' | 'domain' | 'client' | 'held' | 'now'>): Holding | string {
+export function holdingOf(a: Standing): Holding | string {
   const c = a.client;
   if (!c) return `${a.actor.email} has no delegated access to ${a.domain}: it has never accepted an offer from ${a.partner.name}`;
   if (c.relationship) {
@@ -97,7 +107,7 @@ export function holdingOf(a: Pick<Acting, 'partner' | 'actor' | 'domain' | 'clie
 }
 
 /** The refusal for `action`, in one line naming the rule and who it allows; undefined when allowed. */
-export function refusal(a: Pick<Acting, 'partner' | 'actor' | 'domain' | 'client' | 'held' | 'now'>, action: ClientAction, targetIsAdmin: boolean): string | undefined {
+export function refusal(a: Standing, action: ClientAction, targetIsAdmin: boolean): string | undefined {
   const h = holdingOf(a);
   if (typeof h === 'string') return h;
   const d = decide(h, action, targetIsAdmin);

@@ -485,8 +485,8 @@ describe('--plan graph', () => {
         await ok(sb, ['client', 'domain', 'add', domain, 'fabrikam-verify.com']);
         const requests = await plan(sb, ['client', 'domain', 'verify', domain, 'fabrikam-verify.com']);
         expect(requests).toEqual([
-          { method: 'GET', url: `${host}/domains/fabrikam-verify.com/verificationDnsRecords`, body: null },
-          { method: 'POST', url: `${host}/domains/fabrikam-verify.com/verify`, body: null },
+          { id: 'records', method: 'GET', url: `${host}/domains/fabrikam-verify.com/verificationDnsRecords` },
+          { id: 'verify', method: 'POST', url: `${host}/domains/fabrikam-verify.com/verify` },
         ]);
         expect((await json(sb, ['client', 'domain', 'list', domain])).find((d: any) => d.name === 'fabrikam-verify.com').verified).toBe(false);
       });

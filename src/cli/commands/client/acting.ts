@@ -155,9 +155,9 @@ export function register(client: Command, ctx: Context): void {
     .description("Mark a client's added domain verified (offline: on your word that its DNS record is in place)")
     .argument('<client-domain>', "the client's domain")
     .argument('<domain>', 'the added domain')
-    .option(...planOption)
+    .option(...PLAN_OPTION)
     .addHelpText('after', '\nOffline this records your word that the DNS record is in place; nothing is checked.\n`--plan graph` prints the Graph requests that read the record Microsoft wants and verify the domain.')
-    .action(async (domain: string, name: string, raw: { plan?: string }) => {
+    .action(async (domain: string, name: string, raw: { plan?: string | boolean }) => {
       const r = await verifyClientDomain(await ctx.session({ actor: true }), domain, name, { plan: planFlag(raw) });
       await deliver(ctx, r, async (d) => {
         await renderOne(await ctx.target(), domainView, d);

@@ -13,7 +13,7 @@ import { X509Certificate } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AuthenticationResult, ConfidentialClientApplication, ICachePlugin, PublicClientApplication, TokenCacheContext } from '@azure/msal-node';
+import type { AuthenticationResult, ConfidentialClientApplication, ICachePlugin, INetworkModule, PublicClientApplication, TokenCacheContext } from '@azure/msal-node';
 import { DelegateError, UsageError } from '../domain/errors.js';
 import { networkReason, type TokenProvider, type TokenRequest } from './client.js';
 import { CLOUDS, endpointsFor, type Cloud } from './endpoints.js';
@@ -65,6 +65,8 @@ export interface SignInDeps {
   say: (text: string) => void;
   /** Opens the system browser; by default $BROWSER, else open / xdg-open / rundll32. */
   openBrowser?: (url: string) => Promise<void>;
+  /** msal's HTTP client; by default its own (fetch). Tests pass one that trusts the fake's certificate. */
+  networkClient?: INetworkModule;
 }
 
 const SESSION = 'login.json';
@@ -203,7 +205,10 @@ async function msalClient(session: SavedSession, deps: SignInDeps): Promise<Msal
   const authorityBase = endpointsFor(session.cloud, deps.env).authority;
   const auth = { clientId: session.clientId, authority: `${authorityBase}/${session.tenant}`, knownAuthorities: [new URL(authorityBase).host] };
   const cache = { cachePlugin: fileCache(deps.dataDir) };
-  const system = { loggerOptions: { loggerCallback: () => undefined, piiLoggingEnabled: false, logLevel: msal.LogLevel.Error } };
+  const system = {
+    loggerOptions: { loggerCallback: () => undefined, piiLoggingEnabled: false, logLevel: msal.LogLevel.Error },
+    ...(deps.networkClient ? { networkClient: deps.networkClient } : {}),
+  };
   if (session.flow === 'secret') {
     const variable = session.secretEnv!;
     const clientSecret = deps.env[variable];

@@ -211,6 +211,7 @@ export class MicrosoftClient {
         const byId = new Map((reply.body?.responses ?? []).map((r) => [String(r.id), r]));
         const again: number[] = [];
         let waitMs = 0;
+        let retryStatus = 0;
         for (const i of pending) {
           const part = parts[i]!;
           const r = byId.get(String(i + 1));
@@ -224,6 +225,7 @@ export class MicrosoftClient {
             if (wait <= this.maxRetryAfterMs) {
               again.push(i);
               waitMs = Math.max(waitMs, wait);
+              retryStatus = Math.max(retryStatus, r.status);
               continue;
             }
           }
@@ -235,7 +237,7 @@ export class MicrosoftClient {
           }
         }
         if (again.length > 0) {
-          this.onRetry?.({ service: 'graph', method: 'POST', path: '/$batch', status: 429, attempt, waitMs, parts: again.length });
+          this.onRetry?.({ service: 'graph', method: 'POST', path: '/$batch', status: retryStatus, attempt, waitMs, parts: again.length });
           await this.sleep(waitMs);
         }
         pending = again;

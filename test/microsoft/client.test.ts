@@ -290,6 +290,16 @@ describe('$batch', () => {
     ]);
   });
 
+  it('a part answered 503 is sent again too', async () => {
+    const c = client();
+    fake.addUser('u503@contoso.com');
+    fake.fault({ kind: 'unavailable', inBatch: true, path: '/users/u503@contoso.com' });
+    const [o] = await c.batch([{ method: 'GET', path: '/users/u503@contoso.com' }]);
+    expect(o).toMatchObject({ ok: true, status: 200 });
+    expect(retries.map((r) => [r.status, r.parts])).toEqual([[503, 1]]);
+    expect(waits).toEqual([750]);
+  });
+
   it('a part still throttled after the last attempt fails on its own', async () => {
     const c = client({ maxAttempts: 2 });
     fake.addUser('s1@contoso.com');

@@ -23,9 +23,9 @@ export interface Endpoints {
  * login.microsoftonline.com) and https://learn.microsoft.com/partner-center/developer/partner-center-rest-api-reference
  * (api.partnercenter.microsoft.com).
  * 21Vianet: https://learn.microsoft.com/graph/deployments lists microsoftgraph.chinacloudapi.cn and
- * login.chinacloudapi.cn. The Partner Center host partner.partnercenterapi.microsoftonline.cn (as the
- * brief for this work names it) was not confirmed on a Microsoft reference page: see README "Live mode
- * (in progress)".
+ * login.chinacloudapi.cn. The Partner Center host partner.partnercenterapi.microsoftonline.cn is
+ * unconfirmed: no Microsoft reference page found names the 21Vianet Partner Center API host (README
+ * "Live mode (in progress)"); DELEGATE_PARTNER_CENTER_URL replaces it.
  */
 export const CLOUDS: Record<Cloud, Omit<Endpoints, 'cloud'>> = {
   global: {

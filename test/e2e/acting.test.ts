@@ -387,6 +387,11 @@ describe('client domain add and verify', () => {
     expect(await initial('contoso.com')).toEqual(['contoso.onmicrosoft.com']);
     expect(await initial('contoso.org')).toEqual(['contoso1.onmicrosoft.com']);
     expect(await initial('contoso.net')).toEqual(['contoso2.onmicrosoft.com']);
+    // Several in one file: each gets its own.
+    const csv = join(sb.dir, 'clients.csv');
+    writeFileSync(csv, 'domain,name\ncontoso.io,Contoso IO\ncontoso.dev,Contoso Dev\n');
+    await ok(sb, ['client', 'accept', offerId, '--file', csv]);
+    expect([...(await initial('contoso.io')), ...(await initial('contoso.dev'))]).toEqual(['contoso3.onmicrosoft.com', 'contoso4.onmicrosoft.com']);
     // A client that accepts again keeps the initial domain it had.
     await ok(sb, ['client', 'remove', 'contoso.org', '--yes']);
     await ok(sb, ['client', 'accept', offerId, '--domain', 'contoso.org']);
@@ -525,6 +530,72 @@ describe('--plan graph', () => {
       { actor: NONE, action: 'client.domain.add', target: 'contoso.com/contoso.org' },
       /no admin access/,
     );
+  });
+});
+
+describe("who may act in a granular client: the issue's three findings, through the CLI", () => {
+  const UMA = 'uma@fabrikam.com'; // User Administrator
+  const PRU = 'pru@fabrikam.com'; // Privileged Role Administrator and User Administrator
+  const PAT = 'pat@fabrikam.com'; // Privileged Authentication Administrator
+  const DINA = 'dina@fabrikam.com'; // Domain Name Administrator
+  let sb: Sandbox;
+
+  beforeAll(async () => {
+    sb = newSandbox();
+    await setup(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
+    const offer = JSON.parse(
+      await setup(sb, ['offer', 'create', '--granular', '--name', 'Wingtip', '--roles', 'User Administrator,Privileged Role Administrator,Privileged Authentication Administrator,Domain Name Administrator', '--json']),
+    );
+    await setup(sb, ['client', 'accept', offer.id, '--domain', 'wingtip.com']);
+    const groups: [string, string, string][] = [
+      ['Users', UMA, 'User Administrator'],
+      ['Roles', PRU, 'Privileged Role Administrator,User Administrator'],
+      ['Auth', PAT, 'Privileged Authentication Administrator'],
+      ['Domains', DINA, 'Domain Name Administrator'],
+    ];
+    for (const [group, member, roles] of groups) {
+      await setup(sb, ['user', 'add', member]);
+      await setup(sb, ['group', 'create', group]);
+      await setup(sb, ['group', 'add-member', group, member]);
+      await setup(sb, ['client', 'assign', 'wingtip.com', '--group', group, '--roles', roles]);
+    }
+  });
+
+  test('User Administrator alone may not create a Global Administrator; with Privileged Role Administrator it may', async () => {
+    await expectRefused(
+      sb,
+      ['--as', UMA, 'client', 'user', 'add', 'wingtip.com', 'root@wingtip.com', '--admin'],
+      { actor: UMA, action: 'client.user.add', target: 'wingtip.com/root@wingtip.com' },
+      /^Error: uma@fabrikam\.com may not add an admin user \(it assigns Global Administrator\) in wingtip\.com: that needs .*Global Administrator, or Privileged Role Administrator together with User Administrator; it holds GDAP roles User Administrator\n$/,
+    );
+    await ok(sb, ['--as', UMA, 'client', 'user', 'add', 'wingtip.com', 'alex@wingtip.com']);
+    const root = await json(sb, ['--as', PRU, 'client', 'user', 'add', 'wingtip.com', 'root@wingtip.com', '--admin']);
+    expect(root).toMatchObject({ upn: 'root@wingtip.com', isAdmin: true });
+  });
+
+  test("Privileged Authentication Administrator resets an admin's password; User Administrator may not", async () => {
+    await ok(sb, ['--as', PRU, 'client', 'user', 'add', 'wingtip.com', 'boss@wingtip.com', '--admin']);
+    await expectRefused(
+      sb,
+      ['--as', UMA, 'client', 'user', 'reset-password', 'wingtip.com', 'boss@wingtip.com'],
+      { actor: UMA, action: 'client.user.reset-password', target: 'wingtip.com/boss@wingtip.com' },
+      /may not reset an admin's password in wingtip\.com: that needs .*Privileged Authentication Administrator, or Global Administrator/,
+    );
+    const reset = await json(sb, ['--as', PAT, 'client', 'user', 'reset-password', 'wingtip.com', 'boss@wingtip.com']);
+    expect(reset).toMatchObject({ upn: 'boss@wingtip.com', forceChangePasswordNextSignIn: true });
+    expect(await lastAudit(sb)).toMatchObject({ actor: PAT, action: 'client.user.reset-password', outcome: 'allowed' });
+  });
+
+  test('Domain Name Administrator adds and verifies a domain; User Administrator may not', async () => {
+    await expectRefused(
+      sb,
+      ['--as', UMA, 'client', 'domain', 'add', 'wingtip.com', 'wingtip.net'],
+      { actor: UMA, action: 'client.domain.add', target: 'wingtip.com/wingtip.net' },
+      /may not add a domain in wingtip\.com: that needs .*Domain Name Administrator, or Global Administrator; it holds GDAP roles User Administrator/,
+    );
+    expect(await json(sb, ['--as', DINA, 'client', 'domain', 'add', 'wingtip.com', 'wingtip.net'])).toMatchObject({ name: 'wingtip.net', verified: false });
+    expect(await json(sb, ['--as', DINA, 'client', 'domain', 'verify', 'wingtip.com', 'wingtip.net'])).toMatchObject({ name: 'wingtip.net', verified: true });
+    expect(await lastAudit(sb)).toMatchObject({ actor: DINA, action: 'client.domain.verify', target: 'wingtip.com/wingtip.net', outcome: 'allowed' });
   });
 });
 

@@ -264,6 +264,15 @@ describe('groups and access assignments', () => {
   });
 });
 
+test('the plan is the same JSON in every output mode', async () => {
+  const sb = copyOf(template);
+  const args = ['client', 'terminate', 'tailspin.com', '--plan'];
+  const outputs = await Promise.all([[], ['--json'], ['--output', 'csv'], ['--output', 'plain'], ['--output', 'table']].map((o) => runBin([...o, ...args], sb.env)));
+  for (const r of outputs) expect(r.code).toBe(0);
+  expect(new Set(outputs.map((r) => r.stdout)).size).toBe(1);
+  checkPlan(outputs[0]!.stdout, 'global');
+});
+
 test('on 21Vianet every plan uses the 21Vianet Graph and Partner Center hosts', async () => {
   const { sb, relationshipId: id } = await build('china');
   const remove = await plan(sb, ['client', 'remove', 'northwind.com', '--plan'], 'china');

@@ -6,7 +6,8 @@
 import { appendAudit } from './audit.js';
 import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import { addDomain, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword, type PlannedRequest } from './graph.js';
+import { decideThenDo, type Outcome } from './decision.js';
+import { addDomain, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword } from './graph.js';
 import { relationshipState, rolesOf } from './granular.js';
 import type { ClientDomain, ClientRecord, ClientUser, Cloud, Partner, PartnerUser } from './model.js';
 import { allowedBy, decide, heldWords, type ClientAction, type Holding } from './permissions.js';
@@ -143,7 +144,8 @@ function unverified(a: Acting, upn: string): string | undefined {
   return `${upn} is on ${d.name}, which is not verified yet: once its DNS record is in place, run \`delegate client domain verify ${a.domain} ${d.name}\``;
 }
 
-export type ActingResult<T> = { kind: 'done'; value: T } | { kind: 'plan'; requests: PlannedRequest[] };
+/** What an acting command did, or (`--plan`) the requests to Microsoft that would do it. */
+export type ActingResult<T> = Outcome<T>;
 
 export interface AddedClientUser {
   user: ClientUser;
@@ -167,7 +169,7 @@ export async function addClientUsers(
 ): Promise<ActingResult<AddedClientUser[]>> {
   const domain = v.domain(domainIn, 'client domain');
   const bad = new BadRows(opts.source);
-  return writeAudited(s, async (tx) => {
+  return decideThenDo(s, async (tx) => {
     const a = await acting(tx, s, domain);
     const at = nowIso(s);
     const valid: { line?: number; user: ClientUser }[] = [];
@@ -209,29 +211,30 @@ export async function addClientUsers(
     const notVerified = single && unverified(a, single.upn);
     if (notVerified) throw new ConflictError(notVerified);
     const added = valid.map((x) => ({ user: x.user, temporaryPassword: temporaryPassword() }));
-    if (opts.plan) {
-      return { kind: 'plan', requests: planAddUsers(a.partner.cloud, added.map((x) => ({ ...x.user, password: x.temporaryPassword }))) };
-    }
-    await tx.insertClientUsers(added.map((x) => x.user));
-    await appendAudit(tx, s.clock, {
-      actor: a.actor.email,
-      action: 'client.user.add',
-      target,
-      outcome: 'allowed',
-      detail: added.length === 1 ? `${added[0]!.user.name}${added[0]!.user.isAdmin ? ', admin' : ''}` : `${added.length} users added`,
-    });
-    return { kind: 'done', value: added };
-  });
+    return {
+      requests: () => planAddUsers(a.partner.cloud, added.map((x) => ({ ...x.user, password: x.temporaryPassword }))),
+      apply: async () => {
+        await tx.insertClientUsers(added.map((x) => x.user));
+        await appendAudit(tx, s.clock, {
+          actor: a.actor.email,
+          action: 'client.user.add',
+          target,
+          outcome: 'allowed',
+          detail: added.length === 1 ? `${added[0]!.user.name}${added[0]!.user.isAdmin ? ', admin' : ''}` : `${added.length} users added`,
+        });
+        return added;
+      },
+    };
+  }, opts.plan);
 }
 
 export async function listClientUsers(s: Session, domainIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientUser[]>> {
   const domain = v.domain(domainIn, 'client domain');
-  return writeAudited(s, async (tx) => {
+  return decideThenDo(s, async (tx) => {
     const a = await acting(tx, s, domain);
     authorize(a, 'list', false, 'client.user.list', domain);
-    if (opts.plan) return { kind: 'plan', requests: [listUsers(a.partner.cloud)] };
-    return { kind: 'done', value: await tx.listClientUsers(domain) };
-  });
+    return { requests: () => [listUsers(a.partner.cloud)], apply: () => tx.listClientUsers(domain) };
+  }, opts.plan);
 }
 
 export interface PasswordReset {
@@ -243,7 +246,7 @@ export interface PasswordReset {
 export async function resetClientPassword(s: Session, domainIn: string, upnIn: string, opts: { plan: boolean }): Promise<ActingResult<PasswordReset>> {
   const domain = v.domain(domainIn, 'client domain');
   v.email(upnIn, 'UPN');
-  return writeAudited(s, async (tx) => {
+  return decideThenDo(s, async (tx) => {
     const a = await acting(tx, s, domain);
     const upn = checkUpn(a, upnIn);
     const target = `${domain}/${upn}`;
@@ -255,17 +258,21 @@ export async function resetClientPassword(s: Session, domainIn: string, upnIn: s
     if (!user) throw new NotFoundError(`No user ${upn} in ${domain} (see \`delegate client user list ${domain}\`)`);
     if (user.isAdmin) authorize(a, 'reset-password', true, 'client.user.reset-password', target);
     const password = temporaryPassword();
-    if (opts.plan) return { kind: 'plan', requests: [resetPassword(a.partner.cloud, 'reset', upn, password)] };
-    await tx.setPasswordReset(domain, upn, nowIso(s));
-    await appendAudit(tx, s.clock, {
-      actor: a.actor.email,
-      action: 'client.user.reset-password',
-      target,
-      outcome: 'allowed',
-      detail: `temporary password issued; change forced at next sign-in${user.isAdmin ? ' (admin user)' : ''}`,
-    });
-    return { kind: 'done', value: { upn, temporaryPassword: password, forceChangePasswordNextSignIn: true } };
-  });
+    return {
+      requests: () => [resetPassword(a.partner.cloud, 'reset', upn, password)],
+      apply: async () => {
+        await tx.setPasswordReset(domain, upn, nowIso(s));
+        await appendAudit(tx, s.clock, {
+          actor: a.actor.email,
+          action: 'client.user.reset-password',
+          target,
+          outcome: 'allowed',
+          detail: `temporary password issued; change forced at next sign-in${user.isAdmin ? ' (admin user)' : ''}`,
+        });
+        return { upn, temporaryPassword: password, forceChangePasswordNextSignIn: true as const };
+      },
+    };
+  }, opts.plan);
 }
 
 /** A domain that is Microsoft's, not the partner's to add (exit 2). */
@@ -277,7 +284,7 @@ function checkAddable(name: string): string {
 export async function addClientDomain(s: Session, domainIn: string, nameIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain>> {
   const domain = v.domain(domainIn, 'client domain');
   const name = checkAddable(v.domain(nameIn, 'domain'));
-  return writeAudited(s, async (tx) => {
+  return decideThenDo(s, async (tx) => {
     const a = await acting(tx, s, domain);
     const target = `${domain}/${name}`;
     authorize(a, 'add-domain', false, 'client.domain.add', target);
@@ -291,17 +298,21 @@ export async function addClientDomain(s: Session, domainIn: string, nameIn: stri
     // https://learn.microsoft.com/graph/api/domain-list-verificationdnsrecords).
     const verified = a.domains.some((d) => d.verified && name.endsWith(`.${d.name}`) && !d.isInitial);
     const added: ClientDomain = { clientDomain: domain, name, isInitial: false, verified, addedAt: nowIso(s) };
-    if (opts.plan) return { kind: 'plan', requests: [addDomain(a.partner.cloud, 'domain', name)] };
-    await tx.insertClientDomains([added]);
-    await appendAudit(tx, s.clock, {
-      actor: a.actor.email,
-      action: 'client.domain.add',
-      target,
-      outcome: 'allowed',
-      detail: verified ? 'verified with its parent domain' : 'unverified until its DNS record is in place and `client domain verify` records it',
-    });
-    return { kind: 'done', value: added };
-  });
+    return {
+      requests: () => [addDomain(a.partner.cloud, 'domain', name)],
+      apply: async () => {
+        await tx.insertClientDomains([added]);
+        await appendAudit(tx, s.clock, {
+          actor: a.actor.email,
+          action: 'client.domain.add',
+          target,
+          outcome: 'allowed',
+          detail: verified ? 'verified with its parent domain' : 'unverified until its DNS record is in place and `client domain verify` records it',
+        });
+        return added;
+      },
+    };
+  }, opts.plan);
 }
 
 /**
@@ -312,34 +323,37 @@ export async function addClientDomain(s: Session, domainIn: string, nameIn: stri
 export async function verifyClientDomain(s: Session, domainIn: string, nameIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain>> {
   const domain = v.domain(domainIn, 'client domain');
   const name = v.domain(nameIn, 'domain');
-  return writeAudited(s, async (tx) => {
+  return decideThenDo(s, async (tx) => {
     const a = await acting(tx, s, domain);
     const target = `${domain}/${name}`;
     authorize(a, 'verify-domain', false, 'client.domain.verify', target);
     const d = a.domains.find((x) => x.name === name);
     if (!d) throw new NotFoundError(`${name} is not a domain of ${domain} (see \`delegate client domain list ${domain}\`; add it with \`delegate client domain add ${domain} ${name}\`)`);
     if (d.verified) throw new ConflictError(`${name} is already verified in ${domain}`);
-    if (opts.plan) return { kind: 'plan', requests: planVerifyDomain(a.partner.cloud, name) };
-    await tx.setDomainVerified(domain, name);
-    await appendAudit(tx, s.clock, {
-      actor: a.actor.email,
-      action: 'client.domain.verify',
-      target,
-      outcome: 'allowed',
-      detail: "recorded on the partner's word that the DNS record is in place (not checked with Microsoft)",
-    });
-    return { kind: 'done', value: { ...d, verified: true } };
-  });
+    return {
+      requests: () => planVerifyDomain(a.partner.cloud, name),
+      apply: async () => {
+        await tx.setDomainVerified(domain, name);
+        await appendAudit(tx, s.clock, {
+          actor: a.actor.email,
+          action: 'client.domain.verify',
+          target,
+          outcome: 'allowed',
+          detail: "recorded on the partner's word that the DNS record is in place (not checked with Microsoft)",
+        });
+        return { ...d, verified: true };
+      },
+    };
+  }, opts.plan);
 }
 
 export async function listClientDomains(s: Session, domainIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain[]>> {
   const domain = v.domain(domainIn, 'client domain');
-  return writeAudited(s, async (tx) => {
+  return decideThenDo(s, async (tx) => {
     const a = await acting(tx, s, domain);
     authorize(a, 'list', false, 'client.domain.list', domain);
-    if (opts.plan) return { kind: 'plan', requests: [listDomains(a.partner.cloud)] };
-    return { kind: 'done', value: a.domains };
-  });
+    return { requests: () => [listDomains(a.partner.cloud)], apply: async () => a.domains };
+  }, opts.plan);
 }
 
 /** Delegated access to Mobile Device Management is not supported: always refused, and audited. */

@@ -76,7 +76,8 @@ export const GRAPH_HOSTS: Record<Cloud, string> = {
 export const PARTNER_CENTER_HOSTS: Record<Cloud, string> = {
   // https://learn.microsoft.com/en-us/partner-center/developer/remove-dap (request example)
   global: 'https://api.partnercenter.microsoft.com/v1',
-  // Partner Center operated by 21Vianet (SPEC.md "Acting for a client")
+  // Partner Center operated by 21Vianet, as SPEC.md names it. Unconfirmed: no Microsoft
+  // reference page found names the 21Vianet Partner Center API host (see src/microsoft/endpoints.ts).
   china: 'https://partner.partnercenterapi.microsoftonline.cn/v1',
 };
 

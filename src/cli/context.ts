@@ -4,7 +4,8 @@
  */
 import { clockFromEnv, type Clock } from '../domain/clock.js';
 import { CancelledError, UsageError } from '../domain/errors.js';
-import type { Session } from '../domain/session.js';
+import { readingAs, type Session } from '../domain/session.js';
+import * as v from '../domain/validate.js';
 import type { Store } from '../store/store.js';
 import type { Clipboard } from './clipboard.js';
 import { canPrompt, useColor, type IO } from './io.js';
@@ -95,18 +96,36 @@ export class Context {
     return this.globals.db || this.env.DELEGATE_DB || defaultDbPath(this.env);
   }
 
-  /** Open the store (once) and describe who is acting. */
+  /**
+   * Open the store (once) and describe who is acting. The declared actor is
+   * validated on every command (exit 2); a command that only reads checks on
+   * its first read that the actor is one of the partner's users (exit 3), as
+   * a writing command does in its transaction (`actor: true`).
+   */
   async session(opts: { create?: boolean; actor?: boolean } = {}): Promise<Session> {
-    const actorEmail = opts.actor ? await this.actor() : undefined;
+    const actorEmail = await this.actor();
     this.store ??= await this.deps.openStore(this.dbPath(), { create: opts.create ?? false });
-    return { store: this.store, clock: this.clock(), ...(actorEmail !== undefined ? { actorEmail } : {}) };
+    const store = actorEmail !== undefined && !opts.actor ? readingAs(this.store, actorEmail) : this.store;
+    return { store, clock: this.clock(), ...(actorEmail !== undefined ? { actorEmail } : {}) };
   }
 
-  /** --as, DELEGATE_AS, the `actor` setting; undefined means the first global admin. */
+  /**
+   * The declared actor: --as, DELEGATE_AS, the `actor` setting, validated
+   * (exit 2 naming where it came from); undefined means the first global
+   * admin. A declared identity, not a login: see README "Who is acting".
+   */
   async actor(): Promise<string | undefined> {
-    if (this.globals.as) return this.globals.as;
-    if (this.env.DELEGATE_AS) return this.env.DELEGATE_AS;
-    return (await this.settings()).get('actor');
+    const declared = this.declaredActor();
+    if (declared) return declared;
+    const setting = (await this.settings()).get('actor');
+    return setting === undefined ? undefined : v.email(setting, 'The actor setting');
+  }
+
+  /** --as or DELEGATE_AS, validated; checked before any command runs. */
+  declaredActor(): string | undefined {
+    if (this.globals.as !== undefined) return v.email(this.globals.as, '--as');
+    if (this.env.DELEGATE_AS) return v.email(this.env.DELEGATE_AS, 'DELEGATE_AS');
+    return undefined;
   }
 
   async close(): Promise<void> {

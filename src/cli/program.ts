@@ -81,6 +81,7 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
       color: o.color !== false,
       quiet: Boolean(o.quiet),
     };
+    ctx.declaredActor(); // --as and DELEGATE_AS are input: exit 2 on every command, before it runs
   });
   const wanted = nounOf(argv);
   for (const [name, noun] of Object.entries(NOUNS)) {

@@ -40,30 +40,76 @@ export async function appendAudit(tx: Tx, clock: Clock, input: AuditInput): Prom
   return entry;
 }
 
-export type VerifyResult = { ok: true; entries: number; head: string } | { ok: false; entries: number; seq: number; reason: string };
+/** An entry whose time is earlier than its predecessor's: a warning, not a failure (the hashes decide). */
+export interface TimeWarning {
+  seq: number;
+  at: string;
+  previousAt: string;
+}
 
-/** Recompute the chain; name the first entry that does not match. */
-export async function verifyAudit(tx: Tx): Promise<VerifyResult> {
+/** An anchor kept outside the store: the newest entry's number and hash when it was taken. */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
+export type VerifyResult =
+  | { ok: true; entries: number; head: string; warnings: TimeWarning[]; warningCount: number }
+  | { ok: false; entries: number; seq: number; reason: string };
+
+/** How many time warnings a result keeps (the count is exact). */
+const KEPT_WARNINGS = 20;
+
+/**
+ * Recompute the chain; name the first entry that does not match. With an
+ * anchor, entry `expect.seq` must still be there with `expect.hash`: a chain
+ * alone cannot show that its newest entries were cut off or that it was
+ * rewritten whole with recomputed hashes; a hash kept elsewhere can.
+ */
+export async function verifyAudit(tx: Tx, expect?: AuditAnchor): Promise<VerifyResult> {
   let prev = GENESIS_HASH;
+  let prevAt: string | undefined;
   let expectedSeq = 1;
   let count = 0;
+  let anchored: string | undefined;
+  const warnings: TimeWarning[] = [];
+  let warningCount = 0;
   let failure: VerifyResult | undefined;
   await tx.eachAudit((e) => {
     count++;
     if (e.seq !== expectedSeq) {
-      failure = { ok: false, entries: count, seq: e.seq, reason: `expected entry ${expectedSeq} here, found ${e.seq} (an entry was removed or renumbered)` };
+      failure = { ok: false, entries: count, seq: e.seq, reason: `does not match: expected entry ${expectedSeq} here, found ${e.seq} (an entry was removed or renumbered)` };
       return false;
     }
     const want = auditHash(prev, e);
     if (want !== e.hash) {
-      failure = { ok: false, entries: count, seq: e.seq, reason: `its hash does not match its content (the entry or one before it was edited)` };
+      failure = { ok: false, entries: count, seq: e.seq, reason: `does not match: its hash does not match its content (the entry or one before it was edited)` };
       return false;
     }
+    if (prevAt !== undefined && Date.parse(e.at) < Date.parse(prevAt)) {
+      if (++warningCount <= KEPT_WARNINGS) warnings.push({ seq: e.seq, at: e.at, previousAt: prevAt });
+    }
+    if (expect && e.seq === expect.seq) anchored = e.hash;
     prev = e.hash;
+    prevAt = e.at;
     expectedSeq++;
     return true;
   });
-  return failure ?? { ok: true, entries: count, head: prev };
+  if (failure) return failure;
+  if (expect && anchored === undefined) {
+    const last = count === 0 ? 'the trail has no entries' : `the trail ends at entry ${count}`;
+    return { ok: false, entries: count, seq: expect.seq, reason: `is missing: ${last} (entries were cut off its end, or the anchor is from another store)` };
+  }
+  if (expect && anchored !== expect.hash) {
+    return { ok: false, entries: count, seq: expect.seq, reason: `does not match: its hash is ${anchored}, not the expected ${expect.hash} (the trail was rewritten)` };
+  }
+  return { ok: true, entries: count, head: prev, warnings, warningCount };
+}
+
+/** The newest entry, to keep somewhere else as an anchor (`audit verify --expect`). */
+export async function auditHead(store: import('../store/store.js').Store): Promise<AuditAnchor | undefined> {
+  const last = await store.read((tx) => tx.lastAudit());
+  return last && { seq: last.seq, hash: last.hash };
 }
 
 export async function listAuditEntries(
@@ -73,6 +119,6 @@ export async function listAuditEntries(
   return store.read((tx) => tx.listAudit(filter));
 }
 
-export async function checkAudit(store: import('../store/store.js').Store): Promise<VerifyResult> {
-  return store.read((tx) => verifyAudit(tx));
+export async function checkAudit(store: import('../store/store.js').Store, expect?: AuditAnchor): Promise<VerifyResult> {
+  return store.read((tx) => verifyAudit(tx, expect));
 }

@@ -4,8 +4,8 @@
  */
 import type { Store, Tx } from '../store/store.js';
 import { appendAudit } from './audit.js';
-import type { Clock } from './clock.js';
-import { NotFoundError, NotPermittedError } from './errors.js';
+import { notBefore, type Clock } from './clock.js';
+import { NotFoundError, NotPermittedError, UsageError } from './errors.js';
 import type { Partner, PartnerUser } from './model.js';
 import * as v from './validate.js';
 
@@ -27,6 +27,7 @@ export function nowIso(s: Session): string {
 export async function writeAudited<T>(s: Session, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let denied: NotPermittedError | undefined;
   const result = await s.store.write(async (tx) => {
+    await keepTimeForward(tx, s);
     try {
       return await fn(tx);
     } catch (e) {
@@ -41,6 +42,54 @@ export async function writeAudited<T>(s: Session, fn: (tx: Tx) => Promise<T>): P
   return result;
 }
 
+/**
+ * The ledger's time never runs backwards (SPEC.md "Behaviour every command
+ * keeps"): a write's time is the later of the clock and the newest audit
+ * entry's time. A system clock that is behind is moved up to that entry (for
+ * this session); a pinned clock (DELEGATE_NOW) that is behind is refused, exit
+ * 2, before anything is written: it would backdate entries and re-open
+ * relationships that have already expired.
+ */
+async function keepTimeForward(tx: Tx, s: Session): Promise<void> {
+  const newest = await tx.lastAudit();
+  if (!newest) return;
+  const floor = Date.parse(newest.at);
+  const now = s.clock.now();
+  if (!(now.getTime() < floor)) return;
+  if (s.clock.pinned) {
+    throw new UsageError(
+      `${s.clock.pinned} ${now.toISOString()} is earlier than the newest audit entry (entry ${newest.seq}, at ${newest.at}): the ledger's time never runs backwards; nothing was written`,
+    );
+  }
+  s.clock = notBefore(s.clock, floor);
+}
+
+/**
+ * The store as a declared actor reads it: each read first checks that the
+ * actor is one of the partner's users (exit 3), in the same snapshot, after
+ * the command has checked its own input (SPEC.md: input, then existence).
+ * Writes check the actor themselves (resolveActor), after their input.
+ * A store without a partner yet is left to the command to report.
+ */
+export function readingAs(store: Store, actorEmail: string): Store {
+  let known = false;
+  return {
+    get path() {
+      return store.path;
+    },
+    read: (fn) =>
+      store.read(async (tx) => {
+        if (!known && (await tx.getPartner())) {
+          await declaredActor(tx, actorEmail);
+          known = true;
+        }
+        return fn(tx);
+      }),
+    write: (fn) => store.write(fn),
+    close: () => store.close(),
+  };
+}
+
 export async function requirePartner(tx: Tx): Promise<Partner> {
   const p = await tx.getPartner();
   if (!p) throw new NotFoundError('This store has no partner yet: run `delegate init --name <partner> --tenant-id <guid> --admin <email>`');
@@ -48,15 +97,17 @@ export async function requirePartner(tx: Tx): Promise<Partner> {
 }
 
 export async function resolveActor(tx: Tx, s: Session): Promise<PartnerUser> {
-  if (s.actorEmail !== undefined) {
-    const email = v.email(s.actorEmail, 'acting user (--as)');
-    const u = await tx.getUser(email);
-    if (!u) throw new NotFoundError(`Acting user ${email} is not a user of this partner (see \`delegate user list\`)`);
-    return u;
-  }
+  if (s.actorEmail !== undefined) return declaredActor(tx, s.actorEmail);
   const ga = await tx.firstGlobalAdmin();
   if (!ga) throw new NotFoundError('This store has no global admin to act as: run `delegate init` first');
   return ga;
+}
+
+async function declaredActor(tx: Tx, actorEmail: string): Promise<PartnerUser> {
+  const email = v.email(actorEmail, 'acting user (--as)');
+  const u = await tx.getUser(email);
+  if (!u) throw new NotFoundError(`Acting user ${email} is not a user of this partner (see \`delegate user list\`)`);
+  return u;
 }
 
 /** Permission rules (SPEC.md "Who may do what"). Each throws NotPermittedError naming the rule. */

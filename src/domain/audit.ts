@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '../store/store.js';
 import type { Clock } from './clock.js';
+import { UsageError } from './errors.js';
 import type { AuditEntry } from './model.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -24,11 +25,25 @@ export interface AuditInput {
   detail?: string;
 }
 
+/**
+ * Record a write. Its time is never earlier than the newest entry's: a clock
+ * behind it is moved up, unless the time is pinned (DELEGATE_NOW), which is
+ * refused (exit 2) so that nothing is backdated and no expired relationship
+ * is acted on as if it were still running. The caller's transaction then
+ * rolls back whatever it wrote.
+ */
 export async function appendAudit(tx: Tx, clock: Clock, input: AuditInput): Promise<AuditEntry> {
   const last = await tx.lastAudit();
+  const now = clock.now();
+  const newest = last ? Date.parse(last.at) : NaN;
+  if (now.getTime() < newest && clock.pinned) {
+    throw new UsageError(
+      `${clock.pinned} ${now.toISOString()} is earlier than the newest audit entry (entry ${last!.seq}, at ${last!.at}): the ledger's time never runs backwards; nothing was written`,
+    );
+  }
   const base = {
     seq: (last?.seq ?? 0) + 1,
-    at: clock.now().toISOString(),
+    at: now.getTime() < newest ? last!.at : now.toISOString(),
     actor: input.actor,
     action: input.action,
     target: input.target,

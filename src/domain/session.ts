@@ -5,7 +5,7 @@
 import type { Store, Tx } from '../store/store.js';
 import { appendAudit } from './audit.js';
 import { notBefore, type Clock } from './clock.js';
-import { NotFoundError, NotPermittedError, UsageError } from './errors.js';
+import { NotFoundError, NotPermittedError } from './errors.js';
 import type { Partner, PartnerUser } from './model.js';
 import * as v from './validate.js';
 
@@ -45,23 +45,16 @@ export async function writeAudited<T>(s: Session, fn: (tx: Tx) => Promise<T>): P
 /**
  * The ledger's time never runs backwards (SPEC.md "Behaviour every command
  * keeps"): a write's time is the later of the clock and the newest audit
- * entry's time. A system clock that is behind is moved up to that entry (for
- * this session); a pinned clock (DELEGATE_NOW) that is behind is refused, exit
- * 2, before anything is written: it would backdate entries and re-open
- * relationships that have already expired.
+ * entry's time. A system clock that is behind is moved up to that entry for
+ * this session, so every time the write records agrees. A pinned clock
+ * (DELEGATE_NOW) is a claim and is not moved: appendAudit refuses to record
+ * a write pinned before the newest entry (exit 2, the transaction rolls back).
  */
 async function keepTimeForward(tx: Tx, s: Session): Promise<void> {
+  if (s.clock.pinned) return;
   const newest = await tx.lastAudit();
-  if (!newest) return;
-  const floor = Date.parse(newest.at);
-  const now = s.clock.now();
-  if (!(now.getTime() < floor)) return;
-  if (s.clock.pinned) {
-    throw new UsageError(
-      `${s.clock.pinned} ${now.toISOString()} is earlier than the newest audit entry (entry ${newest.seq}, at ${newest.at}): the ledger's time never runs backwards; nothing was written`,
-    );
-  }
-  s.clock = notBefore(s.clock, floor);
+  const floor = newest ? Date.parse(newest.at) : NaN;
+  if (s.clock.now().getTime() < floor) s.clock = notBefore(s.clock, floor);
 }
 
 /**

@@ -78,13 +78,13 @@ test('each hash is sha256(previous hash + "\\n" + JSON of the fields), starting 
 });
 
 test('a clean chain verifies, reporting its length and head', async () => {
-  expect(await verify()).toEqual({ ok: true, entries: 5, head: entries.at(-1)!.hash });
+  expect(await verify()).toEqual({ ok: true, entries: 5, head: entries.at(-1)!.hash, warnings: [], warningCount: 0 });
 });
 
 test('an empty log verifies', async () => {
   const empty = SqliteStore.open(':memory:', { create: true });
   try {
-    expect(await empty.read((tx) => verifyAudit(tx))).toEqual({ ok: true, entries: 0, head: ZEROS });
+    expect(await empty.read((tx) => verifyAudit(tx))).toEqual({ ok: true, entries: 0, head: ZEROS, warnings: [], warningCount: 0 });
   } finally {
     await empty.close();
   }

@@ -364,7 +364,7 @@ describe('acceptance and the lifecycle', () => {
     const w = await world();
     const a = await relationship(w, 'short.com', { duration: 'P1D' }, 3 * DAY);
     expect(a.relationship).toMatchObject({ status: 'active', activatedAt: iso(3 * DAY), endsAt: iso(4 * DAY), clientDomain: 'short.com' });
-    const b = await relationship(w, 'long.com', { duration: 'P730D' }, 3 * DAY);
+    const b = await relationship(w, 'long.com', { duration: 'P730D' }, 3 * DAY, 3 * DAY); // offered when accepted: time never runs backwards
     expect(b.relationship.endsAt).toBe(iso(733 * DAY));
     expect(await stateAt(w, 'long.com', 733 * DAY - 1)).toMatchObject({ status: 'active', endsAt: iso(733 * DAY) });
     expect(await stateAt(w, 'long.com', 733 * DAY)).toMatchObject({ status: 'expired' });
@@ -425,9 +425,9 @@ describe('acceptance and the lifecycle', () => {
     const w = await world();
     await relationship(w, 'ga.com', { roles: [GA, UA] });
     await relationship(w, 'short.com', { duration: 'P1D' });
-    const { offer } = await createOffer(w.s(), { format: 'text' });
-    await accept(w, offer.id, 'legacy.com', 0);
     await addUser(w, 'bob@fabrikam.com', 'limited');
+    const { offer } = await createOffer(w.s(DAY), { format: 'text' });
+    await accept(w, offer.id, 'legacy.com', DAY);
     await refusedUnchanged(w, () => setAutoExtend(w.s(), 'ga.com', true), ConflictError);
     // Turning it off is allowed with Global Administrator (it already is off: nothing changes).
     expect((await setAutoExtend(w.s(), 'ga.com', false)).relationship!.autoExtendDuration).toBe('PT0S');
@@ -435,7 +435,8 @@ describe('acceptance and the lifecycle', () => {
     await refusedUnchanged(w, () => setAutoExtend(w.s(DAY), 'short.com', false), ConflictError);
     await refusedUnchanged(w, () => setAutoExtend(w.s(), 'legacy.com', true), ConflictError);
     await refusedUnchanged(w, () => setAutoExtend(w.s(), 'nosuch.com', true), NotFoundError);
-    await deniedAndAudited(w, () => setAutoExtend(w.s(0, 'bob@fabrikam.com'), 'short.com', true), 'bob@fabrikam.com', 'client.extend');
+    // At DAY (the ledger's newest time; short.com has expired): permission is checked before state.
+    await deniedAndAudited(w, () => setAutoExtend(w.s(DAY, 'bob@fabrikam.com'), 'short.com', true), 'bob@fabrikam.com', 'client.extend');
   });
 
   test('terminate ends an active relationship; again, or when expired, is exit 5', async () => {
@@ -483,8 +484,8 @@ describe('acceptance and the lifecycle', () => {
     await relationship(w, 'gone.com', { duration: 'P5D' }, 0);
     await relationship(w, 'ended.com', { duration: 'P10D' }, 0);
     await removeClient(w.s(DAY), 'ended.com', 'terminate');
-    const { offer } = await createOffer(w.s(), { format: 'text' });
-    await accept(w, offer.id, 'legacy.com', 0);
+    const { offer } = await createOffer(w.s(DAY), { format: 'text' });
+    await accept(w, offer.id, 'legacy.com', DAY);
 
     const now = new Date(T0.getTime() + 5 * DAY); // gone.com ends exactly now: expired
     const all = await listClients(w.s(5 * DAY), {});
@@ -559,8 +560,8 @@ describe('security groups and access assignments', () => {
     await addUser(w, 'grace@fabrikam.com', 'full');
     await relationship(w, 'contoso.com', { roles: [HA, GR] });
     await relationship(w, 'short.com', { roles: [HA], duration: 'P1D' });
-    const { offer } = await createOffer(w.s(), { format: 'text' });
-    await accept(w, offer.id, 'legacy.com', 0);
+    const { offer } = await createOffer(w.s(DAY), { format: 'text' });
+    await accept(w, offer.id, 'legacy.com', DAY);
 
     await refusedUnchanged(w, () => assignGroup(w.s(), 'contoso.com', 'Helpdesk', [UA], { plan: false }), UsageError);
     await refusedUnchanged(w, () => assignGroup(w.s(0, 'grace@fabrikam.com'), 'contoso.com', 'Helpdesk', [UA], { plan: false }), UsageError);
@@ -568,7 +569,7 @@ describe('security groups and access assignments', () => {
     await refusedUnchanged(w, () => assignGroup(w.s(DAY), 'short.com', 'Helpdesk', [HA], { plan: false }), ConflictError);
     await refusedUnchanged(w, () => assignGroup(w.s(), 'contoso.com', 'Nosuch', [HA], { plan: false }), NotFoundError);
     await refusedUnchanged(w, () => assignGroup(w.s(), 'nosuch.com', 'Helpdesk', [HA], { plan: false }), NotFoundError);
-    await deniedAndAudited(w, () => assignGroup(w.s(0, 'grace@fabrikam.com'), 'contoso.com', 'Helpdesk', [HA], { plan: false }), 'grace@fabrikam.com', 'client.assign');
+    await deniedAndAudited(w, () => assignGroup(w.s(DAY, 'grace@fabrikam.com'), 'contoso.com', 'Helpdesk', [HA], { plan: false }), 'grace@fabrikam.com', 'client.assign');
   });
 
   test('rolesOf: only roles assigned to the user\'s groups on that relationship; assigning a group again replaces its roles', async () => {

@@ -191,7 +191,7 @@ describe('audit verify', () => {
     expect(plain.stdout).toBe(`ok\t17\t${trail[16]!.hash}\n`);
     const json = await runBin(['audit', 'verify', '--json'], sb.env);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ ok: true, entries: 17, head: trail[16]!.hash });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, entries: 17, head: trail[16]!.hash, warnings: [] });
     expect(storeHash(sb.db)).toBe(before);
   });
 
@@ -282,7 +282,7 @@ describe('audit verify', () => {
     expect(entries[17]!.hash).toBe(chainHash(trail[16]!.hash, entries[17]!));
     expect(entries[18]!.hash).toBe(chainHash(entries[17]!.hash, entries[18]!));
     const r = await runBin(['audit', 'verify', '--json'], sb.env);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: true, entries: 19, head: entries[18]!.hash });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, entries: 19, head: entries[18]!.hash, warnings: [] });
   });
 });
 

@@ -7,7 +7,7 @@ afterEach(() => sb.cleanup());
 const at = (iso: string) => ({ ...sb.env, DELEGATE_NOW: iso });
 
 test('client show prints a granular client’s relationship, roles and current end in plain output', async () => {
-  await initPartner(sb);
+  await initPartner({ ...sb, env: at('2026-03-01T00:00:00Z') }); // the ledger's time never runs backwards: start at the story's first day
   const made = await runBin(['offer', 'create', '--granular', '--roles', 'Global Reader,Helpdesk Administrator', '--duration', 'P30D', '--name', 'Contoso support', '--json'], at('2026-03-01T00:00:00Z'));
   expect(made.code).toBe(0);
   const offer = JSON.parse(made.stdout) as { url: string; granular: { relationshipId: string } };

@@ -325,7 +325,7 @@ describe('offer create --granular --plan graph', () => {
     const sb = sandbox();
     try {
       await initPartner(sb);
-      const env = { ...sb.env, DELEGATE_NOW: T0 };
+      const env = sb.env; // initPartner ran at the real time: the ledger's time cannot go back to T0
       await runBin(['group', 'create', 'Helpdesk', '--object-id', GROUP_OID], env);
       await runBin(['template', 'create', 'std', '--roles', 'Helpdesk Administrator', '--auto-extend', 'P180D', '--assign', 'Helpdesk=Helpdesk Administrator'], env);
       const before = storeHash(sb.db);
@@ -395,8 +395,8 @@ beforeAll(async () => {
   await setup(['client', 'accept', prepared.rel.Ended!.url, '--domain', 'ended.example.com'], plus(T0, DAY));
   await setup(['client', 'terminate', 'ended.example.com', '--yes'], plus(T0, 2 * DAY));
   await setup(['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator'], plus(T0, 2 * DAY));
-  const plain = JSON.parse(await setup(['offer', 'create', '--json'], T0)) as OfferJson;
-  await setup(['client', 'accept', plain.id, '--domain', 'legacy.com'], plus(T0, DAY));
+  const plain = JSON.parse(await setup(['offer', 'create', '--json'], plus(T0, 2 * DAY))) as OfferJson;
+  await setup(['client', 'accept', plain.id, '--domain', 'legacy.com'], plus(T0, 2 * DAY));
   prepared.auditCount = (JSON.parse(await setup(['audit', '--json'], NOW)) as unknown[]).length;
 });
 afterAll(() => prepared.sb?.cleanup());
@@ -443,7 +443,7 @@ const BAD: Case[] = [
   // client accept of granular offers
   { name: 'accept: a used-up granular link', args: () => ['client', 'accept', prepared.rel.Contoso!.url, '--domain', 'other.com'], code: 5, message: /already accepted by contoso\.com/ },
   { name: 'accept: an expired pending offer', args: () => ['client', 'accept', prepared.rel.Stale!.url, '--domain', 'late.com'], code: 5, message: /expired/ },
-  { name: 'accept: a revoked granular offer', args: () => ['client', 'accept', prepared.rel.Revoked!.url, '--domain', 'late.com'], code: 5, message: /revoked/, now: plus(T0, DAY) },
+  { name: 'accept: a revoked granular offer', args: () => ['client', 'accept', prepared.rel.Revoked!.url, '--domain', 'late.com'], code: 5, message: /revoked/, now: plus(T0, 2 * DAY) },
   { name: 'accept: a terminated relationship', args: () => ['client', 'accept', prepared.rel.Ended!.id, '--domain', 'late.com'], code: 5, message: /already accepted/ },
   {
     name: 'accept: a granular link of another partner (unknown relationship id)',

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { verifyAudit } from '../../src/domain/audit.js';
 import { acceptOffer } from '../../src/domain/clients.js';
 import { fixedClock, type Clock } from '../../src/domain/clock.js';
+import { UsageError } from '../../src/domain/errors.js';
 import type { AuditEntry } from '../../src/domain/model.js';
 import { createOffer } from '../../src/domain/offers.js';
 import { initPartner } from '../../src/domain/partner.js';
@@ -128,4 +129,80 @@ test('renumbering after a deletion is still detected', async () => {
 test('verify names the first bad entry when several are bad', async () => {
   store.db.prepare("UPDATE audit SET detail = 'x' WHERE seq IN (2, 4)").run();
   expect(await verify()).toMatchObject({ ok: false, seq: 2 });
+});
+
+describe('the ledger’s time never runs backwards', () => {
+  const late = (email: string) => [{ fields: { email } }];
+
+  test('a system clock behind the newest entry is moved up to it, for every time the write records', async () => {
+    const newest = entries.at(-1)!;
+    const behind: Clock = { now: () => new Date(Date.parse(newest.at) - 3_600_000) };
+    await addUsers({ store, clock: behind }, late('late@fabrikam.com'), { globalAdmin: false, source: 'arguments' });
+    const after = await store.read((tx) => tx.listAudit({}));
+    expect(after.at(-1)).toMatchObject({ seq: 6, at: newest.at, action: 'user.add', target: 'late@fabrikam.com' });
+    expect((await store.read((tx) => tx.getUser('late@fabrikam.com')))!.createdAt).toBe(newest.at);
+    expect(await verify()).toMatchObject({ ok: true, entries: 6, warnings: [] });
+  });
+
+  test('a pinned clock behind it is refused (exit 2) and the whole write rolls back; at the same instant it is allowed', async () => {
+    const newest = entries.at(-1)!;
+    const pinned = fixedClock(new Date(Date.parse(newest.at) - 1), 'DELEGATE_NOW');
+    const err = await addUsers({ store, clock: pinned }, late('pinned@fabrikam.com'), { globalAdmin: false, source: 'arguments' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(
+      `DELEGATE_NOW ${new Date(Date.parse(newest.at) - 1).toISOString()} is earlier than the newest audit entry (entry 5, at ${newest.at}): the ledger's time never runs backwards; nothing was written`,
+    );
+    expect(await store.read((tx) => tx.getUser('pinned@fabrikam.com'))).toBeUndefined();
+    expect(await store.read((tx) => tx.listAudit({}))).toEqual(entries);
+    // A refusal (exit 4) would be audited, so it is refused the same way, without an entry.
+    const denied = await createOffer({ store, clock: pinned, actorEmail: 'nina@fabrikam.com' }, { format: 'text' }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(UsageError);
+    expect(await store.read((tx) => tx.listAudit({}))).toEqual(entries);
+    await addUsers({ store, clock: fixedClock(new Date(newest.at)) }, late('same@fabrikam.com'), { globalAdmin: false, source: 'arguments' });
+    expect((await store.read((tx) => tx.listAudit({}))).at(-1)).toMatchObject({ seq: 6, at: newest.at });
+  });
+});
+
+describe('verify with an anchor, and time warnings', () => {
+  test('entry seq must be there with that hash; the result says which entry and why', async () => {
+    const head = entries.at(-1)!;
+    expect(await store.read((tx) => verifyAudit(tx, { seq: 5, hash: head.hash }))).toMatchObject({ ok: true, entries: 5 });
+    expect(await store.read((tx) => verifyAudit(tx, { seq: 2, hash: entries[1]!.hash }))).toMatchObject({ ok: true });
+    expect(await store.read((tx) => verifyAudit(tx, { seq: 6, hash: head.hash }))).toEqual({
+      ok: false,
+      entries: 5,
+      seq: 6,
+      reason: 'is missing: the trail ends at entry 5 (entries were cut off its end, or the anchor is from another store)',
+    });
+    expect(await store.read((tx) => verifyAudit(tx, { seq: 5, hash: ZEROS }))).toEqual({
+      ok: false,
+      entries: 5,
+      seq: 5,
+      reason: `does not match: its hash is ${head.hash}, not the expected ${ZEROS} (the trail was rewritten)`,
+    });
+  });
+
+  test('entries dated before their predecessor are warnings, counted in full, the first twenty kept', async () => {
+    const mem = SqliteStore.open(':memory:', { create: true });
+    try {
+      let prev = ZEROS;
+      await mem.write(async (tx) => {
+        for (let seq = 1; seq <= 50; seq++) {
+          // Every odd entry from 3 on is dated an hour before the one before it.
+          const at = new Date(Date.parse('2026-03-01T00:00:00Z') + (seq % 2 === 1 && seq > 1 ? seq - 2 : seq) * 3_600_000).toISOString();
+          const e = { seq, at, actor: ADMIN, action: 'test', target: String(seq), outcome: 'allowed' as const, detail: '' };
+          const hash = specHash(prev, { ...e, hash: '' });
+          await tx.insertAudit({ ...e, hash });
+          prev = hash;
+        }
+      });
+      const r = await mem.read((tx) => verifyAudit(tx));
+      expect(r).toMatchObject({ ok: true, entries: 50, head: prev, warningCount: 24 });
+      if (!r.ok) throw new Error('unreachable');
+      expect(r.warnings).toHaveLength(20);
+      expect(r.warnings[0]).toEqual({ seq: 3, at: '2026-03-01T01:00:00.000Z', previousAt: '2026-03-01T02:00:00.000Z' });
+    } finally {
+      await mem.close();
+    }
+  });
 });

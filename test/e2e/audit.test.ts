@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ADMIN, TENANT, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, TENANT, expectOneLine, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 const T1 = '2026-03-02T09:00:00.000Z';
@@ -365,5 +365,227 @@ describe('audit filters', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/seq.*at.*actor.*action.*target.*outcome.*detail/);
     expect(r.stdout).toContain('partner.init');
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Anchoring (SPEC.md "Audit"): a chain alone cannot show that its newest
+// entries were cut off or that it was rewritten whole; `audit head` kept
+// elsewhere and `audit verify --expect` can.
+
+const ZEROS = '0'.repeat(64);
+
+/** Rewrite the whole trail through `edit`, recomputing every hash, as someone with the file and SPEC.md could. */
+function rewriteChain(sb: Sandbox, edit: (e: Entry) => Entry): Entry[] {
+  let prev = ZEROS;
+  const out = trail.map((e0) => {
+    const e = edit({ ...e0 });
+    e.hash = chainHash(prev, e);
+    prev = e.hash;
+    return e;
+  });
+  tamper(sb, (db) => {
+    const st = db.prepare('UPDATE audit SET at = ?, actor = ?, action = ?, target = ?, outcome = ?, detail = ?, hash = ? WHERE seq = ?');
+    for (const e of out) st.run(e.at, e.actor, e.action, e.target, e.outcome, e.detail, e.hash, e.seq);
+  });
+  return out;
+}
+
+/** `delegate ...args`: exit `code`, nothing on stdout, one line on stderr matching `message`, the store unchanged. */
+async function refused(sb: Sandbox, args: string[], code: number, message: RegExp, env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  const before = storeHash(sb.db);
+  const r = await runBin(args, { ...sb.env, ...env });
+  expect([args.join(' '), r.code]).toEqual([args.join(' '), code]);
+  expect(r.stdout).toBe('');
+  expectOneLine(r.stderr, message);
+  expect(storeHash(sb.db)).toBe(before);
+  return r;
+}
+
+const anchorOf = (e: Entry) => `${e.seq}:${e.hash}`;
+
+describe('audit head', () => {
+  test('prints the newest entry’s seq and hash: plain, json, csv and table; writes nothing', async () => {
+    const sb = copyOfTemplate();
+    const before = storeHash(sb.db);
+    const head = trail[16]!;
+    const plain = await runBin(['audit', 'head'], sb.env);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toBe(`17\t${head.hash}\n`);
+    expectOneLine(plain.stderr, new RegExp(`delegate audit verify --expect 17:${head.hash}`));
+    const json = await runBin(['audit', 'head', '--json'], sb.env);
+    expect(JSON.parse(json.stdout)).toEqual({ seq: 17, hash: head.hash });
+    const csv = await runBin(['audit', 'head', '--output', 'csv'], sb.env);
+    expect(csv.stdout).toBe(`seq,hash\n17,${head.hash}\n`);
+    const table = await runBin(['audit', 'head', '--output', 'table'], sb.env);
+    expect(table.stdout).toMatch(new RegExp(`seq\\s*│\\s*17\\s*│[\\s\\S]*hash\\s*│\\s*${head.hash}`));
+    expect((await runBin(['audit', 'head', '-q'], sb.env)).stderr).toBe('');
+    expect(storeHash(sb.db)).toBe(before);
+  });
+
+  test('moves with each new entry, refused ones included', async () => {
+    const sb = copyOfTemplate();
+    await run(sb, ['--as', LEE, 'offer', 'create'], T2, 4);
+    const entries = await audit(sb);
+    expect(JSON.parse((await runBin(['audit', 'head', '--json'], sb.env)).stdout)).toEqual({ seq: 18, hash: entries[17]!.hash });
+  });
+
+  test('the command its note suggests passes; an empty trail is exit 3; extra arguments exit 2', async () => {
+    const sb = copyOfTemplate();
+    const note = (await runBin(['audit', 'head'], sb.env)).stderr;
+    const suggested = /`delegate (audit verify --expect \S+)`/.exec(note)![1]!.split(' ');
+    expect((await runBin(suggested, sb.env)).code).toBe(0);
+    await refused(sb, ['audit', 'head', '17'], 2, /too many arguments|unknown/i);
+
+    const empty = newSandbox();
+    const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
+    mkdirSync(dirname(empty.db), { recursive: true });
+    await SqliteStore.open(empty.db, { create: true }).close();
+    await refused(empty, ['audit', 'head'], 3, /^Error: The audit trail has no entries yet/);
+    await refused(empty, ['audit', 'verify', '--expect', `1:${ZEROS}`], 1, /^Error: Audit entry 1 is missing: the trail has no entries/);
+  });
+});
+
+describe('audit verify --expect <seq>:<hash>', () => {
+  test('an intact trail and its own head: exit 0; an older anchor stays valid as entries are appended; hex in any case', async () => {
+    const sb = copyOfTemplate();
+    const before = storeHash(sb.db);
+    const r = await runBin(['audit', 'verify', '--expect', anchorOf(trail[16]!)], sb.env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`ok\t17\t${trail[16]!.hash}\n`);
+    expect(r.stderr).toBe('Audit trail intact: 17 entries; entry 17 has the expected hash.\n');
+    expect((await runBin(['audit', 'verify', '--expect', `17:${trail[16]!.hash.toUpperCase()}`], sb.env)).code).toBe(0);
+    expect(storeHash(sb.db)).toBe(before);
+    await run(sb, ['client', 'domain', 'add', 'contoso.com', 'contoso.org'], T2);
+    const j = await runBin(['audit', 'verify', '--expect', anchorOf(trail[16]!), '--json'], sb.env);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: true, entries: 18 });
+    expect((await runBin(['audit', 'verify', '--expect', anchorOf(trail[4]!)], sb.env)).code).toBe(0);
+  });
+
+  test('the newest entries cut off: plain verify cannot tell; --expect names the missing entry (exit 1)', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => db.prepare('DELETE FROM audit WHERE seq >= 15').run());
+    const plain = await runBin(['audit', 'verify'], sb.env);
+    expect([plain.code, plain.stdout]).toEqual([0, `ok\t14\t${trail[13]!.hash}\n`]); // what a chain alone shows
+    const r = await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, /^Error: Audit entry 17 is missing: the trail ends at entry 14/);
+    expect(r.stderr).not.toMatch(/intact/);
+    const j = await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!), '--json'], 1, /^\{"error"/);
+    expect(JSON.parse(j.stderr)).toEqual({ error: { code: 'audit_mismatch', message: expect.stringMatching(/^Audit entry 17 is missing/) } });
+  });
+
+  test('the newest entry cut off and a new one written in its place: --expect finds the other hash', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => db.prepare('DELETE FROM audit WHERE seq = 17').run());
+    await run(sb, ['client', 'domain', 'add', 'contoso.com', 'contoso.org'], T2);
+    expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0);
+    await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, new RegExp(`^Error: Audit entry 17 does not match: its hash is [0-9a-f]{64}, not the expected ${trail[16]!.hash}`));
+  });
+
+  test('the whole chain rewritten with recomputed hashes (a refusal turned into an allowed change): plain verify passes; --expect fails', async () => {
+    const sb = copyOfTemplate();
+    const forged = rewriteChain(sb, (e) => (e.seq === 12 ? { ...e, outcome: 'allowed', detail: 'alex added' } : e));
+    expect((await audit(sb))[11]).toMatchObject({ outcome: 'allowed', hash: forged[11]!.hash });
+    expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0); // what a chain alone shows
+    await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, /^Error: Audit entry 17 does not match: its hash is/);
+    // An anchor vouches for the entries up to it, no further: entry 11 was not touched.
+    expect((await runBin(['audit', 'verify', '--expect', anchorOf(trail[10]!)], sb.env)).code).toBe(0);
+    await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[11]!)], 1, /^Error: Audit entry 12 does not match/);
+  });
+
+  test('a broken chain is reported first, whatever the anchor says', async () => {
+    const sb = copyOfTemplate();
+    tamper(sb, (db) => db.prepare("UPDATE audit SET detail = 'x' WHERE seq = 3").run());
+    await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, /^Error: Audit entry 3 does not match: its hash does not match its content/);
+  });
+
+  const h = 'ab'.repeat(32);
+  test.each([
+    ['no colon', '17'],
+    ['no hash', '17:'],
+    ['no seq', `:${h}`],
+    ['seq 0', `0:${h}`],
+    ['negative seq', `-1:${h}`],
+    ['seq with a leading zero', `017:${h}`],
+    ['seq not a number', `x:${h}`],
+    ['seq in exponent form', `1e3:${h}`],
+    ['a 63-digit hash', `17:${h.slice(1)}`],
+    ['a 65-digit hash', `17:${h}a`],
+    ['a hash that is not hex', `17:${'g'.repeat(64)}`],
+    ['two anchors', `17:${h},16:${h}`],
+    ['an enormous seq', `99999999999999999:${h}`],
+    ['empty', ''],
+  ])('a bad --expect (%s) is exit 2 naming the shape', async (_what, value) => {
+    const sb = copyOfTemplate();
+    await refused(sb, ['audit', 'verify', '--expect', value], 2, /^Error: --expect must be <seq>:<hash> as `delegate audit head` prints it/);
+  });
+
+  test('--expect without a value is exit 2', async () => {
+    const sb = copyOfTemplate();
+    await refused(sb, ['audit', 'verify', '--expect'], 2, /--expect/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The ledger's time never runs backwards (SPEC.md "Behaviour every command keeps").
+
+describe('the ledger’s time never runs backwards', () => {
+  const EARLIER = '2026-03-02T09:00:00.000Z'; // T1: before the newest entry (T2)
+
+  test.each([
+    ['user add', ['user', 'add', 'new@fabrikam.com']],
+    ['offer create', ['offer', 'create']],
+    ['client accept', () => ['client', 'accept', offerId, '--domain', 'northwind.com']],
+    ['client user add', ['client', 'user', 'add', 'contoso.com', 'kim@contoso.com']],
+    ['a refusal that would be audited (exit 4 at the right time)', ['--as', LEE, 'offer', 'create']],
+    ['client remove', ['client', 'remove', 'contoso.com', '--yes']],
+  ] as [string, string[] | (() => string[])][])('a write pinned before the newest entry is exit 2, one line, store unchanged: %s', async (_what, args) => {
+    const sb = copyOfTemplate();
+    const argv = typeof args === 'function' ? args() : args;
+    await refused(sb, argv, 2, new RegExp(`^Error: DELEGATE_NOW ${EARLIER} is earlier than the newest audit entry \\(entry 17, at ${T2}\\): the ledger's time never runs backwards; nothing was written$`, 'm'), {
+      DELEGATE_NOW: EARLIER,
+    });
+  });
+
+  test('the same time as the newest entry is allowed; reading at an earlier time still works and writes nothing', async () => {
+    const sb = copyOfTemplate();
+    await run(sb, ['user', 'add', 'same@fabrikam.com'], T2);
+    expect((await audit(sb)).at(-1)).toMatchObject({ seq: 18, at: T2 });
+    const before = storeHash(sb.db);
+    for (const args of [['client', 'list'], ['audit'], ['client', 'user', 'list', 'contoso.com'], ['offer', 'list']]) {
+      expect([args.join(' '), (await runBin(args, { ...sb.env, DELEGATE_NOW: T0 })).code]).toEqual([args.join(' '), 0]);
+    }
+    expect(storeHash(sb.db)).toBe(before);
+  });
+
+  test('an expired granular relationship cannot be re-opened by a backdated DELEGATE_NOW', async () => {
+    const sb = copyOfTemplate();
+    const A = '2026-03-04T09:00:00.000Z';
+    const offer = JSON.parse((await run(sb, ['offer', 'create', '--granular', '--roles', 'Global Reader', '--duration', 'P1D', '--name', 'Short', '--json'], A)).stdout) as { url: string };
+    await run(sb, ['client', 'accept', offer.url, '--domain', 'short.example.com'], A);
+    const LATER = '2026-03-06T09:00:00.000Z'; // the relationship ended on the 5th
+    await run(sb, ['user', 'add', 'later@fabrikam.com'], LATER);
+    await refused(sb, ['client', 'extend', 'short.example.com'], 5, /expired, not active/, { DELEGATE_NOW: LATER });
+    // Back to when it was running: refused, and it stays expired.
+    await refused(sb, ['client', 'extend', 'short.example.com'], 2, /^Error: DELEGATE_NOW 2026-03-04T21:00:00\.000Z is earlier than the newest audit entry/, { DELEGATE_NOW: '2026-03-04T21:00:00.000Z' });
+    const shown = JSON.parse((await run(sb, ['client', 'show', 'short.example.com', '--json'], LATER)).stdout) as { granular: { status: string; autoExtendDuration: string } };
+    expect(shown.granular).toMatchObject({ status: 'expired', autoExtendDuration: 'PT0S' });
+    expect((await runBin(['audit', 'verify'], sb.env)).stderr).not.toMatch(/Warning/);
+  });
+
+  test('audit verify lists entries dated earlier than the one before as warnings; the hashes decide the exit code', async () => {
+    const sb = copyOfTemplate();
+    // As an older version could write (or anyone with the file, hashes recomputed): entry 10 dated before entry 9.
+    const forged = rewriteChain(sb, (e) => (e.seq === 10 ? { ...e, at: T0 } : e));
+    const r = await runBin(['audit', 'verify'], sb.env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`ok\t17\t${forged[16]!.hash}\n`);
+    expect(r.stderr).toBe(`Warning: audit entry 10 is dated ${T0}, earlier than entry 9 (${T1})\nAudit trail intact: 17 entries.\n`);
+    const q = await runBin(['audit', 'verify', '-q', '--json'], sb.env);
+    expect(q.code).toBe(0);
+    expect(JSON.parse(q.stdout)).toEqual({ ok: true, entries: 17, head: forged[16]!.hash, warnings: [{ seq: 10, at: T0, previousAt: T1 }] });
+    expect(q.stderr).toBe(`Warning: audit entry 10 is dated ${T0}, earlier than entry 9 (${T1})\n`);
+    // The rewrite itself shows against the anchor taken before it.
+    expect((await runBin(['audit', 'verify', '--expect', anchorOf(trail[16]!)], sb.env)).code).toBe(1);
   });
 });

@@ -242,7 +242,8 @@ describe('groups and access assignments', () => {
     await refused(sb, ['group', 'set', 'Unlinked', '--object-id', 'nope'], 2, /--object-id/);
     await refused(sb, ['group', 'set', 'Nosuch', '--object-id', GROUP_OID], 3, /No security group Nosuch/);
     await refused(sb, ['--as', LEE, 'group', 'set', 'Unlinked', '--object-id', GROUP_OID], 4, /may not change security groups/);
-    await runOk(['group', 'set', 'Unlinked', '--object-id', GROUP_OID], { env: sb.env });
+    // At NOW like the rest: the audited refusal below must not be dated before this write.
+    await runOk(['group', 'set', 'Unlinked', '--object-id', GROUP_OID], { env: { ...sb.env, DELEGATE_NOW: NOW } });
     expect(await plan(sb, ['group', 'add-member', 'Unlinked', GRACE, '--plan'])).toHaveLength(2);
     await refused(sb, ['--as', LEE, 'group', 'create', 'Mine', '--plan'], 4, /only the partner's global admins/);
   });

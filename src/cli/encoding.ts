@@ -1,9 +1,13 @@
 /**
  * Input files are UTF-8 (a byte order mark is allowed) or UTF-16 with a byte
- * order mark, little or big endian (what Excel's "Unicode text" and
- * PowerShell 5's `Out-File` write). Anything else is refused, naming the
- * line, rather than read as replacement characters (invalid UTF-8) or as
- * text with a NUL between every letter (UTF-16 without a byte order mark).
+ * order mark, little or big endian. Windows PowerShell writes a byte order
+ * mark with every Unicode encoding but UTF-7
+ * (https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_character_encoding?view=powershell-5.1);
+ * that its `>` and `Out-File` write UTF-16 LE by default is widely reported
+ * but was not confirmed on a Microsoft page here. Anything else is refused,
+ * naming the line, rather than read as replacement characters (invalid
+ * UTF-8) or as text with a NUL between every letter (UTF-16 without a byte
+ * order mark).
  *
  * `decodeInput` turns the file's bytes into UTF-8 for the CSV parser, as a
  * stream: a large file is never held in memory.

@@ -53,6 +53,9 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
   const decoder = decodeInput(name);
   input.on('error', (e: Error) => parser.destroy(e));
   decoder.on('error', (e: Error) => parser.destroy(e));
+  // The parser's errors are read from parser.errored below; one can come while the rows are being
+  // handled (no one waiting on the parser), which without a listener would be an uncaught 'error' event.
+  parser.on('error', () => undefined);
   input.pipe(decoder).pipe(parser);
   let batch: SourceRow[] = [];
   const take = (record: string[]): void => {

@@ -38,7 +38,8 @@ function cell(v: unknown): string {
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 // eslint-disable-next-line no-control-regex
-const UNSAFE_OR_BACKSLASH = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_OR_BACKSLASH = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_OR_BACKSLASH_ALL = new RegExp(UNSAFE_OR_BACKSLASH.source, 'g');
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
 const SHORT: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' };
 
@@ -55,7 +56,8 @@ function escapeOne(ch: string): string {
  * literal backslash doubled, so the escaped text cannot be mistaken for it.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE_OR_BACKSLASH, escapeOne);
+  // Testing first is several times faster than a replace that finds nothing, and most fields hold nothing to escape.
+  return UNSAFE_OR_BACKSLASH.test(text) ? text.replace(UNSAFE_OR_BACKSLASH_ALL, escapeOne) : text;
 }
 
 /**
@@ -97,9 +99,10 @@ function shown(v: unknown): string {
  * spreadsheet that opens the file; a leading ' makes it text. This is the one
  * rule for every CSV cell delegate writes: any other CSV writer must call it.
  */
+const FORMULA_START = new Set([...'=+-@\t\r'].map((c) => c.charCodeAt(0)));
 export function csvCell(v: unknown): string {
   const s = cell(v);
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return FORMULA_START.has(s.charCodeAt(0)) ? `'${s}` : s;
 }
 
 /** Plain output: one record a line, tab-separated; tabs and newlines inside values are escaped. */

@@ -254,7 +254,7 @@ describe('CSV output neutralises spreadsheet formulas', () => {
     }
     expect(await ok(sb, ['user', 'list', '--output', 'csv'])).toContain("f5@fabrikam.com,'\tcmd,user,none,false\n");
     const partner = await ok(sb, ['partner', 'show', '--output', 'csv']);
-    expect(partner.split('\n')[1]).toBe(`"'\r=1+1",${TENANT},global,true,${partner.split('\n')[1]!.split(',').at(-1)}`);
+    expect(partner.split('\n')[1]!.startsWith(`"'\r=1+1",${TENANT},global,true,`)).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@
  * `--version` and `--help` before this module is even loaded).
  */
 import type { Deps } from './cli/context.js';
+import { jsonText, safeMessage } from './cli/render.js';
 import { DelegateError } from './domain/errors.js';
 import { explainSqlite } from './store/sqlite/errors.js';
 
@@ -69,9 +70,10 @@ export async function runCli(argv: readonly string[], deps: Deps): Promise<numbe
     if (err?.code === 'EPIPE') return 0;
     const d = describe(e);
     if (ctx.outputHint() === 'json' || (ctx.outputHint() === undefined && wantsJson(argv))) {
-      deps.io.err(JSON.stringify({ error: { code: d.code, message: d.message } }) + '\n');
+      deps.io.err(jsonText({ error: { code: d.code, message: d.message } }) + '\n');
     } else {
-      deps.io.err((d.exit === 130 ? '' : 'Error: ') + d.message + '\n');
+      // A message may quote what the user typed: escaped, so it stays one line and cannot drive the terminal.
+      deps.io.err((d.exit === 130 ? '' : 'Error: ') + safeMessage(d.message) + '\n');
       if (d.code === 'internal' && deps.env.DELEGATE_DEBUG) deps.io.err(String((e as Error).stack) + '\n');
     }
     return d.exit;

@@ -11,7 +11,7 @@ import type { Clipboard } from './clipboard.js';
 import { canPrompt, useColor, type IO } from './io.js';
 import { defaultDbPath } from './paths.js';
 import type { Prompter } from './prompter.js';
-import type { RenderTarget } from './render.js';
+import { safeMessage, type RenderTarget } from './render.js';
 import { OUTPUTS, type Output, type Settings } from './settings.js';
 
 export interface Globals {
@@ -136,7 +136,9 @@ export class Context {
 
   /** A message for people (stderr); silent with --quiet. */
   note(text: string): void {
-    if (!this.globals.quiet) this.io.err(text.endsWith('\n') ? text : text + '\n');
+    if (this.globals.quiet) return;
+    const line = text.endsWith('\n') ? text.slice(0, -1) : text;
+    this.io.err(safeMessage(line) + '\n');
   }
 
   /** A value the user must give: the flag, else a prompt on a terminal, else exit 2 naming the flag. */
@@ -161,7 +163,7 @@ export class Context {
   async confirm(question: string): Promise<void> {
     if (this.globals.yes) return;
     if (!this.canPrompt()) throw new UsageError(`${question.replace(/\?$/, '')}: not confirmed; pass --yes to confirm when not at a terminal`);
-    const ok = await this.deps.prompter().confirm(question, { default: false });
+    const ok = await this.deps.prompter().confirm(safeMessage(question), { default: false });
     if (!ok) throw new CancelledError();
   }
 

@@ -1,10 +1,12 @@
 /**
- * Bulk files: CSV with a header row, from a path or `-` (stdin), streamed
- * through csv-parse so a large file is never held in memory.
+ * Bulk files: CSV with a header row, from a path or `-` (stdin), in UTF-8 or
+ * UTF-16 with a byte order mark (encoding.ts), streamed through csv-parse so
+ * a large file is never held in memory.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { UsageError } from '../domain/errors.js';
 import type { SourceRow } from '../domain/bulk.js';
+import { decodeInput } from './encoding.js';
 import type { IO } from './io.js';
 
 export interface CsvSpec {
@@ -48,8 +50,13 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
   let header: string[] | undefined;
   let line = 0;
   const parser = parse({ bom: true, relax_column_count: true, max_record_size: 1 << 16 });
+  const decoder = decodeInput(name);
   input.on('error', (e: Error) => parser.destroy(e));
-  input.pipe(parser);
+  decoder.on('error', (e: Error) => parser.destroy(e));
+  // The parser's errors are read from parser.errored below; one can come while the rows are being
+  // handled (no one waiting on the parser), which without a listener would be an uncaught 'error' event.
+  parser.on('error', () => undefined);
+  input.pipe(decoder).pipe(parser);
   let batch: SourceRow[] = [];
   const take = (record: string[]): void => {
     const first = line + 1;
@@ -108,6 +115,7 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
     throw new UsageError(`${name}: not a valid CSV file: ${err.message.replace(/\s+/g, ' ').slice(0, 200)}`);
   } finally {
     parser.destroy();
+    decoder.destroy();
   }
   if (!header) throw new UsageError(`${name} is empty: it needs a header row (${known.join(',')}) and at least one row`);
 }

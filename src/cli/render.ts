@@ -28,9 +28,86 @@ function cell(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Plain output: one record a line, tab-separated; tabs and newlines inside values become spaces. */
+/*
+ * Nothing stored can drive the terminal (SPEC "Behaviour every command
+ * keeps"). C0 controls, DEL and C1 controls (ESC, and CSI as U+009B) can move
+ * the cursor, clear the screen or retitle the window; bidirectional overrides
+ * and isolates (U+202A-202E, U+2066-2069) can make text read differently from
+ * what it is; line and paragraph separators (U+2028, U+2029) can break a line.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_OR_BACKSLASH = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_OR_BACKSLASH_ALL = new RegExp(UNSAFE_OR_BACKSLASH.source, 'g');
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+const SHORT: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' };
+
+function escapeOne(ch: string): string {
+  const short = SHORT[ch];
+  if (short) return short;
+  const code = ch.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * A field as table and plain output show it: control characters and
+ * bidirectional overrides escaped (`\x1b`, `\u202e`, `\t`, `\n`, `\r`), and a
+ * literal backslash doubled, so the escaped text cannot be mistaken for it.
+ */
+export function terminalSafe(text: string): string {
+  // Testing first is several times faster than a replace that finds nothing, and most fields hold nothing to escape.
+  return UNSAFE_OR_BACKSLASH.test(text) ? text.replace(UNSAFE_OR_BACKSLASH_ALL, escapeOne) : text;
+}
+
+/**
+ * A message for people on stderr (errors, notes) that may quote a value:
+ * the same characters escaped, backslashes left alone (a message is prose,
+ * not a field to be read back), so it stays one line and cannot drive the terminal.
+ */
+export function safeMessage(text: string): string {
+  return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, escapeOne) : text;
+}
+
+/** Text for people that spans lines (an offer to paste into an email): safeMessage, line by line. */
+export function safeText(text: string): string {
+  return UNSAFE.test(text) ? text.split('\n').map(safeMessage).join('\n') : text;
+}
+
+/**
+ * JSON with the characters JSON.stringify leaves raw (DEL, C1, bidirectional
+ * overrides, line separators) written as \u escapes: the same values, exactly,
+ * but safe to print on a terminal. (C0 controls JSON.stringify escapes itself.)
+ */
+// eslint-disable-next-line no-control-regex
+const JSON_RAW = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'g');
+export function jsonText(value: unknown, indent?: number): string {
+  const text = JSON.stringify(value, null, indent);
+  return JSON_RAW.test(text) ? text.replace(JSON_RAW_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
+}
+
+/** A field for table and plain output. */
+function shown(v: unknown): string {
+  return terminalSafe(cell(v));
+}
+
+/**
+ * Spreadsheet formula injection (OWASP "CSV Injection",
+ * https://owasp.org/www-community/attacks/CSV_Injection): a cell that starts
+ * with = + - @, a tab or a carriage return can be run as a formula by the
+ * spreadsheet that opens the file; a leading ' makes it text. This is the one
+ * rule for every CSV cell delegate writes: any other CSV writer must call it.
+ */
+const FORMULA_START = new Set([...'=+-@\t\r'].map((c) => c.charCodeAt(0)));
+export function csvCell(v: unknown): string {
+  const s = cell(v);
+  return FORMULA_START.has(s.charCodeAt(0)) ? `'${s}` : s;
+}
+
+/** Plain output: one record a line, tab-separated; tabs and newlines inside values are escaped. */
 function plainLine(values: unknown[]): string {
-  return values.map((v) => cell(v).replace(/[\t\r\n]+/g, ' ')).join('\t') + '\n';
+  return values.map(shown).join('\t') + '\n';
 }
 
 async function table(target: RenderTarget, head: string[], rows: string[][]): Promise<string> {
@@ -47,14 +124,14 @@ async function table(target: RenderTarget, head: string[], rows: string[][]): Pr
 
 async function csv(head: string[], rows: unknown[][]): Promise<string> {
   const { stringify } = await import('csv-stringify/sync');
-  return stringify([head, ...rows.map((r) => r.map(cell))]);
+  return stringify([head, ...rows.map((r) => r.map(csvCell))]);
 }
 
 export async function renderList<T>(target: RenderTarget, view: View<T>, rows: readonly T[]): Promise<void> {
   const { columns } = view;
   switch (target.output) {
     case 'json':
-      target.write(JSON.stringify(rows.map(view.json), null, 2) + '\n');
+      target.write(jsonText(rows.map(view.json), 2) + '\n');
       return;
     case 'csv':
       target.write(await csv(columns.map((c) => c.header), rows.map((r) => columns.map((c) => c.value(r)))));
@@ -73,7 +150,7 @@ export async function renderList<T>(target: RenderTarget, view: View<T>, rows: r
     }
     case 'table':
       if (rows.length === 0) return;
-      target.write(await table(target, columns.map((c) => c.header), rows.map((r) => columns.map((c) => cell(c.value(r))))));
+      target.write(await table(target, columns.map((c) => c.header), rows.map((r) => columns.map((c) => shown(c.value(r))))));
       return;
   }
 }
@@ -82,7 +159,7 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T):
   const { columns } = view;
   switch (target.output) {
     case 'json':
-      target.write(JSON.stringify(view.json(row), null, 2) + '\n');
+      target.write(jsonText(view.json(row), 2) + '\n');
       return;
     case 'csv':
       target.write(await csv(columns.map((c) => c.header), [columns.map((c) => c.value(row))]));
@@ -94,7 +171,7 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T):
       const { default: Table } = await import('cli-table3');
       const chalk = target.color ? (await import('chalk')).default : undefined;
       const t = new Table({ style: { head: [], border: chalk ? ['grey'] : [] }, wordWrap: true });
-      for (const c of columns) t.push({ [chalk ? chalk.bold(c.header) : c.header]: cell(c.value(row)) });
+      for (const c of columns) t.push({ [chalk ? chalk.bold(c.header) : c.header]: shown(c.value(row)) });
       target.write(t.toString() + '\n');
       return;
     }
@@ -117,7 +194,7 @@ export function renderListStream<T>(target: RenderTarget, view: View<T>): ListSt
         async add(rows) {
           let buf = '';
           for (const r of rows) {
-            buf += (count++ === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(view.json(r), null, 2).replace(/\n/g, '\n  ');
+            buf += (count++ === 0 ? '[\n  ' : ',\n  ') + jsonText(view.json(r), 2).replace(/\n/g, '\n  ');
           }
           if (buf) target.write(buf);
         },
@@ -130,7 +207,7 @@ export function renderListStream<T>(target: RenderTarget, view: View<T>): ListSt
         async add(rows) {
           if (rows.length === 0) return;
           const { stringify } = await import('csv-stringify/sync');
-          const body = rows.map((r) => columns.map((c) => cell(c.value(r))));
+          const body = rows.map((r) => columns.map((c) => csvCell(c.value(r))));
           target.write(stringify(count++ === 0 ? [columns.map((c) => c.header), ...body] : body));
         },
         async end() {

@@ -4,6 +4,8 @@
  */
 import { UsageError } from '../domain/errors.js';
 import * as v from '../domain/validate.js';
+import { makePrivateDirs, makePrivateFile, PRIVATE_FILE } from '../store/files.js';
+import { defaultConfigDir } from './paths.js';
 
 export const OUTPUTS = ['table', 'json', 'csv', 'plain'] as const;
 export type Output = (typeof OUTPUTS)[number];
@@ -33,16 +35,28 @@ export function settingValue(key: SettingKey, value: string): string {
 
 export async function confSettings(env: NodeJS.ProcessEnv): Promise<Settings> {
   const { default: Conf } = await import('conf');
+  // The directory is made here, 0700, before conf would make it with the umask's mode.
+  const cwd = env.DELEGATE_CONFIG_DIR || defaultConfigDir(env);
+  makePrivateDirs(cwd);
   const conf = new Conf<Partial<Record<SettingKey, string>>>({
     projectName: 'delegate',
     projectSuffix: '',
-    ...(env.DELEGATE_CONFIG_DIR ? { cwd: env.DELEGATE_CONFIG_DIR } : {}),
-    configFileMode: 0o600,
+    cwd,
+    configFileMode: PRIVATE_FILE,
   });
+  // conf writes with 0600, but the umask can narrow that further, and an older file may be wider.
+  makePrivateFile(conf.path);
+  const written = (): void => makePrivateFile(conf.path);
   return {
     get: (k) => conf.get(k),
-    set: (k, val) => conf.set(k, val),
-    unset: (k) => conf.delete(k),
+    set: (k, val) => {
+      conf.set(k, val);
+      written();
+    },
+    unset: (k) => {
+      conf.delete(k);
+      written();
+    },
     all: () => ({ ...conf.store }),
     path: conf.path,
   };

@@ -3,9 +3,10 @@
  * bulk work), without holding it all in memory: text is kept in memory up to
  * a limit, then in a private temporary file, and written out only on commit.
  */
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, fchmodSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../store/files.js';
 
 const MEMORY_LIMIT = 4 << 20;
 
@@ -27,7 +28,9 @@ export class Spool {
     this.size += text.length;
     if (this.spill && this.size > MEMORY_LIMIT) {
       this.dir = mkdtempSync(join(tmpdir(), 'delegate-'));
-      this.fd = openSync(join(this.dir, 'out'), 'w', 0o600);
+      chmodSync(this.dir, PRIVATE_DIR); // 0700 and 0600 whatever the umask
+      this.fd = openSync(join(this.dir, 'out'), 'w', PRIVATE_FILE);
+      fchmodSync(this.fd, PRIVATE_FILE);
       writeSync(this.fd, this.parts.join(''));
       this.parts = [];
     }

@@ -356,9 +356,19 @@ export async function listClientDomains(s: Session, domainIn: string, opts: { pl
   }, opts.plan);
 }
 
+/**
+ * What a refused `client mdm` is audited with: its arguments as given (the
+ * first 200 characters). Arguments holding control characters are bad input
+ * (exit 2), so the audit trail never keeps text that could drive a terminal.
+ */
+export function mdmTarget(args: readonly string[]): string {
+  args.forEach((a, i) => v.printable(a, `client mdm argument ${i + 1}`));
+  return [...args.join(' ')].slice(0, 200).join('') || 'mdm';
+}
+
 /** Delegated access to Mobile Device Management is not supported: always refused, and audited. */
 export async function refuseMdm(s: Session, args: readonly string[]): Promise<never> {
-  const target = args.join(' ').slice(0, 200) || 'mdm';
+  const target = mdmTarget(args);
   await writeAudited(s, async (tx) => {
     await requirePartner(tx);
     const actor = await resolveActor(tx, s).then(

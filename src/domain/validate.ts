@@ -48,10 +48,22 @@ export function displayName(value: string, what = 'name', max = 256): string {
   const length = [...v].length;
   if (length === 0) throw new UsageError(`${what} must not be empty`);
   if (length > max) throw new UsageError(`${what} is ${length} characters long; at most ${max} are allowed`);
-  // C0 and C1 controls, line/paragraph separators, and bidirectional overrides (which can disguise text).
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(v)) throw new UsageError(`${what} ${show(value)} contains control characters`);
+  if (CONTROLS.test(v)) throw new UsageError(`${what} ${show(value)} contains control characters`);
   return v;
+}
+
+// C0 and C1 controls, line/paragraph separators, and bidirectional overrides (which can disguise text).
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** Free text that is kept (audited) as given: refused when it holds a control character, named by its code point. */
+export function printable(value: string, what: string): string {
+  const bad = CONTROLS.exec(value);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new UsageError(`${what} contains a control character or bidirectional override (U+${code}), which could disguise what is printed`);
+  }
+  return value;
 }
 
 export function positiveInt(value: string | number, what: string, max = 1_000_000): number {

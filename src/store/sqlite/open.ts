@@ -2,11 +2,12 @@
  * Open (or create) a delegate store file safely: check what the file is before
  * SQLite touches it, then WAL, foreign keys, busy timeout and migrations.
  */
-import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, lstatSync, openSync, readSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import { NotFoundError, StoreError } from '../../domain/errors.js';
+import { NotFoundError, StoreError, UsageError } from '../../domain/errors.js';
+import { makePrivateDirs, makePrivateFile, PRIVATE_FILE } from '../files.js';
 import { explainSqlite } from './errors.js';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from './migrations.js';
 
@@ -34,6 +35,7 @@ function readHeader(path: string): string {
 
 /** Refuse anything that is not (or cannot become) a delegate store, without writing to it. */
 function checkFile(path: string, create: boolean): 'new' | 'existing' {
+  checkLink(path);
   if (!existsSync(path)) {
     if (!create) throw new NotFoundError(`No delegate store at ${path}: run \`delegate init\` first (or pass --db)`);
     return 'new';
@@ -58,6 +60,27 @@ function checkFile(path: string, create: boolean): 'new' | 'existing' {
   if (header !== SQLITE_HEADER) throw new StoreError(`${path} is not a delegate store (not an SQLite database)`);
   checkWritable(path);
   return 'existing';
+}
+
+/**
+ * A store path that is a symbolic link to nothing is a mistake to point out,
+ * not a store to create at the link's target (or to report as missing).
+ */
+function checkLink(path: string): void {
+  let link;
+  try {
+    link = lstatSync(path);
+  } catch {
+    return; // nothing there at all
+  }
+  if (!link.isSymbolicLink() || existsSync(path)) return;
+  let target = '';
+  try {
+    target = ` (to ${readlinkSync(path)})`;
+  } catch {
+    /* the link's target is only for the message */
+  }
+  throw new UsageError(`The store path ${path} is a symbolic link to nothing${target}: fix or remove the link, or pass another --db`);
 }
 
 /**
@@ -94,9 +117,7 @@ function openFailure(path: string, e: unknown): StoreError {
 export function openDatabase(path: string, opts: OpenOptions): Database.Database {
   // ':memory:' is for tests: a private, throw-away store.
   const state = path === ':memory:' ? 'new' : checkFile(path, opts.create);
-  if (state === 'new' && path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  }
+  if (state === 'new' && path !== ':memory:') makePrivateDirs(dirname(path));
   const sideFiles = path === ':memory:' ? [] : [`${path}-wal`, `${path}-shm`].filter((p) => !existsSync(p));
   let db: Database.Database;
   try {
@@ -105,7 +126,7 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
     throw openFailure(path, e);
   }
   try {
-    if (state === 'new' && path !== ':memory:') chmodSync(path, 0o600);
+    if (state === 'new' && path !== ':memory:') chmodSync(path, PRIVATE_FILE);
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 15000}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     const appId = db.pragma('application_id', { simple: true }) as number;
@@ -120,6 +141,9 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
         `The store ${path} was written by a newer delegate (store version ${version}; this delegate knows up to ${LATEST_VERSION}): upgrade delegate`,
       );
     }
+    // An existing store, and any -wal/-shm beside it, is narrowed to 0600 once it is known to be a
+    // delegate store (SQLite gives the -wal/-shm files it creates the store's mode).
+    if (state === 'existing') for (const p of [path, `${path}-wal`, `${path}-shm`]) makePrivateFile(p);
     if (path !== ':memory:' && (db.pragma('journal_mode', { simple: true }) as string) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');

@@ -9,6 +9,7 @@ import {
   addClientUsers,
   listClientDomains,
   listClientUsers,
+  mdmTarget,
   refuseMdm,
   resetClientPassword,
   verifyClientDomain,
@@ -180,6 +181,7 @@ export function register(client: Command, ctx: Context): void {
     .argument('[anything...]')
     .allowUnknownOption()
     .action(async (args: string[]) => {
+      mdmTarget(args); // bad input first (exit 2), even with no store
       let session;
       try {
         session = await ctx.session({ actor: true });

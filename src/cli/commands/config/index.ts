@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderOne } from '../../render.js';
+import { renderList, renderOne, terminalSafe } from '../../render.js';
 import { SETTING_KEYS, settingKey, settingValue, type SettingKey } from '../../settings.js';
 import type { View } from '../../render.js';
 
@@ -30,7 +30,7 @@ export function register(program: Command, ctx: Context): void {
       const value = (await ctx.settings()).get(k) ?? null;
       const target = await ctx.target();
       if (target.output === 'plain' || target.output === 'table') {
-        if (value !== null) target.write(value + '\n');
+        if (value !== null) target.write(terminalSafe(value) + '\n');
         else ctx.note(`${k} is not set.`);
       } else await renderOne(target, settingView, { key: k, value });
     });

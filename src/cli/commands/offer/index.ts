@@ -13,7 +13,7 @@ import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderOne } from '../../render.js';
+import { renderList, renderOne, safeText } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { offerView } from '../../views.js';
 
@@ -82,7 +82,7 @@ function droppedNote(o: Offer): string {
 async function printOffer(ctx: Context, o: Offer, body: string): Promise<void> {
   const target = await ctx.target();
   if (target.output === 'json' || target.output === 'csv') await renderOne(target, offerView, o);
-  else target.write(body.endsWith('\n') ? body : body + '\n');
+  else target.write(safeText(body.endsWith('\n') ? body : body + '\n'));
 }
 
 export function register(program: Command, ctx: Context): void {
@@ -145,7 +145,7 @@ export function register(program: Command, ctx: Context): void {
         const many = raw.count !== undefined;
         if (!many) await printOffer(ctx, offers[0]!, offers[0]!.text);
         else if (target.output === 'json' || target.output === 'csv') await renderList(target, offerView, offers);
-        else target.write(offers.map((o) => o.text).join('\n\n----\n\n') + '\n');
+        else target.write(safeText(offers.map((o) => o.text).join('\n\n----\n\n') + '\n'));
         if (opts.copy) await ctx.copy(offers.map((o) => o.text).join('\n\n'), 'offer');
         if (partner.cloud === 'china') ctx.note('Note: the 21Vianet GDAP invitation path is not publicly documented; this link mirrors the global path on portal.partner.microsoftonline.cn (unverified).');
         ctx.note(

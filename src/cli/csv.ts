@@ -37,8 +37,9 @@ export function sourceName(file: string): string {
  * as line 1 and are tracked here (csv-parse's per-record info objects cost
  * more than the parsing itself): each record starts on the line after the
  * previous one ended, plus any newlines inside its quoted fields.
+ * `signal` stops the reading, even a wait for stdin, with its reason.
  */
-export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n: number) => void): AsyncGenerator<SourceRow[]> {
+export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n: number) => void, signal?: AbortSignal): AsyncGenerator<SourceRow[]> {
   const { parse } = await import('csv-parse');
   const input: NodeJS.ReadableStream = file === '-' ? io.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   if (onBytes) input.on('data', (chunk: Buffer | string) => onBytes(chunk.length));
@@ -49,6 +50,9 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
   let line = 0;
   const parser = parse({ bom: true, relax_column_count: true, max_record_size: 1 << 16 });
   input.on('error', (e: Error) => parser.destroy(e));
+  // Destroyed without an error (nobody may be listening for one): the loop below sees the signal.
+  const onAbort = () => parser.destroy();
+  signal?.addEventListener('abort', onAbort, { once: true });
   input.pipe(parser);
   let batch: SourceRow[] = [];
   const take = (record: string[]): void => {
@@ -83,6 +87,7 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
         yield batch;
         batch = [];
       }
+      if (signal?.aborted) throw signal.reason;
       if (parser.errored) throw parser.errored;
       if (parser.readableEnded || parser.destroyed) break;
       await new Promise<void>((resolve, reject) => {
@@ -102,12 +107,18 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
       if (parser.errored) throw parser.errored;
     }
   } catch (e) {
+    if (signal?.aborted) throw signal.reason;
     if (e instanceof UsageError) throw e;
     const err = e as { code?: string; message: string };
     if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES') throw new UsageError(`Cannot read ${name}: ${err.code}`);
     throw new UsageError(`${name}: not a valid CSV file: ${err.message.replace(/\s+/g, ' ').slice(0, 200)}`);
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     parser.destroy();
+    // Stop reading: a stdin left flowing (a reader stopped early) would keep the process from exiting.
+    input.unpipe(parser);
+    if (file === '-') input.pause();
+    else (input as import('node:stream').Readable).destroy();
   }
   if (!header) throw new UsageError(`${name} is empty: it needs a header row (${known.join(',')}) and at least one row`);
 }

@@ -80,6 +80,7 @@ export async function runCli(argv: readonly string[], deps: Deps, started?: (ctx
     // The reader of our output went away (`delegate client list | head`): stop quietly, store closed below.
     if (err?.code === 'EPIPE' && !ctx.interrupts.pending) return 0;
     const d = describe(e, ctx);
+    ctx.reported = true;
     if (ctx.outputHint() === 'json' || (ctx.outputHint() === undefined && wantsJson(argv))) {
       deps.io.err(JSON.stringify({ error: { code: d.code, message: d.message } }) + '\n');
     } else {
@@ -92,6 +93,14 @@ export async function runCli(argv: readonly string[], deps: Deps, started?: (ctx
   }
 }
 
+/**
+ * How long the work may take, after a signal, to reach a point that acts on
+ * it (normally a few milliseconds) before the process stops at once anyway:
+ * a wait that nothing races (a sign-in, a network call) must not make Ctrl-C
+ * do nothing.
+ */
+const GRACE_MS = 2000;
+
 /** The process entry (bin/delegate.js). */
 export async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -99,21 +108,26 @@ export async function main(): Promise<void> {
   const interrupts = new Interrupts().listen();
   const deps = await defaultDeps(interrupts);
   let ctxRef: Context | undefined;
+  let grace: NodeJS.Timeout | undefined;
+  interrupts.signal.addEventListener('abort', () => {
+    grace = setTimeout(() => stopNow(interrupts.pending!, deps, ctxRef), GRACE_MS).unref();
+  });
   interrupts.onRepeat = (signal) => stopNow(signal, deps, ctxRef);
   process.exitCode = await runCli(argv, deps, (ctx) => (ctxRef = ctx));
+  clearTimeout(grace);
   interrupts.dispose();
 }
 
 /**
- * A second signal while the first is being handled: stop at once. Everything
- * here is synchronous: the cleanups (spool removed, progress bar stopped),
- * then closing the store, which rolls back an open transaction.
+ * A second signal, or the grace period over: stop at once. Everything here
+ * is synchronous: the cleanups (spool removed, progress bar stopped), then
+ * closing the store, which rolls back an open transaction.
  */
 function stopNow(signal: InterruptSignal, deps: Deps, ctx: Context | undefined): void {
   if (ctx) {
     ctx.cleanUp();
     void ctx.close().catch(() => undefined);
-    deps.io.err(ctx.interruption(signal).replace(/^Interrupted \(\w+\)/, `Interrupted again (${signal}), stopped at once`) + '\n');
+    if (!ctx.reported) deps.io.err(ctx.interruption(signal).replace(/^Interrupted \(\w+\)/, `Interrupted (${signal}), stopped at once`) + '\n');
   }
   process.exit(new InterruptedError(signal).exitCode);
 }

@@ -54,6 +54,8 @@ export class Context {
   readonly interrupts: Interrupts;
   /** A write transaction of this command has committed. */
   committed = false;
+  /** The outcome line has been printed (a forced stop must not print another). */
+  reported = false;
   /** The command ran to its end (an interrupt noticed only afterwards cut nothing short). */
   finished = false;
   /** Set by output that is printed after the commit, piece by piece. */

@@ -64,12 +64,12 @@ const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.version', 'co
 
 /** Run one command line; returns the exit code. */
 export async function runCli(argv: readonly string[], deps: Deps, started?: (ctx: Context) => void): Promise<number> {
-  const { Context, buildProgram } = await import('./cli/core.js');
+  const { Context, buildProgram, protectDashValues } = await import('./cli/core.js');
   const ctx = new Context(deps);
   started?.(ctx);
   try {
     const program = await buildProgram(ctx, argv);
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(protectDashValues(program, argv), { from: 'user' });
     ctx.finished = true;
     // A signal no checkpoint saw (it came as the command ended): still reported, with its exit code.
     ctx.interrupts.check();

@@ -129,7 +129,7 @@ const BATCH = 1000;
 function readHeader(record: string[], name: string, known: string[], lower: Map<string, string>, spec: CsvSpec): string[] {
   const cols = record.map((h) => {
     const k = lower.get(h.trim().toLowerCase());
-    if (!k) throw new UsageError(`${name}: unknown column "${h.trim().slice(0, 40)}" in the header (expected ${known.join(',')})`);
+    if (!k) throw new UsageError(`${name}: unknown column ${JSON.stringify(h.trim().slice(0, 40))} in the header (expected ${known.join(',')})`); // quoted as JSON: a newline in it stays on one line
     return k;
   });
   const twice = cols.find((c, i) => cols.indexOf(c) !== i);

@@ -1,9 +1,13 @@
 /**
  * What every bulk (--file) command shares on the CLI side: results rendered
  * as they are made into a spool that only reaches stdout once the command
- * commits, and a progress bar on stderr when it is a terminal.
+ * commits, and a progress bar on stderr when it is a terminal. Each step
+ * checks for an interrupt (see interrupt.ts); the spool and the progress bar
+ * are cleaned up however the command ends.
  */
+import type { SourceRow } from '../domain/bulk.js';
 import type { Context } from './context.js';
+import { readCsv, type CsvSpec } from './csv.js';
 import { renderListStream, type View } from './render.js';
 import { Spool } from './spool.js';
 
@@ -18,16 +22,32 @@ export interface BulkOutput<T> {
 export async function bulkOutput<T>(ctx: Context, view: View<T>, opts: { secret?: boolean } = {}): Promise<BulkOutput<T>> {
   const target = await ctx.target();
   const spool = new Spool(!opts.secret);
+  ctx.onClose(() => spool.discard());
   const stream = renderListStream({ ...target, write: (t) => spool.write(t) }, view);
   let count = 0;
+  // [spool size, rows rendered] after each chunk: how many whole rows a printed prefix holds.
+  const marks: [number, number][] = [];
   return {
     sink: async (rows) => {
+      await ctx.interrupts.checkpoint();
       count += rows.length;
       await stream.add(rows);
+      marks.push([spool.size, count]);
     },
     async commit() {
       await stream.end();
-      await spool.commit((t) => ctx.io.out(t), () => ctx.io.drained());
+      ctx.outputReport = () => {
+        let printed = 0;
+        for (const [size, rows] of marks) if (size <= spool.printed) printed = rows;
+        return { printed: spool.printed >= spool.size ? count : printed, total: count, unit: 'result rows' };
+      };
+      await spool.commit(
+        (t) => ctx.io.out(t),
+        async () => {
+          await ctx.interrupts.race(ctx.io.drained());
+          await ctx.interrupts.checkpoint();
+        },
+      );
     },
     discard: () => spool.discard(),
     get count() {
@@ -60,6 +80,8 @@ export async function progressFor(ctx: Context, totalBytes: number | undefined):
   );
   const mb = (b: number) => Math.round(b / 1e5) / 10;
   bar.start(mb(totalBytes), 0);
+  // Stopped however the command ends (an error, an interrupt): it hid the cursor.
+  ctx.onClose(() => bar.stop());
   let read = 0;
   return Object.assign(
     (bytes: number) => {
@@ -74,8 +96,14 @@ export async function progressFor(ctx: Context, totalBytes: number | undefined):
 export async function printChunks<T>(ctx: Context, view: View<T>, each: (fn: (chunk: T[]) => Promise<void>) => Promise<void>): Promise<void> {
   const out = renderListStream(await ctx.target(), view);
   await each(async (chunk) => {
+    await ctx.interrupts.checkpoint();
     await out.add(chunk);
-    await ctx.io.drained();
+    await ctx.interrupts.race(ctx.io.drained());
   });
   await out.end();
+}
+
+/** The rows of a bulk file (a path or `-`), read until the file ends or a signal comes. */
+export function csvRows(ctx: Context, file: string, spec: CsvSpec, onBytes?: (n: number) => void): AsyncGenerator<SourceRow[]> {
+  return readCsv(ctx.io, file, spec, onBytes, ctx.interrupts.signal);
 }

@@ -1,6 +1,7 @@
 /**
  * Everything a command needs, passed in: I/O, prompter, clipboard, settings,
- * clock, and the store (opened lazily, closed by main on every exit path).
+ * clock, interrupts, and the store (opened lazily, closed by main on every
+ * exit path, after the command's cleanups).
  */
 import { clockFromEnv, type Clock } from '../domain/clock.js';
 import { CancelledError, UsageError } from '../domain/errors.js';
@@ -8,6 +9,7 @@ import { readingAs, type Session } from '../domain/session.js';
 import * as v from '../domain/validate.js';
 import type { Store } from '../store/store.js';
 import type { Clipboard } from './clipboard.js';
+import { Interrupts } from './interrupt.js';
 import { canPrompt, useColor, type IO } from './io.js';
 import { defaultDbPath } from './paths.js';
 import type { Prompter } from './prompter.js';
@@ -32,6 +34,16 @@ export interface Deps {
   clipboard: () => Clipboard;
   settings: () => Promise<Settings>;
   openStore: (path: string, opts: { create: boolean }) => Promise<Store>;
+  /** SIGINT, SIGTERM and SIGHUP as they arrive (default: none ever arrives). */
+  interrupts?: Interrupts;
+}
+
+/** How much of a committed command's output had been printed (for the interrupt message). */
+export interface OutputReport {
+  printed: number;
+  total: number;
+  /** What is counted, e.g. "result rows". */
+  unit: string;
 }
 
 export class Context {
@@ -39,8 +51,20 @@ export class Context {
   private store?: Store;
   private settingsP?: Promise<Settings>;
   private clockV?: Clock;
+  private cleanups: (() => void)[] = [];
+  readonly interrupts: Interrupts;
+  /** A write transaction of this command has committed. */
+  committed = false;
+  /** The outcome line has been printed (a forced stop must not print another). */
+  reported = false;
+  /** The command ran to its end (an interrupt noticed only afterwards cut nothing short). */
+  finished = false;
+  /** Set by output that is printed after the commit, piece by piece. */
+  outputReport?: () => OutputReport;
 
-  constructor(readonly deps: Deps) {}
+  constructor(readonly deps: Deps) {
+    this.interrupts = deps.interrupts ?? new Interrupts();
+  }
 
   get io(): IO {
     return this.deps.io;
@@ -104,7 +128,7 @@ export class Context {
    */
   async session(opts: { create?: boolean; actor?: boolean } = {}): Promise<Session> {
     const actorEmail = await this.actor();
-    this.store ??= await this.deps.openStore(this.dbPath(), { create: opts.create ?? false });
+    this.store ??= this.guard(await this.deps.openStore(this.dbPath(), { create: opts.create ?? false }));
     const store = actorEmail !== undefined && !opts.actor ? readingAs(this.store, actorEmail) : this.store;
     return { store, clock: this.clock(), ...(actorEmail !== undefined ? { actorEmail } : {}) };
   }
@@ -128,10 +152,66 @@ export class Context {
     return undefined;
   }
 
+  /**
+   * The store, with two things added to each write: a signal that came
+   * during the transaction rolls it back (checked just before COMMIT, which
+   * follows synchronously), and a commit is remembered for the interrupt
+   * message.
+   */
+  private guard(store: Store): Store {
+    const interrupts = this.interrupts;
+    const write: Store['write'] = async (fn) => {
+      const result = await store.write(async (tx) => {
+        const value = await fn(tx);
+        interrupts.check();
+        return value;
+      });
+      this.committed = true;
+      return result;
+    };
+    return new Proxy(store, {
+      get(target, key) {
+        if (key === 'write') return write;
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /** Run `fn` when the command ends, however it ends (before the store is closed). */
+  onClose(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  /** Run the cleanups (progress bars, spools) now; synchronous, so it also serves a forced stop. */
+  cleanUp(): void {
+    for (const fn of this.cleanups.splice(0).reverse()) {
+      try {
+        fn();
+      } catch {
+        // best effort: one failing cleanup must not keep the others from running
+      }
+    }
+  }
+
   async close(): Promise<void> {
+    this.cleanUp();
     const s = this.store;
     this.store = undefined;
     await s?.close();
+  }
+
+  /** The one line that says what an interrupt left behind (SPEC: nothing written, or committed and how much was printed). */
+  interruption(signal: string): string {
+    const head = `Interrupted (${signal})`;
+    if (!this.committed) return `${head}: nothing was written.`;
+    const report = this.outputReport?.();
+    if (report && report.printed < report.total) {
+      const n = (x: number) => x.toLocaleString('en');
+      return `${head} after the change was committed: ${n(report.printed)} of ${n(report.total)} ${report.unit} were printed.`;
+    }
+    if (report || this.finished) return `${head} after the change was committed; all of its output was printed.`;
+    return `${head} after the change was committed; its output may be incomplete.`;
   }
 
   /** A message for people (stderr); silent with --quiet. */

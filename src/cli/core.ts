@@ -3,7 +3,7 @@
  * start-up reads one file rather than many.
  */
 export { Context } from './context.js';
-export { buildProgram } from './program.js';
+export { buildProgram, protectDashValues } from './program.js';
 export { processIO } from './io.js';
 export { inquirerPrompter } from './prompter.js';
 export { systemClipboard } from './clipboard.js';

@@ -39,8 +39,9 @@ export function sourceName(file: string): string {
  * as line 1 and are tracked here (csv-parse's per-record info objects cost
  * more than the parsing itself): each record starts on the line after the
  * previous one ended, plus any newlines inside its quoted fields.
+ * `signal` stops the reading, even a wait for stdin, with its reason.
  */
-export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n: number) => void): AsyncGenerator<SourceRow[]> {
+export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n: number) => void, signal?: AbortSignal): AsyncGenerator<SourceRow[]> {
   const { parse } = await import('csv-parse');
   const input: NodeJS.ReadableStream = file === '-' ? io.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   if (onBytes) input.on('data', (chunk: Buffer | string) => onBytes(chunk.length));
@@ -56,6 +57,9 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
   // The parser's errors are read from parser.errored below; one can come while the rows are being
   // handled (no one waiting on the parser), which without a listener would be an uncaught 'error' event.
   parser.on('error', () => undefined);
+  // Destroyed without an error (nobody may be listening for one): the loop below sees the signal.
+  const onAbort = () => parser.destroy();
+  signal?.addEventListener('abort', onAbort, { once: true });
   input.pipe(decoder).pipe(parser);
   let batch: SourceRow[] = [];
   const take = (record: string[]): void => {
@@ -90,6 +94,7 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
         yield batch;
         batch = [];
       }
+      if (signal?.aborted) throw signal.reason;
       if (parser.errored) throw parser.errored;
       if (parser.readableEnded || parser.destroyed) break;
       await new Promise<void>((resolve, reject) => {
@@ -109,13 +114,19 @@ export async function* readCsv(io: IO, file: string, spec: CsvSpec, onBytes?: (n
       if (parser.errored) throw parser.errored;
     }
   } catch (e) {
+    if (signal?.aborted) throw signal.reason;
     if (e instanceof UsageError) throw e;
     const err = e as { code?: string; message: string };
     if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES') throw new UsageError(`Cannot read ${name}: ${err.code}`);
     throw new UsageError(`${name}: not a valid CSV file: ${err.message.replace(/\s+/g, ' ').slice(0, 200)}`);
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     parser.destroy();
     decoder.destroy();
+    // Stop reading: a stdin left flowing (a reader stopped early) would keep the process from exiting.
+    input.unpipe(decoder);
+    if (file === '-') input.pause();
+    else (input as import('node:stream').Readable).destroy();
   }
   if (!header) throw new UsageError(`${name} is empty: it needs a header row (${known.join(',')}) and at least one row`);
 }
@@ -126,7 +137,7 @@ const BATCH = 1000;
 function readHeader(record: string[], name: string, known: string[], lower: Map<string, string>, spec: CsvSpec): string[] {
   const cols = record.map((h) => {
     const k = lower.get(h.trim().toLowerCase());
-    if (!k) throw new UsageError(`${name}: unknown column "${h.trim().slice(0, 40)}" in the header (expected ${known.join(',')})`);
+    if (!k) throw new UsageError(`${name}: unknown column ${JSON.stringify(h.trim().slice(0, 40))} in the header (expected ${known.join(',')})`); // quoted as JSON: a newline in it stays on one line
     return k;
   });
   const twice = cols.find((c, i) => cols.indexOf(c) !== i);

@@ -95,6 +95,42 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
   return program;
 }
 
+/** The root's boolean short flags: an argument like `-yq` is a group of them. */
+const ROOT_SHORT_FLAGS = new Set(['y', 'q', 'h', 'V']);
+
+/**
+ * Commander lets the root program take its short flags out of any argument,
+ * even one that is the value of a subcommand's option: `--name -ymB` would
+ * lose "-y" to --yes and store "-mB" (found by the property tests). A
+ * dash-led value that is not a group of the root's short flags is attached
+ * to the value option before it (`--name=-ymB`), so it reaches that option
+ * whole.
+ */
+export function protectDashValues(program: Command, argv: readonly string[]): string[] {
+  const valueOptions = new Set<string>();
+  const walk = (c: Command): void => {
+    for (const o of c.options) if ((o.required || o.optional) && o.long) valueOptions.add(o.long);
+    c.commands.forEach(walk);
+  };
+  walk(program);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (valueOptions.has(a) && next !== undefined && /^-[^-]./.test(next) && ![...next.slice(1)].every((ch) => ROOT_SHORT_FLAGS.has(ch))) {
+      out.push(`${a}=${next}`);
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 /** Register a noun (a command with subcommands) and apply the shared settings. */
 export function nounCommand(parent: Command, name: string): Command {
   const d = NOUNS[name]!;

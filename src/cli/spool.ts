@@ -12,20 +12,22 @@ const MEMORY_LIMIT = 4 << 20;
 
 export class Spool {
   private parts: string[] = [];
-  private size = 0;
   private fd: number | undefined;
   private dir: string | undefined;
+  /** Characters written so far, and of those, characters handed on by `commit`. */
+  size = 0;
+  printed = 0;
 
   /** `spill: false` keeps everything in memory (for secrets such as temporary passwords). */
   constructor(private readonly spill = true) {}
 
   write(text: string): void {
+    this.size += text.length;
     if (this.fd !== undefined) {
       writeSync(this.fd, text);
       return;
     }
     this.parts.push(text);
-    this.size += text.length;
     if (this.spill && this.size > MEMORY_LIMIT) {
       this.dir = mkdtempSync(join(tmpdir(), 'delegate-'));
       chmodSync(this.dir, PRIVATE_DIR); // 0700 and 0600 whatever the umask
@@ -41,12 +43,14 @@ export class Spool {
     try {
       if (this.fd === undefined) {
         if (this.parts.length) out(this.parts.join(''));
+        this.printed = this.size;
         return;
       }
       closeSync(this.fd);
       this.fd = undefined;
       for await (const chunk of createReadStream(join(this.dir!, 'out'), { encoding: 'utf8', highWaterMark: 1 << 20 })) {
         out(chunk as string);
+        this.printed += (chunk as string).length;
         await drained();
       }
     } finally {

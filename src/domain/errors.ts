@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'not_permitted'
   | 'conflict'
   | 'cancelled'
+  | 'interrupted'
   | 'store'
   | 'audit_mismatch'
   | 'internal'
@@ -80,6 +81,22 @@ export class ConflictError extends DelegateError {
 export class CancelledError extends DelegateError {
   constructor(message = 'Cancelled.') {
     super(message, 'cancelled', 130);
+  }
+}
+
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** 128 + the signal's number, as shells report a process a signal ended. */
+const SIGNAL_EXIT: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * The process received SIGINT, SIGTERM or SIGHUP. Exit 130, 143 or 129. The
+ * CLI replaces the message with what had happened by then (nothing written,
+ * or committed and how much output was printed).
+ */
+export class InterruptedError extends DelegateError {
+  constructor(readonly signal: InterruptSignal) {
+    super(`Interrupted (${signal})`, 'interrupted', SIGNAL_EXIT[signal]);
   }
 }
 

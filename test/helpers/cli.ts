@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/main.js';
 import type { Clipboard } from '../../src/cli/clipboard.js';
+import type { Interrupts } from '../../src/cli/interrupt.js';
 import type { Settings, SettingKey } from '../../src/cli/settings.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { fakeIO } from './fake-io.js';
@@ -78,14 +79,20 @@ export interface InProcessOptions {
   env?: NodeJS.ProcessEnv;
   tty?: boolean;
   answers?: Answer[];
-  stdin?: string;
+  stdin?: string | AsyncIterable<string>;
   settings?: Settings;
   clipboard?: Clipboard;
+  /** Signals, raised by the test (none by default). */
+  interrupts?: Interrupts;
+  /** Called with each piece of stdout before it is recorded. */
+  onOut?: (text: string) => void;
 }
 
 /** Run the CLI in this process with injected dependencies. */
 export async function runInProcess(args: string[], opts: InProcessOptions = {}) {
   const io = fakeIO({ tty: opts.tty, stdin: opts.stdin });
+  const record = io.out;
+  if (opts.onOut) io.out = (t) => (opts.onOut!(t), record(t));
   const prompter = scriptedPrompter(opts.answers ?? []);
   const settings = opts.settings ?? memorySettings();
   const copied: string[] = [];
@@ -97,6 +104,7 @@ export async function runInProcess(args: string[], opts: InProcessOptions = {}) 
     clipboard: () => clipboard,
     settings: async () => settings,
     openStore: async (path, o) => SqliteStore.open(path, o),
+    ...(opts.interrupts ? { interrupts: opts.interrupts } : {}),
   });
   return { code, stdout: io.stdout(), stderr: io.stderr(), asked: prompter.asked, copied };
 }

@@ -7,7 +7,7 @@ export interface FakeIO extends IO {
   stderr(): string;
 }
 
-export function fakeIO(opts: { tty?: boolean; stdin?: string } = {}): FakeIO {
+export function fakeIO(opts: { tty?: boolean; stdin?: string | AsyncIterable<string> } = {}): FakeIO {
   let out = '';
   let err = '';
   const tty = opts.tty ?? false;
@@ -15,7 +15,7 @@ export function fakeIO(opts: { tty?: boolean; stdin?: string } = {}): FakeIO {
     out: (t) => void (out += t),
     err: (t) => void (err += t),
     drained: async () => undefined,
-    stdin: Readable.from([opts.stdin ?? '']),
+    stdin: Readable.from(typeof opts.stdin === 'object' ? opts.stdin : [opts.stdin ?? '']),
     stdinIsTTY: tty,
     stdoutIsTTY: tty,
     stderrIsTTY: tty,

@@ -9,9 +9,14 @@
  *
  * Read-only stores: the tests run as root in CI, and chmod does not stop
  * root. So, as root, the CLI is spawned as the unprivileged user `nobody`
- * (child_process `uid`/`gid`); as any other user, chmod alone is enough. A
- * write probe decides: when the file is still writable for the spawned user,
- * those tests are skipped (their names say so) instead of passing vacuously.
+ * (child_process `uid`/`gid`); as any other user, chmod alone is enough.
+ * `nobody` may not be able to enter the checkout (CI may clone into a 0700
+ * directory), so the CLI it runs is a copy (bin, dist and the production
+ * dependencies; node itself too when nobody cannot run it) in a
+ * world-traversable temporary directory. A write probe still checks: when
+ * the file is writable for the spawned user after all, those tests are
+ * skipped (their names say so) instead of passing vacuously, and CI
+ * (.ci/run) fails on any skipped test.
  *
  * A full disk: a small tmpfs mounted in a private user+mount namespace
  * (`unshare -rm`; no mount in the host namespace and no root needed where
@@ -19,11 +24,14 @@
  * Where unshare cannot mount, those tests are skipped (their names say so).
  */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
   copyFileSync,
+  cpSync,
+  mkdtempSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -37,7 +45,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ADMIN, BIN, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
+import { ADMIN, BIN, ROOT, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
 
 const READ = ['client', 'list'];
 const WRITE = ['user', 'add', 'x@fabrikam.com'];
@@ -232,9 +240,44 @@ const asRoot = process.getuid?.() === 0;
 /** Spawn options that make the CLI an unprivileged user, when the tests run as root. */
 const asUser: SpawnOptions = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
 
+const canRun = (file: string, args: string[]) => spawnSync(file, args, { ...asUser, stdio: 'ignore' }).status === 0;
+
+/**
+ * The CLI as the spawned user can reach it: bin/, dist/, package.json and
+ * the production dependencies (with theirs, from the hoisted node_modules)
+ * copied to a 0755 temporary directory; node too if that user cannot run it.
+ */
+function reachableCli(): { node: string; bin: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'delegate-cli-'));
+  chmodSync(dir, 0o755);
+  for (const f of ['bin', 'dist', 'package.json']) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
+  const seen = new Set<string>();
+  const queue = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+  while (queue.length) {
+    const name = queue.shift()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const from = join(ROOT, 'node_modules', name);
+    if (!existsSync(from)) continue; // an optional dependency not installed here
+    cpSync(from, join(dir, 'node_modules', name), { recursive: true });
+    const pkg = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    queue.push(...Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }));
+  }
+  let node = process.execPath;
+  if (!canRun(node, ['--version'])) {
+    node = join(dir, 'node');
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+  }
+  return { node, bin: join(dir, 'bin', 'delegate.js'), dir };
+}
+
+const cli = reachableCli();
+afterAll(() => rmSync(cli.dir, { recursive: true, force: true }));
+
 function runAs(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
   return new Promise((resolveP, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...asUser });
+    const child = spawn(cli.node, [cli.bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...asUser });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -278,12 +321,12 @@ function probeReadOnly(): { ok: boolean; why: string } {
   const sb = readOnlySandbox(false, (db) => writeFileSync(db, 'probe'));
   try {
     const code = `const fs=require('fs');fs.readFileSync(process.argv[1]);let w=true;try{fs.closeSync(fs.openSync(process.argv[1],'r+'))}catch{w=false}process.exit(w?10:0)`;
-    const r = spawnSync(process.execPath, ['-e', code, sb.db], { ...asUser, stdio: 'ignore' });
+    const r = spawnSync(cli.node, ['-e', code, sb.db], { ...asUser, stdio: 'ignore' });
     if (r.status === 10) return { ok: false, why: 'the spawned user can still write a 0444 file' };
     if (r.status === 0) {
-      // The checkout itself may sit in a directory the spawned user cannot enter (a 0700 mktemp -d).
-      const cli = spawnSync(process.execPath, [BIN, '--version'], { ...asUser, stdio: 'ignore' });
-      return cli.status === 0 ? { ok: true, why: '' } : { ok: false, why: 'the spawned user cannot reach this checkout to run the CLI' };
+      // Load the bundle too (bin/delegate.js answers --version and a cached --help without it).
+      const help = spawnSync(cli.node, [cli.bin, '--help'], { ...asUser, stdio: 'ignore', env: { PATH: process.env.PATH, DELEGATE_NO_HELP_CACHE: '1' } });
+      return help.status === 0 ? { ok: true, why: '' } : { ok: false, why: `the spawned user cannot run the copy of the CLI in ${cli.dir}` };
     }
     return { ok: false, why: `the spawned user cannot run node or read the store (${r.status ?? r.error?.message})` };
   } finally {

@@ -21,7 +21,8 @@ import fc from 'fast-check';
 import { partnerCenterLink } from '../helpers/links.js';
 import { ADMIN, initPartner, runBin, runInProcess, sandbox, storeHash, TENANT, type Sandbox } from '../helpers/cli.js';
 
-const RUNS = Number(process.env.PROP_RUNS) || 40;
+/** Runs per property: at least 200 (PROP_RUNS may ask for more, never fewer). */
+const RUNS = Math.max(200, Number(process.env.PROP_RUNS) || 0);
 const CYRILLIC_A = '\u0430'; // looks like Latin "a"
 const BOM = '\ufeff';
 

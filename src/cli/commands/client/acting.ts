@@ -22,7 +22,8 @@ import type { ClientDomain, ClientUser } from '../../../domain/model.js';
 import { MDM_NOT_SUPPORTED } from '../../../domain/offer-text.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
-import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
+import { argRows, checkReadable, sourceName } from '../../csv.js';
+import { csvRows } from '../../bulk.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
@@ -90,7 +91,7 @@ export function register(client: Command, ctx: Context): void {
       if (raw.file) {
         checkReadable(raw.file);
         source = sourceName(raw.file);
-        rows = readCsv(ctx.io, raw.file, { required: ['upn'], optional: ['name', 'admin'] });
+        rows = csvRows(ctx, raw.file, { required: ['upn'], optional: ['name', 'admin'] });
       } else {
         const u = await ctx.need(upn, '<upn> (or --file)', "New user's UPN:", (s) => v.email(s));
         v.email(u, 'UPN');

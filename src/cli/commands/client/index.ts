@@ -6,10 +6,10 @@ import { assignGroup, drift, extendClient, type Drift } from '../../../domain/gr
 import { parseRoles, roleName } from '../../../domain/roles.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
-import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
+import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
-import { printChunks } from '../../bulk.js';
+import { csvRows, printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientView } from '../../views.js';
 import { register as registerActing } from './acting.js';
@@ -67,7 +67,7 @@ export function register(program: Command, ctx: Context): void {
       if (raw.file) {
         checkReadable(raw.file);
         source = sourceName(raw.file);
-        rows = readCsv(ctx.io, raw.file, { required: ['domain'], optional: ['name', 'tenantId'] });
+        rows = csvRows(ctx, raw.file, { required: ['domain'], optional: ['name', 'tenantId'] });
       } else {
         const domain = await ctx.need(raw.domain, '--domain', "Client's domain:", (s) => v.domain(s));
         const opts = parseWith(acceptSchema, { ...raw, domain });

@@ -6,8 +6,8 @@ import { addUsers, changeAdminAccess, eachUserChunk, planAdminAccess, removeUser
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
-import { argRows, checkReadable, readCsv, sourceName } from '../../csv.js';
-import { printChunks, progressFor, withBulkOutput } from '../../bulk.js';
+import { argRows, checkReadable, sourceName } from '../../csv.js';
+import { csvRows, printChunks, progressFor, withBulkOutput } from '../../bulk.js';
 import type { RowSource } from '../../../domain/bulk.js';
 import { nounCommand } from '../../program.js';
 import { renderOne } from '../../render.js';
@@ -75,7 +75,7 @@ export function register(program: Command, ctx: Context): void {
         const source = sourceName(file);
         const session = await ctx.session({ actor: true });
         const { count } = await withBulkOutput(ctx, userView, (sink) =>
-          addUsers(session, readCsv(ctx.io, file, { required: ['email'], optional: ['name'] }, progress), { globalAdmin: Boolean(raw.globalAdmin), source, sink }),
+          addUsers(session, csvRows(ctx, file, { required: ['email'], optional: ['name'] }, progress), { globalAdmin: Boolean(raw.globalAdmin), source, sink }),
         ).finally(() => progress.stop());
         ctx.note(`Added ${count} user${count === 1 ? '' : 's'} from ${source}.`);
         return;
@@ -123,7 +123,7 @@ export function register(program: Command, ctx: Context): void {
       }
       for (const e of emails) v.email(e);
       const progress = await progressFor(ctx, opts.file ? checkReadable(opts.file) : undefined);
-      const rows = opts.file ? readCsv(ctx.io, opts.file, { required: ['email'], optional: ['role'] }, progress) : argRows(emails, 'email');
+      const rows = opts.file ? csvRows(ctx, opts.file, { required: ['email'], optional: ['role'] }, progress) : argRows(emails, 'email');
       await accessChange(ctx, rows, {
         mode: 'grant',
         ...(role ? { defaultRole: role } : {}),
@@ -146,7 +146,7 @@ export function register(program: Command, ctx: Context): void {
       for (const e of emails) v.email(e);
       if (!raw.dryRun && !plan) await ctx.confirm(`Revoke admin access of ${raw.file ? `the users in ${sourceName(raw.file)}` : emails.join(', ')}?`);
       const progress = await progressFor(ctx, raw.file ? checkReadable(raw.file) : undefined);
-      const rows = raw.file ? readCsv(ctx.io, raw.file, { required: ['email'], optional: [] }, progress) : argRows(emails, 'email');
+      const rows = raw.file ? csvRows(ctx, raw.file, { required: ['email'], optional: [] }, progress) : argRows(emails, 'email');
       await accessChange(ctx, rows, { mode: 'revoke', dryRun: Boolean(raw.dryRun), source: raw.file ? sourceName(raw.file) : 'arguments' }, plan).finally(() =>
         progress.stop(),
       );

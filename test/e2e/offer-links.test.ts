@@ -31,6 +31,18 @@ test('init --mpn-id sets the Partner ID; partner show has it; partner set change
   expect(audit[0].detail).toBe(`mpnId: ${MPN} -> 7654321`);
 });
 
+test('changing the Partner ID names the active offers whose Partner Center links now carry another', async () => {
+  await initPartner(sb, ['--certified', '--mpn-id', String(MPN)]);
+  const trial = json(await ok(['offer', 'create', '--trial-url', partnerCenterLink('Trial', pcId(1)), '--json'])).id as string;
+  await ok(['offer', 'create']);
+  const set = await ok(['partner', 'set', '--mpn-id', '7654321']);
+  expect(set.stderr).toContain(`1 active offer carries a trial or purchase link made for the old Partner ID (${trial}): acceptances of it are now refused`);
+  const refused = await run(['client', 'accept', partnerCenterLink('Trial', pcId(1)), '--domain', 'contoso.com']);
+  expect(refused.code).toBe(2);
+  expectOneLine(refused.stderr, /msppid 1234567 is not Fabrikam IT's Partner ID 7654321/);
+  expect((await ok(['partner', 'set', '--name', 'Fabrikam'])).stderr).not.toContain('active offer');
+});
+
 test('without a Partner ID, init and partner show say null, and a trial link is taken with a note to set it', async () => {
   await initPartner(sb);
   expect(json(await ok(['partner', 'show', '--json'])).mpnId).toBeNull();

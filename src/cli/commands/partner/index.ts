@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import { CLOUDS } from '../../../domain/model.js';
+import { listOffers } from '../../../domain/offers.js';
 import { setPartner, showPartner } from '../../../domain/partner.js';
+import { linkNotOurs, parseOfferUrl } from '../../../domain/urls.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
@@ -44,7 +46,8 @@ export function register(program: Command, ctx: Context): void {
       if (Object.values(opts).every((x) => x === undefined)) {
         throw new UsageError('Nothing to change: give --name, --certified, --no-certified, --cloud, --mpn-id, --admin-agents-group or --helpdesk-agents-group');
       }
-      const p = await setPartner(await ctx.session({ actor: true }), {
+      const session = await ctx.session({ actor: true });
+      const p = await setPartner(session, {
         ...(opts.name !== undefined ? { name: opts.name } : {}),
         ...(opts.certified !== undefined ? { certified: opts.certified } : {}),
         ...(opts.cloud !== undefined ? { cloud: opts.cloud } : {}),
@@ -53,5 +56,18 @@ export function register(program: Command, ctx: Context): void {
         ...(opts.helpdeskAgentsGroup !== undefined ? { helpdeskAgentsGroupId: opts.helpdeskAgentsGroup } : {}),
       });
       await renderOne(await ctx.target(), partnerView, p);
+      if (opts.mpnId !== undefined || opts.cloud !== undefined) {
+        // Trial and purchase links are Partner Center's: they do not follow the partner.
+        const stale = (await listOffers(session, { all: false })).filter((o) => {
+          const url = o.trial?.url ?? o.purchase?.url;
+          const link = url ? parseOfferUrl(url) : undefined;
+          return link !== undefined && !('error' in link) && linkNotOurs(p, link) !== undefined;
+        });
+        if (stale.length) {
+          ctx.note(
+            `${stale.length} active offer${stale.length === 1 ? ' carries a trial or purchase link' : 's carry trial or purchase links'} made for the old ${opts.mpnId !== undefined ? 'Partner ID' : 'cloud'} (${stale.map((o) => o.id).join(', ')}): acceptances of ${stale.length === 1 ? 'it' : 'them'} are now refused; make new links in Partner Center.`,
+          );
+        }
+      }
     });
 }

@@ -3,7 +3,8 @@ import type { AccessChange } from '../domain/users.js';
 import { canCreateOffers, type ClientRecord, type Notification, type Partner, type PartnerUser } from '../domain/model.js';
 import type { Offer } from '../domain/offers.js';
 import type { Column, View } from './render.js';
-import { clientStatus, granularClientJson, relationshipState } from '../domain/granular.js';
+import { expiringGdap, granularClientJson, relationshipState } from '../domain/granular.js';
+import { allRelationships, clientSummary, dapStatus, featuredGdap, type AnyRelationship } from '../domain/relationships.js';
 import { roleName } from '../domain/roles.js';
 
 export const userJson = (u: Pick<PartnerUser, 'email' | 'name' | 'orgRole' | 'adminAccess'>) => ({
@@ -81,42 +82,96 @@ export const offerView: View<Offer> = {
   json: (o) => o,
 };
 
-export const clientJson = (c: ClientRecord, now: Date) => ({
-  domain: c.domain,
-  name: c.name,
-  tenantId: c.tenantId,
-  status: clientStatus(c, now),
-  offerId: c.offerId,
-  acceptedAt: c.acceptedAt,
-  removedAt: c.removedAt,
-  ...(c.relationship ? { granular: granularClientJson(c.relationship, now) } : {}),
-});
+/** One relationship of a client, as JSON: `{kind: "dap"|"granular", status, ...}`. */
+export function relationshipJson(r: AnyRelationship, now: Date) {
+  if (r.kind === 'dap') return { kind: 'dap' as const, status: dapStatus(r.dap), offerId: r.dap.offerId, acceptedAt: r.dap.acceptedAt, removedAt: r.dap.removedAt };
+  const { status, ...g } = granularClientJson(r.rel, now);
+  return { kind: 'granular' as const, status, offerId: r.rel.offerId, ...g, terminatedAt: r.rel.terminatedAt };
+}
 
-/** Clients, as of `now` (a granular client's status and end move with the clock). */
-export function clientView(now: Date, opts: { expiry?: boolean; granular?: boolean } = {}): View<ClientRecord> {
+/**
+ * A client as scripts see it. `status` and `removedAt` are derived from its relationships (see
+ * relationships.ts); `offerId`/`acceptedAt` are its latest acceptance; `relationships` lists every
+ * one, DAP and granular, in the order accepted; `granular` is the newest active granular one, else
+ * the newest one, when it has any.
+ */
+export const clientJson = (c: ClientRecord, now: Date) => {
+  const { status, removedAt } = clientSummary(c, now);
+  const featured = featuredGdap(c, now);
+  return {
+    domain: c.domain,
+    name: c.name,
+    tenantId: c.tenantId,
+    status,
+    offerId: c.offerId,
+    acceptedAt: c.acceptedAt,
+    removedAt,
+    relationships: allRelationships(c).map((r) => relationshipJson(r, now)),
+    ...(featured ? { granular: granularClientJson(featured, now) } : {}),
+  };
+};
+
+/** Clients, as of `now` (a granular relationship's status and end move with the clock). */
+export function clientView(now: Date, opts: { expiry?: { days: number } } = {}): View<ClientRecord> {
   const base: Column<ClientRecord>[] = [
     { header: 'domain', value: (c) => c.domain },
     { header: 'name', value: (c) => c.name },
     { header: 'tenantId', value: (c) => c.tenantId },
-    { header: 'status', value: (c) => clientStatus(c, now) },
+    { header: 'status', value: (c) => clientSummary(c, now).status },
     { header: 'offerId', value: (c) => c.offerId },
     { header: 'acceptedAt', value: (c) => c.acceptedAt },
-    { header: 'removedAt', value: (c) => c.removedAt },
+    { header: 'removedAt', value: (c) => clientSummary(c, now).removedAt },
   ];
+  if (!opts.expiry) return { columns: base, json: (c) => clientJson(c, now) };
+  // --expiring: the relationship that ends first within the window, and how many more do.
+  const days = opts.expiry.days;
+  const first = (c: ClientRecord) => expiringGdap(c, now, days);
   const expiry: Column<ClientRecord>[] = [
-    { header: 'relationship', value: (c) => c.relationship?.displayName ?? '' },
-    { header: 'endsAt', value: (c) => (c.relationship ? relationshipState(c.relationship, now).endsAt : '') },
-    { header: 'autoExtend', value: (c) => (c.relationship ? (c.relationship.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
+    {
+      header: 'relationship',
+      value: (c) => {
+        const list = first(c);
+        return list.length ? `${list[0]!.rel.displayName}${list.length > 1 ? ` (+${list.length - 1} more)` : ''}` : '';
+      },
+    },
+    { header: 'endsAt', value: (c) => first(c)[0]?.endsAt ?? '' },
+    { header: 'autoExtend', value: (c) => (first(c)[0] ? (first(c)[0]!.rel.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
   ];
-  const granular: Column<ClientRecord>[] = [
-    expiry[0]!,
-    { header: 'relationshipId', value: (c) => c.relationship?.id ?? '' },
-    { header: 'roles', value: (c) => (c.relationship ? c.relationship.roles.map(roleName).join(', ') : '') },
-    expiry[1]!,
-    expiry[2]!,
-  ];
-  const columns = opts.expiry ? [base[0]!, base[1]!, base[3]!, ...expiry] : opts.granular ? [...base, ...granular] : base;
-  return { columns, json: (c) => clientJson(c, now) };
+  return { columns: [base[0]!, base[1]!, base[3]!, ...expiry], json: (c) => clientJson(c, now) };
+}
+
+/** One line per relationship of a client: `client show` in table, plain and csv output. */
+export interface ClientRelationshipRow {
+  client: ClientRecord;
+  rel: AnyRelationship;
+}
+
+export function clientRelationshipRows(c: ClientRecord): ClientRelationshipRow[] {
+  return allRelationships(c).map((rel) => ({ client: c, rel }));
+}
+
+/** `client show`: the client's columns, then one relationship's (every output form lists every relationship). */
+export function clientShowView(now: Date): View<ClientRelationshipRow> {
+  const summary = (x: ClientRelationshipRow) => clientSummary(x.client, now);
+  const g = (x: ClientRelationshipRow) => (x.rel.kind === 'granular' ? x.rel.rel : undefined);
+  return {
+    columns: [
+      { header: 'domain', value: (x) => x.client.domain },
+      { header: 'name', value: (x) => x.client.name },
+      { header: 'tenantId', value: (x) => x.client.tenantId },
+      { header: 'status', value: (x) => summary(x).status },
+      { header: 'kind', value: (x) => x.rel.kind },
+      { header: 'relationship', value: (x) => g(x)?.displayName ?? 'delegated admin (DAP)' },
+      { header: 'relationshipStatus', value: (x) => (x.rel.kind === 'dap' ? dapStatus(x.rel.dap) : relationshipState(x.rel.rel, now).status) },
+      { header: 'offerId', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.offerId : x.rel.rel.offerId) },
+      { header: 'acceptedAt', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.acceptedAt : x.rel.rel.activatedAt) },
+      { header: 'endsAt', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.removedAt : relationshipState(x.rel.rel, now).endsAt) },
+      { header: 'relationshipId', value: (x) => g(x)?.id ?? '' },
+      { header: 'roles', value: (x) => (g(x) ? g(x)!.roles.map(roleName).join(', ') : '') },
+      { header: 'autoExtend', value: (x) => (g(x) ? (g(x)!.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
+    ],
+    json: (x) => clientJson(x.client, now),
+  };
 }
 
 export const notificationView: View<Notification> = {

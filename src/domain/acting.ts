@@ -8,7 +8,8 @@ import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
 import { decideThenDo, type Outcome } from './decision.js';
 import { addDomain, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword } from './graph.js';
-import { relationshipState, rolesOf } from './granular.js';
+import { rolesOf } from './granular.js';
+import { activeDap, activeGdap, clientSummary } from './relationships.js';
 import type { ClientDomain, ClientRecord, ClientUser, Cloud, Partner, PartnerUser } from './model.js';
 import { allowedBy, decide, heldWords, type ClientAction, type Holding } from './permissions.js';
 import { MDM_NOT_SUPPORTED } from './offer-text.js';
@@ -65,18 +66,25 @@ interface Acting {
   domain: string;
   client: ClientRecord | undefined;
   domains: ClientDomain[];
-  /** Roles held through security groups, for a granular client. */
+  /** Roles held through security groups on any of the client's active granular relationships. */
   held: string[];
   now: Date;
 }
 
+/**
+ * What the acting user holds in the client is gathered from ANY active relationship: the
+ * DAP relationship (its admin access, see holdingOf) and the roles its groups hold on each
+ * active granular relationship.
+ */
 async function acting(tx: Tx, s: Session, domain: string): Promise<Acting> {
   const partner = await requirePartner(tx);
   const actor = await resolveActor(tx, s);
   const client = await tx.getClient(domain);
   const domains = client ? await tx.listClientDomains(domain) : [];
-  const held = client?.relationship ? await rolesOf(tx, actor.email, client.relationship) : [];
-  return { partner, actor, domain, client, domains, held, now: s.clock.now() };
+  const now = s.clock.now();
+  const held = new Set<string>();
+  for (const r of client ? activeGdap(client, now) : []) for (const role of await rolesOf(tx, actor.email, r)) held.add(role);
+  return { partner, actor, domain, client, domains, held: [...held], now };
 }
 
 /** What the permission check reads of an Acting. */
@@ -98,13 +106,14 @@ export interface Standing {
 export function holdingOf(a: Standing): Holding | string {
   const c = a.client;
   if (!c) return `${a.actor.email} has no delegated access to ${a.domain}: it has never accepted an offer from ${a.partner.name}`;
-  if (c.relationship) {
-    const st = relationshipState(c.relationship, a.now);
-    if (st.status !== 'active') return `${a.actor.email} has no delegated access to ${a.domain}: its granular relationship "${c.relationship.displayName}" is ${st.status}`;
-    return { roles: new Set(a.held) };
+  const dap = activeDap(c);
+  if (!dap && activeGdap(c, a.now).length === 0) {
+    const s = clientSummary(c, a.now);
+    const newest = c.gdap[c.gdap.length - 1];
+    const why = s.status === 'removed' || !newest ? `the relationship was removed at ${s.removedAt}` : `its granular relationship "${newest.displayName}" is ${s.status}`;
+    return `${a.actor.email} has no delegated access to ${a.domain}: ${why}`;
   }
-  if (c.status !== 'active') return `${a.actor.email} has no delegated access to ${a.domain}: the relationship was removed at ${c.removedAt}`;
-  return { dap: a.actor.adminAccess, roles: new Set() };
+  return { ...(dap ? { dap: a.actor.adminAccess } : {}), roles: new Set(a.held) };
 }
 
 /** The refusal for `action`, in one line naming the rule and who it allows; undefined when allowed. */

@@ -3,10 +3,11 @@ import { startingDomains } from './acting.js';
 import { appendAudit } from './audit.js';
 import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
-import type { ClientRecord, OfferRecord, Partner, Relationship } from './model.js';
-import { activate, checkAcceptable, clientStatus, decideTermination, expiring, RELATIONSHIP_ID } from './granular.js';
+import type { ClientRecord, ClientStatus, OfferRecord, Partner, Relationship } from './model.js';
+import { activate, checkAcceptable, decideTermination, expiring, RELATIONSHIP_ID, toTerminate } from './granular.js';
 import { decideThenDo, done, type Outcome } from './decision.js';
 import { planRemoveDap } from './graph.js';
+import { activeDap, activeGdap, clientStatus } from './relationships.js';
 import { roleName } from './roles.js';
 import { adminLinkOffer, findOffer, offerRef } from './offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
@@ -65,17 +66,41 @@ function checkOfferState(offer: OfferRecord | undefined): OfferRecord {
   return offer;
 }
 
+/**
+ * Why a known client cannot accept now (exit 5; a bad row in a file): a DAP offer while its DAP
+ * relationship is active, or a tenant id other than the one recorded for it.
+ */
+function acceptConflict(c: ClientRecord, tenantId: string | null, granular: boolean): string | undefined {
+  if (tenantId && c.tenantId && tenantId !== c.tenantId) return `${c.domain} is tenant ${c.tenantId}, not ${tenantId}`;
+  const dap = activeDap(c);
+  if (!granular && dap) return `${c.domain} is already an active client with a delegated admin (DAP) relationship (accepted offer ${dap.offerId} at ${dap.acceptedAt})`;
+  return undefined;
+}
+
+/** The partner's notification of an acceptance, with what to do next (Microsoft's path: approve GDAP, then end DAP). */
+function acceptedMessage(c: ClientRecord, rel: Relationship | undefined, previous: ClientRecord | undefined, now: Date): string {
+  const who = `${c.name} (${c.domain})`;
+  if (rel) {
+    const dap = activeDap(c) ? `; its delegated admin (DAP) relationship is still active: once your groups have their roles, end it with \`delegate client remove ${c.domain}\`` : '';
+    return `${who} approved granular relationship "${rel.displayName}" (${rel.roles.map(roleName).join(', ')}) until ${rel.endsAt}: assign security groups with \`delegate client assign ${c.domain}${activeGdap(c, now).length > 1 ? ` --relationship "${rel.displayName}"` : ''}\`${dap}`;
+  }
+  return `${who} accepted your delegated administration offer${previous?.dap ? ' again' : ''}: you can now administer its organization`;
+}
+
 interface Acceptance {
   line?: number;
   domain: string;
-  name: string;
+  /** As given (undefined: keep a known client's, else the domain). */
+  name: string | undefined;
   tenantId: string | null;
   previous?: ClientRecord;
 }
 
 /**
- * Record that one or more clients accepted an offer: each becomes an active
- * client, the acceptance is kept in history, and the partner is notified.
+ * Record that one or more clients accepted an offer. A client holds its delegated admin (DAP)
+ * relationship and any number of granular ones at once: accepting a DAP offer conflicts only with
+ * an active DAP relationship, and a granular offer (used once) can be accepted by any client. The
+ * acceptance is kept in history, and the partner is notified.
  */
 export async function acceptOffer(s: Session, reference: string, rows: RowSource, opts: { source: string }): Promise<ClientRecord[]> {
   const ref = parseOfferReference(reference);
@@ -88,13 +113,15 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
     const accepted: Acceptance[] = [];
     const seen = new Map<string, number | undefined>();
     let conflict: string | undefined;
+    // Whether the link or id names a granular offer decides which relationship must not be active already.
+    const granularOffer = ref.by === 'url' ? ref.url.kind === 'granular' : (await tx.findOffers(ref.id))[0]?.kind === 'granular';
     for await (const row of eachRow(rows)) {
       if (bad.unreadable(row)) continue;
       const domain = bad.check(row, () => v.domain(requireField(row, 'domain')));
       if (domain === undefined) continue;
       const rawName = row.fields.name;
-      const name = rawName === undefined || rawName.trim() === '' ? domain : bad.check(row, () => v.displayName(rawName, 'name'));
-      if (name === undefined) continue;
+      const name = rawName === undefined || rawName.trim() === '' ? undefined : bad.check(row, () => v.displayName(rawName, 'name'));
+      if (rawName !== undefined && rawName.trim() !== '' && name === undefined) continue;
       const rawTenant = row.fields.tenantId;
       const tenantId = rawTenant === undefined || rawTenant.trim() === '' ? null : bad.check(row, () => v.guid(rawTenant, 'tenantId'));
       if (tenantId === undefined) continue;
@@ -104,10 +131,10 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
       }
       seen.set(domain, row.line);
       const previous = await tx.getClient(domain);
-      if (previous && clientStatus(previous, s.clock.now()) === 'active') {
-        const msg = `${domain} is already an active client (accepted offer ${previous.offerId} at ${previous.acceptedAt})`;
-        if (row.line === undefined) conflict ??= msg;
-        else bad.add(row, msg);
+      const stateConflict = previous && acceptConflict(previous, tenantId, granularOffer);
+      if (stateConflict) {
+        if (row.line === undefined) conflict ??= stateConflict;
+        else bad.add(row, stateConflict);
         continue;
       }
       accepted.push({ line: row.line, domain, name, tenantId, previous });
@@ -127,12 +154,25 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
     const at = nowIso(s);
     const out: ClientRecord[] = [];
     for (const a of accepted) {
-      const client: ClientRecord = { domain: a.domain, name: a.name, tenantId: a.tenantId, status: 'active', offerId: offer.id, acceptedAt: at, removedAt: null };
-      await tx.upsertClient(client);
+      const p = a.previous;
+      const base: ClientRecord = {
+        domain: a.domain,
+        name: a.name ?? p?.name ?? a.domain,
+        tenantId: a.tenantId ?? p?.tenantId ?? null,
+        offerId: offer.id,
+        acceptedAt: at,
+        dap: p?.dap ?? null,
+        gdap: p?.gdap ?? [],
+      };
+      let client: ClientRecord;
       if (rel) {
         rel = activate(rel, a.domain, at);
+        client = { ...base, gdap: [...base.gdap, rel] };
+        await tx.upsertClient(client);
         await tx.updateRelationship(rel);
-        client.relationship = rel;
+      } else {
+        client = { ...base, dap: { offerId: offer.id, acceptedAt: at, removedAt: null } };
+        await tx.upsertClient(client);
       }
       await tx.recordAcceptance({ offerId: offer.id, clientDomain: a.domain, at, recordedBy: actor.email });
       await tx.insertClientDomains(await startingDomains(tx, partner.cloud, a.domain, at));
@@ -141,9 +181,7 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
         kind: 'offer.accepted',
         clientDomain: a.domain,
         offerId: offer.id,
-        message: rel
-          ? `${a.name} (${a.domain}) approved granular relationship "${rel.displayName}" (${rel.roles.map(roleName).join(', ')}) until ${rel.endsAt}: assign security groups with \`delegate client assign ${a.domain}\``
-          : `${a.name} (${a.domain}) accepted your delegated administration offer${a.previous ? ' again' : ''}: you can now administer its organization`,
+        message: acceptedMessage(client, rel, p, s.clock.now()),
         readAt: null,
       });
       out.push(client);
@@ -160,11 +198,8 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
   });
 }
 
-export const CLIENT_STATUSES = ['active', 'removed', 'expired', 'terminated'] as const;
-export type ClientStatusFilter = (typeof CLIENT_STATUSES)[number];
-
 export interface ClientListFilter {
-  status?: ClientStatusFilter;
+  status?: ClientStatus;
   search?: string;
   expiringDays?: number;
 }
@@ -206,38 +241,79 @@ export async function showClient(s: Session, domainIn: string): Promise<ClientRe
   });
 }
 
+export interface Ended {
+  client: ClientRecord;
+  /** What ended: the DAP relationship, or these granular relationships. */
+  dap: boolean;
+  terminated: Relationship[];
+}
+
 /**
- * End the relationship. History (acceptances, audit) is kept. For a granular
- * client this terminates its relationship (`client remove` = `client terminate`).
- * With `plan`, returns the requests to Microsoft instead (Partner Center ends
- * a DAP relationship; Graph's `terminate` request ends a granular one).
+ * End relationships with a client; history (acceptances, audit, the relationships themselves) is kept.
+ * `remove` ends the delegated admin (DAP) relationship and leaves granular ones as they are; on a
+ * client without an active DAP relationship it is `terminate`. `terminate` ends the granular
+ * relationship named with `relationship`, else each active one. With `plan`, returns the requests
+ * to Microsoft instead (Partner Center ends a DAP relationship; Graph's `terminate` request ends a
+ * granular one).
  */
-export async function endClient(s: Session, domainIn: string, how: 'remove' | 'terminate', plan: boolean): Promise<Outcome<ClientRecord>> {
+export async function endClient(s: Session, domainIn: string, how: 'remove' | 'terminate', opts: { plan: boolean; relationship?: string }): Promise<Outcome<Ended>> {
   const domain = v.domain(domainIn);
-  return decideThenDo(
+  const relationship = opts.relationship;
+  return decideThenDo<Ended>(
     s,
     async (tx) => {
       const partner = await requirePartner(tx);
       const actor = await resolveActor(tx, s);
-      may.fullOrGlobalAdmin(actor, `client.${how}`, domain, 'end client relationships');
       const c = await tx.getClient(domain);
       if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
-      if (c.relationship) return decideTermination(tx, s, partner.cloud, c as ClientRecord & { relationship: Relationship }, actor.email);
-      if (c.status === 'removed') throw new ConflictError(`${domain} was already removed at ${c.removedAt}`);
+      const now = s.clock.now();
+      // A named relationship that is not the client's is exit 3, before permission.
+      if (relationship !== undefined) toTerminateOrMissing(c, now, relationship);
+      may.fullOrGlobalAdmin(actor, `client.${how}`, domain, 'end client relationships');
+      const dap = activeDap(c);
+      if (how === 'remove' && dap && relationship === undefined) {
+        return {
+          requests: () => planRemoveDap(partner.cloud, domain, c.tenantId),
+          apply: async () => {
+            const client: ClientRecord = { ...c, dap: { ...dap, removedAt: nowIso(s) } };
+            await tx.upsertClient(client);
+            const still = activeGdap(c, now).length;
+            await appendAudit(tx, s.clock, {
+              actor: actor.email,
+              action: 'client.remove',
+              target: domain,
+              outcome: 'allowed',
+              detail: `delegated admin relationship from offer ${dap.offerId} ended${still ? `; ${still} granular relationship${still === 1 ? '' : 's'} still active` : ''}`,
+            });
+            return { client, dap: true, terminated: [] };
+          },
+        };
+      }
+      if (how === 'remove' && c.gdap.length === 0) throw new ConflictError(`${domain} was already removed at ${c.dap?.removedAt}`);
+      const ending = toTerminate(c, now, relationship);
+      const d = decideTermination(tx, s, partner.cloud, c, ending, actor.email);
       return {
-        requests: () => planRemoveDap(partner.cloud, domain, c.tenantId),
+        requests: d.requests,
         apply: async () => {
-          const removed: ClientRecord = { ...c, status: 'removed', removedAt: nowIso(s) };
-          await tx.upsertClient(removed);
-          await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.remove', target: domain, outcome: 'allowed', detail: `relationship from offer ${c.offerId} ended` });
-          return removed;
+          const client = await d.apply();
+          return { client, dap: false, terminated: client.gdap.filter((r) => ending.some((e) => e.id === r.id)) };
         },
       };
     },
-    plan,
+    opts.plan,
   );
 }
 
-export async function removeClient(s: Session, domainIn: string, how: 'remove' | 'terminate' = 'remove'): Promise<ClientRecord> {
-  return done(await endClient(s, domainIn, how, false));
+/** Only the existence part of toTerminate: a relationship the client does not have is exit 3. */
+function toTerminateOrMissing(c: ClientRecord, now: Date, relationship: string): void {
+  try {
+    toTerminate(c, now, relationship);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw e;
+  }
+}
+
+/** endClient without a plan, for callers that need only the client afterwards. */
+export async function removeClient(s: Session, domain: string, how: 'remove' | 'terminate' = 'remove', relationship?: string): Promise<ClientRecord> {
+  return done(await endClient(s, domain, how, { plan: false, ...(relationship === undefined ? {} : { relationship }) })).client;
 }

@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from './audit.js';
 import { AUTO_EXTEND_DAYS, DAY_MS, PENDING_DAYS, addDays, durationDays, type AutoExtend } from './duration.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import { createAccessAssignment, createSecurityGroup, planAddMembers, planCreateRelationships, planExtend, relationshipRequest, type PlannedRequest } from './graph.js';
+import { createAccessAssignment, createSecurityGroup, planAddMembers, planCreateRelationships, planExtend, planTerminate, type PlannedRequest } from './graph.js';
 import { decideThenDo, done, type Decision, type Outcome } from './decision.js';
 import type { AccessAssignment, ClientRecord, Cloud, Group, OfferRecord, Partner, Relationship, RelationshipStatus, Template } from './model.js';
+import { activeDap, activeGdap, chooseOne, clientStatus, findGdap } from './relationships.js';
 import { GLOBAL_ADMINISTRATOR, roleName, rolesJson } from './roles.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import { gdapInvitationUrl } from './urls.js';
@@ -53,11 +54,6 @@ export function relationshipState(r: Relationship, now: Date): RelationshipState
     ends += periods * AUTO_EXTEND_DAYS * DAY_MS;
   }
   return t >= ends ? { status: 'expired', endsAt: new Date(ends).toISOString() } : { status: 'active', endsAt: new Date(ends).toISOString() };
-}
-
-/** A client's status as scripts see it: its relationship's for a granular client. */
-export function clientStatus(c: ClientRecord, now: Date): string {
-  return c.relationship ? relationshipState(c.relationship, now).status : c.status;
 }
 
 export function granularClientJson(r: Relationship, now: Date) {
@@ -186,7 +182,7 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
       };
       return { offer, relationship };
     });
-    const activeClients = await tx.countClients('active');
+    const activeClients = await tx.countActiveClients(s.clock.now().toISOString());
     // Access assignments are not planned here: Graph takes them only once the relationship is active (`client assign`).
     if (input.plan) return { records, plan: planCreateRelationships(partner.cloud, records.map((r) => r.relationship)), activeClients };
     for (const { offer, relationship } of records) {
@@ -220,19 +216,52 @@ export function activate(r: Relationship, clientDomain: string, at: string): Rel
 
 // ---------------------------------------------------------------- lifecycle
 
-async function granularClient(tx: Tx, domain: string): Promise<ClientRecord & { relationship: Relationship }> {
+/** A client that has granular relationships (exit 3 when there is no such client, 5 when it has none). */
+async function granularClient(tx: Tx, domain: string): Promise<ClientRecord> {
   const c = await tx.getClient(domain);
   if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
-  if (!c.relationship) throw new ConflictError(`${domain} has the delegated administration relationship of the original offer, not a granular one`);
-  return c as ClientRecord & { relationship: Relationship };
+  if (c.gdap.length === 0) throw new ConflictError(`${domain} has only the delegated admin (DAP) relationship, not a granular one`);
+  return c;
+}
+
+/** Relationships with a client and the choice of one (`--relationship <display name|id>`). */
+function pick(c: ClientRecord, now: Date, relationship: string | undefined): { chosen?: Relationship; active: Relationship[] } {
+  return { chosen: relationship === undefined ? undefined : findGdap(c, relationship), active: activeGdap(c, now) };
+}
+
+function notActive(c: ClientRecord, r: Relationship, now: Date): ConflictError {
+  return new ConflictError(`The granular relationship "${r.displayName}" with ${c.domain} is ${relationshipState(r, now).status}, not active`);
+}
+
+/** No active granular relationship: names the newest one and its status (`already` for terminate, `not active` for the rest). */
+function noneActive(c: ClientRecord, now: Date, terminating = false): ConflictError {
+  const newest = c.gdap[c.gdap.length - 1];
+  if (!newest) return new ConflictError(`${c.domain} has no granular relationship (its client status is ${clientStatus(c, now)})`);
+  const st = relationshipState(newest, now).status;
+  return new ConflictError(`${c.domain} has no active granular relationship: the newest, "${newest.displayName}", is ${terminating ? `already ${st}` : `${st}, not active`}`);
+}
+
+function replaceGdap(c: ClientRecord, changed: readonly Relationship[]): ClientRecord {
+  const byId = new Map(changed.map((r) => [r.id, r]));
+  return { ...c, gdap: c.gdap.map((r) => byId.get(r.id) ?? r) };
+}
+
+export interface Extended {
+  client: ClientRecord;
+  /** The relationships whose auto-extend was set (or already was as asked). */
+  changed: Relationship[];
+  unchanged: Relationship[];
+  /** Active relationships left alone: Global Administrator is among their roles. */
+  skipped: Relationship[];
 }
 
 /**
- * Turn auto-extend on (P180D) or off (PT0S) for an active relationship. Plan:
- * read the relationship for its ETag, then PATCH with If-Match (nothing when
- * it is already as asked).
+ * Turn auto-extend on (P180D) or off (PT0S) for a client's active granular relationships: the one
+ * named with `relationship`, else each active one (turning it on skips those with Global
+ * Administrator, which Graph does not let auto-extend). Exit 5 when none qualifies. Plan: per
+ * relationship, read it for its ETag, then PATCH with If-Match (nothing for those already as asked).
  */
-export async function extendClient(s: Session, domainIn: string, on: boolean, plan: boolean): Promise<Outcome<ClientRecord>> {
+export async function extendClient(s: Session, domainIn: string, on: boolean, opts: { plan: boolean; relationship?: string }): Promise<Outcome<Extended>> {
   const domain = v.domain(domainIn);
   return decideThenDo(
     s,
@@ -242,59 +271,97 @@ export async function extendClient(s: Session, domainIn: string, on: boolean, pl
       may.fullOrGlobalAdmin(actor, 'client.extend', domain, 'change how client relationships extend');
       const c = await granularClient(tx, domain);
       const now = s.clock.now();
-      const st = relationshipState(c.relationship, now);
-      if (st.status !== 'active') throw new ConflictError(`The relationship with ${domain} is ${st.status}, not active`);
-      if (on && c.relationship.roles.includes(GLOBAL_ADMINISTRATOR)) {
-        throw new ConflictError(`The relationship with ${domain} includes Global Administrator, so it cannot auto-extend`);
+      const { chosen, active } = pick(c, now, opts.relationship);
+      const hasGa = (r: Relationship) => on && r.roles.includes(GLOBAL_ADMINISTRATOR);
+      const gaWords = (r: Relationship) => `The granular relationship "${r.displayName}" with ${domain} includes Global Administrator, so it cannot auto-extend`;
+      if (chosen && !active.includes(chosen)) throw notActive(c, chosen, now);
+      if (chosen && hasGa(chosen)) throw new ConflictError(gaWords(chosen));
+      if (!chosen && active.length === 0) throw noneActive(c, now);
+      const candidates = chosen ? [chosen] : active;
+      const skipped = candidates.filter(hasGa);
+      const apply = candidates.filter((r) => !hasGa(r));
+      if (apply.length === 0) {
+        throw new ConflictError(skipped.length === 1 ? gaWords(skipped[0]!) : `Every active granular relationship with ${domain} includes Global Administrator, so none can auto-extend`);
       }
       const want = on ? 'P180D' : 'PT0S';
-      if (c.relationship.autoExtendDuration === want) return { requests: () => [], apply: async () => c };
+      const unchanged = apply.filter((r) => r.autoExtendDuration === want);
+      // Fix the current end first, so turning auto-extend off never shortens a period already granted.
+      const changed = apply
+        .filter((r) => r.autoExtendDuration !== want)
+        .map((r): Relationship => ({ ...r, autoExtendDuration: want, endsAt: relationshipState(r, now).endsAt }));
       return {
-        requests: () => planExtend(partner.cloud, c.relationship.id, want),
+        requests: () => planExtend(partner.cloud, changed.map((r) => r.id), want),
         apply: async () => {
-          // Fix the current end first, so turning auto-extend off never shortens a period already granted.
-          const next: Relationship = { ...c.relationship, autoExtendDuration: want, endsAt: st.endsAt };
-          await tx.updateRelationship(next);
-          await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.extend', target: domain, outcome: 'allowed', detail: `auto-extend ${want}; ends ${st.endsAt}` });
-          return { ...c, relationship: next };
+          for (const r of changed) await tx.updateRelationship(r);
+          if (changed.length) {
+            await appendAudit(tx, s.clock, {
+              actor: actor.email,
+              action: 'client.extend',
+              target: domain,
+              outcome: 'allowed',
+              detail: changed.map((r) => `"${r.displayName}": auto-extend ${want}; ends ${r.endsAt}`).join('; '),
+            });
+          }
+          return { client: replaceGdap(c, changed), changed, unchanged, skipped };
         },
       };
     },
-    plan,
+    opts.plan,
   );
 }
 
-export async function setAutoExtend(s: Session, domainIn: string, on: boolean): Promise<ClientRecord> {
-  return done(await extendClient(s, domainIn, on, false));
+export async function setAutoExtend(s: Session, domainIn: string, on: boolean, relationship?: string): Promise<Extended> {
+  return done(await extendClient(s, domainIn, on, { plan: false, ...(relationship === undefined ? {} : { relationship }) }));
 }
 
-/** End a granular relationship: Graph's `terminate` request; in the ledger, terminated and the client removed. */
-export function decideTermination(tx: Tx, s: Session, cloud: Cloud, c: ClientRecord & { relationship: Relationship }, actorEmail: string): Decision<ClientRecord> {
-  const now = s.clock.now();
-  const st = relationshipState(c.relationship, now);
-  if (st.status !== 'active') throw new ConflictError(`The relationship with ${c.domain} is already ${st.status}`);
+/** Terminate granular relationships of a client (already checked active): Graph's `terminate` request for each. */
+export function decideTermination(tx: Tx, s: Session, cloud: Cloud, c: ClientRecord, rels: readonly Relationship[], actorEmail: string): Decision<ClientRecord> {
   return {
-    requests: () => [relationshipRequest(cloud, 'terminate', c.relationship.id, 'terminate')],
+    requests: () => planTerminate(cloud, rels.map((r) => r.id)),
     apply: async () => {
-      const at = now.toISOString();
-      const rel: Relationship = { ...c.relationship, status: 'terminated', terminatedAt: at };
-      await tx.updateRelationship(rel);
-      const client: ClientRecord = { ...c, status: 'removed', removedAt: at, relationship: rel };
-      await tx.upsertClient(client);
-      await appendAudit(tx, s.clock, { actor: actorEmail, action: 'client.terminate', target: c.domain, outcome: 'allowed', detail: `relationship ${rel.displayName} (${rel.id}) terminated` });
-      return client;
+      const at = nowIso(s);
+      const ended = rels.map((r): Relationship => ({ ...r, status: 'terminated', terminatedAt: at }));
+      for (const r of ended) await tx.updateRelationship(r);
+      await appendAudit(tx, s.clock, {
+        actor: actorEmail,
+        action: 'client.terminate',
+        target: c.domain,
+        outcome: 'allowed',
+        detail: ended.map((r) => `relationship ${r.displayName} (${r.id}) terminated`).join('; '),
+      });
+      return replaceGdap(c, ended);
     },
   };
 }
 
-/** Active granular relationships whose current end is within `days` days. */
-export function expiring(clients: readonly ClientRecord[], now: Date, days: number): ClientRecord[] {
+/** Which of a client's granular relationships `client terminate` ends: the named one, else each active one (exit 5 when none is active). */
+export function toTerminate(c: ClientRecord, now: Date, relationship?: string): Relationship[] {
+  const { chosen, active } = pick(c, now, relationship);
+  if (chosen) {
+    if (!active.includes(chosen)) throw new ConflictError(`The granular relationship "${chosen.displayName}" with ${c.domain} is already ${relationshipState(chosen, now).status}`);
+    return [chosen];
+  }
+  if (active.length === 0) {
+    if (activeDap(c)) throw new ConflictError(`${c.domain} has no active granular relationship; its delegated admin (DAP) relationship is ended with \`delegate client remove ${c.domain}\``);
+    throw noneActive(c, now, true);
+  }
+  return active;
+}
+
+/** A client's active granular relationships whose current end is within `days` days, soonest first. */
+export function expiringGdap(c: ClientRecord, now: Date, days: number): { rel: Relationship; endsAt: string }[] {
   const limit = now.getTime() + days * DAY_MS;
-  return clients.filter((c) => {
-    if (!c.relationship) return false;
-    const st = relationshipState(c.relationship, now);
-    return st.status === 'active' && Date.parse(st.endsAt!) <= limit;
-  });
+  const out: { rel: Relationship; endsAt: string }[] = [];
+  for (const rel of c.gdap) {
+    const st = relationshipState(rel, now);
+    if (st.status === 'active' && Date.parse(st.endsAt!) <= limit) out.push({ rel, endsAt: st.endsAt! });
+  }
+  return out.sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt));
+}
+
+/** Clients with an active granular relationship whose current end is within `days` days (`--expiring`, not Graph's `expiring` status). */
+export function expiring(clients: readonly ClientRecord[], now: Date, days: number): ClientRecord[] {
+  return clients.filter((c) => expiringGdap(c, now, days).length > 0);
 }
 
 // ---------------------------------------------------------------- templates
@@ -447,8 +514,8 @@ export async function assignGroup(
   domainIn: string,
   groupIn: string,
   roles: string[],
-  opts: { plan: boolean },
-): Promise<Outcome<AccessAssignment>> {
+  opts: { plan: boolean; relationship?: string },
+): Promise<Outcome<{ assignment: AccessAssignment; relationship: Relationship }>> {
   const domain = v.domain(domainIn);
   const group = v.displayName(groupIn, '--group', 120);
   return decideThenDo(
@@ -456,26 +523,40 @@ export async function assignGroup(
     async (tx) => {
       const partner = await requirePartner(tx);
       const actor = await resolveActor(tx, s);
+      const now = s.clock.now();
       const c = await tx.getClient(domain);
-      if (c?.relationship) {
-        const outside = roles.filter((r) => !c.relationship!.roles.includes(r));
+      // Which relationship: the named one, else the only active one (several active: exit 2 asking for --relationship).
+      let target: Relationship | undefined;
+      if (c && c.gdap.length) {
+        const { chosen, active } = pick(c, now, opts.relationship);
+        if (!chosen && active.length > 1) chooseOne(c, active, 'assign on');
+        target = chosen ?? active[0] ?? c.gdap[c.gdap.length - 1]!;
+        const outside = roles.filter((r) => !target!.roles.includes(r));
         if (outside.length) {
-          throw new UsageError(`${outside.map(roleName).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among the roles of the relationship with ${domain} (${c.relationship.roles.map(roleName).join(', ')})`);
+          throw new UsageError(
+            `${outside.map(roleName).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among the roles of the granular relationship "${target.displayName}" with ${domain} (${target.roles.map(roleName).join(', ')})`,
+          );
         }
       }
       may.globalAdmin(actor, 'client.assign', domain, 'assign security groups to client relationships');
       const gc = await granularClient(tx, domain);
-      const st = relationshipState(gc.relationship, s.clock.now());
-      if (st.status !== 'active') throw new ConflictError(`The relationship with ${domain} is ${st.status}, not active`);
+      const rel = target ?? gc.gdap[gc.gdap.length - 1]!;
+      if (relationshipState(rel, now).status !== 'active') throw notActive(gc, rel, now);
       const g = await tx.getGroup(group);
       if (!g) throw new NotFoundError(`No security group ${group} (create it with \`delegate group create ${group}\`)`);
-      const assignment: AccessAssignment = { relationshipId: gc.relationship.id, group: g.name, roles, createdAt: nowIso(s) };
+      const assignment: AccessAssignment = { relationshipId: rel.id, group: g.name, roles, createdAt: nowIso(s) };
       return {
-        requests: () => [createAccessAssignment(partner.cloud, 'assignment', gc.relationship.id, objectIdOf(g), roles)],
+        requests: () => [createAccessAssignment(partner.cloud, 'assignment', rel.id, objectIdOf(g), roles)],
         apply: async () => {
           await tx.upsertAssignment(assignment);
-          await appendAudit(tx, s.clock, { actor: actor.email, action: 'client.assign', target: domain, outcome: 'allowed', detail: `${g.name}: ${roles.map(roleName).join(', ')}` });
-          return assignment;
+          await appendAudit(tx, s.clock, {
+            actor: actor.email,
+            action: 'client.assign',
+            target: domain,
+            outcome: 'allowed',
+            detail: `${g.name}: ${roles.map(roleName).join(', ')}${gc.gdap.length > 1 ? ` (relationship ${rel.displayName})` : ''}`,
+          });
+          return { assignment, relationship: rel };
         },
       };
     },
@@ -497,12 +578,14 @@ export async function rolesOf(tx: Tx, email: string, r: Relationship): Promise<s
 
 export interface Drift {
   domain: string;
+  /** The relationship's display name (a client may hold several). */
+  relationship: string;
   template: string;
   difference: string;
   fix: string;
 }
 
-/** Clients whose active relationship's roles or group assignments differ from their template. */
+/** Clients whose active templated relationships' roles or group assignments differ from their template. */
 export async function drift(s: Session): Promise<Drift[]> {
   return s.store.read(async (tx) => {
     await requirePartner(tx);
@@ -510,47 +593,54 @@ export async function drift(s: Session): Promise<Drift[]> {
     const out: Drift[] = [];
     const templates = new Map((await tx.listTemplates()).map((t) => [t.name.toLowerCase(), t]));
     for (const c of await tx.listClients({})) {
-      const r = c.relationship;
-      if (!r || !r.template || relationshipState(r, now).status !== 'active') continue;
-      const t = templates.get(r.template.toLowerCase());
-      const add = (difference: string, fix: string) => out.push({ domain: c.domain, template: r.template!, difference, fix });
-      if (!t) {
-        add(`template ${r.template} no longer exists`, 'create it again or stop tracking this client');
-        continue;
-      }
-      const missing = t.roles.filter((x) => !r.roles.includes(x));
-      const extra = r.roles.filter((x) => !t.roles.includes(x));
-      const renew = `roles of an active relationship cannot change: send a new offer (\`delegate offer create --granular --template ${t.name}\`) and, once accepted, terminate this one`;
-      if (missing.length) add(`relationship lacks roles ${missing.map(roleName).join(', ')}`, renew);
-      if (extra.length) add(`relationship has roles beyond the template: ${extra.map(roleName).join(', ')}`, renew);
-      if (r.autoExtendDuration !== t.autoExtendDuration) {
-        add(
-          `auto-extend is ${r.autoExtendDuration}, template says ${t.autoExtendDuration}`,
-          t.autoExtendDuration === 'P180D' ? `delegate client extend ${c.domain}` : `delegate client extend ${c.domain} --off`,
-        );
-      }
-      if (r.duration !== t.duration) add(`duration is ${r.duration}, template says ${t.duration}`, 'takes effect with the next relationship (durations are fixed once accepted)');
-      const assigned = new Map((await tx.listAssignments(r.id)).map((a) => [a.group.toLowerCase(), a]));
-      for (const want of t.assignments) {
-        const have = assigned.get(want.group.toLowerCase());
-        const wantRoles = want.roles.filter((x) => r.roles.includes(x));
-        const same = have && have.roles.length === wantRoles.length && wantRoles.every((x) => have.roles.includes(x));
-        if (!same && wantRoles.length === 0) {
-          add(`group ${want.group} should hold ${want.roles.map(roleName).join(', ')}, which the relationship does not have`, renew);
-        } else if (!same) {
-          add(
-            have ? `group ${want.group} has ${have.roles.map(roleName).join(', ')}, template says ${wantRoles.map(roleName).join(', ')}` : `group ${want.group} is not assigned`,
-            `delegate client assign ${c.domain} --group "${want.group}" --roles "${wantRoles.map(roleName).join(',')}"`,
-          );
-        }
-        assigned.delete(want.group.toLowerCase());
-      }
-      for (const extraAssignment of assigned.values()) {
-        add(`group ${extraAssignment.group} is assigned but not in the template`, 'remove the assignment in Partner Center, or add it to the template');
+      const active = activeGdap(c, now);
+      for (const r of active) {
+        if (r.template) await driftOf(tx, c, r, active.length > 1, templates, out);
       }
     }
     return out;
   });
+}
+
+async function driftOf(tx: Tx, c: ClientRecord, r: Relationship, several: boolean, templates: Map<string, Template>, out: Drift[]): Promise<void> {
+  const t = templates.get(r.template!.toLowerCase());
+  const add = (difference: string, fix: string) => out.push({ domain: c.domain, relationship: r.displayName, template: r.template!, difference, fix });
+  if (!t) {
+    add(`template ${r.template} no longer exists`, 'create it again or stop tracking this client');
+    return;
+  }
+  const missing = t.roles.filter((x) => !r.roles.includes(x));
+  const extra = r.roles.filter((x) => !t.roles.includes(x));
+  // With several active relationships, each fix names its relationship (terminate always does).
+  const which = several ? ` --relationship "${r.displayName}"` : '';
+  const renew = `roles of an active relationship cannot change: send a new offer (\`delegate offer create --granular --template ${t.name}\`) and, once accepted, terminate this one (\`delegate client terminate ${c.domain} --relationship "${r.displayName}"\`: without --relationship it would end the new one too)`;
+  if (missing.length) add(`relationship lacks roles ${missing.map(roleName).join(', ')}`, renew);
+  if (extra.length) add(`relationship has roles beyond the template: ${extra.map(roleName).join(', ')}`, renew);
+  if (r.autoExtendDuration !== t.autoExtendDuration) {
+    add(
+      `auto-extend is ${r.autoExtendDuration}, template says ${t.autoExtendDuration}`,
+      t.autoExtendDuration === 'P180D' ? `delegate client extend ${c.domain}${which}` : `delegate client extend ${c.domain}${which} --off`,
+    );
+  }
+  if (r.duration !== t.duration) add(`duration is ${r.duration}, template says ${t.duration}`, 'takes effect with the next relationship (durations are fixed once accepted)');
+  const assigned = new Map((await tx.listAssignments(r.id)).map((a) => [a.group.toLowerCase(), a]));
+  for (const want of t.assignments) {
+    const have = assigned.get(want.group.toLowerCase());
+    const wantRoles = want.roles.filter((x) => r.roles.includes(x));
+    const same = have && have.roles.length === wantRoles.length && wantRoles.every((x) => have.roles.includes(x));
+    if (!same && wantRoles.length === 0) {
+      add(`group ${want.group} should hold ${want.roles.map(roleName).join(', ')}, which the relationship does not have`, renew);
+    } else if (!same) {
+      add(
+        have ? `group ${want.group} has ${have.roles.map(roleName).join(', ')}, template says ${wantRoles.map(roleName).join(', ')}` : `group ${want.group} is not assigned`,
+        `delegate client assign ${c.domain}${which} --group "${want.group}" --roles "${wantRoles.map(roleName).join(',')}"`,
+      );
+    }
+    assigned.delete(want.group.toLowerCase());
+  }
+  for (const extraAssignment of assigned.values()) {
+    add(`group ${extraAssignment.group} is assigned but not in the template`, 'remove the assignment in Partner Center, or add it to the template');
+  }
 }
 
 export function relationshipOffers(tx: Tx, offers: OfferRecord[]): Promise<(Relationship | undefined)[]> {

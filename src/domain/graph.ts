@@ -483,9 +483,20 @@ export function planCreateRelationships(
   return rels.flatMap((r, i) => [createRelationship(cloud, relIds[i]!, r), relationshipRequest(cloud, lockIds[i]!, ref(relIds[i]!, 'id'), 'lockForApproval')]);
 }
 
-/** `client extend`: read the relationship for its ETag, then PATCH autoExtendDuration with If-Match. */
-export function planExtend(cloud: Cloud, relationshipId: string, autoExtendDuration: 'PT0S' | 'P180D'): PlannedRequest[] {
-  return [getRelationship(cloud, 'relationship', relationshipId), setRelationshipAutoExtend(cloud, 'extend', relationshipId, ref('relationship', '@odata.etag'), autoExtendDuration)];
+/** `client extend`: per relationship, read it for its ETag, then PATCH autoExtendDuration with If-Match. */
+export function planExtend(cloud: Cloud, relationshipIds: readonly string[], autoExtendDuration: 'PT0S' | 'P180D'): PlannedRequest[] {
+  const getIds = ids('relationship', relationshipIds.length);
+  const extendIds = ids('extend', relationshipIds.length);
+  return relationshipIds.flatMap((id, i) => [
+    getRelationship(cloud, getIds[i]!, id),
+    setRelationshipAutoExtend(cloud, extendIds[i]!, id, ref(getIds[i]!, '@odata.etag'), autoExtendDuration),
+  ]);
+}
+
+/** `client terminate`: Graph's `terminate` request for each relationship. */
+export function planTerminate(cloud: Cloud, relationshipIds: readonly string[]): PlannedRequest[] {
+  const reqIds = ids('terminate', relationshipIds.length);
+  return relationshipIds.map((id, i) => relationshipRequest(cloud, reqIds[i]!, id, 'terminate'));
 }
 
 /** `group add-member`: per member, its id from `GET /users/{upn}`, then add it by `$ref`. */

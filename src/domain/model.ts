@@ -53,23 +53,69 @@ export interface OfferRecord {
   acceptedCount: number;
 }
 
-export type ClientStatus = 'active' | 'removed';
+/**
+ * Microsoft Graph's delegatedAdminRelationshipStatus, in lifecycle order, with Graph's meanings
+ * (https://learn.microsoft.com/en-us/graph/api/resources/delegatedadminrelationship?view=graph-rest-1.0,
+ * "delegatedAdminRelationshipStatus values"):
+ * - created: the partner has created a new relationship; in this state it can be modified.
+ * - approvalPending: the partner has finalized it with the `lockForApproval` request action.
+ * - approved: the customer has approved it with the `approve` request action.
+ * - activating: the system starts provisioning the relationship.
+ * - active: the system completes the provisioning of the relationship.
+ * - expiring: the relationship has passed its expiration date (Graph's word; not our `--expiring <days>` filter).
+ * - expired: the system completes the deprovisioning of the relationship.
+ * - terminationRequested: the partner or customer requested termination with the `terminate` request action.
+ * - terminating: the system starts deprovisioning the relationship.
+ * - terminated: the system has completed deprovisioning the relationship.
+ * (Graph's evolvable-enum sentinel `unknownFutureValue` is not a status and is left out.)
+ * Offline, the ledger moves through the ones its own commands can see: approvalPending, active,
+ * expired (computed from endsAt) and terminated; the others are for live mode and `sync`.
+ */
+export const RELATIONSHIP_STATUSES = [
+  'created',
+  'approvalPending',
+  'approved',
+  'activating',
+  'active',
+  'expiring',
+  'expired',
+  'terminationRequested',
+  'terminating',
+  'terminated',
+] as const;
+export type RelationshipStatus = (typeof RELATIONSHIP_STATUSES)[number];
+/** What the ledger stores offline; `expired` is computed from endsAt (see granular.ts relationshipState). */
+export type RelationshipStoredStatus = 'approvalPending' | 'active' | 'terminated';
+
+/** The delegated admin (DAP) relationship's status: the seed's relationship is active until removed. */
+export type DapStatus = 'active' | 'removed';
+
+/**
+ * A client's status: `active` while any of its relationships is active; otherwise `removed` when its
+ * last relationship was the DAP one, else its newest granular relationship's Graph status.
+ */
+export const CLIENT_STATUSES = ['active', 'removed', ...RELATIONSHIP_STATUSES.filter((x) => x !== 'active')] as const;
+export type ClientStatus = 'removed' | RelationshipStatus;
+
+/** The seed's delegated administration (DAP) relationship: from the offer the client accepted until removed. */
+export interface DapRelationship {
+  offerId: string;
+  acceptedAt: string;
+  removedAt: string | null;
+}
 
 export interface ClientRecord {
   domain: string;
   name: string;
   tenantId: string | null;
-  /** The stored status of the seed's relationship; a granular client's status comes from its relationship. */
-  status: ClientStatus;
+  /** The offer of the client's latest acceptance (of any kind), and when. */
   offerId: string;
   acceptedAt: string;
-  removedAt: string | null;
-  /** Set when the client accepted a granular (GDAP) offer. */
-  relationship?: Relationship;
+  /** Its delegated admin (DAP) relationship, if it ever accepted one (the latest; earlier ones are in acceptances and audit). */
+  dap: DapRelationship | null;
+  /** Every granular relationship it approved, oldest first (history is kept). */
+  gdap: Relationship[];
 }
-
-export type RelationshipStoredStatus = 'approvalPending' | 'active' | 'terminated';
-export type RelationshipStatus = 'approvalPending' | 'active' | 'expired' | 'terminated';
 
 /** A granular delegated admin relationship (Graph's delegatedAdminRelationship). */
 export interface Relationship {

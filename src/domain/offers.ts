@@ -120,7 +120,7 @@ export async function createOffer(s: Session, input: CreateOfferInput): Promise<
         ? `with ${record.kind} link ${bundled.link.offerId}${record.product ? ` for ${record.product}` : ''}${record.quantity ? ` x${record.quantity}` : ''}`
         : 'delegated administration offer',
     });
-    return { offer: offerView(partner, record, input.format), activeClients: await tx.countClients('active') };
+    return { offer: offerView(partner, record, input.format), activeClients: await tx.countActiveClients(s.clock.now().toISOString()) };
   });
 }
 

@@ -87,9 +87,9 @@ export function partnerId(value: string, what = 'Partner ID'): number {
 }
 
 export function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  // Any case; the canonical spelling comes back (Graph's statuses are camelCase, e.g. approvalPending).
   const v = value.trim().toLowerCase();
-  if (!(allowed as readonly string[]).includes(v)) {
-    throw new UsageError(`${what} must be one of ${allowed.join(', ')}, not ${show(value)}`);
-  }
-  return v as T;
+  const found = allowed.find((a) => a.toLowerCase() === v);
+  if (found === undefined) throw new UsageError(`${what} must be one of ${allowed.join(', ')}, not ${show(value)}`);
+  return found;
 }

@@ -12,7 +12,6 @@ import type {
   ClientDomain,
   ClientRecord,
   ClientUser,
-  ClientStatus,
   Notification,
   OfferRecord,
   OfferStatus,
@@ -24,8 +23,8 @@ export interface UserFilter {
   access?: AdminAccess;
 }
 
+/** Status is derived from relationships and the clock, so the domain filters by it (clients.ts). */
 export interface ClientFilter {
-  status?: ClientStatus;
   search?: string;
 }
 
@@ -70,8 +69,12 @@ export interface Tx {
   listClients(filter: ClientFilter): Promise<ClientRecord[]>;
   /** The same clients, in chunks, without holding them all (for large lists). */
   clientChunks(filter: ClientFilter, size: number): AsyncIterable<ClientRecord[]>;
-  countClients(status: ClientStatus): Promise<number>;
-  /** Insert or replace the client's current relationship; history stays in acceptances. */
+  /** Clients with an active relationship (DAP, or granular not yet past its end) as of `now` (ISO time). */
+  countActiveClients(now: string): Promise<number>;
+  /**
+   * Insert or update the client and its DAP relationship. Its granular relationships are
+   * written with insertRelationship/updateRelationship; history stays in acceptances.
+   */
   upsertClient(c: ClientRecord): Promise<void>;
   recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }): Promise<void>;
 

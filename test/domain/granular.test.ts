@@ -5,6 +5,7 @@
  * the one clock.
  */
 import fc from 'fast-check';
+import { clientStatus } from '../../src/domain/relationships.js';
 import { addClientDomain, addClientUsers, listClientUsers, refusal, resetClientPassword } from '../../src/domain/acting.js';
 import { acceptOffer, endClient, listClients, removeClient, showClient } from '../../src/domain/clients.js';
 import { planCreateRelationships, planJson } from '../../src/domain/graph.js';
@@ -15,7 +16,6 @@ import {
   addGroupMembers,
   assignGroup,
   checkDisplayName,
-  clientStatus,
   createGranularOffers,
   createGroup,
   createTemplate,
@@ -100,12 +100,12 @@ async function relationship(
 ): Promise<{ offerId: string; relationship: Relationship }> {
   const [rec] = await offers(w, { name: `GDAP ${domain}`, ...(input.template ? {} : { roles: [GR] }), ...input }, createdMs);
   const c = await accept(w, rec!.offer.id, domain, acceptMs);
-  return { offerId: rec!.offer.id, relationship: c.relationship! };
+  return { offerId: rec!.offer.id, relationship: c.gdap[c.gdap.length - 1]! };
 }
 
 const stateAt = async (w: World, domain: string, ms: number) => {
   const c = await showClient(w.s(ms), domain);
-  return granularClientJson(c.relationship!, new Date(T0.getTime() + ms));
+  return granularClientJson(c.gdap[c.gdap.length - 1]!, new Date(T0.getTime() + ms));
 };
 
 
@@ -381,7 +381,7 @@ describe('acceptance and the lifecycle', () => {
     const w = await world();
     const [late, tooLate] = await offers(w, { roles: [GR], name: 'Late', count: 2 });
     const c = await accept(w, late!.offer.id, 'late.com', 90 * DAY - 1);
-    expect(c.relationship!.status).toBe('active');
+    expect(c.gdap[0]!.status).toBe('active');
     const err = await refusedUnchanged(w, () => accept(w, tooLate!.offer.id, 'toolate.com', 90 * DAY), ConflictError);
     expect(err.message).toMatch(/expired/);
   });
@@ -411,10 +411,10 @@ describe('acceptance and the lifecycle', () => {
     await relationship(w, 'contoso.com', { duration: 'P30D' }, 0);
     const END = 30 * DAY;
     const on = await setAutoExtend(w.s(END - DAY), 'contoso.com', true);
-    expect(on.relationship).toMatchObject({ autoExtendDuration: 'P180D', endsAt: iso(END) });
+    expect(on.changed[0]).toMatchObject({ autoExtendDuration: 'P180D', endsAt: iso(END) });
     // Two periods later (the second extension is running), turn it off: the end reached so far stays.
     const off = await setAutoExtend(w.s(END + 200 * DAY), 'contoso.com', false);
-    expect(off.relationship).toMatchObject({ autoExtendDuration: 'PT0S', endsAt: iso(END + 360 * DAY) });
+    expect(off.changed[0]).toMatchObject({ autoExtendDuration: 'PT0S', endsAt: iso(END + 360 * DAY) });
     expect(await stateAt(w, 'contoso.com', END + 360 * DAY - 1)).toMatchObject({ status: 'active', endsAt: iso(END + 360 * DAY) });
     expect(await stateAt(w, 'contoso.com', END + 360 * DAY)).toMatchObject({ status: 'expired' });
     const trail = await audit(w);
@@ -430,7 +430,7 @@ describe('acceptance and the lifecycle', () => {
     await accept(w, offer.id, 'legacy.com', DAY);
     await refusedUnchanged(w, () => setAutoExtend(w.s(), 'ga.com', true), ConflictError);
     // Turning it off is allowed with Global Administrator (it already is off: nothing changes).
-    expect((await setAutoExtend(w.s(), 'ga.com', false)).relationship!.autoExtendDuration).toBe('PT0S');
+    expect((await setAutoExtend(w.s(), 'ga.com', false)).unchanged[0]!.autoExtendDuration).toBe('PT0S');
     await refusedUnchanged(w, () => setAutoExtend(w.s(DAY), 'short.com', true), ConflictError);
     await refusedUnchanged(w, () => setAutoExtend(w.s(DAY), 'short.com', false), ConflictError);
     await refusedUnchanged(w, () => setAutoExtend(w.s(), 'legacy.com', true), ConflictError);
@@ -445,7 +445,7 @@ describe('acceptance and the lifecycle', () => {
     await relationship(w, 'short.com', { duration: 'P1D' }, 0);
     const t = await removeClient(w.s(5 * DAY), 'contoso.com', 'terminate');
     expect(clientStatus(t, new Date(T0.getTime() + 5 * DAY))).toBe('terminated');
-    expect(t.relationship).toMatchObject({ status: 'terminated', terminatedAt: iso(5 * DAY) });
+    expect(t.gdap[0]).toMatchObject({ status: 'terminated', terminatedAt: iso(5 * DAY) });
     expect(await stateAt(w, 'contoso.com', 6 * DAY)).toMatchObject({ status: 'terminated' });
     expect((await listClients(w.s(6 * DAY), { status: 'terminated' })).map((c) => c.domain)).toEqual(['contoso.com']);
     await refusedUnchanged(w, () => removeClient(w.s(6 * DAY), 'contoso.com', 'terminate'), ConflictError);
@@ -601,8 +601,8 @@ describe('acting for a granular client: only roles held through assigned groups 
   };
   const actor = { email: 'hana@fabrikam.com', name: 'Hana', orgRole: 'user' as const, adminAccess: 'full' as const, createdAt: iso(0) };
   const partner = { name: 'Fabrikam', tenantId: TENANT, cloud: 'global' as const, certified: true, createdAt: iso(0) };
-  const client: ClientRecord = { domain: 'contoso.com', name: 'Contoso', tenantId: null, status: 'active', offerId: 'o', acceptedAt: iso(0), removedAt: null, relationship: rel };
-  const at = (held: string[], r: Relationship = rel, now = T0) => ({ partner, actor, domain: 'contoso.com', client: { ...client, relationship: r }, held, now });
+  const client: ClientRecord = { domain: 'contoso.com', name: 'Contoso', tenantId: null, offerId: 'o', acceptedAt: iso(0), dap: null, gdap: [rel] };
+  const at = (held: string[], r: Relationship = rel, now = T0) => ({ partner, actor, domain: 'contoso.com', client: { ...client, gdap: [r] }, held, now });
 
   test('the refusal names the rule, the roles that would allow it and the roles held; adminAccess does not count', () => {
     const msg = refusal(at([HA]), 'add-user', false);
@@ -620,6 +620,24 @@ describe('acting for a granular client: only roles held through assigned groups 
     expect(refusal(at([GA], { ...rel, status: 'terminated', terminatedAt: iso(0) }), 'list', false)).toMatch(/granular relationship "Rel" is terminated/);
     expect(refusal(at([GA]), 'list', false)).toBeUndefined();
     expect(refusal(at([GA], rel, new Date(T0.getTime() + 31 * DAY)), 'list', false)).toMatch(/is expired/);
+  });
+
+  test('a client holding DAP and granular relationships: either allows; DAP counts only while active', () => {
+    const both = (dap: { removedAt: string | null }, held: string[]) => ({
+      partner,
+      actor: { ...actor, adminAccess: 'limited' as const },
+      domain: 'contoso.com',
+      client: { ...client, dap: { offerId: 'd', acceptedAt: iso(0), ...dap } },
+      held,
+      now: T0,
+    });
+    // Limited (DAP) resets a non-admin's password but cannot add users; User Administrator (GDAP) can.
+    expect(refusal(both({ removedAt: null }, []), 'reset-password', false)).toBeUndefined();
+    expect(refusal(both({ removedAt: null }, []), 'add-user', false)).toMatch(/it holds DAP .* and no GDAP roles/);
+    expect(refusal(both({ removedAt: null }, [UA]), 'add-user', false)).toBeUndefined();
+    // Once DAP is removed, only the granular roles count.
+    expect(refusal(both({ removedAt: iso(0) }, []), 'reset-password', false)).toMatch(/it holds no GDAP roles/);
+    expect(refusal(both({ removedAt: iso(0) }, [HA]), 'reset-password', false)).toBeUndefined();
   });
 
   test('an expired relationship gives no access, even to a Global Administrator holder (exit 4, audited)', async () => {
@@ -686,7 +704,7 @@ describe('drift from the template', () => {
     await fromTemplate(w, 'noext.com', { autoExtendDuration: 'PT0S' });
     await assignAsTemplate(w, 'noext.com');
     expect(await drift(w.s())).toEqual([
-      { domain: 'noext.com', template: 'std', difference: expect.stringMatching(/auto-extend is PT0S, template says P180D/), fix: 'delegate client extend noext.com' },
+      { domain: 'noext.com', relationship: 'std noext.com', template: 'std', difference: expect.stringMatching(/auto-extend is PT0S, template says P180D/), fix: 'delegate client extend noext.com' },
     ]);
     await setAutoExtend(w.s(), 'noext.com', true);
     expect(await drift(w.s())).toEqual([]);
@@ -704,7 +722,7 @@ describe('drift from the template', () => {
     await fromTemplate(w, 'contoso.com');
     const d = await drift(w.s());
     expect(d).toEqual([
-      { domain: 'contoso.com', template: 'std', difference: 'group Helpdesk is not assigned', fix: 'delegate client assign contoso.com --group "Helpdesk" --roles "Helpdesk Administrator"' },
+      { domain: 'contoso.com', relationship: 'std contoso.com', template: 'std', difference: 'group Helpdesk is not assigned', fix: 'delegate client assign contoso.com --group "Helpdesk" --roles "Helpdesk Administrator"' },
     ]);
     const [, group, roles] = /--group "([^"]+)" --roles "([^"]+)"/.exec(d[0]!.fix)!;
     await assignGroup(w.s(), 'contoso.com', group!, parseRoles(roles!), { plan: false });
@@ -839,7 +857,7 @@ describe('Graph plans', () => {
     const w = await world();
     const { relationship: r } = await relationship(w, 'contoso.com', { roles: [HA] });
     const before = dump(w.store);
-    expect(plan(await extendClient(w.s(), 'contoso.com', true, true))).toEqual([
+    expect(plan(await extendClient(w.s(), 'contoso.com', true, { plan: true }))).toEqual([
       { id: 'relationship', method: 'GET', url: `${REL}/${r.id}` },
       {
         id: 'extend',
@@ -856,13 +874,13 @@ describe('Graph plans', () => {
     const w = await world();
     const { relationship: r } = await relationship(w, 'contoso.com', { roles: [HA] });
     const before = dump(w.store);
-    expect(plan(await endClient(w.s(), 'contoso.com', 'terminate', true))).toEqual([
+    expect(plan(await endClient(w.s(), 'contoso.com', 'terminate', { plan: true }))).toEqual([
       { id: 'terminate', method: 'POST', url: `${REL}/${r.id}/requests`, headers: { 'Content-Type': 'application/json' }, body: { action: 'terminate' } },
     ]);
     const { offer } = await createOffer(w.s(), { format: 'text' });
     await accept(w, offer.id, 'legacy.com', 0);
     const mid = dump(w.store);
-    expect(plan(await endClient(w.s(), 'legacy.com', 'remove', true)).map((x) => [x.id, x.method, x.url])).toEqual([
+    expect(plan(await endClient(w.s(), 'legacy.com', 'remove', { plan: true })).map((x) => [x.id, x.method, x.url])).toEqual([
       ['tenant', 'GET', "https://graph.microsoft.com/v1.0/tenantRelationships/findTenantInformationByDomainName(domainName='legacy.com')"],
       ['customer', 'PATCH', 'https://api.partnercenter.microsoft.com/v1/customers/${tenant.tenantId}'],
     ]);

@@ -14,6 +14,7 @@ import {
   planExtend,
   planJson,
   planRemoveDap,
+  planTerminate,
   planVerifyDomain,
   ref,
   relationshipRequest,
@@ -33,6 +34,7 @@ const OID = '11111111-2222-4333-8444-555555555555';
 const OID2 = '21111111-2222-4333-8444-555555555555';
 const TENANT = '31111111-2222-4333-8444-555555555555';
 const REL = '5d027261-d21f-4aa9-b7db-7fa1f56fb163-8777b240-c6f0-4469-9e98-a3205431b836';
+const REL2 = '6d027261-d21f-4aa9-b7db-7fa1f56fb163-8777b240-c6f0-4469-9e98-a3205431b836';
 const GA = '62e90394-69f5-4237-9190-012177145e10';
 
 const printed = (requests: PlannedRequest[], cloud: Cloud) => checkPlan(JSON.stringify(planJson(requests)), cloud);
@@ -67,8 +69,10 @@ function everyPlan(cloud: Cloud): Record<string, PlannedRequest[]> {
       { displayName: 'A', duration: 'P730D', autoExtendDuration: 'PT0S', roles: [GA] },
       { displayName: 'B', duration: 'P730D', autoExtendDuration: 'PT0S', roles: [GA] },
     ]),
-    'client extend': planExtend(cloud, REL, 'P180D'),
-    'client terminate': [relationshipRequest(cloud, 'terminate', REL, 'terminate')],
+    'client extend': planExtend(cloud, [REL], 'P180D'),
+    'client extend (several relationships)': planExtend(cloud, [REL, REL2], 'P180D'),
+    'client terminate': planTerminate(cloud, [REL]),
+    'client terminate (several relationships)': planTerminate(cloud, [REL, REL2]),
     'group create': [createSecurityGroup(cloud, 'group', 'Helpdesk')],
     'group add-member': planAddMembers(cloud, OID, ['a@fabrikam.com', 'b@fabrikam.com']),
     'client assign': [createAccessAssignment(cloud, 'assignment', REL, OID, [GA])],
@@ -105,7 +109,7 @@ describe('references', () => {
   });
 
   test('the field is taken whole after the first dot: ${relationship.@odata.etag}', () => {
-    const [get, patch] = printed(planExtend('global', REL, 'PT0S'), 'global');
+    const [get, patch] = printed(planExtend('global', [REL], 'PT0S'), 'global');
     expect(get!.id).toBe('relationship');
     expect(patch!.headers!['If-Match']).toBe('${relationship.@odata.etag}');
     expect(references(patch!.headers!['If-Match']!)).toEqual([{ id: 'relationship', field: '@odata.etag' }]);

@@ -170,8 +170,8 @@ describe('a granular relationship over its whole life, through the CLI', () => {
     const at = plus(ACCEPTED, 60_000);
     const d = json<{ domain: string; template: string; difference: string; fix: string }[]>(await cli(at, ['client', 'drift', '--json']));
     expect(d).toEqual([
-      { domain: 'contoso.com', template: 'std', difference: 'group Helpdesk is not assigned', fix: 'delegate client assign contoso.com --group "Helpdesk" --roles "Helpdesk Administrator"' },
-      { domain: 'contoso.com', template: 'std', difference: 'group Users is not assigned', fix: 'delegate client assign contoso.com --group "Users" --roles "User Administrator"' },
+      { domain: 'contoso.com', relationship: 'Std 1', template: 'std', difference: 'group Helpdesk is not assigned', fix: 'delegate client assign contoso.com --group "Helpdesk" --roles "Helpdesk Administrator"' },
+      { domain: 'contoso.com', relationship: 'Std 1', template: 'std', difference: 'group Users is not assigned', fix: 'delegate client assign contoso.com --group "Users" --roles "User Administrator"' },
     ]);
 
     const before = storeHash(sb.db);

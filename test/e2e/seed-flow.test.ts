@@ -378,7 +378,16 @@ test('clients: list, show, --status, --search; remove needs --yes without a term
   expect(rows(byTenant.stdout).map((r) => r[0])).toEqual(['northwind.com']);
   expect(rows(none.stdout)).toEqual([]);
   const shown = json(show);
-  expect(shown).toEqual({ domain: 'contoso.com', name: 'Contoso Ltd', tenantId: null, status: 'active', offerId, acceptedAt: expect.stringMatching(ISO), removedAt: null });
+  expect(shown).toEqual({
+    domain: 'contoso.com',
+    name: 'Contoso Ltd',
+    tenantId: null,
+    status: 'active',
+    offerId,
+    acceptedAt: expect.stringMatching(ISO),
+    removedAt: null,
+    relationships: [{ kind: 'dap', status: 'active', offerId, acceptedAt: shown.acceptedAt, removedAt: null }],
+  });
 
   const unconfirmed = await run(['client', 'remove', 'contoso.com']);
   expect(unconfirmed.code).toBe(2);

@@ -306,7 +306,7 @@ describe('transactions', () => {
     const s = openStore(join(dir, 'delegate.db'), true);
     await expect(
       s.write((tx) =>
-        tx.upsertClient({ domain: 'contoso.com', name: 'Contoso', tenantId: null, status: 'active', offerId: 'no-such-offer', acceptedAt: ENTRY.at, removedAt: null }),
+        tx.upsertClient({ domain: 'contoso.com', name: 'Contoso', tenantId: null, offerId: 'no-such-offer', acceptedAt: ENTRY.at, dap: null, gdap: [] }),
       ),
     ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
   });

@@ -170,6 +170,35 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE client_domains ADD COLUMN verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1));
   UPDATE client_domains SET verified = 1 WHERE is_initial = 1 OR name = client_domain;
   `,
+  // 8: a client holds its delegated admin (DAP) relationship and any number of granular ones at once.
+  // clients.offer_id/accepted_at now name the latest acceptance of any kind; the DAP relationship gets
+  // its own columns; a client's status is derived from its relationships (status and removed_at go).
+  `
+  ALTER TABLE clients ADD COLUMN dap_offer_id TEXT REFERENCES offers(id);
+  ALTER TABLE clients ADD COLUMN dap_accepted_at TEXT;
+  ALTER TABLE clients ADD COLUMN dap_removed_at TEXT;
+  -- Clients whose current relationship is the DAP one: carried over as it is.
+  UPDATE clients SET dap_offer_id = offer_id, dap_accepted_at = accepted_at,
+      dap_removed_at = CASE WHEN status = 'removed' THEN coalesce(removed_at, accepted_at) END
+    WHERE (SELECT kind FROM offers o WHERE o.id = clients.offer_id) != 'granular';
+  -- Clients now on a granular relationship that accepted a DAP offer before: the old rules let a
+  -- client accept again only once its relationship had ended, so that DAP relationship was removed
+  -- (when: its client.remove audit entry, else at the granular acceptance).
+  UPDATE clients SET
+      dap_offer_id = (SELECT a.offer_id FROM acceptances a JOIN offers o ON o.id = a.offer_id
+        WHERE a.client_domain = clients.domain AND o.kind != 'granular' ORDER BY a.at DESC, a.id DESC LIMIT 1),
+      dap_accepted_at = (SELECT a.at FROM acceptances a JOIN offers o ON o.id = a.offer_id
+        WHERE a.client_domain = clients.domain AND o.kind != 'granular' ORDER BY a.at DESC, a.id DESC LIMIT 1)
+    WHERE dap_offer_id IS NULL;
+  UPDATE clients SET dap_removed_at = coalesce(
+      (SELECT max(u.at) FROM audit u WHERE u.action = 'client.remove' AND u.outcome = 'allowed' AND u.target = clients.domain
+        AND u.at >= clients.dap_accepted_at AND u.at <= clients.accepted_at),
+      clients.accepted_at)
+    WHERE dap_offer_id IS NOT NULL AND dap_offer_id != offer_id;
+  DROP INDEX clients_status;
+  ALTER TABLE clients DROP COLUMN status;
+  ALTER TABLE clients DROP COLUMN removed_at;
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

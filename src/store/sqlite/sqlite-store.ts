@@ -10,7 +10,6 @@ import type {
   ClientDomain,
   ClientRecord,
   ClientUser,
-  ClientStatus,
   Notification,
   OfferRecord,
   OfferStatus,
@@ -71,22 +70,20 @@ const toRelationship = (r: Row, p = ''): Relationship => ({
   template: (r[p + 'template'] as string | null) ?? null,
 });
 
-const toClient = (r: Row): ClientRecord => {
-  const c: ClientRecord = {
-    domain: r.domain as string,
-    name: r.name as string,
-    tenantId: (r.tenant_id as string | null) ?? null,
-    status: r.status as ClientStatus,
-    offerId: r.offer_id as string,
-    acceptedAt: r.accepted_at as string,
-    removedAt: (r.removed_at as string | null) ?? null,
-  };
-  if (r.r_id != null) c.relationship = toRelationship(r, 'r_');
-  return c;
-};
+/** A client row (as an array, in CLIENT_COLS order) with its granular relationships. */
+const toClient = (r: readonly unknown[], gdap: Relationship[]): ClientRecord => ({
+  domain: r[0] as string,
+  name: r[1] as string,
+  tenantId: (r[2] as string | null) ?? null,
+  offerId: r[3] as string,
+  acceptedAt: r[4] as string,
+  dap: r[5] == null ? null : { offerId: r[5] as string, acceptedAt: r[6] as string, removedAt: (r[7] as string | null) ?? null },
+  gdap,
+});
 
-const REL_COLS = ['id', 'offer_id', 'display_name', 'duration', 'auto_extend', 'roles', 'status', 'created_at', 'activated_at', 'ends_at', 'terminated_at', 'client_domain', 'template'];
-const CLIENT_SELECT = `SELECT c.*, ${REL_COLS.map((k) => `r.${k} AS r_${k}`).join(', ')} FROM clients c LEFT JOIN relationships r ON r.offer_id = c.offer_id AND r.client_domain = c.domain`;
+const CLIENT_COLS = 'domain, name, tenant_id, offer_id, accepted_at, dap_offer_id, dap_accepted_at, dap_removed_at';
+/** A client's granular relationships, oldest first. */
+const GDAP_ORDER = 'ORDER BY activated_at, created_at, id';
 
 const toTemplate = (r: Row): Template => ({
   name: r.name as string,
@@ -268,8 +265,8 @@ class SqliteTx implements Tx {
   }
 
   async getClient(domain: string) {
-    const r = this.get(`${CLIENT_SELECT} WHERE c.domain = ?`, domain);
-    return r && toClient(r);
+    const r = this.s.stmt(`SELECT ${CLIENT_COLS} FROM clients WHERE domain = ?`).raw(true).get(domain) as unknown[] | undefined;
+    return r && toClient(r, this.all(`SELECT * FROM relationships WHERE client_domain = ? ${GDAP_ORDER}`, domain).map((x) => toRelationship(x)));
   }
   async listClients(f: ClientFilter) {
     const out: ClientRecord[] = [];
@@ -280,59 +277,47 @@ class SqliteTx implements Tx {
     // Clients as arrays (cheap to make), then relationships joined in memory: most clients have none.
     const where: string[] = [];
     const params: unknown[] = [];
-    if (f.status) {
-      where.push('status = ?');
-      params.push(f.status);
-    }
     if (f.search) {
       where.push("(domain LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR tenant_id LIKE ? ESCAPE '\\')");
       const t = likeText(f.search);
       params.push(t, t, t);
     }
     // Keyset pages (domain > last) fetched with all(): far fewer native round trips than iterate().
-    const sql = `SELECT domain, name, tenant_id, status, offer_id, accepted_at, removed_at FROM clients WHERE domain > ?${where.length ? ' AND ' + where.join(' AND ') : ''} ORDER BY domain LIMIT ${Math.max(1, Math.floor(size))}`;
-    const rels = new Map<string, Relationship>();
-    for (const r of this.all('SELECT * FROM relationships WHERE client_domain IS NOT NULL')) {
+    const sql = `SELECT ${CLIENT_COLS} FROM clients WHERE domain > ?${where.length ? ' AND ' + where.join(' AND ') : ''} ORDER BY domain LIMIT ${Math.max(1, Math.floor(size))}`;
+    const rels = new Map<string, Relationship[]>();
+    for (const r of this.all(`SELECT * FROM relationships WHERE client_domain IS NOT NULL ${GDAP_ORDER}`)) {
       const rel = toRelationship(r);
-      rels.set(`${rel.clientDomain}\u0000${rel.offerId}`, rel);
+      const list = rels.get(rel.clientDomain!);
+      if (list) list.push(rel);
+      else rels.set(rel.clientDomain!, [rel]);
     }
     const st = this.s.stmt(sql).raw(true);
     let last = '';
     for (;;) {
-      const rows = st.all(last, ...params) as (string | null)[][];
+      const rows = st.all(last, ...params) as unknown[][];
       if (rows.length === 0) return;
       const chunk: ClientRecord[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
-        const c: ClientRecord = {
-          domain: r[0]!,
-          name: r[1]!,
-          tenantId: r[2] ?? null,
-          status: r[3] as ClientStatus,
-          offerId: r[4]!,
-          acceptedAt: r[5]!,
-          removedAt: r[6] ?? null,
-        };
-        if (rels.size) {
-          const rel = rels.get(`${c.domain}\u0000${c.offerId}`);
-          if (rel) c.relationship = rel;
-        }
-        chunk[i] = c;
+        chunk[i] = toClient(r, (rels.size && rels.get(r[0] as string)) || []);
       }
       last = chunk[chunk.length - 1]!.domain;
       yield chunk;
       if (rows.length < size) return;
     }
   }
-  async countClients(status: ClientStatus) {
-    return (this.get('SELECT count(*) AS n FROM clients WHERE status = ?', status) as { n: number }).n;
+  async countActiveClients(now: string) {
+    // The same rule as the domain's clientStatus() (a relationship that auto-extends never expires), in one query.
+    const sql = `SELECT count(*) AS n FROM clients c WHERE (c.dap_offer_id IS NOT NULL AND c.dap_removed_at IS NULL)
+      OR EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR r.ends_at > ?))`;
+    return (this.get(sql, now) as { n: number }).n;
   }
   async upsertClient(c: ClientRecord) {
     this.run(
-      `INSERT INTO clients (domain, name, tenant_id, status, offer_id, accepted_at, removed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (domain) DO UPDATE SET name = excluded.name, tenant_id = excluded.tenant_id, status = excluded.status,
-         offer_id = excluded.offer_id, accepted_at = excluded.accepted_at, removed_at = excluded.removed_at`,
-      c.domain, c.name, c.tenantId, c.status, c.offerId, c.acceptedAt, c.removedAt,
+      `INSERT INTO clients (domain, name, tenant_id, offer_id, accepted_at, dap_offer_id, dap_accepted_at, dap_removed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (domain) DO UPDATE SET name = excluded.name, tenant_id = excluded.tenant_id, offer_id = excluded.offer_id, accepted_at = excluded.accepted_at,
+         dap_offer_id = excluded.dap_offer_id, dap_accepted_at = excluded.dap_accepted_at, dap_removed_at = excluded.dap_removed_at`,
+      c.domain, c.name, c.tenantId, c.offerId, c.acceptedAt, c.dap?.offerId ?? null, c.dap?.acceptedAt ?? null, c.dap?.removedAt ?? null,
     );
   }
   async recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }) {

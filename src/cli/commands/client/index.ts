@@ -1,7 +1,9 @@
 /** `delegate client accept|list|show|remove|terminate|extend|assign|drift` and the acting commands. */
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { acceptOffer, CLIENT_STATUSES, eachClientChunk, endClient, parseOfferReference, showClient } from '../../../domain/clients.js';
+import { acceptOffer, eachClientChunk, endClient, parseOfferReference, showClient } from '../../../domain/clients.js';
+import { CLIENT_STATUSES } from '../../../domain/model.js';
+import { activeDap, activeGdap } from '../../../domain/relationships.js';
 import { assignGroup, drift, extendClient, type Drift } from '../../../domain/granular.js';
 import { parseRoles, roleName } from '../../../domain/roles.js';
 import * as v from '../../../domain/validate.js';
@@ -11,7 +13,7 @@ import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 import { csvRows, printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
-import { clientView } from '../../views.js';
+import { clientRelationshipRows, clientShowView, clientView } from '../../views.js';
 import { register as registerActing } from './acting.js';
 import { usesPartnerCenter, type PlannedRequest } from '../../../domain/graph.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
@@ -32,6 +34,7 @@ export const listSchema = z.object({
 const driftView: View<Drift> = {
   columns: [
     { header: 'domain', value: (d) => d.domain },
+    { header: 'relationship', value: (d) => d.relationship },
     { header: 'template', value: (d) => d.template },
     { header: 'difference', value: (d) => d.difference },
     { header: 'fix', value: (d) => d.fix },
@@ -78,9 +81,12 @@ export function register(program: Command, ctx: Context): void {
       if (raw.file) await renderList(target, clientView(now()), accepted);
       else await renderOne(target, clientView(now()), accepted[0]!);
       const first = accepted[0]!;
+      const rel = first.gdap.find((r) => r.offerId === first.offerId);
+      const stillDap = rel && activeDap(first) ? ` Its delegated admin (DAP) relationship is still active: once your groups have their roles, end it with \`delegate client remove ${first.domain}\`.` : '';
+      const several = rel && activeGdap(first, now()).length > 1 ? ` --relationship "${rel.displayName}"` : '';
       ctx.note(
-        first.relationship
-          ? `${first.name} approved granular relationship "${first.relationship.displayName}" until ${first.relationship.endsAt}. Give your security groups roles on it with \`delegate client assign ${first.domain} --group <group> --roles <roles>\`.`
+        rel
+          ? `${first.name} approved granular relationship "${rel.displayName}" until ${rel.endsAt}. Give your security groups roles on it with \`delegate client assign ${first.domain}${several} --group <group> --roles <roles>\`.${stillDap}`
           : accepted.length === 1
             ? `${first.name} accepted offer ${first.offerId}: you are now its delegated administrator. A notification is in \`delegate inbox\`.`
             : `${accepted.length} clients accepted offer ${first.offerId}. Notifications are in \`delegate inbox\`.`,
@@ -89,61 +95,101 @@ export function register(program: Command, ctx: Context): void {
 
   client
     .command('list')
-    .description('List clients (original and granular relationships side by side)')
-    .option('--status <status>', 'active, removed, expired or terminated')
+    .description('List clients (each with its delegated admin and granular relationships)')
+    .option('--status <status>', `a client status: active (any relationship active), removed (last one was DAP), or a Graph relationship status (${CLIENT_STATUSES.slice(2).join(', ')})`)
     .option('--search <text>', 'only clients whose domain, name or tenant id contains this')
-    .option('--expiring <days>', 'only active granular relationships that end within this many days')
+    .option('--expiring <days>', "only clients with an active granular relationship whose current end is within this many days (not Graph's `expiring` status)")
     .addHelpText('after', '\nExamples:\n  delegate client list --status active\n  delegate client list --expiring 30')
     .action(async (raw: { status?: string; search?: string; expiring?: string }) => {
       const opts = parseWith(listSchema, raw);
       const filter = { ...opts, ...(opts.expiring !== undefined ? { expiringDays: opts.expiring } : {}) };
       const session = await ctx.session();
-      await printChunks(ctx, clientView(now(), { expiry: opts.expiring !== undefined }), (fn) => eachClientChunk(session, filter, fn));
+      await printChunks(ctx, clientView(now(), opts.expiring !== undefined ? { expiry: { days: opts.expiring } } : {}), (fn) => eachClientChunk(session, filter, fn));
     });
 
   client
     .command('show')
-    .description('Show one client')
+    .description('Show one client with every relationship (table, plain and csv: one line per relationship)')
     .argument('<domain>', "the client's domain")
     .action(async (domain: string) => {
       const c = await showClient(await ctx.session(), domain);
-      await renderOne(await ctx.target(), clientView(now(), { granular: Boolean(c.relationship) }), c);
+      const target = await ctx.target();
+      if (target.output === 'json') await renderOne(target, clientView(now()), c);
+      else await renderList(target, clientShowView(now()), clientRelationshipRows(c));
     });
 
+  const relationshipOption = '--relationship <name|id>';
+  const relationshipHelp = "one granular relationship, by display name or relationship id (see `delegate client show`)";
+
   for (const how of ['remove', 'terminate'] as const) {
-    client
-      .command(how)
+    const cmd = client.command(how);
+    if (how === 'terminate') cmd.option(relationshipOption, relationshipHelp);
+    cmd
       .description(
         how === 'remove'
-          ? 'End the relationship with a client (full access or global admin); history is kept'
-          : "Terminate a client's granular relationship (same as remove for the original offer's relationship)",
+          ? 'End the delegated admin (DAP) relationship with a client (full access or global admin); granular ones stay. A client without an active DAP relationship: same as terminate'
+          : "Terminate a client's granular relationships: each active one, or the one named with --relationship (full access or global admin)",
       )
       .argument('<domain>', "the client's domain")
+      .addHelpText(
+        'after',
+        how === 'remove'
+          ? '\nMicrosoft\'s path from DAP to GDAP: the client approves a granular offer, you assign your groups, then\n  delegate client remove contoso.com      (ends DAP only; its granular relationships stay active)'
+          : '\nExamples:\n  delegate client terminate contoso.com                       (ends every active granular relationship, listed)\n  delegate client terminate contoso.com --relationship "Contoso helpdesk"',
+      )
       .option(...PLAN_OPTION)
-      .action(async (domain: string, raw: { plan?: string | boolean }) => {
+      .action(async (domain: string, raw: { relationship?: string; plan?: string | boolean }) => {
         const plan = planFlag(raw);
         const d = v.domain(domain);
-        if (!plan) await ctx.confirm(`End the delegated administration relationship with ${d}?`);
-        const r = await endClient(await ctx.session({ actor: true }), d, how, plan);
+        const rel = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
+        if (!plan) await ctx.confirm(how === 'remove' && rel === undefined ? `End the delegated administration relationship with ${d}?` : `Terminate ${rel === undefined ? 'the active granular relationships' : `granular relationship "${rel}"`} with ${d}?`);
+        const r = await endClient(await ctx.session({ actor: true }), d, how, { plan, ...(rel === undefined ? {} : { relationship: rel }) });
         if (r.kind === 'plan') return printPlan(ctx, r.requests, endNote(r.requests));
-        await renderOne(await ctx.target(), clientView(now()), r.value);
-        ctx.note(`Ended the relationship with ${r.value.domain}: you no longer administer it. Its history is kept.`);
+        const ended = r.value;
+        await renderOne(await ctx.target(), clientView(now()), ended.client);
+        const c = ended.client;
+        const left = activeGdap(c, now());
+        if (ended.dap) {
+          ctx.note(
+            `Ended the delegated admin (DAP) relationship with ${c.domain}.${left.length ? ` Its granular relationship${left.length === 1 ? '' : 's'} ${left.map((r) => `"${r.displayName}"`).join(', ')} stay${left.length === 1 ? 's' : ''} active.` : ' You no longer administer it.'} Its history is kept.`,
+          );
+        } else {
+          for (const r of ended.terminated) ctx.note(`Terminated granular relationship "${r.displayName}" (${r.id}) with ${c.domain}.`);
+          ctx.note(
+            left.length || activeDap(c)
+              ? `${c.domain} is still active through ${[activeDap(c) ? 'its delegated admin (DAP) relationship' : '', ...left.map((r) => `"${r.displayName}"`)].filter(Boolean).join(', ')}.`
+              : `You no longer administer ${c.domain}. Its history is kept.`,
+          );
+        }
       });
   }
 
   client
     .command('extend')
-    .description('Turn auto-extend (P180D) on for an active granular relationship, or off with --off')
+    .description("Turn auto-extend (P180D) on for a client's active granular relationships, or off with --off")
     .argument('<domain>', "the client's domain")
     .option('--off', 'turn auto-extend off (PT0S)')
+    .option(relationshipOption, relationshipHelp)
+    .addHelpText(
+      'after',
+      '\nWithout --relationship it applies to each active granular relationship; turning it on skips (and lists)\nthose with Global Administrator, which cannot auto-extend. Exit 5 when none qualifies.',
+    )
     .option(...PLAN_OPTION)
-    .action(async (domain: string, raw: { off?: boolean; plan?: string | boolean }) => {
+    .action(async (domain: string, raw: { off?: boolean; relationship?: string; plan?: string | boolean }) => {
       const plan = planFlag(raw);
-      const r = await extendClient(await ctx.session({ actor: true }), domain, !raw.off, plan);
-      if (r.kind === 'plan') return printPlan(ctx, r.requests, r.requests.length ? undefined : 'Auto-extend is already as asked: no request is needed.');
-      const c = r.value;
-      await renderOne(await ctx.target(), clientView(now()), c);
-      ctx.note(raw.off ? `Auto-extend is off for ${c.domain}.` : `${c.domain} now extends by 180 days at a time when it reaches its end.`);
+      const rel = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
+      const out = await extendClient(await ctx.session({ actor: true }), domain, !raw.off, { plan, ...(rel === undefined ? {} : { relationship: rel }) });
+      if (out.kind === 'plan') return printPlan(ctx, out.requests, out.requests.length ? undefined : 'Auto-extend is already as asked: no request is needed.');
+      const r = out.value;
+      await renderOne(await ctx.target(), clientView(now()), r.client);
+      const names = (list: readonly { displayName: string }[]) => list.map((x) => `"${x.displayName}"`).join(', ');
+      const done = [...r.changed, ...r.unchanged];
+      ctx.note(
+        raw.off
+          ? `Auto-extend is off for ${names(done)} with ${r.client.domain}.`
+          : `${names(done)} with ${r.client.domain} now extend${done.length === 1 ? 's' : ''} by 180 days at a time when reaching the end.`,
+      );
+      if (r.skipped.length) ctx.note(`Skipped ${names(r.skipped)}: Global Administrator is among its roles, so it cannot auto-extend.`);
     });
 
   client
@@ -152,19 +198,25 @@ export function register(program: Command, ctx: Context): void {
     .argument('<domain>', "the client's domain")
     .option('--group <group>', 'the security group')
     .option('--roles <roles>', 'roles (names or ids, comma-separated), among the relationship’s roles')
+    .option(relationshipOption, 'the granular relationship, by display name or id (needed when the client has several active ones)')
     .option(...PLAN_OPTION)
-    .addHelpText('after', '\nExample:\n  delegate client assign contoso.com --group Helpdesk --roles "Helpdesk Administrator"')
-    .action(async (domain: string, raw: { group?: string; roles?: string; plan?: string | boolean }) => {
+    .addHelpText(
+      'after',
+      '\nAssigns on the client\'s active granular relationship; with several active, name one with --relationship (exit 2 otherwise).\nExample:\n  delegate client assign contoso.com --group Helpdesk --roles "Helpdesk Administrator"',
+    )
+    .action(async (domain: string, raw: { group?: string; roles?: string; relationship?: string; plan?: string | boolean }) => {
       const plan = planFlag(raw);
       v.domain(domain);
       if (!raw.group) throw new UsageError('Missing --group <group>');
       if (!raw.roles) throw new UsageError('Missing --roles <roles>');
       const roles = parseRoles(raw.roles);
-      const r = await assignGroup(await ctx.session({ actor: true }), domain, raw.group, roles, { plan });
+      const relationship = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
+      const r = await assignGroup(await ctx.session({ actor: true }), domain, raw.group, roles, { plan, ...(relationship === undefined ? {} : { relationship }) });
       if (r.kind === 'plan') return printPlan(ctx, r.requests);
-      const a = r.value;
+      const { assignment: a, relationship: rel } = r.value;
       const view: View<typeof a> = {
         columns: [
+          { header: 'relationship', value: () => rel.displayName },
           { header: 'relationshipId', value: (x) => x.relationshipId },
           { header: 'group', value: (x) => x.group },
           { header: 'roles', value: (x) => x.roles.map(roleName).join(', ') },

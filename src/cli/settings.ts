@@ -1,7 +1,11 @@
 /**
  * User settings (keys: actor, output) kept by conf in its directory, or in
- * DELEGATE_CONFIG_DIR. conf is loaded only when a setting is actually needed.
+ * DELEGATE_CONFIG_DIR. Reading a setting parses conf's JSON file directly
+ * (conf itself, with its schema validator, loads only to change a setting),
+ * and creates nothing: a command that only reads leaves no directory behind.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../domain/errors.js';
 import * as v from '../domain/validate.js';
 import { makePrivateDirs, makePrivateFile, PRIVATE_FILE } from '../store/files.js';
@@ -15,8 +19,8 @@ export type SettingKey = (typeof SETTING_KEYS)[number];
 
 export interface Settings {
   get(key: SettingKey): string | undefined;
-  set(key: SettingKey, value: string): void;
-  unset(key: SettingKey): void;
+  set(key: SettingKey, value: string): Promise<void>;
+  unset(key: SettingKey): Promise<void>;
   all(): Partial<Record<SettingKey, string>>;
   readonly path: string;
 }
@@ -33,31 +37,55 @@ export function settingValue(key: SettingKey, value: string): string {
   return key === 'actor' ? v.email(value, 'actor') : v.oneOf(value, OUTPUTS, 'output');
 }
 
+/** conf's file name in its directory (conf's defaults: configName "config", fileExtension "json"). */
+const CONFIG_FILE = 'config.json';
+
 export async function confSettings(env: NodeJS.ProcessEnv): Promise<Settings> {
-  const { default: Conf } = await import('conf');
-  // The directory is made here, 0700, before conf would make it with the umask's mode.
   const cwd = env.DELEGATE_CONFIG_DIR || defaultConfigDir(env);
-  makePrivateDirs(cwd);
-  const conf = new Conf<Partial<Record<SettingKey, string>>>({
-    projectName: 'delegate',
-    projectSuffix: '',
-    cwd,
-    configFileMode: PRIVATE_FILE,
-  });
-  // conf writes with 0600, but the umask can narrow that further, and an older file may be wider.
-  makePrivateFile(conf.path);
-  const written = (): void => makePrivateFile(conf.path);
+  const path = join(cwd, CONFIG_FILE);
+  let values: Partial<Record<SettingKey, string>> | undefined;
+  const read = (): Partial<Record<SettingKey, string>> => {
+    if (values) return values;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return (values = {});
+      throw e;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new UsageError(`The settings file ${path} is not valid JSON: fix it, or remove it to start again`);
+    }
+    makePrivateFile(path); // an older file may be wider than 0600
+    values = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Partial<Record<SettingKey, string>>) : {};
+    return values;
+  };
+  const write = async (change: (conf: { set(k: SettingKey, v: string): void; delete(k: SettingKey): void }) => void): Promise<void> => {
+    const { default: Conf } = await import('conf');
+    // The directory is made here, 0700, before conf would make it with the umask's mode.
+    makePrivateDirs(cwd);
+    const conf = new Conf<Partial<Record<SettingKey, string>>>({
+      projectName: 'delegate',
+      projectSuffix: '',
+      cwd,
+      configFileMode: PRIVATE_FILE,
+    });
+    change(conf);
+    // conf writes with 0600, but the umask can narrow that further, and an older file may be wider.
+    makePrivateFile(conf.path);
+    values = { ...conf.store };
+  };
   return {
-    get: (k) => conf.get(k),
-    set: (k, val) => {
-      conf.set(k, val);
-      written();
+    get: (k) => {
+      const value = read()[k];
+      return typeof value === 'string' ? value : undefined;
     },
-    unset: (k) => {
-      conf.delete(k);
-      written();
-    },
-    all: () => ({ ...conf.store }),
-    path: conf.path,
+    set: (k, val) => write((conf) => conf.set(k, val)),
+    unset: (k) => write((conf) => conf.delete(k)),
+    all: () => ({ ...read() }),
+    path,
   };
 }

@@ -84,7 +84,7 @@ describe('a store written by an older version, holding escape sequences', () => 
 
   beforeAll(async () => {
     sb = newSandbox();
-    await initPartner(sb);
+    await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     await ok(sb, ['user', 'add', USER, '--name', 'Eve']);
     const db = new Database(sb.db);
     try {
@@ -158,7 +158,7 @@ describe('client mdm validates its arguments before auditing them', () => {
   let sb: Sandbox;
   beforeAll(async () => {
     sb = newSandbox();
-    await initPartner(sb);
+    await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
   });
 
   test.each([
@@ -196,7 +196,7 @@ describe('errors that quote a value carry no raw escape sequences', () => {
   let sb: Sandbox;
   beforeAll(async () => {
     sb = newSandbox();
-    await initPartner(sb);
+    await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
   });
 
   test.each([
@@ -224,7 +224,7 @@ describe('CSV output neutralises spreadsheet formulas', () => {
   let sb: Sandbox;
   beforeAll(async () => {
     sb = newSandbox();
-    await initPartner(sb);
+    await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
   });
 
   test('in lists, streamed bulk output and single records; JSON keeps the values', async () => {
@@ -320,7 +320,7 @@ describe('files: private whatever the umask', () => {
 
   test('an existing 0644 store and settings file are narrowed to 0600; a directory delegate did not create keeps its mode', async () => {
     const sb = newSandbox();
-    await initPartner(sb);
+    await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     expect((await runBin(['config', 'set', 'output', 'plain'], sb.env)).code).toBe(0);
     const settings = join(sb.env.DELEGATE_CONFIG_DIR!, 'config.json');
     chmodSync(sb.db, 0o644);
@@ -361,7 +361,7 @@ describe('a --db that is a dangling symbolic link', () => {
 
   test('a symbolic link to a store is used as the store', async () => {
     const sb = newSandbox();
-    await initPartner(sb);
+    await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     const link = join(sb.dir, 'link.db');
     symlinkSync(sb.db, link);
     expect((await runBin(['--db', link, 'user', 'list'], sb.env)).stdout).toContain(ADMIN);
@@ -377,7 +377,7 @@ describe('input files: encodings', () => {
   let sb: Sandbox;
   beforeAll(async () => {
     sb = newSandbox();
-    await initPartner(sb);
+    await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
   });
 
   const file = (name: string, bytes: Buffer): string => {
@@ -394,7 +394,7 @@ describe('input files: encodings', () => {
     ['UTF-16 BE with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(NAMES)])],
   ])('%s is read', async (_what, bytes) => {
     const own = newSandbox();
-    await initPartner(own);
+    await initPartner({ ...own, env: at(own) }); // at the pinned time: the ledger's time never runs backwards
     const p = join(own.dir, 'users.csv');
     writeFileSync(p, bytes);
     const out = await ok(own, ['user', 'add', '--file', p, '--json', '-q']);
@@ -404,7 +404,7 @@ describe('input files: encodings', () => {
     ]);
     // From standard input too, the first bytes one at a time so the byte order mark and a character are split across reads.
     const again = newSandbox();
-    await initPartner(again);
+    await initPartner({ ...again, env: at(again) }); // at the pinned time: the ledger's time never runs backwards
     const r = await runWithBytes(['user', 'add', '--file', '-', '-q'], again.env, [...Array.from({ length: 6 }, (_v, i) => bytes.subarray(i, i + 1)), bytes.subarray(6)]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('Zoë Çelik 😀');

@@ -68,8 +68,8 @@ export function memorySettings(initial: Partial<Record<SettingKey, string>> = {}
   const data = { ...initial };
   return {
     get: (k) => data[k],
-    set: (k, v) => void (data[k] = v),
-    unset: (k) => void delete data[k],
+    set: async (k, v) => void (data[k] = v),
+    unset: async (k) => void delete data[k],
     all: () => ({ ...data }),
     path: '(memory)',
   };

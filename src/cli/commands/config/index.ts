@@ -43,7 +43,7 @@ export function register(program: Command, ctx: Context): void {
       const k = settingKey(key);
       const val = settingValue(k, value);
       const settings = await ctx.settings();
-      settings.set(k, val);
+      await settings.set(k, val);
       ctx.note(`${k} = ${val} (in ${settings.path})`);
     });
   config
@@ -52,7 +52,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('<key>', SETTING_KEYS.join(' | '))
     .action(async (key: string) => {
       const k = settingKey(key);
-      (await ctx.settings()).unset(k);
+      await (await ctx.settings()).unset(k);
       ctx.note(`${k} unset.`);
     });
   config

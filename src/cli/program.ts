@@ -22,6 +22,7 @@ export const NOUNS: Record<string, { description: string; load: Loader }> = {
   audit: { description: 'The tamper-evident audit trail: list and verify', load: () => import('./commands/audit/index.js') },
   config: { description: 'Get and set settings (actor, output)', load: () => import('./commands/config/index.js') },
   login: { description: 'Sign in to Microsoft (live mode); `login status` to check', load: () => import('./commands/login/index.js') },
+  sync: { description: 'Reconcile the ledger with Microsoft (live mode): relationships, clients, agent users', load: () => import('./commands/sync/index.js') },
   logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', load: () => import('./commands/login/index.js').then((m) => ({ register: m.registerLogout })) },
 };
 

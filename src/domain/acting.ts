@@ -14,7 +14,7 @@ import type { ClientDomain, ClientRecord, ClientUser, Cloud, Partner, PartnerUse
 import { allowedBy, decide, heldWords, type ClientAction, type Holding } from './permissions.js';
 import { MDM_NOT_SUPPORTED } from './offer-text.js';
 import { temporaryPassword } from './password.js';
-import { nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
+import { nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from './session.js';
 import * as v from './validate.js';
 import type { Tx } from '../store/store.js';
 
@@ -176,9 +176,10 @@ export async function addClientUsers(
   rows: RowSource,
   opts: { source: string; plan: boolean },
 ): Promise<ActingResult<AddedClientUser[]>> {
-  const domain = v.domain(domainIn, 'client domain');
+  const ref = v.clientRef(domainIn);
   const bad = new BadRows(opts.source);
   return decideThenDo(s, async (tx) => {
+    const domain = await clientKey(tx, ref);
     const a = await acting(tx, s, domain);
     const at = nowIso(s);
     const valid: { line?: number; user: ClientUser }[] = [];
@@ -238,8 +239,9 @@ export async function addClientUsers(
 }
 
 export async function listClientUsers(s: Session, domainIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientUser[]>> {
-  const domain = v.domain(domainIn, 'client domain');
+  const ref = v.clientRef(domainIn);
   return decideThenDo(s, async (tx) => {
+    const domain = await clientKey(tx, ref);
     const a = await acting(tx, s, domain);
     authorize(a, 'list', false, 'client.user.list', domain);
     return { requests: () => [listUsers(a.partner.cloud)], apply: () => tx.listClientUsers(domain) };
@@ -253,9 +255,10 @@ export interface PasswordReset {
 }
 
 export async function resetClientPassword(s: Session, domainIn: string, upnIn: string, opts: { plan: boolean }): Promise<ActingResult<PasswordReset>> {
-  const domain = v.domain(domainIn, 'client domain');
+  const ref = v.clientRef(domainIn);
   v.email(upnIn, 'UPN');
   return decideThenDo(s, async (tx) => {
+    const domain = await clientKey(tx, ref);
     const a = await acting(tx, s, domain);
     const upn = checkUpn(a, upnIn);
     const target = `${domain}/${upn}`;
@@ -291,9 +294,10 @@ function checkAddable(name: string): string {
 }
 
 export async function addClientDomain(s: Session, domainIn: string, nameIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain>> {
-  const domain = v.domain(domainIn, 'client domain');
+  const ref = v.clientRef(domainIn);
   const name = checkAddable(v.domain(nameIn, 'domain'));
   return decideThenDo(s, async (tx) => {
+    const domain = await clientKey(tx, ref);
     const a = await acting(tx, s, domain);
     const target = `${domain}/${name}`;
     authorize(a, 'add-domain', false, 'client.domain.add', target);
@@ -330,9 +334,10 @@ export async function addClientDomain(s: Session, domainIn: string, nameIn: stri
  * and asks Microsoft to check it.
  */
 export async function verifyClientDomain(s: Session, domainIn: string, nameIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain>> {
-  const domain = v.domain(domainIn, 'client domain');
+  const ref = v.clientRef(domainIn);
   const name = v.domain(nameIn, 'domain');
   return decideThenDo(s, async (tx) => {
+    const domain = await clientKey(tx, ref);
     const a = await acting(tx, s, domain);
     const target = `${domain}/${name}`;
     authorize(a, 'verify-domain', false, 'client.domain.verify', target);
@@ -357,8 +362,9 @@ export async function verifyClientDomain(s: Session, domainIn: string, nameIn: s
 }
 
 export async function listClientDomains(s: Session, domainIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain[]>> {
-  const domain = v.domain(domainIn, 'client domain');
+  const ref = v.clientRef(domainIn);
   return decideThenDo(s, async (tx) => {
+    const domain = await clientKey(tx, ref);
     const a = await acting(tx, s, domain);
     authorize(a, 'list', false, 'client.domain.list', domain);
     return { requests: () => [listDomains(a.partner.cloud)], apply: async () => a.domains };

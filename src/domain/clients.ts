@@ -10,7 +10,7 @@ import { planRemoveDap } from './graph.js';
 import { activeDap, activeGdap, clientStatus } from './relationships.js';
 import { roleName } from './roles.js';
 import { adminLinkOffer, findOffer, offerRef } from './offers.js';
-import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
+import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from './session.js';
 import { linkNotOurs, parseOfferUrl, quoted, shownLink, type ParsedOfferUrl } from './urls.js';
 import * as v from './validate.js';
 import type { Tx } from '../store/store.js';
@@ -232,8 +232,9 @@ export async function eachClientChunk(s: Session, filter: ClientListFilter, fn: 
 }
 
 export async function showClient(s: Session, domainIn: string): Promise<ClientRecord> {
-  const domain = v.domain(domainIn);
+  const ref = v.clientRef(domainIn);
   return s.store.read(async (tx) => {
+    const domain = await clientKey(tx, ref);
     await requirePartner(tx);
     const c = await tx.getClient(domain);
     if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
@@ -257,11 +258,12 @@ export interface Ended {
  * granular one).
  */
 export async function endClient(s: Session, domainIn: string, how: 'remove' | 'terminate', opts: { plan: boolean; relationship?: string }): Promise<Outcome<Ended>> {
-  const domain = v.domain(domainIn);
+  const ref = v.clientRef(domainIn);
   const relationship = opts.relationship;
   return decideThenDo<Ended>(
     s,
     async (tx) => {
+      const domain = await clientKey(tx, ref);
       const partner = await requirePartner(tx);
       const actor = await resolveActor(tx, s);
       const c = await tx.getClient(domain);

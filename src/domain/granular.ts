@@ -12,7 +12,7 @@ import { decideThenDo, done, type Decision, type Outcome } from './decision.js';
 import type { AccessAssignment, ClientRecord, Cloud, Group, OfferRecord, Partner, Relationship, RelationshipStatus, Template } from './model.js';
 import { activeDap, activeGdap, chooseOne, clientStatus, findGdap } from './relationships.js';
 import { GLOBAL_ADMINISTRATOR, roleName, rolesJson } from './roles.js';
-import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
+import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from './session.js';
 import { gdapInvitationUrl } from './urls.js';
 import * as v from './validate.js';
 import type { Tx } from '../store/store.js';
@@ -262,10 +262,11 @@ export interface Extended {
  * relationship, read it for its ETag, then PATCH with If-Match (nothing for those already as asked).
  */
 export async function extendClient(s: Session, domainIn: string, on: boolean, opts: { plan: boolean; relationship?: string }): Promise<Outcome<Extended>> {
-  const domain = v.domain(domainIn);
+  const ref = v.clientRef(domainIn);
   return decideThenDo(
     s,
     async (tx) => {
+      const domain = await clientKey(tx, ref);
       const partner = await requirePartner(tx);
       const actor = await resolveActor(tx, s);
       may.fullOrGlobalAdmin(actor, 'client.extend', domain, 'change how client relationships extend');
@@ -516,11 +517,12 @@ export async function assignGroup(
   roles: string[],
   opts: { plan: boolean; relationship?: string },
 ): Promise<Outcome<{ assignment: AccessAssignment; relationship: Relationship }>> {
-  const domain = v.domain(domainIn);
+  const ref = v.clientRef(domainIn);
   const group = v.displayName(groupIn, '--group', 120);
   return decideThenDo(
     s,
     async (tx) => {
+      const domain = await clientKey(tx, ref);
       const partner = await requirePartner(tx);
       const actor = await resolveActor(tx, s);
       const now = s.clock.now();

@@ -128,3 +128,13 @@ export const may = {
     }
   },
 };
+
+/**
+ * The one place a client named on the command line is resolved (SPEC.md "Live mode": every command
+ * that takes a client domain also takes a client's tenant id): a tenant id is the key of the client
+ * holding it (a client `sync` recorded without a domain is keyed by its tenant id); a domain is itself.
+ */
+export async function clientKey(tx: Tx, ref: string): Promise<string> {
+  if (!v.isGuid(ref)) return ref;
+  return (await tx.clientByTenant(ref))?.domain ?? ref;
+}

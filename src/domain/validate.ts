@@ -93,3 +93,14 @@ export function oneOf<T extends string>(value: string, allowed: readonly T[], wh
   if (found === undefined) throw new UsageError(`${what} must be one of ${allowed.join(', ')}, not ${show(value)}`);
   return found;
 }
+
+/** A client named on the command line: its domain, or its Microsoft tenant id (a GUID). */
+export function clientRef(value: string, what = 'client domain'): string {
+  const t = value.trim().replace(/^\{(.*)\}$/, '$1');
+  if (GUID.test(t.toLowerCase())) return t.toLowerCase();
+  return domain(value, what);
+}
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}

@@ -66,6 +66,8 @@ export interface Tx {
   setOfferStatus(id: string, status: OfferStatus, at: string | null): Promise<void>;
 
   getClient(domain: string): Promise<ClientRecord | undefined>;
+  /** The client with this Microsoft tenant id (any case), if one is recorded. */
+  clientByTenant(tenantId: string): Promise<ClientRecord | undefined>;
   listClients(filter: ClientFilter): Promise<ClientRecord[]>;
   /** The same clients, in chunks, without holding them all (for large lists). */
   clientChunks(filter: ClientFilter, size: number): AsyncIterable<ClientRecord[]>;
@@ -106,6 +108,13 @@ export interface Tx {
   getRelationship(id: string): Promise<Relationship | undefined>;
   relationshipByOffer(offerId: string): Promise<Relationship | undefined>;
   relationshipNameTaken(displayName: string): Promise<boolean>;
+  /** Every granular relationship, offers not yet accepted included. */
+  listRelationships(): Promise<Relationship[]>;
+  /**
+   * Rewrite a relationship as Microsoft knows it: every field, the id included (a draft id made
+   * offline becomes Microsoft's; its access assignments follow).
+   */
+  replaceRelationship(oldId: string, r: Relationship): Promise<void>;
 
   insertTemplate(t: Template): Promise<void>;
   getTemplate(name: string): Promise<Template | undefined>;

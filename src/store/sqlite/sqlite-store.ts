@@ -268,6 +268,10 @@ class SqliteTx implements Tx {
     const r = this.s.stmt(`SELECT ${CLIENT_COLS} FROM clients WHERE domain = ?`).raw(true).get(domain) as unknown[] | undefined;
     return r && toClient(r, this.all(`SELECT * FROM relationships WHERE client_domain = ? ${GDAP_ORDER}`, domain).map((x) => toRelationship(x)));
   }
+  async clientByTenant(tenantId: string) {
+    const r = this.get('SELECT domain FROM clients WHERE lower(tenant_id) = lower(?) ORDER BY domain LIMIT 1', tenantId) as { domain: string } | undefined;
+    return r && this.getClient(r.domain);
+  }
   async listClients(f: ClientFilter) {
     const out: ClientRecord[] = [];
     for await (const chunk of this.clientChunks(f, 5000)) for (const c of chunk) out.push(c);
@@ -428,6 +432,21 @@ class SqliteTx implements Tx {
   async relationshipByOffer(offerId: string) {
     const r = this.get('SELECT * FROM relationships WHERE offer_id = ?', offerId);
     return r && toRelationship(r);
+  }
+  async listRelationships() {
+    return this.all(`SELECT * FROM relationships ${GDAP_ORDER}`).map((x) => toRelationship(x));
+  }
+  async replaceRelationship(oldId: string, r: Relationship) {
+    // The id is a key the access assignments refer to: both change in this transaction, checked at commit.
+    if (oldId !== r.id) {
+      this.s.db.pragma('defer_foreign_keys = ON');
+      this.run('UPDATE access_assignments SET relationship_id = ? WHERE relationship_id = ?', r.id, oldId);
+    }
+    this.run(
+      `UPDATE relationships SET id = ?, display_name = ?, duration = ?, auto_extend = ?, roles = ?, status = ?, activated_at = ?, ends_at = ?,
+         terminated_at = ?, client_domain = ? WHERE id = ?`,
+      r.id, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, oldId,
+    );
   }
   async relationshipNameTaken(displayName: string) {
     return this.get('SELECT 1 AS x FROM relationships WHERE display_name = ?', displayName) !== undefined;

@@ -83,7 +83,7 @@ export function register(client: Command, ctx: Context): void {
     .addHelpText('after', '\nExamples:\n  delegate client user add contoso.com alex@contoso.com --name "Alex Wilber"\n  delegate client user add contoso.com --file staff.csv')
     .action(async (domain: string, upn: string | undefined, raw: { name?: string; admin?: boolean; file?: string; plan?: string | boolean; copy?: boolean }) => {
       const plan = planFlag(raw);
-      v.domain(domain, 'client domain');
+      v.clientRef(domain);
       if (upn && raw.file) throw new UsageError('Give a UPN or --file, not both');
       if (raw.file && (raw.name || raw.admin)) throw new UsageError('--name and --admin go with a single UPN; in a file, use the name and admin columns');
       let rows;
@@ -103,7 +103,7 @@ export function register(client: Command, ctx: Context): void {
         const target = await ctx.target();
         if (raw.file) await renderList(target, addedUserView, added);
         else await renderOne(target, addedUserView, added[0]!);
-        ctx.note(`Added ${added.length} user${added.length === 1 ? '' : 's'} to ${v.domain(domain)}. Temporary passwords are shown once; each must be changed at first sign-in.`);
+        ctx.note(`Added ${added.length} user${added.length === 1 ? '' : 's'} to ${v.clientRef(domain)}. Temporary passwords are shown once; each must be changed at first sign-in.`);
         if (raw.copy && added.length === 1) await ctx.copy(added[0]!.temporaryPassword, 'temporary password');
       });
     });

@@ -110,7 +110,7 @@ export function register(program: Command, ctx: Context): void {
   client
     .command('show')
     .description('Show one client with every relationship (table, plain and csv: one line per relationship)')
-    .argument('<domain>', "the client's domain")
+    .argument('<domain>', "the client's domain, or its tenant id")
     .action(async (domain: string) => {
       const c = await showClient(await ctx.session(), domain);
       const target = await ctx.target();
@@ -130,7 +130,7 @@ export function register(program: Command, ctx: Context): void {
           ? 'End the delegated admin (DAP) relationship with a client (full access or global admin); granular ones stay. A client without an active DAP relationship: same as terminate'
           : "Terminate a client's granular relationships: each active one, or the one named with --relationship (full access or global admin)",
       )
-      .argument('<domain>', "the client's domain")
+      .argument('<domain>', "the client's domain, or its tenant id")
       .addHelpText(
         'after',
         how === 'remove'
@@ -140,7 +140,7 @@ export function register(program: Command, ctx: Context): void {
       .option(...PLAN_OPTION)
       .action(async (domain: string, raw: { relationship?: string; plan?: string | boolean }) => {
         const plan = planFlag(raw);
-        const d = v.domain(domain);
+        const d = v.clientRef(domain);
         const rel = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
         if (!plan) await ctx.confirm(how === 'remove' && rel === undefined ? `End the delegated administration relationship with ${d}?` : `Terminate ${rel === undefined ? 'the active granular relationships' : `granular relationship "${rel}"`} with ${d}?`);
         const r = await endClient(await ctx.session({ actor: true }), d, how, { plan, ...(rel === undefined ? {} : { relationship: rel }) });
@@ -167,7 +167,7 @@ export function register(program: Command, ctx: Context): void {
   client
     .command('extend')
     .description("Turn auto-extend (P180D) on for a client's active granular relationships, or off with --off")
-    .argument('<domain>', "the client's domain")
+    .argument('<domain>', "the client's domain, or its tenant id")
     .option('--off', 'turn auto-extend off (PT0S)')
     .option(relationshipOption, relationshipHelp)
     .addHelpText(
@@ -195,7 +195,7 @@ export function register(program: Command, ctx: Context): void {
   client
     .command('assign')
     .description("Give a security group roles on a client's granular relationship (global admins)")
-    .argument('<domain>', "the client's domain")
+    .argument('<domain>', "the client's domain, or its tenant id")
     .option('--group <group>', 'the security group')
     .option('--roles <roles>', 'roles (names or ids, comma-separated), among the relationship’s roles')
     .option(relationshipOption, 'the granular relationship, by display name or id (needed when the client has several active ones)')
@@ -206,7 +206,7 @@ export function register(program: Command, ctx: Context): void {
     )
     .action(async (domain: string, raw: { group?: string; roles?: string; relationship?: string; plan?: string | boolean }) => {
       const plan = planFlag(raw);
-      v.domain(domain);
+      v.clientRef(domain);
       if (!raw.group) throw new UsageError('Missing --group <group>');
       if (!raw.roles) throw new UsageError('Missing --roles <roles>');
       const roles = parseRoles(raw.roles);

@@ -49,7 +49,7 @@ const statusView: View<LoginStatus> = {
 };
 
 /** The sign-in's files live in the user's data directory, beside the default store (not beside a --db elsewhere). */
-function signInDeps(ctx: Context): SignInDeps {
+export function signInDeps(ctx: Context): SignInDeps {
   return { env: ctx.env, dataDir: dirname(defaultDbPath(ctx.env)), say: (text) => ctx.io.err(text.endsWith('\n') ? text : text + '\n') };
 }
 

@@ -180,11 +180,31 @@ export class FakeMicrosoft {
     return this;
   }
 
-  /** The client approves at Microsoft: the relationship becomes active now. */
-  approve(id: string): void {
+  /**
+   * The client approves at Microsoft: the relationship becomes active now, with the customer who
+   * approved it (`customer` {tenantId, displayName}: https://learn.microsoft.com/graph/api/resources/delegatedadminrelationshipcustomerparticipant).
+   */
+  approve(id: string, customer?: { tenantId: string; displayName: string }): void {
     const r = this.relationships.get(id);
     if (!r) throw new Error(`no relationship ${id}`);
+    if (customer) r.customer = customer;
     this.setStatus(r, 'active');
+  }
+
+  /** A relationship made elsewhere (Partner Center's UI, another tool): as POST would make it, then in `status`. */
+  addRelationship(r: { displayName: string; status: string; customer?: { tenantId: string; displayName: string }; roles?: string[]; duration?: string }): string {
+    const reply = this.createRelationship({
+      service: 'graph',
+      method: 'POST',
+      path: '/tenantRelationships/delegatedAdminRelationships',
+      query: new URLSearchParams(),
+      headers: {},
+      body: { displayName: r.displayName, duration: r.duration ?? 'P730D', customer: r.customer ?? null, accessDetails: { unifiedRoles: (r.roles ?? ['29232cdf-9323-42fd-ade2-1d097af3e4de']).map((roleDefinitionId) => ({ roleDefinitionId })) } },
+      inBatch: false,
+    });
+    const id = (reply.body as Json).id as string;
+    if (r.status !== 'created') this.setStatus(this.relationships.get(id)!, r.status);
+    return id;
   }
 
   addGroup(displayName: string, id: string = randomUUID()): string {
@@ -198,7 +218,7 @@ export class FakeMicrosoft {
   }
 
   /** A customer of the partner: in GET /contracts and Partner Center's GET /v1/customers/{id}. */
-  addCustomer(c: { tenantId: string; displayName: string; defaultDomainName: string; allowDelegatedAccess?: boolean }): void {
+  addCustomer(c: { tenantId: string; displayName: string; defaultDomainName: string | null; allowDelegatedAccess?: boolean }): void {
     // https://learn.microsoft.com/graph/api/resources/contract: id, contractType, customerId, defaultDomainName, displayName.
     this.contracts.push({ '@odata.type': '#microsoft.graph.contract', id: randomUUID(), contractType: 'ResellerPartner', customerId: c.tenantId, defaultDomainName: c.defaultDomainName, displayName: c.displayName });
     // https://learn.microsoft.com/partner-center/developer/customer-resources (Customer; allowDelegatedAccess only by id).
@@ -355,6 +375,7 @@ export class FakeMicrosoft {
     if ((g = /^\/domains\/([^/]+)$/.exec(p)) && m === 'GET') return this.domain(g[1]!) ?? notFound(p);
     if ((g = /^\/domains\/([^/]+)\/verificationDnsRecords$/.exec(p)) && m === 'GET') return this.verificationRecords(r, g[1]!);
     if ((g = /^\/domains\/([^/]+)\/verify$/.exec(p)) && m === 'POST') return this.verifyDomain(g[1]!);
+    if (p === '/groups' && m === 'GET') return this.listGroups(r);
     if ((g = /^\/groups\/([^/]+)\/members\/\$ref$/.exec(p)) && m === 'POST') return this.addMember(r, g[1]!);
     if ((g = /^\/groups\/([^/]+)\/members$/.exec(p)) && m === 'GET') return this.members(r, g[1]!);
     if ((g = /^\/groups\/([^/]+)\/members\/([^/]+)\/\$ref$/.exec(p)) && m === 'DELETE') return this.removeMember(g[1]!, g[2]!);
@@ -631,6 +652,17 @@ export class FakeMicrosoft {
     if (g.members.has(id)) return graphError(400, 'Request_BadRequest', "One or more added object references already exist for the following modified properties: 'members'.");
     g.members.add(id);
     return { status: 204 };
+  }
+
+  /**
+   * https://learn.microsoft.com/graph/api/group-list: `$filter=displayName eq '<name>'` (the only filter
+   * the fake understands; anything else lists every group), `$select` ignored.
+   */
+  private listGroups(r: Req): Reply {
+    const f = /^displayName eq '((?:[^']|'')*)'$/.exec(r.query.get('$filter') ?? '');
+    const name = f ? f[1]!.replace(/''/g, "'") : undefined;
+    const list = [...this.groups.values()].filter((g) => name === undefined || g.displayName === name).map((g) => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName }));
+    return this.page(r, list, '$metadata#groups');
   }
 
   /** https://learn.microsoft.com/graph/api/group-list-members */

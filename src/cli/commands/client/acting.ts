@@ -73,7 +73,7 @@ export function register(client: Command, ctx: Context): void {
   user
     .command('add')
     .description("Add a user to a client's organization, on one of its verified domains; prints a temporary password once")
-    .argument('<client-domain>', "the client's domain")
+    .argument('<client-domain>', "the client's domain, or its tenant id")
     .argument('[upn]', "the new user's UPN, in one of the client's domains")
     .option(...PLAN_OPTION)
     .option('--name <display>', 'display name (default: the part of the UPN before @)')
@@ -111,7 +111,7 @@ export function register(client: Command, ctx: Context): void {
   user
     .command('list')
     .description("List a client's users")
-    .argument('<client-domain>', "the client's domain")
+    .argument('<client-domain>', "the client's domain, or its tenant id")
     .option(...PLAN_OPTION)
     .action(async (domain: string, raw: { plan?: string | boolean }) => {
       const r = await listClientUsers(await ctx.session({ actor: true }), domain, { plan: planFlag(raw) });
@@ -121,7 +121,7 @@ export function register(client: Command, ctx: Context): void {
   user
     .command('reset-password')
     .description('Reset a client user’s password: prints a strong temporary password once and forces a change at next sign-in')
-    .argument('<client-domain>', "the client's domain")
+    .argument('<client-domain>', "the client's domain, or its tenant id")
     .argument('<upn>', 'the user')
     .option(...PLAN_OPTION)
     .option('--copy', 'put the temporary password on the clipboard')
@@ -138,7 +138,7 @@ export function register(client: Command, ctx: Context): void {
   domainCmd
     .command('add')
     .description("Add a domain to a client's organization; it stays unverified until `client domain verify`")
-    .argument('<client-domain>', "the client's domain")
+    .argument('<client-domain>', "the client's domain, or its tenant id")
     .argument('<domain>', 'the domain to add')
     .option(...PLAN_OPTION)
     .action(async (domain: string, name: string, raw: { plan?: string | boolean }) => {
@@ -155,7 +155,7 @@ export function register(client: Command, ctx: Context): void {
   domainCmd
     .command('verify')
     .description("Mark a client's added domain verified (offline: on your word that its DNS record is in place)")
-    .argument('<client-domain>', "the client's domain")
+    .argument('<client-domain>', "the client's domain, or its tenant id")
     .argument('<domain>', 'the added domain')
     .option(...PLAN_OPTION)
     .addHelpText('after', '\nOffline this records your word that the DNS record is in place; nothing is checked.\n`--plan graph` prints the Graph requests that read the record Microsoft wants and verify the domain.')
@@ -169,7 +169,7 @@ export function register(client: Command, ctx: Context): void {
   domainCmd
     .command('list')
     .description("List a client's domains")
-    .argument('<client-domain>', "the client's domain")
+    .argument('<client-domain>', "the client's domain, or its tenant id")
     .option(...PLAN_OPTION)
     .action(async (domain: string, raw: { plan?: string | boolean }) => {
       const r = await listClientDomains(await ctx.session({ actor: true }), domain, { plan: planFlag(raw) });

@@ -250,8 +250,8 @@ async function reconcile(tx: Tx, s: Session, snap: TenantSnapshot, dryRun: boole
         if (describe(mine) !== describe(next)) parts.push(`${was} -> ${describe(next)}`);
         else parts.push('dates and settings as Microsoft has them');
         change({ kind: ended ? 'ended' : 'changed', what: 'relationship', target: next.displayName, detail: parts.join('; ') });
-        if (mine.status === 'approvalPending' && next.status === 'active') {
-          out.notes.push(`"${next.displayName}" became active: its template's group assignments are not applied by sync yet; assign them with \`delegate client assign\``);
+        if (mine.status === 'approvalPending' && next.status === 'active' && next.template) {
+          out.notes.push(`"${next.displayName}" became active: sync does not apply template ${next.template}'s group assignments; give them with \`delegate client assign\``);
         }
       }
       await write(() => tx.replaceRelationship(base.id, next));

@@ -20,7 +20,8 @@ export async function readTenant(ms: MicrosoftClient, parts: readonly SyncPart[]
   if (parts.includes('relationships')) {
     // https://learn.microsoft.com/graph/api/tenantrelationship-list-delegatedadminrelationships (paged, @odata.nextLink).
     snap.relationships = await ms.all<MsRelationship>(RELATIONSHIPS);
-    // https://learn.microsoft.com/graph/api/delegatedadminrelationship-list-accessassignments, in $batches of 20.
+    // https://learn.microsoft.com/graph/api/delegatedadminrelationship-list-accessassignments, in $batches of 20; the group is
+    // accessContainer.accessContainerId (https://learn.microsoft.com/graph/api/resources/delegatedadminaccesscontainer).
     const active = snap.relationships.filter((r) => WITH_ASSIGNMENTS.has(r.status));
     const outcomes = await ms.batch<{ value?: MsAssignment[] }>(active.map((r) => ({ method: 'GET', path: `${RELATIONSHIPS}/${encodeURIComponent(r.id)}/accessAssignments` })));
     outcomes.forEach((o, i) => {
@@ -29,7 +30,8 @@ export async function readTenant(ms: MicrosoftClient, parts: readonly SyncPart[]
     });
   }
   if (parts.includes('clients') || parts.includes('relationships')) {
-    // https://learn.microsoft.com/graph/api/contract-list (customerId, defaultDomainName, displayName).
+    // https://learn.microsoft.com/graph/api/contract-list; fields per https://learn.microsoft.com/graph/api/resources/contract
+    // (customerId; defaultDomainName and displayName are copies made when the partnership was established).
     snap.contracts = await ms.all<MsContract>('/contracts');
   }
   if (parts.includes('clients')) await readDap(ms, snap);

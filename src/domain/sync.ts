@@ -248,12 +248,13 @@ async function reconcile(tx: Tx, s: Session, snap: TenantSnapshot, dryRun: boole
         const parts: string[] = [];
         if (mine.id !== next.id) parts.push(`id ${mine.id} -> ${next.id} (Microsoft's)`);
         if (describe(mine) !== describe(next)) parts.push(`${was} -> ${describe(next)}`);
-        else parts.push('dates and settings as Microsoft has them');
+        if (parts.length === 0) parts.push('dates and settings as Microsoft has them');
         change({ kind: ended ? 'ended' : 'changed', what: 'relationship', target: next.displayName, detail: parts.join('; ') });
         if (mine.status === 'approvalPending' && next.status === 'active' && next.template) {
           out.notes.push(`"${next.displayName}" became active: sync does not apply template ${next.template}'s group assignments; give them with \`delegate client assign\``);
         }
       }
+      const held = mine ? await tx.listAssignments(base.id) : [];
       await write(() => tx.replaceRelationship(base.id, next));
       for (const a of snap.assignments.get(m.id) ?? []) {
         const objectId = a.accessContainer?.accessContainerId?.toLowerCase();
@@ -263,7 +264,7 @@ async function reconcile(tx: Tx, s: Session, snap: TenantSnapshot, dryRun: boole
           continue;
         }
         const roles = roleIds(a);
-        const current = (await tx.listAssignments(base.id)).find((x) => x.group === group);
+        const current = held.find((x) => x.group === group);
         if (current && JSON.stringify([...current.roles].sort()) === JSON.stringify(roles)) continue;
         change({ kind: current ? 'changed' : 'added', what: 'assignment', target: `${next.displayName}/${group}`, detail: `${roles.length} role${roles.length === 1 ? '' : 's'}` });
         await write(() => tx.upsertAssignment({ relationshipId: next.id, group, roles, createdAt: current?.createdAt ?? at }));

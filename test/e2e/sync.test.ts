@@ -66,14 +66,14 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
   afterEach(() => sb.cleanup());
 
   it('a granular offer made offline, approved at Microsoft: the draft id becomes Microsoft\'s, then active after sync', async () => {
-    const offer = JSON.parse(await ok(['offer', 'create', '--granular', '--roles', 'Global Reader', '--name', 'Contoso GDAP', '--json'])) as { relationshipId: string };
+    const offer = JSON.parse(await ok(['offer', 'create', '--granular', '--roles', 'Global Reader', '--name', 'Contoso GDAP', '--json'])) as { granular: { relationshipId: string } };
     // The same relationship at Microsoft (made there by display name), approved by Contoso between two reads.
     const id = fake.addRelationship({ displayName: 'Contoso GDAP', status: 'approvalPending', customer: { tenantId: CONTOSO, displayName: 'Contoso' } });
-    expect(id).not.toBe(offer.relationshipId);
+    expect(id).not.toBe(offer.granular.relationshipId);
     fake.changeStatusAfterReads(id, 'active', 1);
 
     const first = await sync();
-    expect(first.changes).toEqual([expect.objectContaining({ kind: 'changed', what: 'relationship', target: 'Contoso GDAP', detail: expect.stringContaining(`-> ${id}`) })]);
+    expect(first.changes).toEqual([expect.objectContaining({ kind: 'changed', what: 'relationship', target: 'Contoso GDAP', detail: `id ${offer.granular.relationshipId} -> ${id} (Microsoft's)` })]);
     await expect(show('contoso.com').catch((e: Error) => e.message)).resolves.toMatch(/exited 3/);
 
     const second = await sync();
@@ -88,6 +88,34 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
     expect((await show(CONTOSO)).domain).toBe('contoso.com');
     const audit = JSON.parse(await ok(['audit', '--action', 'sync', '--json'])) as { detail: string }[];
     expect(audit.map((a) => a.detail)).toEqual(['0 added, 1 changed, 0 ended (clients, relationships, users)', '1 added, 1 changed, 0 ended (clients, relationships, users)']);
+  });
+
+  it("a relationship recorded offline keeps its access assignments when its id becomes Microsoft's; Microsoft's assignments for known groups are recorded", async () => {
+    const HELPDESK_OID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const USERS_OID = '1b2c3d4e-5f60-4b7c-8d9e-0f1a2b3c4d5e';
+    await ok(['group', 'create', 'Helpdesk', '--object-id', HELPDESK_OID]);
+    await ok(['group', 'create', 'Users', '--object-id', USERS_OID]);
+    const offer = JSON.parse(await ok(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator,User Administrator', '--name', 'Contoso GDAP', '--json'])) as { url: string; granular: { relationshipId: string } };
+    await ok(['client', 'accept', offer.url, '--domain', 'contoso.com', '--name', 'Contoso', '--tenant-id', CONTOSO]);
+    await ok(['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator']);
+    const HA = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
+    const UA = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
+    const id = fake.addRelationship({ displayName: 'Contoso GDAP', status: 'active', customer: { tenantId: CONTOSO, displayName: 'Contoso' }, roles: [HA, UA] });
+    const assignment = (oid: string, roles: string[]) => ({ status: 'active', accessContainer: { accessContainerId: oid, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) } });
+    fake.accessAssignments.set(id, [assignment(HELPDESK_OID, [HA]), assignment(USERS_OID, [UA]), assignment('2c3d4e5f-6071-4c8d-9eaf-1a2b3c4d5e6f', [UA])]);
+    const r = await sync(['--only', 'relationships']);
+    expect(r.changes.map((c) => [c.kind, c.what, c.target])).toEqual([
+      ['changed', 'relationship', 'Contoso GDAP'],
+      ['added', 'assignment', 'Contoso GDAP/Users'],
+    ]);
+    expect(r.changes[0]!.detail).toBe(`id ${offer.granular.relationshipId} -> ${id} (Microsoft's)`);
+    expect(r.notes).toEqual([expect.stringMatching(/access assignment for group 2c3d4e5f-6071-4c8d-9eaf-1a2b3c4d5e6f, which the ledger does not know/)]);
+    const c = await show('contoso.com');
+    expect(c.granular.relationshipId).toBe(id);
+    // Both assignments hang off Microsoft's id now: acting as a Helpdesk member in Contoso works as before.
+    const groups = JSON.parse(await ok(['group', 'list', '--json'])) as unknown[];
+    expect(groups).toHaveLength(2);
+    expect((await sync(['--only', 'relationships'])).changes).toEqual([]);
   });
 
   it('a relationship Microsoft terminated ends in the ledger; one the ledger only drafted stays, listed as not at Microsoft', async () => {

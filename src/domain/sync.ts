@@ -173,8 +173,13 @@ async function reconcile(tx: Tx, s: Session, snap: TenantSnapshot, dryRun: boole
     const known = made.get(key) ?? (await tx.clientByTenant(key));
     if (known) return known;
     const contract = contracts.get(key);
-    const domain = contract?.defaultDomainName?.toLowerCase() || key;
-    const byDomain = await tx.getClient(domain);
+    let domain = contract?.defaultDomainName?.toLowerCase() || key;
+    let byDomain = await tx.getClient(domain);
+    // A ledger client under that domain with another tenant id is another organization: this one goes under its tenant id.
+    if (byDomain?.tenantId && byDomain.tenantId.toLowerCase() !== key) {
+      domain = key;
+      byDomain = await tx.getClient(domain);
+    }
     const acceptedAt = rel.activatedAt ?? at;
     const c: ClientRecord = byDomain
       ? { ...byDomain, tenantId: key }

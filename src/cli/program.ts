@@ -23,8 +23,12 @@ export const NOUNS: Record<string, { description: string; load: Loader }> = {
   config: { description: 'Get and set settings (actor, output)', load: () => import('./commands/config/index.js') },
   login: { description: 'Sign in to Microsoft (live mode); `login status` to check', load: () => import('./commands/login/index.js') },
   sync: { description: 'Reconcile the ledger with Microsoft (live mode): relationships, clients, agent users', load: () => import('./commands/sync/index.js') },
+  completion: { description: 'Print a shell completion script: bash, zsh, fish or powershell', load: () => import('./commands/completion/index.js') },
   logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', load: () => import('./commands/login/index.js').then((m) => ({ register: m.registerLogout })) },
 };
+
+/** The hidden command completion scripts call on every <Tab>. */
+export const COMPLETE = '__complete';
 
 const VALUE_OPTIONS = new Set(['--db', '--as', '--output']);
 
@@ -85,14 +89,17 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
     ctx.declaredActor(); // --as and DELEGATE_AS are input: exit 2 on every command, before it runs
   });
   const wanted = nounOf(argv);
+  // Completing a command line needs the whole tree (it is walked, never listed by hand).
+  const all = wanted === COMPLETE;
   for (const [name, noun] of Object.entries(NOUNS)) {
-    if (name === wanted) {
+    if (all || name === wanted) {
       const mod = await noun.load();
       mod.register(program, ctx);
     } else {
       program.command(name).description(noun.description).allowUnknownOption().allowExcessArguments();
     }
   }
+  if (all) (await import('./commands/completion/index.js')).registerComplete(program, ctx);
   return program;
 }
 

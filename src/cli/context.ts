@@ -3,6 +3,7 @@
  * clock, interrupts, and the store (opened lazily, closed by main on every
  * exit path, after the command's cleanups).
  */
+import type { Command } from 'commander';
 import { clockFromEnv, type Clock } from '../domain/clock.js';
 import { CancelledError, UsageError } from '../domain/errors.js';
 import { readingAs, type Session } from '../domain/session.js';
@@ -13,7 +14,7 @@ import { Interrupts } from './interrupt.js';
 import { canPrompt, useColor, type IO } from './io.js';
 import { defaultDbPath } from './paths.js';
 import type { Prompter } from './prompter.js';
-import { safeMessage, type RenderTarget } from './render.js';
+import { fieldsOption, safeMessage, type RenderTarget } from './render.js';
 import { OUTPUTS, type Output, type Settings } from './settings.js';
 
 export interface Globals {
@@ -48,6 +49,8 @@ export interface OutputReport {
 
 export class Context {
   globals: Globals = { input: true, yes: false, color: true, quiet: false };
+  /** A list command's --fields, checked (see render.ts fieldsOption). */
+  fields?: string[];
   private store?: Store;
   private settingsP?: Promise<Settings>;
   private clockV?: Clock;
@@ -113,7 +116,7 @@ export class Context {
   }
 
   async target(): Promise<RenderTarget> {
-    return { output: await this.output(), color: this.color('out'), write: (t) => this.io.out(t) };
+    return { output: await this.output(), color: this.color('out'), write: (t) => this.io.out(t), ...(this.fields ? { fields: this.fields } : {}) };
   }
 
   dbPath(): string {
@@ -212,6 +215,12 @@ export class Context {
     }
     if (report || this.finished) return `${head} after the change was committed; all of its output was printed.`;
     return `${head} after the change was committed; its output may be incomplete.`;
+  }
+
+  /** Give a list command `--fields <a,b,...>` over these JSON field names. */
+  listFields<C extends Command>(cmd: C, valid: readonly string[]): C {
+    fieldsOption(cmd, valid, (f) => (this.fields = f));
+    return cmd;
   }
 
   /** A message for people (stderr); silent with --quiet. */

@@ -2,6 +2,8 @@
  * The one place that turns data into table | json | csv | plain.
  * Table and csv libraries are loaded only for those formats.
  */
+import type { Command } from 'commander';
+import { UsageError } from '../domain/errors.js';
 import type { Output } from './settings.js';
 
 export interface Column<T> {
@@ -13,12 +15,74 @@ export interface View<T> {
   columns: readonly Column<T>[];
   /** The JSON shape scripts rely on (SPEC.md "JSON shapes"). */
   json: (row: T) => unknown;
+  /** A list's JSON field names, dotted for nested ones: what `--fields` accepts. */
+  fields?: readonly string[];
 }
 
 export interface RenderTarget {
   output: Output;
   color: boolean;
   write(text: string): void;
+  /** --fields: only these JSON fields (dotted for nested ones), in this order, in every form. */
+  fields?: readonly string[];
+}
+
+/** Check `--fields a,b.c` against a list's JSON field names: exit 2 naming the valid ones. */
+export function parseFields(spec: string, valid: readonly string[]): string[] {
+  const fields = spec.split(',').map((f) => f.trim());
+  const unknown = fields.filter((f) => !valid.includes(f));
+  if (fields.some((f) => f === '')) throw new UsageError(`--fields takes field names separated by commas; valid fields: ${valid.join(', ')}`);
+  if (unknown.length) {
+    const shown = unknown.map((f) => JSON.stringify(f.slice(0, 60))).join(', ');
+    throw new UsageError(`Unknown field${unknown.length === 1 ? '' : 's'} ${shown} in --fields; valid fields: ${valid.join(', ')}`);
+  }
+  return fields;
+}
+
+/**
+ * Give a list command `--fields`: checked before the command runs (so bad
+ * input is exit 2 before the store is opened) and applied by this renderer.
+ */
+export function fieldsOption(cmd: Command, valid: readonly string[], use: (fields: string[]) => void): Command {
+  return cmd
+    .option('--fields <a,b,...>', `only these fields, in this order (JSON names, dotted for nested): ${valid.join(', ')}`)
+    .hook('preAction', (_cmd, action) => {
+      const spec = action.opts().fields as string | undefined;
+      if (action === cmd && spec !== undefined) use(parseFields(spec, valid));
+    });
+}
+
+function pick(json: unknown, path: string): unknown {
+  let v: unknown = json;
+  for (const k of path.split('.')) {
+    if (v === null || typeof v !== 'object') return null;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v === undefined ? null : v;
+}
+
+/** The view a --fields selection makes: columns named by the fields, JSON with only them (nested as in the full JSON). */
+export function selectFields<T>(view: View<T>, fields: readonly string[] | undefined): View<T> {
+  if (!fields) return view;
+  let last: { row: T; json: unknown } | undefined;
+  const json = (row: T) => {
+    if (!last || last.row !== row) last = { row, json: view.json(row) };
+    return last.json;
+  };
+  return {
+    columns: fields.map((f) => ({ header: f, value: (row: T) => pick(json(row), f) })),
+    json: (row) => {
+      const full = json(row);
+      const out: Record<string, unknown> = {};
+      for (const f of fields) {
+        const keys = f.split('.');
+        let at = out;
+        for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+        at[keys.at(-1)!] = pick(full, f);
+      }
+      return out;
+    },
+  };
 }
 
 function cell(v: unknown): string {
@@ -127,7 +191,8 @@ async function csv(head: string[], rows: unknown[][]): Promise<string> {
   return stringify([head, ...rows.map((r) => r.map(csvCell))]);
 }
 
-export async function renderList<T>(target: RenderTarget, view: View<T>, rows: readonly T[]): Promise<void> {
+export async function renderList<T>(target: RenderTarget, full: View<T>, rows: readonly T[]): Promise<void> {
+  const view = selectFields(full, target.fields);
   const { columns } = view;
   switch (target.output) {
     case 'json':
@@ -184,7 +249,8 @@ export interface ListStream<T> {
   end(): Promise<void>;
 }
 
-export function renderListStream<T>(target: RenderTarget, view: View<T>): ListStream<T> {
+export function renderListStream<T>(target: RenderTarget, full: View<T>): ListStream<T> {
+  const view = selectFields(full, target.fields);
   const { columns } = view;
   let count = 0;
   switch (target.output) {
@@ -229,7 +295,7 @@ export function renderListStream<T>(target: RenderTarget, view: View<T>): ListSt
         async add(rows) {
           for (const r of rows) all.push(r);
         },
-        end: () => renderList(target, view, all),
+        end: () => renderList({ ...target, fields: undefined }, view, all),
       };
     }
   }

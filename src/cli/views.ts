@@ -16,6 +16,7 @@ export const userJson = (u: Pick<PartnerUser, 'email' | 'name' | 'orgRole' | 'ad
 });
 
 export const userView: View<PartnerUser> = {
+  fields: ['email', 'name', 'orgRole', 'adminAccess', 'canCreateOffers'],
   columns: [
     { header: 'email', value: (u) => u.email },
     { header: 'name', value: (u) => u.name },
@@ -69,7 +70,14 @@ function offerKind(o: Offer): string {
   return `${o.trial ? 'trial' : 'purchase'}${what ? `: ${what}` : ''}${b.url === null ? ' (link dropped: made up by an older delegate)' : ''}`;
 }
 
+const GRANULAR_OFFER_FIELDS = ['relationshipId', 'displayName', 'duration', 'autoExtendDuration', 'roles', 'status', 'activatedAt', 'endsAt'];
+
 export const offerView: View<Offer> = {
+  fields: [
+    ...['id', 'url', 'text', 'status', 'createdAt', 'createdBy', 'acceptedCount'],
+    ...['trial', 'trial.product', 'trial.url', 'purchase', 'purchase.product', 'purchase.quantity', 'purchase.url'],
+    ...['granular', ...GRANULAR_OFFER_FIELDS.map((f) => `granular.${f}`)],
+  ],
   columns: [
     { header: 'id', value: (o) => o.id },
     { header: 'status', value: (o) => o.status },
@@ -111,6 +119,12 @@ export const clientJson = (c: ClientRecord, now: Date) => {
   };
 };
 
+/** What `client list --fields` accepts (the keys of clientJson). */
+export const CLIENT_FIELDS = [
+  ...['domain', 'name', 'tenantId', 'status', 'offerId', 'acceptedAt', 'removedAt', 'relationships'],
+  ...['granular', ...['relationshipId', 'displayName', 'roles', 'status', 'activatedAt', 'endsAt', 'autoExtendDuration'].map((f) => `granular.${f}`)],
+];
+
 /** Clients, as of `now` (a granular relationship's status and end move with the clock). */
 export function clientView(now: Date, opts: { expiry?: { days: number } } = {}): View<ClientRecord> {
   const base: Column<ClientRecord>[] = [
@@ -122,7 +136,7 @@ export function clientView(now: Date, opts: { expiry?: { days: number } } = {}):
     { header: 'acceptedAt', value: (c) => c.acceptedAt },
     { header: 'removedAt', value: (c) => clientSummary(c, now).removedAt },
   ];
-  if (!opts.expiry) return { columns: base, json: (c) => clientJson(c, now) };
+  if (!opts.expiry) return { columns: base, json: (c) => clientJson(c, now), fields: CLIENT_FIELDS };
   // --expiring: the relationship that ends first within the window, and how many more do.
   const days = opts.expiry.days;
   const first = (c: ClientRecord) => expiringGdap(c, now, days);
@@ -137,7 +151,7 @@ export function clientView(now: Date, opts: { expiry?: { days: number } } = {}):
     { header: 'endsAt', value: (c) => first(c)[0]?.endsAt ?? '' },
     { header: 'autoExtend', value: (c) => (first(c)[0] ? (first(c)[0]!.rel.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
   ];
-  return { columns: [base[0]!, base[1]!, base[3]!, ...expiry], json: (c) => clientJson(c, now) };
+  return { columns: [base[0]!, base[1]!, base[3]!, ...expiry], json: (c) => clientJson(c, now), fields: CLIENT_FIELDS };
 }
 
 /** One line per relationship of a client: `client show` in table, plain and csv output. */
@@ -175,6 +189,7 @@ export function clientShowView(now: Date): View<ClientRelationshipRow> {
 }
 
 export const notificationView: View<Notification> = {
+  fields: ['id', 'at', 'kind', 'clientDomain', 'offerId', 'message', 'read', 'readAt'],
   columns: [
     { header: 'id', value: (n) => n.id },
     { header: 'at', value: (n) => n.at },

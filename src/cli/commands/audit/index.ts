@@ -10,6 +10,7 @@ import { renderList, renderOne, type View } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 
 const auditView: View<AuditEntry> = {
+  fields: ['seq', 'at', 'actor', 'action', 'target', 'outcome', 'detail', 'hash'],
   columns: [
     { header: 'seq', value: (e) => e.seq },
     { header: 'at', value: (e) => e.at },
@@ -68,7 +69,9 @@ export function register(program: Command, ctx: Context): void {
     .option('--actor <email>', 'only entries by this partner user')
     .option('--client <domain>', 'only entries about this client')
     .option('--action <name>', 'only this action (e.g. client.user.reset-password), or a prefix (client)')
-    .option('--since <time>', 'only entries at or after this ISO-8601 time')
+    .option('--since <time>', 'only entries at or after this ISO-8601 time');
+  ctx
+    .listFields(audit, auditView.fields!)
     .addHelpText('after', '\nExamples:\n  delegate audit --client contoso.com\n  delegate audit verify\n  delegate audit head')
     .action(async (raw: Record<string, string | undefined>) => {
       const filter = parseWith(auditSchema, raw);

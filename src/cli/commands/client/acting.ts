@@ -28,6 +28,7 @@ import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
 export const clientUserView: View<ClientUser> = {
+  fields: ['upn', 'name', 'isAdmin', 'passwordResetAt'],
   columns: [
     { header: 'upn', value: (u) => u.upn },
     { header: 'name', value: (u) => u.name },
@@ -52,6 +53,7 @@ const resetView: View<PasswordReset> = {
 };
 
 export const domainView: View<ClientDomain> = {
+  fields: ['name', 'isInitial', 'verified', 'addedAt'],
   columns: [
     { header: 'name', value: (d) => d.name },
     { header: 'isInitial', value: (d) => d.isInitial },
@@ -108,8 +110,8 @@ export function register(client: Command, ctx: Context): void {
       });
     });
 
-  user
-    .command('list')
+  ctx
+    .listFields(user.command('list'), clientUserView.fields!)
     .description("List a client's users")
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .option(...PLAN_OPTION)
@@ -166,8 +168,8 @@ export function register(client: Command, ctx: Context): void {
         ctx.note(`Recorded ${d.name} as verified for ${d.clientDomain}, on your word that its DNS record is in place: nothing was checked with Microsoft.`);
       });
     });
-  domainCmd
-    .command('list')
+  ctx
+    .listFields(domainCmd.command('list'), domainView.fields!)
     .description("List a client's domains")
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .option(...PLAN_OPTION)

@@ -13,7 +13,7 @@ import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 import { csvRows, printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
-import { clientRelationshipRows, clientShowView, clientView } from '../../views.js';
+import { clientRelationshipRows, clientShowView, clientView, CLIENT_FIELDS } from '../../views.js';
 import { register as registerActing } from './acting.js';
 import { usesPartnerCenter, type PlannedRequest } from '../../../domain/graph.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
@@ -32,6 +32,7 @@ export const listSchema = z.object({
 });
 
 const driftView: View<Drift> = {
+  fields: ['domain', 'relationship', 'template', 'difference', 'fix'],
   columns: [
     { header: 'domain', value: (d) => d.domain },
     { header: 'relationship', value: (d) => d.relationship },
@@ -93,8 +94,8 @@ export function register(program: Command, ctx: Context): void {
       );
     });
 
-  client
-    .command('list')
+  ctx
+    .listFields(client.command('list'), CLIENT_FIELDS)
     .description('List clients (each with its delegated admin and granular relationships)')
     .option('--status <status>', `a client status: active (any relationship active), removed (last one was DAP), or a Graph relationship status (${CLIENT_STATUSES.slice(2).join(', ')})`)
     .option('--search <text>', 'only clients whose domain, name or tenant id contains this')
@@ -226,8 +227,8 @@ export function register(program: Command, ctx: Context): void {
       await renderOne(await ctx.target(), view, a);
     });
 
-  client
-    .command('drift')
+  ctx
+    .listFields(client.command('drift'), driftView.fields!)
     .description('Clients whose active granular relationship differs from its template, with what to change')
     .action(async () => {
       const rows = await drift(await ctx.session());

@@ -9,6 +9,7 @@ import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
 const groupView: View<Group> = {
+  fields: ['name', 'objectId', 'members', 'createdAt'],
   columns: [
     { header: 'name', value: (g) => g.name },
     { header: 'objectId', value: (g) => g.objectId },
@@ -52,8 +53,7 @@ export function register(program: Command, ctx: Context): void {
       if (raw.objectId === undefined) throw new UsageError('Missing --object-id <guid>');
       await renderOne(await ctx.target(), groupView, await setGroupObjectId(await ctx.session({ actor: true }), name, raw.objectId));
     });
-  group
-    .command('list')
-    .description('List security groups and their members')
+  ctx
+    .listFields(group.command('list').description('List security groups and their members'), groupView.fields!)
     .action(async () => renderList(await ctx.target(), groupView, await listGroups(await ctx.session())));
 }

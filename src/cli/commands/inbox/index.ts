@@ -9,8 +9,8 @@ import { NOUNS } from '../../program.js';
 import { notificationView } from '../../views.js';
 
 export function register(program: Command, ctx: Context): void {
-  const inbox = program
-    .command('inbox')
+  const inbox = ctx
+    .listFields(program.command('inbox'), notificationView.fields!)
     .description(NOUNS.inbox!.description)
     .option('--unread', 'only unread notifications')
     .action(async (raw: { unread?: boolean }) => {

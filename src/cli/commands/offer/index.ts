@@ -198,8 +198,8 @@ export function register(program: Command, ctx: Context): void {
       unverifiedNote(ctx, await showPartner(s), o);
     });
 
-  offer
-    .command('list')
+  ctx
+    .listFields(offer.command('list'), offerView.fields!)
     .description('List active offers (--all: revoked ones too)')
     .option('--all', 'include revoked offers')
     .action(async (raw: { all?: boolean }) => {

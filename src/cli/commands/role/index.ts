@@ -6,6 +6,7 @@ import { nounCommand } from '../../program.js';
 import { renderList, type View } from '../../render.js';
 
 const roleView: View<Role> = {
+  fields: ['id', 'name'],
   columns: [
     { header: 'id', value: (r) => r.id },
     { header: 'name', value: (r) => r.name },
@@ -14,8 +15,10 @@ const roleView: View<Role> = {
 };
 
 export function register(program: Command, ctx: Context): void {
-  nounCommand(program, 'role')
+  const list = nounCommand(program, 'role')
     .command('list')
-    .description('List the roles, by display name and Microsoft Entra role template id')
+    .description('List the roles, by display name and Microsoft Entra role template id');
+  ctx
+    .listFields(list, roleView.fields!)
     .action(async () => renderList(await ctx.target(), roleView, ROLES));
 }

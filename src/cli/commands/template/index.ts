@@ -11,6 +11,7 @@ import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
 const templateView: View<Template> = {
+  fields: ['name', 'roles', 'duration', 'autoExtendDuration', 'assignments', 'createdAt', 'createdBy'],
   columns: [
     { header: 'name', value: (t) => t.name },
     { header: 'roles', value: (t) => t.roles.map(roleName).join(', ') },
@@ -59,8 +60,8 @@ export function register(program: Command, ctx: Context): void {
       });
       await renderOne(await ctx.target(), templateView, t);
     });
-  template
-    .command('list')
+  ctx
+    .listFields(template.command('list'), templateView.fields!)
     .description('List templates')
     .action(async () => renderList(await ctx.target(), templateView, await listTemplates(await ctx.session())));
 }

@@ -87,8 +87,8 @@ export function register(program: Command, ctx: Context): void {
       await renderOne(await ctx.target(), userView, added[0]!);
     });
 
-  user
-    .command('list')
+  ctx
+    .listFields(user.command('list'), userView.fields!)
     .description("List the partner's users")
     .option('--access <access>', 'only users with this admin access: full, limited or none')
     .action(async (raw: { access?: string }) => {

@@ -4,10 +4,10 @@
  * are in permissions.ts). Every refusal is audited.
  */
 import { appendAudit } from './audit.js';
-import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
+import { BadRows, eachRow, requireField, type RowSource, type SourceRow } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import { decideThenDo, type Outcome } from './decision.js';
-import { addDomain, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword } from './graph.js';
+import { carryOut, LEDGER, observeFirst, type Carried, type Mode, type Observed } from './decision.js';
+import { addDomain, byItem, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword, type PlannedRequest } from './graph.js';
 import { rolesOf } from './granular.js';
 import { activeDap, activeGdap, clientSummary } from './relationships.js';
 import type { ClientDomain, ClientRecord, ClientUser, Cloud, Partner, PartnerUser } from './model.js';
@@ -76,11 +76,15 @@ interface Acting {
  * DAP relationship (its admin access, see holdingOf) and the roles its groups hold on each
  * active granular relationship.
  */
-async function acting(tx: Tx, s: Session, domain: string): Promise<Acting> {
+async function acting(tx: Tx, s: Session, domain: string, seen?: Observed | null): Promise<Acting> {
   const partner = await requirePartner(tx);
   const actor = await resolveActor(tx, s);
   const client = await tx.getClient(domain);
-  const domains = client ? await tx.listClientDomains(domain) : [];
+  const ledger = client ? await tx.listClientDomains(domain) : [];
+  // Live, the domains are the tenant's (with the ledger's dates where it knows them).
+  const domains = client && seen
+    ? seen.domains.map((d) => ({ clientDomain: domain, ...d, addedAt: ledger.find((x) => x.name === d.name)?.addedAt ?? nowIso(s) }))
+    : ledger;
   const now = s.clock.now();
   const held = new Set<string>();
   for (const r of client ? activeGdap(client, now) : []) for (const role of await rolesOf(tx, actor.email, r)) held.add(role);
@@ -153,9 +157,6 @@ function unverified(a: Acting, upn: string): string | undefined {
   return `${upn} is on ${d.name}, which is not verified yet: once its DNS record is in place, run \`delegate client domain verify ${a.domain} ${d.name}\``;
 }
 
-/** What an acting command did, or (`--plan`) the requests to Microsoft that would do it. */
-export type ActingResult<T> = Outcome<T>;
-
 export interface AddedClientUser {
   user: ClientUser;
   temporaryPassword: string;
@@ -169,83 +170,137 @@ function parseAdmin(raw: string | undefined): boolean {
   throw new UsageError(`admin must be true or false, not ${JSON.stringify(raw.slice(0, 20))}`);
 }
 
-/** Add users to a client's organization, each with a temporary password shown once. */
-export async function addClientUsers(
-  s: Session,
-  domainIn: string,
-  rows: RowSource,
-  opts: { source: string; plan: boolean },
-): Promise<ActingResult<AddedClientUser[]>> {
-  const ref = v.clientRef(domainIn);
-  const bad = new BadRows(opts.source);
-  return decideThenDo(s, async (tx) => {
-    const domain = await clientKey(tx, ref);
-    const a = await acting(tx, s, domain);
-    const at = nowIso(s);
-    const valid: { line?: number; user: ClientUser }[] = [];
-    const seen = new Map<string, number | undefined>();
-    for await (const row of eachRow(rows)) {
-      if (bad.unreadable(row)) continue;
-      const upn = bad.check(row, () => checkUpn(a, requireField(row, 'upn')));
-      if (upn === undefined) continue;
-      const rawName = row.fields.name;
-      const name = rawName === undefined || rawName.trim() === '' ? upn.slice(0, upn.indexOf('@')) : bad.check(row, () => v.displayName(rawName));
-      if (name === undefined) continue;
-      const isAdmin = bad.check(row, () => parseAdmin(row.fields.admin));
-      if (isAdmin === undefined) continue;
-      if (seen.has(upn)) {
-        bad.add(row, `${upn} appears twice (also on line ${seen.get(upn)})`);
-        continue;
-      }
-      seen.set(upn, row.line);
-      // A user that exists already, or one on an unverified domain, is a bad
-      // row of the file (a conflict, exit 5, on the command line).
-      if (row.line !== undefined && (await tx.getClientUser(domain, upn))) {
-        bad.add(row, `${upn} already exists in ${domain}`);
-        continue;
-      }
-      const notVerified = row.line !== undefined ? unverified(a, upn) : undefined;
-      if (notVerified) {
-        bad.add(row, notVerified);
-        continue;
-      }
-      valid.push({ line: row.line, user: { clientDomain: domain, upn, name, isAdmin, passwordResetAt: at, forceChangePasswordNextSignIn: true, createdAt: at } });
-    }
-    bad.throwIfAny();
-    if (valid.length === 0) throw new UsageError(`${opts.source} has no users to add`);
-    const target = valid.length === 1 ? `${domain}/${valid[0]!.user.upn}` : domain;
-    // An admin row needs the admin rule, which allows non-admin rows too.
-    authorize(a, 'add-user', valid.some((x) => x.user.isAdmin), 'client.user.add', target);
-    const single = valid.length === 1 && valid[0]!.line === undefined ? valid[0]!.user : undefined;
-    if (single && (await tx.getClientUser(domain, single.upn))) throw new ConflictError(`${single.upn} already exists in ${domain}`);
-    const notVerified = single && unverified(a, single.upn);
-    if (notVerified) throw new ConflictError(notVerified);
-    const added = valid.map((x) => ({ user: x.user, temporaryPassword: temporaryPassword() }));
-    return {
-      requests: () => planAddUsers(a.partner.cloud, added.map((x) => ({ ...x.user, password: x.temporaryPassword }))),
-      apply: async () => {
-        await tx.insertClientUsers(added.map((x) => x.user));
-        await appendAudit(tx, s.clock, {
-          actor: a.actor.email,
-          action: 'client.user.add',
-          target,
-          outcome: 'allowed',
-          detail: added.length === 1 ? `${added[0]!.user.name}${added[0]!.user.isAdmin ? ', admin' : ''}` : `${added.length} users added`,
-        });
-        return added;
-      },
-    };
-  }, opts.plan);
+/** Where live requests go: the client's tenant (its id when the ledger knows it), and the user to read first. */
+function tenantOf(a: Acting, upn?: string): { tenantId?: string; upn?: string } {
+  return { ...(a.client?.tenantId ? { tenantId: a.client.tenantId } : {}), ...(upn ? { upn } : {}) };
 }
 
-export async function listClientUsers(s: Session, domainIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientUser[]>> {
+/**
+ * The user as the client really holds it: live, what the tenant answered
+ * (with the ledger's record where it has one); offline, the ledger's.
+ */
+async function userIn(tx: Tx, a: Acting, upn: string, seen: Observed | null | undefined, at: string): Promise<ClientUser | undefined> {
+  const ledger = await tx.getClientUser(a.domain, upn);
+  if (!seen || seen.user === undefined) return ledger;
+  if (!seen.user) return undefined;
+  return { ...(ledger ?? { clientDomain: a.domain, upn, passwordResetAt: null, forceChangePasswordNextSignIn: false, createdAt: at }), name: ledger?.name ?? seen.user.name, isAdmin: seen.user.isAdmin };
+}
+
+/** Add users to a client's organization, each with a temporary password shown once. */
+export async function addClientUsers(s: Session, domainIn: string, rows: RowSource, opts: { source: string; mode: Mode }): Promise<Carried<AddedClientUser[]>> {
   const ref = v.clientRef(domainIn);
-  return decideThenDo(s, async (tx) => {
-    const domain = await clientKey(tx, ref);
-    const a = await acting(tx, s, domain);
-    authorize(a, 'list', false, 'client.user.list', domain);
-    return { requests: () => [listUsers(a.partner.cloud)], apply: () => tx.listClientUsers(domain) };
-  }, opts.plan);
+  // Offline the rows stream through one decision; live decides twice (on the
+  // ledger, then on what the tenant holds), so it keeps them.
+  const kept: SourceRow[] | undefined = opts.mode.kind === 'live' ? [] : undefined;
+  if (kept) for await (const row of eachRow(rows)) kept.push(row);
+  return carryOut(
+    s,
+    async (tx, seen) => {
+      const domain = await clientKey(tx, ref);
+      const a = await acting(tx, s, domain, seen);
+      const at = nowIso(s);
+      const bad = new BadRows(opts.source);
+      const valid: { line?: number; user: ClientUser }[] = [];
+      const seenUpn = new Map<string, number | undefined>();
+      const already: string[] = [];
+      for await (const row of eachRow(kept ?? rows)) {
+        if (bad.unreadable(row)) continue;
+        const upn = bad.check(row, () => checkUpn(a, requireField(row, 'upn')));
+        if (upn === undefined) continue;
+        const rawName = row.fields.name;
+        const name = rawName === undefined || rawName.trim() === '' ? upn.slice(0, upn.indexOf('@')) : bad.check(row, () => v.displayName(rawName));
+        if (name === undefined) continue;
+        const isAdmin = bad.check(row, () => parseAdmin(row.fields.admin));
+        if (isAdmin === undefined) continue;
+        if (seenUpn.has(upn)) {
+          bad.add(row, `${upn} appears twice (also on line ${seenUpn.get(upn)})`);
+          continue;
+        }
+        seenUpn.set(upn, row.line);
+        // A user that exists already, or one on an unverified domain, is a bad
+        // row of the file (a conflict, exit 5, on the command line).
+        // Live, a row the ledger already holds was added by an earlier run: running again carries on.
+        if (row.line !== undefined && (await tx.getClientUser(domain, upn))) {
+          if (seen !== undefined) already.push(upn);
+          else bad.add(row, `${upn} already exists in ${domain}`);
+          continue;
+        }
+        const notVerified = row.line !== undefined ? unverified(a, upn) : undefined;
+        if (notVerified) {
+          bad.add(row, notVerified);
+          continue;
+        }
+        valid.push({ line: row.line, user: { clientDomain: domain, upn, name, isAdmin, passwordResetAt: at, forceChangePasswordNextSignIn: true, createdAt: at } });
+      }
+      bad.throwIfAny();
+      if (valid.length === 0) throw new UsageError(already.length ? `${opts.source}: every user is in ${domain} already` : `${opts.source} has no users to add`);
+      const target = valid.length === 1 ? `${domain}/${valid[0]!.user.upn}` : domain;
+      // An admin row needs the admin rule, which allows non-admin rows too.
+      authorize(a, 'add-user', valid.some((x) => x.user.isAdmin), 'client.user.add', target);
+      const single = valid.length === 1 && valid[0]!.line === undefined ? valid[0]!.user : undefined;
+      if (seen === null) return observeFirst(tenantOf(a, single?.upn));
+      if (single && (await userIn(tx, a, single.upn, seen, at))) throw new ConflictError(`${single.upn} already exists in ${domain}`);
+      const notVerified = single && unverified(a, single.upn);
+      if (notVerified) throw new ConflictError(notVerified);
+      const added = valid.map((x) => ({ user: x.user, temporaryPassword: temporaryPassword() }));
+      const steps = byItem(planAddUsers(a.partner.cloud, added.map((x) => ({ ...x.user, password: x.temporaryPassword }))));
+      const write = async (tx2: Tx, done: AddedClientUser[], how: string) => {
+        if (done.length === 0) return done;
+        await tx2.insertClientUsers(done.map((x) => x.user));
+        await appendAudit(tx2, s.clock, {
+          actor: a.actor.email,
+          action: 'client.user.add',
+          target: done.length === 1 ? `${domain}/${done[0]!.user.upn}` : domain,
+          outcome: 'allowed',
+          detail: (done.length === 1 ? `${done[0]!.user.name}${done[0]!.user.isAdmin ? ', admin' : ''}` : `${done.length} users added`) + how,
+        });
+        return done;
+      };
+      return {
+        steps,
+        labels: added.map((x) => x.user.upn),
+        notes: already.map((upn) => `${upn}: in the ledger already (added by an earlier run), skipped`),
+        tenant: tenantOf(a, single?.upn),
+        apply: (tx2) => write(tx2, added, ''),
+        record: (tx2, responses) => {
+          // A user Microsoft created is recorded; it is an admin only if the role assignment succeeded too.
+          const ids = planIds(steps);
+          const done = added
+            .map((x, i) => ({ x, created: responses.has(ids[i]![0]!), admin: ids[i]![1] !== undefined && responses.has(ids[i]![1]!) }))
+            .filter((d) => d.created)
+            .map((d) => ({ ...d.x, user: { ...d.x.user, isAdmin: d.admin } }));
+          return write(tx2, done, ' (at Microsoft)');
+        },
+      };
+    },
+    opts.mode,
+  );
+}
+
+/** The ids of each group's requests, in order. */
+function planIds(steps: readonly (readonly PlannedRequest[])[]): string[][] {
+  return steps.map((g) => g.map((r) => r.id));
+}
+
+/** Reading changes nothing: the ledger's list, or the request that reads it (plan). */
+export async function listClientUsers(s: Session, domainIn: string, opts: { mode: Mode }): Promise<Carried<ClientUser[]>> {
+  const ref = v.clientRef(domainIn);
+  return carryOut(
+    s,
+    async (tx) => {
+      const domain = await clientKey(tx, ref);
+      const a = await acting(tx, s, domain);
+      authorize(a, 'list', false, 'client.user.list', domain);
+      const list = () => tx.listClientUsers(domain);
+      return { steps: [[listUsers(a.partner.cloud)]], apply: list, record: list };
+    },
+    readOnly(opts.mode),
+  );
+}
+
+/** A read has nothing to send or record live: it reads the ledger (a plan still shows the request). */
+function readOnly(mode: Mode): Mode {
+  return mode.kind === 'live' ? LEDGER : mode;
 }
 
 export interface PasswordReset {
@@ -254,37 +309,48 @@ export interface PasswordReset {
   forceChangePasswordNextSignIn: true;
 }
 
-export async function resetClientPassword(s: Session, domainIn: string, upnIn: string, opts: { plan: boolean }): Promise<ActingResult<PasswordReset>> {
+export async function resetClientPassword(s: Session, domainIn: string, upnIn: string, opts: { mode: Mode }): Promise<Carried<PasswordReset>> {
   const ref = v.clientRef(domainIn);
   v.email(upnIn, 'UPN');
-  return decideThenDo(s, async (tx) => {
-    const domain = await clientKey(tx, ref);
-    const a = await acting(tx, s, domain);
-    const upn = checkUpn(a, upnIn);
-    const target = `${domain}/${upn}`;
-    // Whoever may not reset even a non-admin's password is refused before it
-    // learns whether the user exists; every role that may reset an admin's may
-    // reset a non-admin's too.
-    authorize(a, 'reset-password', false, 'client.user.reset-password', target);
-    const user = await tx.getClientUser(domain, upn);
-    if (!user) throw new NotFoundError(`No user ${upn} in ${domain} (see \`delegate client user list ${domain}\`)`);
-    if (user.isAdmin) authorize(a, 'reset-password', true, 'client.user.reset-password', target);
-    const password = temporaryPassword();
-    return {
-      requests: () => [resetPassword(a.partner.cloud, 'reset', upn, password)],
-      apply: async () => {
-        await tx.setPasswordReset(domain, upn, nowIso(s));
-        await appendAudit(tx, s.clock, {
+  return carryOut(
+    s,
+    async (tx, seen) => {
+      const domain = await clientKey(tx, ref);
+      const a = await acting(tx, s, domain, seen);
+      const upn = checkUpn(a, upnIn);
+      const target = `${domain}/${upn}`;
+      // Whoever may not reset even a non-admin's password is refused before it
+      // learns whether the user exists; every role that may reset an admin's may
+      // reset a non-admin's too.
+      authorize(a, 'reset-password', false, 'client.user.reset-password', target);
+      if (seen === null) return observeFirst(tenantOf(a, upn));
+      const at = nowIso(s);
+      const user = await userIn(tx, a, upn, seen, at);
+      if (!user) throw new NotFoundError(`No user ${upn} in ${domain} (see \`delegate client user list ${domain}\`)`);
+      if (user?.isAdmin) authorize(a, 'reset-password', true, 'client.user.reset-password', target);
+      const password = temporaryPassword();
+      const value: PasswordReset = { upn, temporaryPassword: password, forceChangePasswordNextSignIn: true };
+      const write = async (tx2: Tx, how: string) => {
+        if (await tx2.getClientUser(domain, upn)) await tx2.setPasswordReset(domain, upn, at);
+        else if (user) await tx2.insertClientUsers([{ ...user, passwordResetAt: at, forceChangePasswordNextSignIn: true }]);
+        await appendAudit(tx2, s.clock, {
           actor: a.actor.email,
           action: 'client.user.reset-password',
           target,
           outcome: 'allowed',
-          detail: `temporary password issued; change forced at next sign-in${user.isAdmin ? ' (admin user)' : ''}`,
+          detail: `temporary password issued; change forced at next sign-in${user?.isAdmin ? ' (admin user)' : ''}${how}`,
         });
-        return { upn, temporaryPassword: password, forceChangePasswordNextSignIn: true as const };
-      },
-    };
-  }, opts.plan);
+        return value;
+      };
+      return {
+        steps: [[resetPassword(a.partner.cloud, 'reset', upn, password)]],
+        tenant: tenantOf(a, upn),
+        apply: (tx2) => write(tx2, ''),
+        record: async (tx2, responses) => (responses.has('reset') ? write(tx2, ' (at Microsoft)') : value),
+      };
+    },
+    opts.mode,
+  );
 }
 
 /** A domain that is Microsoft's, not the partner's to add (exit 2). */
@@ -293,82 +359,120 @@ function checkAddable(name: string): string {
   return name;
 }
 
-export async function addClientDomain(s: Session, domainIn: string, nameIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain>> {
+export async function addClientDomain(s: Session, domainIn: string, nameIn: string, opts: { mode: Mode }): Promise<Carried<ClientDomain>> {
   const ref = v.clientRef(domainIn);
   const name = checkAddable(v.domain(nameIn, 'domain'));
-  return decideThenDo(s, async (tx) => {
-    const domain = await clientKey(tx, ref);
-    const a = await acting(tx, s, domain);
-    const target = `${domain}/${name}`;
-    authorize(a, 'add-domain', false, 'client.domain.add', target);
-    const owners = await tx.domainOwners(name);
-    if (owners.includes(domain)) throw new ConflictError(`${name} is already a domain of ${domain}`);
-    if (owners.length) throw new ConflictError(`${name} is already a domain of another client (${owners[0]})`);
-    if (await tx.partnerUsesDomain(name)) throw new ConflictError(`${name} is a domain of ${a.partner.name} itself (its users' emails are on it), not of ${domain}`);
-    // A subdomain of a verified domain is verified with it (Graph, "List
-    // verificationDnsRecords": "If a root domain is verified, subdomains of the
-    // root domain are automatically verified";
-    // https://learn.microsoft.com/graph/api/domain-list-verificationdnsrecords).
-    const verified = a.domains.some((d) => d.verified && name.endsWith(`.${d.name}`) && !d.isInitial);
-    const added: ClientDomain = { clientDomain: domain, name, isInitial: false, verified, addedAt: nowIso(s) };
-    return {
-      requests: () => [addDomain(a.partner.cloud, 'domain', name)],
-      apply: async () => {
-        await tx.insertClientDomains([added]);
-        await appendAudit(tx, s.clock, {
+  return carryOut(
+    s,
+    async (tx, seen) => {
+      const domain = await clientKey(tx, ref);
+      const a = await acting(tx, s, domain, seen);
+      const target = `${domain}/${name}`;
+      authorize(a, 'add-domain', false, 'client.domain.add', target);
+      if (seen === null) return observeFirst(tenantOf(a));
+      const owners = await tx.domainOwners(name);
+      if (owners.includes(domain) || a.domains.some((d) => d.name === name)) throw new ConflictError(`${name} is already a domain of ${domain}`);
+      if (owners.length) throw new ConflictError(`${name} is already a domain of another client (${owners[0]})`);
+      if (await tx.partnerUsesDomain(name)) throw new ConflictError(`${name} is a domain of ${a.partner.name} itself (its users' emails are on it), not of ${domain}`);
+      // A subdomain of a verified domain is verified with it (Graph, "List
+      // verificationDnsRecords": "If a root domain is verified, subdomains of the
+      // root domain are automatically verified";
+      // https://learn.microsoft.com/graph/api/domain-list-verificationdnsrecords).
+      const verified = a.domains.some((d) => d.verified && name.endsWith(`.${d.name}`) && !d.isInitial);
+      const added: ClientDomain = { clientDomain: domain, name, isInitial: false, verified, addedAt: nowIso(s) };
+      const write = async (tx2: Tx, d: ClientDomain, how: string) => {
+        await tx2.insertClientDomains([d]);
+        await appendAudit(tx2, s.clock, {
           actor: a.actor.email,
           action: 'client.domain.add',
           target,
           outcome: 'allowed',
-          detail: verified ? 'verified with its parent domain' : 'unverified until its DNS record is in place and `client domain verify` records it',
+          detail: (d.verified ? 'verified with its parent domain' : 'unverified until its DNS record is in place and `client domain verify` records it') + how,
         });
-        return added;
-      },
-    };
-  }, opts.plan);
+        return d;
+      };
+      return {
+        steps: [[addDomain(a.partner.cloud, 'domain', name)]],
+        tenant: tenantOf(a),
+        apply: (tx2) => write(tx2, added, ''),
+        // What Microsoft says of the new domain (isVerified) is what the ledger records.
+        record: async (tx2, responses) => {
+          const r = responses.get('domain');
+          return r ? write(tx2, { ...added, verified: r.isVerified === true }, ' (at Microsoft)') : added;
+        },
+      };
+    },
+    opts.mode,
+  );
+}
+
+/** The TXT record Microsoft asks for, from a verificationDnsRecords response, as one line. */
+export function txtRecordOf(body: Record<string, unknown> | undefined): string | undefined {
+  const list = Array.isArray(body?.value) ? (body.value as Record<string, unknown>[]) : [];
+  const txt = list.find((r) => r.recordType === 'Txt');
+  return txt ? `TXT ${String(txt.label)} "${String(txt.text)}" (TTL ${String(txt.ttl)})` : undefined;
 }
 
 /**
  * Mark an added domain verified. Offline this records the partner's word that
- * the DNS record Microsoft asks for is in place; the plan reads that record
- * and asks Microsoft to check it.
+ * the DNS record Microsoft asks for is in place; live (and the plan) read that
+ * record and ask Microsoft to check it.
  */
-export async function verifyClientDomain(s: Session, domainIn: string, nameIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain>> {
+export async function verifyClientDomain(s: Session, domainIn: string, nameIn: string, opts: { mode: Mode }): Promise<Carried<ClientDomain & { txtRecord?: string }>> {
   const ref = v.clientRef(domainIn);
   const name = v.domain(nameIn, 'domain');
-  return decideThenDo(s, async (tx) => {
-    const domain = await clientKey(tx, ref);
-    const a = await acting(tx, s, domain);
-    const target = `${domain}/${name}`;
-    authorize(a, 'verify-domain', false, 'client.domain.verify', target);
-    const d = a.domains.find((x) => x.name === name);
-    if (!d) throw new NotFoundError(`${name} is not a domain of ${domain} (see \`delegate client domain list ${domain}\`; add it with \`delegate client domain add ${domain} ${name}\`)`);
-    if (d.verified) throw new ConflictError(`${name} is already verified in ${domain}`);
-    return {
-      requests: () => planVerifyDomain(a.partner.cloud, name),
-      apply: async () => {
-        await tx.setDomainVerified(domain, name);
-        await appendAudit(tx, s.clock, {
-          actor: a.actor.email,
-          action: 'client.domain.verify',
-          target,
-          outcome: 'allowed',
-          detail: "recorded on the partner's word that the DNS record is in place (not checked with Microsoft)",
-        });
-        return { ...d, verified: true };
-      },
-    };
-  }, opts.plan);
+  return carryOut(
+    s,
+    async (tx, seen) => {
+      const domain = await clientKey(tx, ref);
+      const a = await acting(tx, s, domain, seen);
+      const target = `${domain}/${name}`;
+      authorize(a, 'verify-domain', false, 'client.domain.verify', target);
+      if (seen === null) return observeFirst(tenantOf(a));
+      const d = a.domains.find((x) => x.name === name);
+      if (!d) throw new NotFoundError(`${name} is not a domain of ${domain} (see \`delegate client domain list ${domain}\`; add it with \`delegate client domain add ${domain} ${name}\`)`);
+      if (d.verified) throw new ConflictError(`${name} is already verified in ${domain}`);
+      const write = async (tx2: Tx, detail: string) => {
+        if (!(await tx2.listClientDomains(domain)).some((x) => x.name === name)) await tx2.insertClientDomains([{ ...d, verified: true }]);
+        else await tx2.setDomainVerified(domain, name);
+        await appendAudit(tx2, s.clock, { actor: a.actor.email, action: 'client.domain.verify', target, outcome: 'allowed', detail });
+      };
+      return {
+        steps: [planVerifyDomain(a.partner.cloud, name)],
+        tenant: tenantOf(a),
+        apply: async (tx2) => {
+          await write(tx2, "recorded on the partner's word that the DNS record is in place (not checked with Microsoft)");
+          return { ...d, verified: true };
+        },
+        record: async (tx2, responses) => {
+          const txtRecord = txtRecordOf(responses.get('records'));
+          const r = responses.get('verify');
+          if (!r || r.isVerified !== true) return { ...d, ...(txtRecord ? { txtRecord } : {}) };
+          await write(tx2, 'verified by Microsoft');
+          return { ...d, verified: true, ...(txtRecord ? { txtRecord } : {}) };
+        },
+        failureNote: (responses) => {
+          const txt = txtRecordOf(responses.get('records'));
+          return txt ? `Microsoft wants this DNS record in place first: ${txt}` : undefined;
+        },
+      };
+    },
+    opts.mode,
+  );
 }
 
-export async function listClientDomains(s: Session, domainIn: string, opts: { plan: boolean }): Promise<ActingResult<ClientDomain[]>> {
+export async function listClientDomains(s: Session, domainIn: string, opts: { mode: Mode }): Promise<Carried<ClientDomain[]>> {
   const ref = v.clientRef(domainIn);
-  return decideThenDo(s, async (tx) => {
-    const domain = await clientKey(tx, ref);
-    const a = await acting(tx, s, domain);
-    authorize(a, 'list', false, 'client.domain.list', domain);
-    return { requests: () => [listDomains(a.partner.cloud)], apply: async () => a.domains };
-  }, opts.plan);
+  return carryOut(
+    s,
+    async (tx) => {
+      const domain = await clientKey(tx, ref);
+      const a = await acting(tx, s, domain);
+      authorize(a, 'list', false, 'client.domain.list', domain);
+      return { steps: [[listDomains(a.partner.cloud)]], apply: async () => a.domains, record: async () => a.domains };
+    },
+    readOnly(opts.mode),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@
  * asks whether it is planning.
  */
 import type { Tx } from '../store/store.js';
+import { DelegateError } from './errors.js';
 import type { PlannedRequest } from './graph.js';
 import { writeAudited, type Session } from './session.js';
 
@@ -32,4 +33,140 @@ export async function decideThenDo<T>(s: Session, decide: (tx: Tx) => Promise<De
 export function done<T>(o: Outcome<T>): T {
   if (o.kind !== 'done') throw new Error('expected a change, got a plan');
   return o.value;
+}
+
+// ---------------------------------------------------------------- changes that can go live
+
+/** A response body from Microsoft (an empty object for a 204). */
+export type Json = Record<string, unknown>;
+
+/** What Microsoft answered, by plan request id, for the requests that succeeded. */
+export type Responses = ReadonlyMap<string, Json>;
+
+/** A request Microsoft refused or never answered; the rest of its group was not sent. */
+export interface StepFailure {
+  id: string;
+  error: Error;
+}
+
+/** What a client tenant really holds, read before deciding (live mode acts on what is there). */
+export interface Observed {
+  domains: { name: string; isInitial: boolean; verified: boolean }[];
+  /** The user named by the command: null when the tenant has none by that name. */
+  user?: { upn: string; name: string; isAdmin: boolean } | null;
+}
+
+/** The port to Microsoft (src/microsoft/execute.ts implements it; the domain never imports HTTP). */
+export interface Microsoft {
+  /**
+   * Send each group's requests in order, filling `${id.field}` from earlier
+   * responses; a failed request ends its group (the later groups still run).
+   * Nothing is retried here beyond what the HTTP client does (429/503).
+   */
+  run(groups: readonly (readonly PlannedRequest[])[], opts: { tenantId?: string }): Promise<{ responses: Responses; failures: StepFailure[] }>;
+  /** Read a client tenant's domains and, when named, one user and whether it holds any directory role. */
+  observe(target: { tenantId?: string; upn?: string }): Promise<Observed>;
+}
+
+/** How a change is carried out: in the ledger only, printed as a plan, or at Microsoft and then recorded. */
+export type Mode = { kind: 'ledger' } | { kind: 'plan' } | { kind: 'live'; microsoft: Microsoft };
+
+export const LEDGER: Mode = { kind: 'ledger' };
+
+/**
+ * What a domain operation decided: the requests to Microsoft, grouped (one
+ * group per independent item, e.g. a bulk row), and two ways to write the
+ * ledger: as offline (`apply`), or from what Microsoft answered (`record`,
+ * given only the responses of the requests that succeeded). Both append the
+ * audit entry (`record` only for what happened); neither is called for a plan.
+ */
+export interface Change<T> {
+  steps: PlannedRequest[][];
+  /** Live: the client tenant the requests go to (acting for a client); absent for the partner's own. */
+  tenant?: { tenantId?: string; upn?: string };
+  /** One label per group (a bulk row's key), to name a failed item. */
+  labels?: string[];
+  /** Lines for people about items left out (e.g. done by an earlier live run). */
+  notes?: string[];
+  apply(tx: Tx): Promise<T>;
+  record(tx: Tx, responses: Responses, failures: readonly StepFailure[]): Promise<T>;
+  /** What to add to a failed step's message from what did succeed (e.g. the DNS record Microsoft wants). */
+  failureNote?: (responses: Responses) => string | undefined;
+}
+
+export type Carried<T> =
+  | { kind: 'done'; value: T; failures: (StepFailure & { item?: string })[]; notes: string[] }
+  | { kind: 'plan'; requests: PlannedRequest[] };
+
+/**
+ * Live, the first decision runs on the ledger alone (`seen` is null): after
+ * the checks that need no reading of the tenant, an operation acting in a
+ * client returns this, and is decided again on what the tenant holds.
+ */
+export function observeFirst<T>(tenant: { tenantId?: string; upn?: string }): Change<T> {
+  const never = (): never => {
+    throw new Error('a change decided before reading the tenant was carried out');
+  };
+  return { steps: [], tenant, apply: never, record: never };
+}
+
+/**
+ * A live step failed. The ledger holds what succeeded before it (recorded
+ * first); the message names the failed step, and running the command again
+ * carries on from what the ledger and the tenant then hold. The exit code is
+ * that of Microsoft's answer (or 1 for a network failure).
+ */
+export class StepFailedError extends DelegateError {
+  constructor(
+    readonly step: string,
+    readonly failure: Error,
+    recorded: boolean,
+    note?: string,
+  ) {
+    super(
+      `Step "${step}" failed: ${failure.message.replace(/\.$/, '')}. ${recorded ? 'The steps before it were applied at Microsoft and are recorded in the ledger' : 'Nothing is recorded in the ledger'}; run the same command again to carry on.${note ? ` ${note}` : ''}`,
+      failure instanceof DelegateError ? failure.code : 'internal',
+      failure instanceof DelegateError ? failure.exitCode : 1,
+    );
+  }
+}
+
+/**
+ * Carry out a decision. `decide` checks the rules in a write transaction (a
+ * refusal is audited there); then:
+ * - ledger: `apply` in the same transaction;
+ * - plan: the requests, nothing written;
+ * - live: nothing written while deciding; for a client tenant, read what it
+ *   holds and decide again on that (so the rules apply to what is really
+ *   there; refusals the ledger alone shows come before any request); send the
+ *   requests outside any transaction; then `record` what Microsoft answered in
+ *   a new transaction, never what did not happen. A single item that failed
+ *   is a StepFailedError after recording; a bulk change returns its failures.
+ */
+export async function carryOut<T>(s: Session, decide: (tx: Tx, seen?: Observed | null) => Promise<Change<T>>, mode: Mode): Promise<Carried<T>> {
+  if (mode.kind === 'ledger') {
+    return writeAudited(s, async (tx) => {
+      const change = await decide(tx);
+      return { kind: 'done', value: await change.apply(tx), failures: [], notes: change.notes ?? [] };
+    });
+  }
+  if (mode.kind === 'plan') return writeAudited(s, async (tx) => ({ kind: 'plan', requests: (await decide(tx)).steps.flat() }));
+  let change = await writeAudited(s, (tx) => decide(tx, null));
+  if (change.tenant) {
+    const seen = await mode.microsoft.observe(change.tenant);
+    change = await writeAudited(s, (tx) => decide(tx, seen));
+  }
+  const decided = change;
+  const { responses, failures } = await mode.microsoft.run(decided.steps, { tenantId: decided.tenant?.tenantId });
+  const value = await s.store.write((tx) => decided.record(tx, responses, failures));
+  if (failures.length && decided.steps.length === 1) {
+    throw new StepFailedError(failures[0]!.id, failures[0]!.error, responses.size > 0, decided.failureNote?.(responses));
+  }
+  const groupOf = (id: string) => decided.steps.findIndex((g) => g.some((r) => r.id === id));
+  return {
+    kind: 'done',
+    value,
+    failures: failures.map((f) => ({ ...f, item: decided.labels?.[groupOf(f.id)] })),
+    notes: decided.notes ?? [],
+  };
 }

@@ -331,6 +331,19 @@ export function ids(base: string, n: number): string[] {
   return n === 1 ? [base] : Array.from({ length: n }, (_, i) => `${base}-${i + 1}`);
 }
 
+/**
+ * A plan made for many items (ids `base-1..n` from `ids`, or the bare bases
+ * for one) cut into one group per item: the requests whose ids end alike.
+ */
+export function byItem(requests: readonly PlannedRequest[]): PlannedRequest[][] {
+  const groups = new Map<string, PlannedRequest[]>();
+  for (const r of requests) {
+    const key = /-\d+$/.exec(r.id)?.[0] ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
 // ---------------------------------------------------------------- serializer
 
 const REF_TEXT = /^[^.${}]+\.[^{}]+$/;

@@ -4,6 +4,7 @@
  * acting access x action x relationship, each case checking the decision,
  * the rule named in a refusal, what changed, and the audit entry appended.
  */
+import { LEDGER } from '../../src/domain/decision.js';
 import { addClientDomain, addClientUsers, refuseMdm, resetClientPassword } from '../../src/domain/acting.js';
 import { checkAudit, listAuditEntries } from '../../src/domain/audit.js';
 import { acceptOffer, removeClient } from '../../src/domain/clients.js';
@@ -100,8 +101,8 @@ async function world(): Promise<SqliteStore> {
   const { offer } = await createOffer(s, { format: 'text' });
   for (const d of [CLIENTS.active, CLIENTS.removed]) {
     await acceptOffer(s, offer.id, [{ fields: { domain: d } }], { source: 'arguments' });
-    await addClientUsers(s, d, [{ fields: { upn: `alex@${d}`, name: 'Alex', admin: 'false' } }], { source: 'arguments', plan: false });
-    await addClientUsers(s, d, [{ fields: { upn: `boss@${d}`, name: 'Boss', admin: 'true' } }], { source: 'arguments', plan: false });
+    await addClientUsers(s, d, [{ fields: { upn: `alex@${d}`, name: 'Alex', admin: 'false' } }], { source: 'arguments', mode: LEDGER });
+    await addClientUsers(s, d, [{ fields: { upn: `boss@${d}`, name: 'Boss', admin: 'true' } }], { source: 'arguments', mode: LEDGER });
   }
   await removeClient(s, CLIENTS.removed);
   return store;
@@ -119,13 +120,13 @@ async function directories(store: SqliteStore) {
 async function perform(s: Session, action: Action, d: string): Promise<unknown> {
   switch (action) {
     case 'add user':
-      return addClientUsers(s, d, [{ fields: { upn: `new.hire@${d}`, name: 'New Hire', admin: 'false' } }], { source: 'arguments', plan: false });
+      return addClientUsers(s, d, [{ fields: { upn: `new.hire@${d}`, name: 'New Hire', admin: 'false' } }], { source: 'arguments', mode: LEDGER });
     case 'reset non-admin password':
-      return resetClientPassword(s, d, `alex@${d}`, { plan: false });
+      return resetClientPassword(s, d, `alex@${d}`, { mode: LEDGER });
     case 'reset admin password':
-      return resetClientPassword(s, d, `boss@${d}`, { plan: false });
+      return resetClientPassword(s, d, `boss@${d}`, { mode: LEDGER });
     case 'add domain':
-      return addClientDomain(s, d, `${label(d)}.net`, { plan: false });
+      return addClientDomain(s, d, `${label(d)}.net`, { mode: LEDGER });
     case 'MDM':
       return refuseMdm(s, [d]);
   }

@@ -12,6 +12,7 @@
  * The rows for commands that do not exist yet (removing users and domains)
  * are checked at unit level in permissions.test.ts.
  */
+import { LEDGER } from '../../src/domain/decision.js';
 import { addClientDomain, addClientUsers, listClientDomains, listClientUsers, resetClientPassword, verifyClientDomain } from '../../src/domain/acting.js';
 import { checkAudit, listAuditEntries } from '../../src/domain/audit.js';
 import { acceptOffer } from '../../src/domain/clients.js';
@@ -131,21 +132,21 @@ function perform(row: Row, s: Session, d: string): Promise<{ kind: string; value
   const one = (upn: string, admin: boolean) => [{ fields: { upn, name: 'New Hire', admin: String(admin) } }];
   switch (row) {
     case 'list users':
-      return listClientUsers(s, d, { plan: false });
+      return listClientUsers(s, d, { mode: LEDGER });
     case 'list domains':
-      return listClientDomains(s, d, { plan: false });
+      return listClientDomains(s, d, { mode: LEDGER });
     case 'add non-admin user':
-      return addClientUsers(s, d, one(`new.hire@${d}`, false), { source: 'arguments', plan: false });
+      return addClientUsers(s, d, one(`new.hire@${d}`, false), { source: 'arguments', mode: LEDGER });
     case 'add admin user':
-      return addClientUsers(s, d, one(`new.boss@${d}`, true), { source: 'arguments', plan: false });
+      return addClientUsers(s, d, one(`new.boss@${d}`, true), { source: 'arguments', mode: LEDGER });
     case "reset non-admin's password":
-      return resetClientPassword(s, d, `alex@${d}`, { plan: false });
+      return resetClientPassword(s, d, `alex@${d}`, { mode: LEDGER });
     case "reset admin's password":
-      return resetClientPassword(s, d, `boss@${d}`, { plan: false });
+      return resetClientPassword(s, d, `boss@${d}`, { mode: LEDGER });
     case 'add domain':
-      return addClientDomain(s, d, `new-${d}`, { plan: false });
+      return addClientDomain(s, d, `new-${d}`, { mode: LEDGER });
     case 'verify domain':
-      return verifyClientDomain(s, d, `pending-${d}`, { plan: false });
+      return verifyClientDomain(s, d, `pending-${d}`, { mode: LEDGER });
   }
 }
 

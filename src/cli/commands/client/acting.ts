@@ -13,7 +13,6 @@ import {
   refuseMdm,
   resetClientPassword,
   verifyClientDomain,
-  type ActingResult,
   type AddedClientUser,
   type PasswordReset,
 } from '../../../domain/acting.js';
@@ -25,6 +24,9 @@ import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
+import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
+import { LEDGER, type Carried, type Mode } from '../../../domain/decision.js';
+import type { Session } from '../../../domain/session.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
 export const clientUserView: View<ClientUser> = {
@@ -63,10 +65,20 @@ export const domainView: View<ClientDomain> = {
   json: (d) => ({ name: d.name, isInitial: d.isInitial, verified: d.verified, addedAt: d.addedAt }),
 };
 
-/** A plan is always JSON (see cli/plan.ts). Otherwise hand the value on. */
-async function deliver<T>(ctx: Context, r: ActingResult<T>, show: (value: T) => Promise<void>): Promise<void> {
+/** A plan is always JSON (see cli/plan.ts). Otherwise hand the value on, then list what a live bulk change left undone. */
+async function deliver<T>(ctx: Context, r: Carried<T>, show: (value: T) => Promise<void>): Promise<void> {
   if (r.kind === 'plan') return printPlan(ctx, r.requests, 'Run these against the client tenant with a token for it.');
   await show(r.value);
+  reportLive(ctx, r);
+}
+
+/** How a changing acting command runs: ledger, plan or live (cli/live.ts). */
+const how = (ctx: Context, raw: { plan?: string | boolean; live?: boolean }, action: string, target: string) =>
+  sessionAndMode(ctx, raw, { inClient: true, action, target });
+
+/** Lists change nothing: the ledger, or the plan that reads the tenant. */
+async function listing(ctx: Context, raw: { plan?: string | boolean }): Promise<{ s: Session; mode: Mode }> {
+  return { s: await ctx.session({ actor: true }), mode: planFlag(raw) ? { kind: 'plan' } : LEDGER };
 }
 
 export function register(client: Command, ctx: Context): void {
@@ -78,13 +90,14 @@ export function register(client: Command, ctx: Context): void {
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .argument('[upn]', "the new user's UPN, in one of the client's domains")
     .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
     .option('--name <display>', 'display name (default: the part of the UPN before @)')
     .option('--admin', "make the user a Global Administrator of the client's organization (needs DAP full access, or Global Administrator, or Privileged Role Administrator with User Administrator)")
     .option('--file <csv|->', 'add many users from a CSV file with header upn,name,admin (- for stdin)')
     .option('--copy', 'put the temporary password on the clipboard')
     .addHelpText('after', '\nExamples:\n  delegate client user add contoso.com alex@contoso.com --name "Alex Wilber"\n  delegate client user add contoso.com --file staff.csv')
-    .action(async (domain: string, upn: string | undefined, raw: { name?: string; admin?: boolean; file?: string; plan?: string | boolean; copy?: boolean }) => {
-      const plan = planFlag(raw);
+    .action(async (domain: string, upn: string | undefined, raw: { name?: string; admin?: boolean; file?: string; plan?: string | boolean; live?: boolean; copy?: boolean }) => {
+      planFlag(raw);
       v.clientRef(domain);
       if (upn && raw.file) throw new UsageError('Give a UPN or --file, not both');
       if (raw.file && (raw.name || raw.admin)) throw new UsageError('--name and --admin go with a single UPN; in a file, use the name and admin columns');
@@ -100,7 +113,8 @@ export function register(client: Command, ctx: Context): void {
         if (raw.name !== undefined) v.displayName(raw.name, '--name');
         rows = argRows([u], 'upn', { name: raw.name, admin: raw.admin ? 'true' : 'false' });
       }
-      const r = await addClientUsers(await ctx.session({ actor: true }), domain, rows, { source, plan });
+      const { s, mode } = await how(ctx, raw, 'client.user.add', domain);
+      const r = await addClientUsers(s, domain, rows, { source, mode });
       await deliver(ctx, r, async (added) => {
         const target = await ctx.target();
         if (raw.file) await renderList(target, addedUserView, added);
@@ -116,7 +130,8 @@ export function register(client: Command, ctx: Context): void {
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .option(...PLAN_OPTION)
     .action(async (domain: string, raw: { plan?: string | boolean }) => {
-      const r = await listClientUsers(await ctx.session({ actor: true }), domain, { plan: planFlag(raw) });
+      const { s, mode } = await listing(ctx, raw);
+      const r = await listClientUsers(s, domain, { mode });
       await deliver(ctx, r, async (users) => renderList(await ctx.target(), clientUserView, users));
     });
 
@@ -126,9 +141,11 @@ export function register(client: Command, ctx: Context): void {
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .argument('<upn>', 'the user')
     .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
     .option('--copy', 'put the temporary password on the clipboard')
-    .action(async (domain: string, upn: string, raw: { plan?: string | boolean; copy?: boolean }) => {
-      const r = await resetClientPassword(await ctx.session({ actor: true }), domain, upn, { plan: planFlag(raw) });
+    .action(async (domain: string, upn: string, raw: { plan?: string | boolean; live?: boolean; copy?: boolean }) => {
+      const { s, mode } = await how(ctx, raw, 'client.user.reset-password', `${domain}/${upn}`);
+      const r = await resetClientPassword(s, domain, upn, { mode });
       await deliver(ctx, r, async (reset) => {
         await renderOne(await ctx.target(), resetView, reset);
         ctx.note(`Password of ${reset.upn} reset. The temporary password is shown only now; the user must change it at next sign-in.`);
@@ -143,8 +160,10 @@ export function register(client: Command, ctx: Context): void {
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .argument('<domain>', 'the domain to add')
     .option(...PLAN_OPTION)
-    .action(async (domain: string, name: string, raw: { plan?: string | boolean }) => {
-      const r = await addClientDomain(await ctx.session({ actor: true }), domain, name, { plan: planFlag(raw) });
+    .option(...LIVE_OPTION)
+    .action(async (domain: string, name: string, raw: { plan?: string | boolean; live?: boolean }) => {
+      const { s, mode } = await how(ctx, raw, 'client.domain.add', `${domain}/${name}`);
+      const r = await addClientDomain(s, domain, name, { mode });
       await deliver(ctx, r, async (d) => {
         await renderOne(await ctx.target(), domainView, d);
         ctx.note(
@@ -160,12 +179,15 @@ export function register(client: Command, ctx: Context): void {
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .argument('<domain>', 'the added domain')
     .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
     .addHelpText('after', '\nOffline this records your word that the DNS record is in place; nothing is checked.\n`--plan graph` prints the Graph requests that read the record Microsoft wants and verify the domain.')
-    .action(async (domain: string, name: string, raw: { plan?: string | boolean }) => {
-      const r = await verifyClientDomain(await ctx.session({ actor: true }), domain, name, { plan: planFlag(raw) });
+    .action(async (domain: string, name: string, raw: { plan?: string | boolean; live?: boolean }) => {
+      const { s, mode } = await how(ctx, raw, 'client.domain.verify', `${domain}/${name}`);
+      const r = await verifyClientDomain(s, domain, name, { mode });
       await deliver(ctx, r, async (d) => {
         await renderOne(await ctx.target(), domainView, d);
-        ctx.note(`Recorded ${d.name} as verified for ${d.clientDomain}, on your word that its DNS record is in place: nothing was checked with Microsoft.`);
+        if (mode.kind !== 'live') ctx.note(`Recorded ${d.name} as verified for ${d.clientDomain}, on your word that its DNS record is in place: nothing was checked with Microsoft.`);
+        else ctx.note(`Microsoft verified ${d.name} for ${d.clientDomain}${d.txtRecord ? ` (its DNS record: ${d.txtRecord})` : ''}; recorded in the ledger.`);
       });
     });
   ctx
@@ -174,7 +196,8 @@ export function register(client: Command, ctx: Context): void {
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .option(...PLAN_OPTION)
     .action(async (domain: string, raw: { plan?: string | boolean }) => {
-      const r = await listClientDomains(await ctx.session({ actor: true }), domain, { plan: planFlag(raw) });
+      const { s, mode } = await listing(ctx, raw);
+      const r = await listClientDomains(s, domain, { mode });
       await deliver(ctx, r, async (ds) => renderList(await ctx.target(), domainView, ds));
     });
 

@@ -1,0 +1,93 @@
+/**
+ * How a changing command is carried out: in the ledger (offline, the
+ * default), printed as a plan (`--plan`), or at Microsoft and then recorded
+ * (`--live`, the setting `mode=live`, or DELEGATE_MODE=live). The Microsoft
+ * modules are imported only here, only for a live command, so offline
+ * commands start as before.
+ */
+import { LEDGER, type Carried, type Mode } from '../domain/decision.js';
+import { DelegateError, NotPermittedError, UsageError } from '../domain/errors.js';
+import { requirePartner, writeAudited, type Session } from '../domain/session.js';
+import type { Context } from './context.js';
+import { defaultDbPath } from './paths.js';
+import { planFlag } from './plan.js';
+import { MODES } from './settings.js';
+import { dirname } from 'node:path';
+
+/** `.option(...LIVE_OPTION)`: the same `--live` on every command that changes something. */
+export const LIVE_OPTION = ['--live', 'do this at Microsoft (after `delegate login`), then record in the ledger what Microsoft answered'] as const;
+
+/** Whether live mode is asked for: --live, else DELEGATE_MODE, else the `mode` setting. */
+async function wantsLive(ctx: Context, raw: { live?: boolean }): Promise<boolean> {
+  if (raw.live) return true;
+  const env = ctx.env.DELEGATE_MODE;
+  if (env !== undefined && env !== '') {
+    if (!(MODES as readonly string[]).includes(env)) throw new UsageError(`DELEGATE_MODE must be offline or live, not "${env.slice(0, 40)}"`);
+    return env === 'live';
+  }
+  return (await ctx.settings()).get('mode') === 'live';
+}
+
+/**
+ * The session and mode of a changing command. Live: DELEGATE_NOW is exit 2
+ * (Microsoft keeps its own time); no sign-in is exit 4 naming `delegate
+ * login`; the actor is the signed-in person (an `--as` naming someone else is
+ * exit 4, audited), or, with DELEGATE_ACCESS_TOKEN, chosen as offline. An
+ * app-only sign-in cannot act in a client (`inClient`): exit 4, audited.
+ */
+export async function sessionAndMode(
+  ctx: Context,
+  raw: { plan?: string | boolean; live?: boolean },
+  what: { inClient: boolean; action: string; target: string },
+): Promise<{ s: Session; mode: Mode }> {
+  const plan = planFlag(raw);
+  if (plan && raw.live) throw new UsageError('--plan prints the requests and changes nothing; --live sends them: give one');
+  if (plan) return { s: await ctx.session({ actor: true }), mode: { kind: 'plan' } };
+  if (!(await wantsLive(ctx, raw))) return { s: await ctx.session({ actor: true }), mode: LEDGER };
+  if (ctx.env.DELEGATE_NOW) throw new UsageError('DELEGATE_NOW is refused in live mode: Microsoft keeps its own time (unset it, or work offline)');
+  const deps = { env: ctx.env, dataDir: dirname(defaultDbPath(ctx.env)), say: (t: string) => ctx.note(t) };
+  const { loginStatus } = await import('../microsoft/signin.js');
+  const { connect } = await import('../microsoft/live.js');
+  const { executor } = await import('../microsoft/execute.js');
+  const { NotSignedInError } = await import('../microsoft/errors.js');
+  const token = !!ctx.env.DELEGATE_ACCESS_TOKEN;
+  const status = token ? undefined : await loginStatus(deps);
+  if (status && !status.signedIn) throw new NotSignedInError();
+  const declared = await ctx.actor();
+  const account = status?.account ?? undefined;
+  const s = await ctx.session({ actor: true });
+  const live: Session = account ? { ...s, actorEmail: account } : s;
+  const refuse = (message: string, actor: string) =>
+    writeAudited(s, async () => {
+      throw new NotPermittedError(message, { actor, action: what.action, target: what.target });
+    });
+  if (account && declared !== undefined && declared.toLowerCase() !== account.toLowerCase()) {
+    await refuse(`In live mode the actor is the signed-in account ${account}; --as ${declared} names someone else (sign in as that user with \`delegate login\`)`, declared);
+  }
+  if (status && !account && what.inClient) {
+    await refuse(
+      'An app-only sign-in (certificate or secret) cannot act in a client: Microsoft gives an application no access to a customer tenant over GDAP, only a signed-in person; run `delegate login` as a person',
+      declared ?? 'app',
+    );
+  }
+  const partner = await s.store.read((tx) => requirePartner(tx));
+  const client = await connect(deps, {
+    cloud: partner.cloud,
+    onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`),
+  });
+  return { s: live, mode: { kind: 'live', microsoft: executor(client, partner.cloud) } };
+}
+
+/**
+ * After a live bulk change: one line per item left out or failed (stderr),
+ * and a non-zero exit when any failed; what succeeded is recorded already.
+ */
+export function reportLive<T>(ctx: Context, r: Carried<T>): void {
+  if (r.kind !== 'done') return;
+  for (const n of r.notes) ctx.note(n);
+  for (const f of r.failures) ctx.io.err(`${f.item ?? f.id}: failed at step "${f.id}": ${f.error.message}\n`);
+  if (r.failures.length) {
+    const n = r.failures.length;
+    throw new DelegateError(`${n} item${n === 1 ? '' : 's'} failed at Microsoft (listed above); the others are applied and recorded: run the same command again to carry on`, 'microsoft', 1);
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Live mode, acting for a client (SPEC.md "Live mode"): the built CLI with
+ * --live (and mode=live, DELEGATE_MODE=live) against the loopback fake of
+ * Microsoft Graph, with DELEGATE_ACCESS_TOKEN. The ledger records what the
+ * fake answered, never what did not happen; a fault at each step leaves a
+ * truthful ledger, and running the same command again carries on.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listAuditEntries } from '../../src/domain/audit.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
+import { ADMIN, expectOneLine, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+
+const CLIENT_TENANT = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
+const LIMITED = 'lee@fabrikam.com';
+const GLOBAL_ADMIN_ROLE = '62e90394-69f5-4237-9190-012177145e10';
+
+let fake: FakeMicrosoft;
+let sb: Sandbox;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  fake = await startFakeMicrosoft();
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+async function setup(args: string[]): Promise<string> {
+  const r = await runInProcess(args, { env: { ...sb.env, DELEGATE_NOW: '2026-03-01T09:00:00.000Z' } });
+  if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+beforeEach(async () => {
+  sb = sandbox();
+  env = { ...sb.env, ...fake.env() };
+  fake.requests.length = 0;
+  fake.clearFaults();
+  fake.users.clear();
+  fake.domains.clear();
+  fake.roleAssignments.length = 0;
+  // The client's tenant as Microsoft holds it: its accepted domain and initial domain, verified.
+  for (const [id, isInitial] of [
+    ['contoso.com', false],
+    ['contoso.onmicrosoft.com', true],
+  ] as const) {
+    fake.domains.set(id, { id, isInitial, isVerified: true, isDefault: !isInitial, authenticationType: 'Managed', supportedServices: [] });
+  }
+  await setup(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
+  const offerId = JSON.parse(await setup(['offer', 'create', '--json'])).id as string;
+  await setup(['client', 'accept', offerId, '--domain', 'contoso.com', '--name', 'Contoso', '--tenant-id', CLIENT_TENANT]);
+  await setup(['user', 'add', LIMITED, '--name', 'Lee']);
+  await setup(['user', 'grant-admin', LIMITED, '--role', 'limited']);
+});
+afterEach(() => sb.cleanup());
+
+const live = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> => runBin([...args, '--live'], { ...env, ...extra });
+
+async function ledger<T>(fn: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = SqliteStore.open(sb.db, { create: false });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+const ledgerUser = (upn: string) => ledger((st) => st.read((tx) => tx.getClientUser('contoso.com', upn)));
+const ledgerDomains = () => ledger((st) => st.read((tx) => tx.listClientDomains('contoso.com')));
+const audit = () => ledger((st) => listAuditEntries(st, {}));
+const fakeUser = (upn: string) => [...fake.users.values()].find((u) => u.userPrincipalName === upn);
+
+describe('client user add --live', () => {
+  it('creates the user at Microsoft with the printed password, then records it', async () => {
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com', '--name', 'Alex Wilber', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ upn: 'alex@contoso.com', name: 'Alex Wilber', isAdmin: false, forceChangePasswordNextSignIn: true });
+    const created = fakeUser('alex@contoso.com')!;
+    expect(created.passwordProfile).toEqual({ forceChangePasswordNextSignIn: true, password: out.temporaryPassword });
+    expect(created.displayName).toBe('Alex Wilber');
+    // The tenant was read first (its domains, and whether the user exists), then the user was created.
+    expect(fake.seen({ service: 'graph' }).map((x) => `${x.method} ${x.path}`)).toEqual(['GET /domains', 'GET /users/alex%40contoso.com', 'POST /users']);
+    expect(await ledgerUser('alex@contoso.com')).toMatchObject({ name: 'Alex Wilber', isAdmin: false });
+    expect((await audit()).at(-1)).toMatchObject({ action: 'client.user.add', outcome: 'allowed', detail: 'Alex Wilber (at Microsoft)' });
+  });
+
+  it('an admin gets Global Administrator assigned to the id Microsoft gave the new user', async () => {
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'boss@contoso.com', '--admin', '--json']);
+    expect(r.code).toBe(0);
+    const id = fakeUser('boss@contoso.com')!.id;
+    expect(fake.roleAssignments).toEqual([expect.objectContaining({ principalId: id, roleDefinitionId: GLOBAL_ADMIN_ROLE, directoryScopeId: '/' })]);
+    expect(await ledgerUser('boss@contoso.com')).toMatchObject({ isAdmin: true });
+  });
+
+  it('a user the tenant already has is a conflict (exit 5), found by reading the tenant, and nothing is sent or written', async () => {
+    fake.addUser('alex@contoso.com');
+    const before = storeHash(sb.db);
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com']);
+    expect(r.code).toBe(5);
+    expectOneLine(r.stderr, /alex@contoso\.com already exists in contoso\.com/);
+    expect(fake.seen({ method: 'POST' })).toEqual([]);
+    expect(storeHash(sb.db)).toBe(before);
+  });
+
+  it('a UPN on a domain the tenant does not hold is exit 2 before anything is sent', async () => {
+    const before = storeHash(sb.db);
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@elsewhere.com']);
+    expect(r.code).toBe(2);
+    expectOneLine(r.stderr, /not in a domain of contoso\.com/);
+    expect(fake.seen({ method: 'POST' })).toEqual([]);
+    expect(storeHash(sb.db)).toBe(before);
+  });
+
+  it("a refusal by delegate's own rules comes before any request: exit 4, one audit entry", async () => {
+    const entries = (await audit()).length;
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com', '--as', LIMITED]);
+    expect(r.code).toBe(4);
+    expectOneLine(r.stderr, /may not add a non-admin user in contoso\.com/);
+    expect(fake.requests).toEqual([]);
+    const after = await audit();
+    expect(after).toHaveLength(entries + 1);
+    expect(after.at(-1)).toMatchObject({ actor: LIMITED, outcome: 'denied', action: 'client.user.add' });
+  });
+
+  it('a bulk file: each row applied and recorded on its own; a failed row is listed, the others kept, exit 1; running again carries on', async () => {
+    fake.addUser('bo@contoso.com'); // Graph refuses a second user with this UPN (400)
+    const file = join(sb.dir, 'staff.csv');
+    writeFileSync(file, 'upn,name,admin\nal@contoso.com,Al,false\nbo@contoso.com,Bo,false\ncy@contoso.com,Cy,true\n');
+    const r = await live(['client', 'user', 'add', 'contoso.com', '--file', file, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).map((u: { upn: string }) => u.upn)).toEqual(['al@contoso.com', 'cy@contoso.com']);
+    expect(r.stderr).toMatch(/^bo@contoso\.com: failed at step "user-2": Microsoft Graph answered 400 to POST \/users: Request_BadRequest: Another object/m);
+    expect(r.stderr).toMatch(/1 item failed at Microsoft \(listed above\); the others are applied and recorded/);
+    expect(await ledgerUser('al@contoso.com')).toBeDefined();
+    expect(await ledgerUser('bo@contoso.com')).toBeUndefined();
+    expect(await ledgerUser('cy@contoso.com')).toMatchObject({ isAdmin: true });
+    // The conflict is resolved at Microsoft; the same command sends only the row still missing.
+    fake.users.delete(String(fakeUser('bo@contoso.com')!.id));
+    fake.requests.length = 0;
+    const again = await live(['client', 'user', 'add', 'contoso.com', '--file', file, '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).map((u: { upn: string }) => u.upn)).toEqual(['bo@contoso.com']);
+    expect(again.stderr).toContain('al@contoso.com: in the ledger already (added by an earlier run), skipped');
+    expect(fake.seen({ method: 'POST' }).map((x) => x.path)).toEqual(['/users']);
+    expect(await ledgerUser('bo@contoso.com')).toBeDefined();
+  });
+
+  it('a bad file is refused whole before anything is sent (exit 2)', async () => {
+    const file = join(sb.dir, 'staff.csv');
+    writeFileSync(file, 'upn,name,admin\nal@contoso.com,Al,false\nnot-an-email,Bo,false\n');
+    const before = storeHash(sb.db);
+    const r = await live(['client', 'user', 'add', 'contoso.com', '--file', file]);
+    expect(r.code).toBe(2);
+    expectOneLine(r.stderr, /line 3/);
+    expect(fake.seen({ method: 'POST' })).toEqual([]);
+    expect(storeHash(sb.db)).toBe(before);
+  });
+});
+
+describe('faults: the ledger holds exactly what Microsoft did', () => {
+  it('429 then success: retried after Retry-After, recorded once', async () => {
+    fake.fault({ kind: 'throttle', method: 'POST', path: '/users', retryAfter: '0' });
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Microsoft answered 429 to POST \/users; trying again in 0 s \(attempt 2\)/);
+    expect(fake.seen({ method: 'POST', path: '/users' })).toHaveLength(2);
+    expect(await ledgerUser('alex@contoso.com')).toBeDefined();
+  });
+
+  it('503 until the retries run out: exit 1 naming the step, nothing recorded; running again completes', async () => {
+    fake.fault({ kind: 'unavailable', method: 'POST', path: '/users', retryAfter: '0', times: 5 });
+    const before = storeHash(sb.db);
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^Error: Step "user" failed: Microsoft Graph answered 503 to POST \/users.*gave up after 5 attempts.*Nothing is recorded in the ledger; run the same command again to carry on\.$/);
+    expect(storeHash(sb.db)).toBe(before);
+    const again = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com']);
+    expect(again.code).toBe(0);
+    expect(await ledgerUser('alex@contoso.com')).toBeDefined();
+  });
+
+  it('a dropped connection: one line, exit 1, nothing recorded; running again completes', async () => {
+    fake.fault({ kind: 'drop', method: 'POST', path: '/domains' });
+    const before = storeHash(sb.db);
+    const r = await live(['client', 'domain', 'add', 'contoso.com', 'fabrikam-shop.com']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /^Error: Step "domain" failed: Cannot reach Microsoft Graph \(POST \/domains\)/);
+    expect(storeHash(sb.db)).toBe(before);
+    const again = await live(['client', 'domain', 'add', 'contoso.com', 'fabrikam-shop.com', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ name: 'fabrikam-shop.com', verified: false });
+  });
+
+  it('an admin whose role assignment fails is recorded as created without the role, and the failed step is named', async () => {
+    fake.fault({ kind: 'error', method: 'POST', path: '/roleManagement/directory/roleAssignments', status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'boss@contoso.com', '--admin']);
+    expect(r.code).toBe(4);
+    expectOneLine(r.stderr, /^Error: Step "role" failed: .*403.*The steps before it were applied at Microsoft and are recorded in the ledger/);
+    expect(fakeUser('boss@contoso.com')).toBeDefined();
+    expect(await ledgerUser('boss@contoso.com')).toMatchObject({ isAdmin: false });
+  });
+});
+
+describe('client user reset-password --live', () => {
+  it('resets a user the tenant holds (even one the ledger does not know) and records the time', async () => {
+    fake.addUser('alex@contoso.com');
+    const r = await live(['client', 'user', 'reset-password', 'contoso.com', 'alex@contoso.com', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(fakeUser('alex@contoso.com')!.passwordProfile).toEqual({ forceChangePasswordNextSignIn: true, password: out.temporaryPassword });
+    expect(await ledgerUser('alex@contoso.com')).toMatchObject({ passwordResetAt: expect.any(String), isAdmin: false });
+  });
+
+  it("reads the user's directory roles: a limited agent may not reset an admin's password (exit 4, nothing sent)", async () => {
+    const id = fake.addUser('boss@contoso.com');
+    fake.roleAssignments.push({ id: 'ra1', principalId: id, roleDefinitionId: GLOBAL_ADMIN_ROLE, directoryScopeId: '/' });
+    const r = await live(['client', 'user', 'reset-password', 'contoso.com', 'boss@contoso.com', '--as', LIMITED]);
+    expect(r.code).toBe(4);
+    expectOneLine(r.stderr, /may not reset an admin's password/);
+    expect(fake.seen({ method: 'PATCH' })).toEqual([]);
+    expect(fake.seen({ path: '/roleManagement/directory/roleAssignments' })).toHaveLength(1);
+  });
+
+  it('a user the tenant does not have is exit 3', async () => {
+    const r = await live(['client', 'user', 'reset-password', 'contoso.com', 'ghost@contoso.com']);
+    expect(r.code).toBe(3);
+    expectOneLine(r.stderr, /No user ghost@contoso\.com in contoso\.com/);
+  });
+});
+
+describe('client domain add and verify --live', () => {
+  it('adds the domain unverified, then verify reads the TXT record Microsoft wants and records what Microsoft says', async () => {
+    const add = await live(['client', 'domain', 'add', 'contoso.com', 'shop.example.org', '--json']);
+    expect(add.code).toBe(0);
+    expect(fake.domains.get('shop.example.org')).toMatchObject({ isVerified: false });
+    const v = await live(['client', 'domain', 'verify', 'contoso.com', 'shop.example.org', '--json']);
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ name: 'shop.example.org', verified: true });
+    expect(v.stderr).toMatch(/Microsoft verified shop\.example\.org for contoso\.com \(its DNS record: TXT shop\.example\.org "MS=ms/);
+    expect(fake.domains.get('shop.example.org')).toMatchObject({ isVerified: true });
+    expect((await ledgerDomains()).find((d) => d.name === 'shop.example.org')).toMatchObject({ verified: true });
+    expect((await audit()).at(-1)).toMatchObject({ action: 'client.domain.verify', detail: 'verified by Microsoft' });
+  });
+
+  it('when Microsoft refuses to verify, the domain stays unverified and the error carries the DNS record to put in place', async () => {
+    await live(['client', 'domain', 'add', 'contoso.com', 'shop.example.org']);
+    fake.fault({ kind: 'error', method: 'POST', path: '/domains/shop.example.org/verify', status: 400, code: 'Request_BadRequest', message: 'Domain verification failed.' });
+    const r = await live(['client', 'domain', 'verify', 'contoso.com', 'shop.example.org']);
+    expect(r.code).toBe(2);
+    expectOneLine(r.stderr, /^Error: Step "verify" failed: .*Domain verification failed.*Microsoft wants this DNS record in place first: TXT shop\.example\.org "MS=ms/);
+    expect((await ledgerDomains()).find((d) => d.name === 'shop.example.org')).toMatchObject({ verified: false });
+  });
+});
+
+describe('choosing live mode, and who acts', () => {
+  it('the mode setting and DELEGATE_MODE turn live mode on; a bad DELEGATE_MODE is exit 2', async () => {
+    expect((await runBin(['config', 'set', 'mode', 'live'], env)).code).toBe(0);
+    const r = await runBin(['client', 'domain', 'add', 'contoso.com', 'a.example.org'], env);
+    expect(r.code).toBe(0);
+    expect(fake.domains.has('a.example.org')).toBe(true);
+    const off = await runBin(['client', 'domain', 'add', 'contoso.com', 'b.example.org'], { ...env, DELEGATE_MODE: 'offline' });
+    expect(off.code).toBe(0);
+    expect(fake.domains.has('b.example.org')).toBe(false);
+    const bad = await runBin(['client', 'domain', 'add', 'contoso.com', 'c.example.org'], { ...env, DELEGATE_MODE: 'sometimes' });
+    expect(bad.code).toBe(2);
+    expectOneLine(bad.stderr, /DELEGATE_MODE must be offline or live/);
+  });
+
+  it('config set mode takes offline or live only', async () => {
+    const r = await runBin(['config', 'set', 'mode', 'maybe'], env);
+    expect(r.code).toBe(2);
+    expectOneLine(r.stderr);
+  });
+
+  it('DELEGATE_NOW in live mode is exit 2; --plan with --live is exit 2; nothing sent', async () => {
+    const before = storeHash(sb.db);
+    const now = await live(['client', 'domain', 'add', 'contoso.com', 'a.example.org'], { DELEGATE_NOW: '2026-12-01T00:00:00Z' });
+    expect(now.code).toBe(2);
+    expectOneLine(now.stderr, /DELEGATE_NOW is refused in live mode/);
+    const both = await live(['client', 'domain', 'add', 'contoso.com', 'a.example.org', '--plan']);
+    expect(both.code).toBe(2);
+    expectOneLine(both.stderr, /--plan .* --live .*give one/);
+    expect(fake.requests).toEqual([]);
+    expect(storeHash(sb.db)).toBe(before);
+  });
+
+  it('--live without a sign-in or a token is exit 4 naming delegate login', async () => {
+    const { DELEGATE_ACCESS_TOKEN: _none, ...noToken } = env;
+    const r = await runBin(['client', 'domain', 'add', 'contoso.com', 'a.example.org', '--live'], noToken);
+    expect(r.code).toBe(4);
+    expectOneLine(r.stderr, /`delegate login`/);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('offline commands are unchanged: without --live nothing goes to Microsoft', async () => {
+    const r = await runBin(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com'], env);
+    expect(r.code).toBe(0);
+    expect(fake.requests).toEqual([]);
+  });
+});

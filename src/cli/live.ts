@@ -54,7 +54,9 @@ export async function sessionAndMode(
   const status = token ? undefined : await loginStatus(deps);
   if (status && !status.signedIn) throw new NotSignedInError();
   const declared = await ctx.actor();
-  const account = status?.account ?? undefined;
+  // loginStatus names an app-only sign-in `app <client id>`; a person's is the account's user name.
+  const appOnly = status?.account?.startsWith('app ') === true;
+  const account = appOnly ? undefined : (status?.account ?? undefined);
   const s = await ctx.session({ actor: true });
   const live: Session = account ? { ...s, actorEmail: account } : s;
   const refuse = (message: string, actor: string) =>
@@ -64,7 +66,7 @@ export async function sessionAndMode(
   if (account && declared !== undefined && declared.toLowerCase() !== account.toLowerCase()) {
     await refuse(`In live mode the actor is the signed-in account ${account}; --as ${declared} names someone else (sign in as that user with \`delegate login\`)`, declared);
   }
-  if (status && !account && what.inClient) {
+  if (appOnly && what.inClient) {
     await refuse(
       'An app-only sign-in (certificate or secret) cannot act in a client: Microsoft gives an application no access to a customer tenant over GDAP, only a signed-in person; run `delegate login` as a person',
       declared ?? 'app',

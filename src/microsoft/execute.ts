@@ -82,7 +82,10 @@ export function executor(client: MicrosoftClient, cloud: Cloud): Microsoft {
         if (!user) seen.user = null;
         else {
           // "Admin" is a user holding any directory role: its role assignments, filtered by principalId
-          // (https://learn.microsoft.com/graph/api/rbacapplication-list-roleassignments, "$filter on principalId").
+          // (https://learn.microsoft.com/graph/api/rbacapplication-list-roleassignments; permissions
+          // RoleManagement.Read.Directory or Directory.Read.All). Direct assignments only: a role held through
+          // a role-assignable group is listed under the group (Graph's transitiveRoleAssignments, which sees
+          // it, is beta only: https://learn.microsoft.com/graph/api/rbacapplication-list-transitiveroleassignments).
           const filter = encodeURIComponent(`principalId eq '${user.id}'`);
           const roles = await client.all(`/roleManagement/directory/roleAssignments?$filter=${filter}`, t);
           seen.user = { upn: target.upn, name: user.displayName ?? target.upn.slice(0, target.upn.indexOf('@')), isAdmin: roles.length > 0 };

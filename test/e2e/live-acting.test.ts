@@ -6,7 +6,7 @@
  * truthful ledger, and running the same command again carries on.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listAuditEntries } from '../../src/domain/audit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -299,5 +299,40 @@ describe('choosing live mode, and who acts', () => {
     const r = await runBin(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com'], env);
     expect(r.code).toBe(0);
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('who acts in live mode when signed in', () => {
+  // login.json as `delegate login` writes it (src/microsoft/signin.ts); only its account and flow matter here,
+  // since these refusals come before any token is asked for.
+  function signedIn(account: string | null, flow: string): NodeJS.ProcessEnv {
+    const dir = join(sb.dir, 'home', '.local', 'share', 'delegate');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const session = { version: 1, cloud: 'global', tenant: TENANT, clientId: '0b5f1c1e-7a47-4c36-9d7c-2f4c1a0c8e11', flow, account, homeAccountId: null, tenantId: TENANT, expiresOn: null };
+    writeFileSync(join(dir, 'login.json'), JSON.stringify(session), { mode: 0o600 });
+    const { DELEGATE_ACCESS_TOKEN: _none, ...rest } = env;
+    return rest;
+  }
+
+  it('an --as naming someone other than the signed-in account is exit 4, audited once, nothing sent', async () => {
+    const e = signedIn(ADMIN, 'device-code');
+    const entries = (await audit()).length;
+    const r = await runBin(['client', 'domain', 'add', 'contoso.com', 'a.example.org', '--live', '--as', LIMITED], e);
+    expect(r.code).toBe(4);
+    expectOneLine(r.stderr, /the actor is the signed-in account ada@fabrikam\.com; --as lee@fabrikam\.com names someone else/);
+    expect(fake.requests).toEqual([]);
+    const after = await audit();
+    expect(after).toHaveLength(entries + 1);
+    expect(after.at(-1)).toMatchObject({ actor: LIMITED, outcome: 'denied', action: 'client.domain.add' });
+  });
+
+  it('an app-only sign-in cannot act in a client: exit 4 naming why, audited once, nothing sent', async () => {
+    const e = signedIn(null, 'secret');
+    const entries = (await audit()).length;
+    const r = await runBin(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com', '--live'], e);
+    expect(r.code).toBe(4);
+    expectOneLine(r.stderr, /app-only sign-in .* cannot act in a client/);
+    expect(fake.requests).toEqual([]);
+    expect(await audit()).toHaveLength(entries + 1);
   });
 });

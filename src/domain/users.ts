@@ -2,7 +2,8 @@
 import { appendAudit } from './audit.js';
 import { BadRows, chunked, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
-import { planAccessChanges, type PlannedRequest } from './graph.js';
+import { carryOut, type Carried, type Microsoft } from './decision.js';
+import { byItem, planAccessChanges, type PlannedRequest } from './graph.js';
 import type { AdminAccess, PartnerUser } from './model.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import * as v from './validate.js';
@@ -215,14 +216,73 @@ export async function planAdminAccess(
   rows: RowSource,
   opts: { mode: 'grant' | 'revoke'; defaultRole?: 'full' | 'limited'; source: string },
 ): Promise<PlannedRequest[]> {
+  return (await decideAdminAccess(s, rows, opts)).requests;
+}
+
+/**
+ * Decide a grant or revoke without writing: every check (a refusal audited)
+ * as the change itself makes them, the changes, and the requests to the
+ * partner's own tenant. Exit 5 when a group it needs has no object id.
+ */
+async function decideAdminAccess(
+  s: Session,
+  rows: RowSource,
+  opts: { mode: 'grant' | 'revoke'; defaultRole?: 'full' | 'limited'; source: string },
+): Promise<{ changes: AccessChange[]; requests: PlannedRequest[] }> {
   const changes: AccessChange[] = [];
   await changeAdminAccess(s, rows, { ...opts, dryRun: true, sink: (c) => void changes.push(...c) });
   const partner = await s.store.read((tx) => requirePartner(tx));
   const plan = planAccessChanges(partner.cloud, changes, { adminAgentsGroupId: partner.adminAgentsGroupId ?? null, helpdeskAgentsGroupId: partner.helpdeskAgentsGroupId ?? null });
-  if ('requests' in plan) return plan.requests;
+  if ('requests' in plan) return { changes, requests: plan.requests };
   const flag = (g: string) => (g === 'AdminAgents' ? '--admin-agents-group' : '--helpdesk-agents-group');
   throw new ConflictError(
     `The object id of ${partner.name}'s ${plan.missing.join(' and ')} group${plan.missing.length > 1 ? 's is' : ' is'} not known, so no request can name ${plan.missing.length > 1 ? 'them' : 'it'}: record ${plan.missing.length > 1 ? 'them' : 'it'} with \`delegate partner set ${plan.missing.map((g) => `${flag(g)} <object id>`).join(' ')}\``,
+  );
+}
+
+/**
+ * Grant or revoke at Microsoft (live): the agent group memberships in the
+ * partner's own tenant, user by user; a user's new access is recorded only
+ * when all of its requests succeeded (its id, leaving the old group, joining
+ * the new one). A user whose access is already as asked sends nothing.
+ */
+export async function changeAdminAccessLive(
+  s: Session,
+  rows: RowSource,
+  opts: { mode: 'grant' | 'revoke'; defaultRole?: 'full' | 'limited'; source: string },
+  microsoft: Microsoft,
+): Promise<Carried<AccessChange[]>> {
+  const { changes, requests } = await decideAdminAccess(s, rows, opts);
+  const changed = changes.filter((c) => c.changed);
+  const steps = byItem(requests);
+  const action = opts.mode === 'grant' ? 'user.grant-admin' : 'user.revoke-admin';
+  return carryOut(
+    s,
+    async () => ({
+      steps,
+      labels: changed.map((c) => c.email),
+      apply: () => {
+        throw new Error('a live change applied offline');
+      },
+      record: async (tx, responses) => {
+        const done = changed.filter((_, i) => steps[i]!.every((r) => responses.has(r.id)));
+        if (done.length) {
+          await tx.setAdminAccess(done.map((c) => ({ email: c.email, adminAccess: c.to })));
+          const actor = await resolveActor(tx, s);
+          const one = done.length === 1 ? done[0]! : undefined;
+          await appendAudit(tx, s.clock, {
+            actor: actor.email,
+            action,
+            target: one ? one.email : opts.source,
+            outcome: 'allowed',
+            detail: (one ? `${one.from} -> ${one.to}` : `${done.length} users changed`) + ' (at Microsoft)',
+          });
+        }
+        // Those whose requests failed are left as they were (reported as failures).
+        return changes.filter((c) => !c.changed || done.includes(c));
+      },
+    }),
+    { kind: 'live', microsoft },
   );
 }
 

@@ -30,6 +30,21 @@ function fill(v: unknown, responses: Responses): unknown {
   return v;
 }
 
+/**
+ * A membership change whose end state already holds is done, not failed, so
+ * running a command again after a partial failure carries on: adding a member
+ * that is one already is "400 Bad Request ... when the object is already a
+ * member" (https://learn.microsoft.com/graph/api/group-post-members), and
+ * removing one that is not a member is 404 (Graph's answer for a missing
+ * member reference; https://learn.microsoft.com/graph/api/group-delete-members
+ * documents only the 204, so the 404 is Graph's general "not found").
+ */
+export function alreadyDone(method: string, path: string, error: unknown): boolean {
+  if (!(error instanceof MicrosoftError) || !/^\/groups\/[^/]+\/members\//.test(path)) return false;
+  if (method === 'DELETE') return error.status === 404;
+  return method === 'POST' && error.status === 400 && /already exist/i.test(error.microsoftMessage);
+}
+
 export function executor(client: MicrosoftClient, cloud: Cloud): Microsoft {
   return {
     async run(groups, opts) {
@@ -41,8 +56,9 @@ export function executor(client: MicrosoftClient, cloud: Cloud): Microsoft {
         const mine = entries.slice(at, at + group.length);
         at += group.length;
         for (const e of mine) {
+          let route: { service: ApiService; path: string } | undefined;
           try {
-            const { service, path } = routeOf(cloud, substitute(e.url, responses));
+            const { service, path } = (route = routeOf(cloud, substitute(e.url, responses)));
             const headers = e.headers ? (fill(e.headers, responses) as Record<string, string>) : undefined;
             const reply = await client.request<Json | undefined>({
               service,
@@ -54,6 +70,10 @@ export function executor(client: MicrosoftClient, cloud: Cloud): Microsoft {
             });
             responses.set(e.id, reply.body && typeof reply.body === 'object' ? reply.body : {});
           } catch (error) {
+            if (route && alreadyDone(e.method, route.path, error)) {
+              responses.set(e.id, {});
+              continue;
+            }
             failures.push({ id: e.id, error: error as Error });
             break;
           }

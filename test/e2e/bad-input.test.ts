@@ -335,6 +335,7 @@ test.concurrent('config: a refused set leaves the settings as they were', async 
     expect(JSON.parse(list.stdout)).toEqual([
       { key: 'actor', value: null },
       { key: 'output', value: 'csv' },
+      { key: 'mode', value: null },
     ]);
   } finally {
     sb.cleanup();

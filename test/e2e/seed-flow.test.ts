@@ -448,6 +448,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   expect(json(await ok(['config', 'list', '--json']))).toEqual([
     { key: 'actor', value: null },
     { key: 'output', value: null },
+    { key: 'mode', value: null },
   ]);
 
   await ok(['config', 'set', 'actor', 'Grace@Fabrikam.com']);
@@ -477,6 +478,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   expect(rows(plainConfig.stdout)).toEqual([
     ['actor', GRACE],
     ['output', 'json'],
+    ['mode', ''],
   ]);
   for (const r of bad) {
     expect(r.code).toBe(2);
@@ -486,6 +488,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   expect(json(await ok(['config', 'list', '--json']))).toEqual([
     { key: 'actor', value: GRACE },
     { key: 'output', value: 'json' },
+    { key: 'mode', value: null },
   ]);
 });
 
@@ -516,7 +519,7 @@ test('output formats: json arrays for list commands, csv with a header, plain ta
   lists.forEach(({ args, keys }, i) => {
     const arr = json(arrays[i]!);
     expect(Array.isArray(arr)).toBe(true);
-    expect(arr).toHaveLength(args[0] === 'config' ? 2 : 1);
+    expect(arr).toHaveLength(args[0] === 'config' ? 3 : 1);
     for (const k of keys) expect(arr[0]).toHaveProperty(k);
   });
   // empty lists are still arrays

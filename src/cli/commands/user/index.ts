@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import { ADMIN_ACCESS } from '../../../domain/model.js';
-import { addUsers, changeAdminAccess, eachUserChunk, planAdminAccess, removeUser } from '../../../domain/users.js';
+import { addUsers, changeAdminAccess, changeAdminAccessLive, eachUserChunk, planAdminAccess, removeUser } from '../../../domain/users.js';
+import { LEDGER } from '../../../domain/decision.js';
+import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
@@ -10,7 +12,7 @@ import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { csvRows, printChunks, progressFor, withBulkOutput } from '../../bulk.js';
 import type { RowSource } from '../../../domain/bulk.js';
 import { nounCommand } from '../../program.js';
-import { renderOne } from '../../render.js';
+import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { accessChangeView, userView } from '../../views.js';
 
@@ -28,8 +30,23 @@ function emailsOrFile(emails: string[], file: string | undefined, command: strin
 }
 
 /** Grant or revoke, printing each change as it is made (held back until the change commits); or only print its plan. */
-async function accessChange(ctx: Context, rows: RowSource, opts: Omit<Parameters<typeof changeAdminAccess>[2], 'sink'>, plan: boolean): Promise<void> {
-  const session = await ctx.session({ actor: true });
+async function accessChange(
+  ctx: Context,
+  rows: RowSource,
+  opts: Omit<Parameters<typeof changeAdminAccess>[2], 'sink'>,
+  raw: { plan?: string | boolean; live?: boolean; dryRun?: boolean },
+): Promise<void> {
+  const plan = planOrDryRun(raw);
+  const action = opts.mode === 'grant' ? 'user.grant-admin' : 'user.revoke-admin';
+  const { s: session, mode } = opts.dryRun ? { s: await ctx.session({ actor: true }), mode: LEDGER } : await sessionAndMode(ctx, raw, { inClient: false, action, target: opts.source });
+  if (mode.kind === 'live') {
+    const r = await changeAdminAccessLive(session, rows, opts, mode.microsoft);
+    if (r.kind !== 'done') return;
+    await renderList(await ctx.target(), accessChangeView, r.value);
+    const n = r.value.filter((c) => c.changed).length;
+    ctx.note(`${n} user${n === 1 ? '' : 's'} changed at Microsoft (agent group membership) and recorded.`);
+    return reportLive(ctx, r);
+  }
   if (plan) {
     const requests = await planAdminAccess(session, rows, opts);
     return printPlan(ctx, requests, requests.length ? "Run these against your own tenant: admin access is membership of your AdminAgents / HelpdeskAgents groups." : 'Every user already has the access asked for: no request is needed.');
@@ -105,9 +122,10 @@ export function register(program: Command, ctx: Context): void {
     .option('--file <csv|->', 'CSV with header email,role (- for stdin); all-or-nothing')
     .option('--dry-run', 'print what would change and write nothing')
     .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
     .addHelpText('after', '\nExamples:\n  delegate user grant-admin grace@fabrikam.com --role full\n  delegate user grant-admin --file roles.csv --dry-run\n  delegate user grant-admin grace@fabrikam.com --role limited --plan')
-    .action(async (emails: string[], raw: { role?: string; file?: string; dryRun?: boolean; plan?: string | boolean }) => {
-      const plan = planOrDryRun(raw);
+    .action(async (emails: string[], raw: { role?: string; file?: string; dryRun?: boolean; plan?: string | boolean; live?: boolean }) => {
+      planOrDryRun(raw);
       const opts = parseWith(grantSchema, { role: raw.role, file: raw.file, dryRun: raw.dryRun });
       if (!emails.length && !opts.file && ctx.canPrompt()) emails = [await ctx.need(undefined, '<email>', 'User to grant:', (s) => v.email(s))];
       emailsOrFile(emails, opts.file, 'grant-admin');
@@ -129,7 +147,7 @@ export function register(program: Command, ctx: Context): void {
         ...(role ? { defaultRole: role } : {}),
         dryRun: opts.dryRun,
         source: opts.file ? sourceName(opts.file) : 'arguments',
-      }, plan).finally(() => progress.stop());
+      }, raw).finally(() => progress.stop());
     });
 
   user
@@ -139,7 +157,8 @@ export function register(program: Command, ctx: Context): void {
     .option('--file <csv|->', 'CSV with header email (- for stdin); all-or-nothing')
     .option('--dry-run', 'print what would change and write nothing')
     .option(...PLAN_OPTION)
-    .action(async (emails: string[], raw: { file?: string; dryRun?: boolean; plan?: string | boolean }) => {
+    .option(...LIVE_OPTION)
+    .action(async (emails: string[], raw: { file?: string; dryRun?: boolean; plan?: string | boolean; live?: boolean }) => {
       const plan = planOrDryRun(raw);
       if (!emails.length && !raw.file && ctx.canPrompt()) emails = [await ctx.need(undefined, '<email>', 'User to revoke:', (s) => v.email(s))];
       emailsOrFile(emails, raw.file, 'revoke-admin');
@@ -147,7 +166,7 @@ export function register(program: Command, ctx: Context): void {
       if (!raw.dryRun && !plan) await ctx.confirm(`Revoke admin access of ${raw.file ? `the users in ${sourceName(raw.file)}` : emails.join(', ')}?`);
       const progress = await progressFor(ctx, raw.file ? checkReadable(raw.file) : undefined);
       const rows = raw.file ? csvRows(ctx, raw.file, { required: ['email'], optional: [] }, progress) : argRows(emails, 'email');
-      await accessChange(ctx, rows, { mode: 'revoke', dryRun: Boolean(raw.dryRun), source: raw.file ? sourceName(raw.file) : 'arguments' }, plan).finally(() =>
+      await accessChange(ctx, rows, { mode: 'revoke', dryRun: Boolean(raw.dryRun), source: raw.file ? sourceName(raw.file) : 'arguments' }, raw).finally(() =>
         progress.stop(),
       );
     });

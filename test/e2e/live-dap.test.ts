@@ -1,0 +1,124 @@
+/**
+ * Live DAP grant/revoke (SPEC.md "Live mode": DAP grant/revoke change the
+ * partner's AdminAgents / HelpdeskAgents groups): the built CLI against the
+ * fake; a user's new access is recorded only once Microsoft made the
+ * membership change, and running again after a failure carries on.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
+import { ADMIN, expectOneLine, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+
+const GRACE = 'grace@fabrikam.com';
+const HANK = 'hank@fabrikam.com';
+const ADMIN_AGENTS = 'a1b2c3d4-0000-4000-8000-00000000aa01';
+const HELPDESK_AGENTS = 'a1b2c3d4-0000-4000-8000-00000000aa02';
+
+let fake: FakeMicrosoft;
+let sb: Sandbox;
+let env: NodeJS.ProcessEnv;
+let graceId: string;
+let hankId: string;
+
+beforeAll(async () => {
+  fake = await startFakeMicrosoft();
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+async function setup(args: string[]): Promise<void> {
+  const r = await runInProcess(args, { env: sb.env });
+  if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+}
+
+beforeEach(async () => {
+  sb = sandbox();
+  env = { ...sb.env, ...fake.env() };
+  fake.requests.length = 0;
+  fake.clearFaults();
+  fake.users.clear();
+  fake.groups.clear();
+  fake.addGroup('AdminAgents', ADMIN_AGENTS);
+  fake.addGroup('HelpdeskAgents', HELPDESK_AGENTS);
+  graceId = fake.addUser(GRACE);
+  hankId = fake.addUser(HANK);
+  await setup(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
+  await setup(['partner', 'set', '--admin-agents-group', ADMIN_AGENTS, '--helpdesk-agents-group', HELPDESK_AGENTS]);
+  await setup(['user', 'add', GRACE, '--name', 'Grace']);
+  await setup(['user', 'add', HANK, '--name', 'Hank']);
+});
+afterEach(() => sb.cleanup());
+
+const live = (args: string[]): Promise<Result> => runBin([...args, '--live'], env);
+async function access(email: string): Promise<string | undefined> {
+  const store = SqliteStore.open(sb.db, { create: false });
+  try {
+    return (await store.read((tx) => tx.getUser(email)))?.adminAccess;
+  } finally {
+    await store.close();
+  }
+}
+const members = (group: string) => [...fake.groups.get(group)!.members];
+
+describe('user grant-admin / revoke-admin --live', () => {
+  it('grant full joins AdminAgents; limited moves to HelpdeskAgents; revoke leaves; each recorded', async () => {
+    const g = await live(['user', 'grant-admin', GRACE, '--role', 'full']);
+    expect(g.code).toBe(0);
+    expect(members(ADMIN_AGENTS)).toEqual([graceId]);
+    expect(await access(GRACE)).toBe('full');
+    expect(g.stderr).toContain('1 user changed at Microsoft (agent group membership) and recorded.');
+
+    const l = await live(['user', 'grant-admin', GRACE, '--role', 'limited']);
+    expect(l.code).toBe(0);
+    expect(members(ADMIN_AGENTS)).toEqual([]);
+    expect(members(HELPDESK_AGENTS)).toEqual([graceId]);
+    expect(await access(GRACE)).toBe('limited');
+
+    const r = await live(['user', 'revoke-admin', GRACE, '--yes']);
+    expect(r.code).toBe(0);
+    expect(members(HELPDESK_AGENTS)).toEqual([]);
+    expect(await access(GRACE)).toBe('none');
+  });
+
+  it('a user already as asked sends nothing', async () => {
+    await live(['user', 'grant-admin', GRACE, '--role', 'full']);
+    fake.requests.length = 0;
+    const again = await live(['user', 'grant-admin', GRACE, '--role', 'full']);
+    expect(again.code).toBe(0);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('a failed join: that user keeps its recorded access, the other is recorded, exit 1 naming the step; running again carries on', async () => {
+    await live(['user', 'grant-admin', GRACE, '--role', 'limited']);
+    // Grace moves from HelpdeskAgents to AdminAgents: she leaves, then her join is refused.
+    fake.fault({ kind: 'error', method: 'POST', path: `/groups/${ADMIN_AGENTS}/members/$ref`, status: 503, code: 'serviceNotAvailable', message: 'Try later.', times: 5, retryAfter: '0' });
+    const r = await live(['user', 'grant-admin', GRACE, HANK, '--role', 'full']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/grace@fabrikam\.com: failed at step "join-1": Microsoft Graph answered 503/);
+    expect(await access(GRACE)).toBe('limited'); // not what Microsoft holds in full, so not recorded as full
+    expect(await access(HANK)).toBe('full');
+    expect(members(HELPDESK_AGENTS)).toEqual([]); // she did leave at Microsoft
+    fake.clearFaults();
+    const again = await live(['user', 'grant-admin', GRACE, HANK, '--role', 'full']);
+    expect(again.code).toBe(0);
+    expect(await access(GRACE)).toBe('full');
+    expect(members(ADMIN_AGENTS).sort()).toEqual([graceId, hankId].sort());
+  });
+
+  it('not a global admin: exit 4 before any request, audited', async () => {
+    const before = storeHash(sb.db);
+    const r = await runBin(['user', 'grant-admin', HANK, '--role', 'full', '--live', '--as', GRACE], env);
+    expect(r.code).toBe(4);
+    expectOneLine(r.stderr, /only the partner's global admins may/);
+    expect(fake.requests).toEqual([]);
+    expect(storeHash(sb.db)).not.toBe(before);
+  });
+
+  it('--dry-run with --live prints and sends nothing', async () => {
+    const r = await live(['user', 'grant-admin', GRACE, '--role', 'full', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(fake.requests).toEqual([]);
+    expect(await access(GRACE)).toBe('none');
+  });
+});

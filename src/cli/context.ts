@@ -8,7 +8,7 @@ import { clockFromEnv, type Clock } from '../domain/clock.js';
 import { CancelledError, UsageError } from '../domain/errors.js';
 import { readingAs, type Session } from '../domain/session.js';
 import * as v from '../domain/validate.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../domain/store.js';
 import type { Clipboard } from './clipboard.js';
 import { Interrupts } from './interrupt.js';
 import { canPrompt, useColor, type IO } from './io.js';

@@ -16,7 +16,7 @@ import { MDM_NOT_SUPPORTED } from './offer-text.js';
 import { temporaryPassword } from './password.js';
 import { nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from './session.js';
 import * as v from './validate.js';
-import type { Tx } from '../store/store.js';
+import type { Tx } from './store.js';
 
 /** The client's initial domain label: the first label of the domain it accepted under. */
 function initialLabel(clientDomain: string): string {

@@ -4,7 +4,7 @@
  * JSON.stringify([seq, at, actor, action, target, outcome, detail]).
  */
 import { createHash } from 'node:crypto';
-import type { Tx } from '../store/store.js';
+import type { Tx } from './store.js';
 import type { Clock } from './clock.js';
 import { UsageError } from './errors.js';
 import type { AuditEntry } from './model.js';
@@ -122,18 +122,18 @@ export async function verifyAudit(tx: Tx, expect?: AuditAnchor): Promise<VerifyR
 }
 
 /** The newest entry, to keep somewhere else as an anchor (`audit verify --expect`). */
-export async function auditHead(store: import('../store/store.js').Store): Promise<AuditAnchor | undefined> {
+export async function auditHead(store: import('./store.js').Store): Promise<AuditAnchor | undefined> {
   const last = await store.read((tx) => tx.lastAudit());
   return last && { seq: last.seq, hash: last.hash };
 }
 
 export async function listAuditEntries(
-  store: import('../store/store.js').Store,
-  filter: import('../store/store.js').AuditFilter,
+  store: import('./store.js').Store,
+  filter: import('./store.js').AuditFilter,
 ): Promise<AuditEntry[]> {
   return store.read((tx) => tx.listAudit(filter));
 }
 
-export async function checkAudit(store: import('../store/store.js').Store, expect?: AuditAnchor): Promise<VerifyResult> {
+export async function checkAudit(store: import('./store.js').Store, expect?: AuditAnchor): Promise<VerifyResult> {
   return store.read((tx) => verifyAudit(tx, expect));
 }

@@ -13,7 +13,7 @@ import { adminLinkOffer, findOffer, offerRef } from './offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from './session.js';
 import { linkNotOurs, parseOfferUrl, quoted, shownLink, type ParsedOfferUrl } from './urls.js';
 import * as v from './validate.js';
-import type { Tx } from '../store/store.js';
+import type { Tx } from './store.js';
 
 export type OfferReference = { by: 'url'; url: ParsedOfferUrl } | { by: 'id'; id: string };
 

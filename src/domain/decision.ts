@@ -4,7 +4,7 @@
  * (`requests`, for `--plan`). Executors carry one of them out; no rule
  * asks whether it is planning.
  */
-import type { Tx } from '../store/store.js';
+import type { Tx } from './store.js';
 import { DelegateError } from './errors.js';
 import type { PlannedRequest } from './graph.js';
 import { writeAudited, type Session } from './session.js';

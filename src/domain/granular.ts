@@ -15,7 +15,7 @@ import { GLOBAL_ADMINISTRATOR, roleName, rolesJson } from './roles.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from './session.js';
 import { gdapInvitationUrl } from './urls.js';
 import * as v from './validate.js';
-import type { Tx } from '../store/store.js';
+import type { Tx } from './store.js';
 
 export const MAX_DISPLAY_NAME = 50;
 

@@ -9,7 +9,7 @@ import { durationDays } from './duration.js';
 import { renderOffer, type OfferFormat } from './offer-text.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import { adminOfferUrl, linkNotOurs, type SignupLink } from './urls.js';
-import type { Tx } from '../store/store.js';
+import type { Tx } from './store.js';
 
 /** An offer as scripts see it (SPEC.md "JSON shapes"). */
 export interface Offer {

@@ -2,7 +2,7 @@
  * What every domain operation runs with: the store, the clock, and who is
  * acting. Also the unit of work that audits refusals in the same transaction.
  */
-import type { Store, Tx } from '../store/store.js';
+import type { Store, Tx } from './store.js';
 import { appendAudit } from './audit.js';
 import { notBefore, type Clock } from './clock.js';
 import { NotFoundError, NotPermittedError } from './errors.js';

@@ -26,7 +26,7 @@
  *   ledger are listed, not added.
  */
 import { randomUUID } from 'node:crypto';
-import type { Tx } from '../store/store.js';
+import type { Tx } from './store.js';
 import { appendAudit } from './audit.js';
 import type { AdminAccess, ClientRecord, OfferRecord, Partner, Relationship, RelationshipStoredStatus } from './model.js';
 import { nowIso, requirePartner, resolveActor, may, writeAudited, type Session } from './session.js';

@@ -128,7 +128,7 @@ export async function changeAdminAccess(
 ): Promise<AccessChange[]> {
   const bad = new BadRows(opts.source);
   const action = opts.mode === 'grant' ? 'user.grant-admin' : 'user.revoke-admin';
-  const work = async (tx: import('../store/store.js').Tx): Promise<AccessChange[]> => {
+  const work = async (tx: import('./store.js').Tx): Promise<AccessChange[]> => {
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
     const denied = actor.orgRole !== 'global-admin';

@@ -16,7 +16,7 @@ import type {
   Partner,
   PartnerUser,
 } from '../../domain/model.js';
-import type { AuditFilter, ClientFilter, Store, Tx, UserFilter } from '../store.js';
+import type { AuditFilter, ClientFilter, Store, Tx, UserFilter } from '../../domain/store.js';
 import { openDatabase, type OpenOptions } from './open.js';
 
 type Row = Record<string, unknown>;

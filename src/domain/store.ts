@@ -1,4 +1,5 @@
 /**
+ * The port: the Store the domain needs, which each backend in store/ implements.
  * The Store the domain talks to. Async so that a PostgreSQL implementation can
  * follow without touching the domain; every write runs as one unit of work.
  */
@@ -17,7 +18,7 @@ import type {
   OfferStatus,
   Partner,
   PartnerUser,
-} from '../domain/model.js';
+} from './model.js';
 
 export interface UserFilter {
   access?: AdminAccess;

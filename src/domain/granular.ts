@@ -152,19 +152,7 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
       if (await tx.relationshipNameTaken(n)) throw new ConflictError(`A relationship named "${n}" already exists; display names must be unique`);
     }
     const records = names.map((displayName) => {
-      const offer: OfferRecord = {
-        id: randomUUID(),
-        kind: 'granular',
-        product: null,
-        quantity: null,
-        link: null,
-        linkId: null,
-        status: 'active',
-        createdAt: at,
-        createdBy: actor.email,
-        revokedAt: null,
-        acceptedCount: 0,
-      };
+      const offer = granularOfferRecord(at, actor.email);
       const relationship: Relationship = {
         id: newRelationshipId(),
         offerId: offer.id,
@@ -647,4 +635,21 @@ async function driftOf(tx: Tx, c: ClientRecord, r: Relationship, several: boolea
 
 export function relationshipOffers(tx: Tx, offers: OfferRecord[]): Promise<(Relationship | undefined)[]> {
   return Promise.all(offers.map((o) => (o.kind === 'granular' ? tx.relationshipByOffer(o.id) : Promise.resolve(undefined))));
+}
+
+/** The ledger's offer record that carries a granular relationship (offline, or one `sync` found at Microsoft). */
+export function granularOfferRecord(createdAt: string, createdBy: string): OfferRecord {
+  return {
+    id: randomUUID(),
+    kind: 'granular',
+    product: null,
+    quantity: null,
+    link: null,
+    linkId: null,
+    status: 'active',
+    createdAt,
+    createdBy,
+    revokedAt: null,
+    acceptedCount: 0,
+  };
 }

@@ -25,10 +25,10 @@
  *   not confirmed on a page found here; see README). Members who are not partner users in the
  *   ledger are listed, not added.
  */
-import { randomUUID } from 'node:crypto';
 import type { Tx } from './store.js';
 import { appendAudit } from './audit.js';
-import type { AdminAccess, ClientRecord, OfferRecord, Partner, Relationship, RelationshipStoredStatus } from './model.js';
+import type { AdminAccess, ClientRecord, Partner, Relationship, RelationshipStoredStatus } from './model.js';
+import { granularOfferRecord } from './granular.js';
 import { nowIso, requirePartner, resolveActor, may, writeAudited, type Session } from './session.js';
 
 export const SYNC_PARTS = ['clients', 'relationships', 'users'] as const;
@@ -207,19 +207,7 @@ async function reconcile(tx: Tx, s: Session, snap: TenantSnapshot, dryRun: boole
         seen.add(mine.id);
         base = mine;
       } else {
-        const offer: OfferRecord = {
-          id: randomUUID(),
-          kind: 'granular',
-          product: null,
-          quantity: null,
-          link: null,
-          linkId: null,
-          status: 'active',
-          createdAt: m.createdDateTime ?? at,
-          createdBy: actor.email,
-          revokedAt: null,
-          acceptedCount: 0,
-        };
+        const offer = granularOfferRecord(m.createdDateTime ?? at, actor.email);
         base = {
           id: m.id,
           offerId: offer.id,

@@ -3,8 +3,8 @@ import type { AccessChange } from '../domain/users.js';
 import { canCreateOffers, type ClientRecord, type Notification, type Partner, type PartnerUser } from '../domain/model.js';
 import type { Offer } from '../domain/offers.js';
 import type { Column, View } from './render.js';
-import { expiringGdap, granularClientJson, relationshipState } from '../domain/granular.js';
-import { allRelationships, clientSummary, dapStatus, featuredGdap, type AnyRelationship } from '../domain/relationships.js';
+import { granularClientJson } from '../domain/granular-views.js';
+import { allRelationships, type AnyRelationship, clientSummary, dapStatus, expiringGdap, featuredGdap, relationshipState } from '../domain/relationships.js';
 import { roleName } from '../domain/roles.js';
 
 export const userJson = (u: Pick<PartnerUser, 'email' | 'name' | 'orgRole' | 'adminAccess'>) => ({

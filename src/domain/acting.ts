@@ -8,7 +8,7 @@ import { BadRows, eachRow, requireField, type RowSource, type SourceRow } from '
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
 import { carryOut, LEDGER, observeFirst, type Carried, type Mode, type Observed } from './decision.js';
 import { addDomain, byItem, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword, type PlannedRequest } from './graph.js';
-import { rolesOf } from './granular.js';
+import { rolesOf } from './assignments.js';
 import { activeDap, activeGdap, clientSummary } from './relationships.js';
 import type { ClientDomain, ClientRecord, ClientUser, Cloud, Partner, PartnerUser } from './model.js';
 import { allowedBy, decide, heldWords, type ClientAction, type Holding } from './permissions.js';

@@ -84,7 +84,7 @@ export const RELATIONSHIP_STATUSES = [
   'terminated',
 ] as const;
 export type RelationshipStatus = (typeof RELATIONSHIP_STATUSES)[number];
-/** What the ledger stores offline; `expired` is computed from endsAt (see granular.ts relationshipState). */
+/** What the ledger stores offline; `expired` is computed from endsAt (see relationships.ts relationshipState). */
 export type RelationshipStoredStatus = 'approvalPending' | 'active' | 'terminated';
 
 /** The delegated admin (DAP) relationship's status: the seed's relationship is active until removed. */
@@ -130,7 +130,7 @@ export interface Relationship {
   status: RelationshipStoredStatus;
   createdAt: string;
   activatedAt: string | null;
-  /** endsAt as stored; auto-extension past it is computed on read (see granular.ts). */
+  /** endsAt as stored; auto-extension past it is computed on read (see relationships.ts relationshipState). */
   endsAt: string | null;
   terminatedAt: string | null;
   clientDomain: string | null;

@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from './audit.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import { granularOfferJson, granularUrl, relationshipOffers, relationshipState } from './granular.js';
+import { granularUrl, relationshipOffers } from './granular-offers.js';
+import { granularOfferJson } from './granular-views.js';
+import { relationshipState } from './relationships.js';
 import type { OfferRecord, Partner, Relationship } from './model.js';
 import { roleName } from './roles.js';
 import { durationDays } from './duration.js';

@@ -3,9 +3,10 @@
  * granular (GDAP) ones, held at once (Microsoft's path from DAP to GDAP: the client approves GDAP,
  * then DAP is ended). Everything here is derived from the record and the clock.
  */
-import { relationshipState, type RelationshipState } from './granular.js';
-import type { ClientRecord, ClientStatus, DapRelationship, DapStatus, Relationship } from './model.js';
-import { UsageError, NotFoundError } from './errors.js';
+import { AUTO_EXTEND_DAYS, DAY_MS, PENDING_DAYS, addDays, durationDays } from './duration.js';
+import { ConflictError, NotFoundError, UsageError } from './errors.js';
+import type { ClientRecord, ClientStatus, DapRelationship, DapStatus, Relationship, RelationshipStatus } from './model.js';
+import type { Tx } from './store.js';
 
 export function dapStatus(d: DapRelationship): DapStatus {
   return d.removedAt === null ? 'active' : 'removed';
@@ -89,4 +90,89 @@ export function allRelationships(c: ClientRecord): AnyRelationship[] {
   const out: (AnyRelationship & { at: string })[] = c.gdap.map((rel) => ({ kind: 'granular' as const, rel, at: rel.activatedAt ?? rel.createdAt }));
   if (c.dap) out.push({ kind: 'dap', dap: c.dap, at: c.dap.acceptedAt });
   return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.kind === 'dap' ? -1 : 1)).map(({ at: _at, ...r }) => r as AnyRelationship);
+}
+
+export interface RelationshipState {
+  status: RelationshipStatus;
+  /** The current end, after any auto-extensions up to now. */
+  endsAt: string | null;
+}
+
+/**
+ * The relationship as of `now`: a pending offer expires 90 days after it was
+ * made; an active one expires when endsAt passes, unless auto-extend adds
+ * 180 days (as often as needed to reach now).
+ */
+export function relationshipState(r: Relationship, now: Date): RelationshipState {
+  const t = now.getTime();
+  if (r.status === 'terminated') return { status: 'terminated', endsAt: r.terminatedAt ?? r.endsAt };
+  if (r.status === 'approvalPending') {
+    return { status: t >= Date.parse(r.createdAt) + PENDING_DAYS * DAY_MS ? 'expired' : 'approvalPending', endsAt: null };
+  }
+  let ends = Date.parse(r.endsAt!);
+  if (t >= ends && r.autoExtendDuration === 'P180D') {
+    const periods = Math.floor((t - ends) / (AUTO_EXTEND_DAYS * DAY_MS)) + 1;
+    ends += periods * AUTO_EXTEND_DAYS * DAY_MS;
+  }
+  return t >= ends ? { status: 'expired', endsAt: new Date(ends).toISOString() } : { status: 'active', endsAt: new Date(ends).toISOString() };
+}
+
+/** Can a client accept this granular offer now? (exit 5 when used up or expired) */
+export function checkAcceptable(r: Relationship, now: Date): void {
+  const st = relationshipState(r, now);
+  if (r.clientDomain || st.status === 'active') {
+    throw new ConflictError(`Granular offer "${r.displayName}" was already accepted by ${r.clientDomain ?? 'a client'}: each granular relationship is for one client`);
+  }
+  if (st.status === 'expired') throw new ConflictError(`Granular offer "${r.displayName}" expired: nobody accepted it within ${PENDING_DAYS} days`);
+  if (st.status === 'terminated') throw new ConflictError(`Granular offer "${r.displayName}" was withdrawn and can no longer be accepted`);
+}
+
+export function activate(r: Relationship, clientDomain: string, at: string): Relationship {
+  return { ...r, status: 'active', activatedAt: at, endsAt: addDays(at, durationDays(r.duration)), clientDomain };
+}
+
+/** A client that has granular relationships (exit 3 when there is no such client, 5 when it has none). */
+export async function granularClient(tx: Tx, domain: string): Promise<ClientRecord> {
+  const c = await tx.getClient(domain);
+  if (!c) throw new NotFoundError(`No client ${domain} (see \`delegate client list\`)`);
+  if (c.gdap.length === 0) throw new ConflictError(`${domain} has only the delegated admin (DAP) relationship, not a granular one`);
+  return c;
+}
+
+/** Relationships with a client and the choice of one (`--relationship <display name|id>`). */
+export function pick(c: ClientRecord, now: Date, relationship: string | undefined): { chosen?: Relationship; active: Relationship[] } {
+  return { chosen: relationship === undefined ? undefined : findGdap(c, relationship), active: activeGdap(c, now) };
+}
+
+export function notActive(c: ClientRecord, r: Relationship, now: Date): ConflictError {
+  return new ConflictError(`The granular relationship "${r.displayName}" with ${c.domain} is ${relationshipState(r, now).status}, not active`);
+}
+
+/** No active granular relationship: names the newest one and its status (`already` for terminate, `not active` for the rest). */
+export function noneActive(c: ClientRecord, now: Date, terminating = false): ConflictError {
+  const newest = c.gdap[c.gdap.length - 1];
+  if (!newest) return new ConflictError(`${c.domain} has no granular relationship (its client status is ${clientStatus(c, now)})`);
+  const st = relationshipState(newest, now).status;
+  return new ConflictError(`${c.domain} has no active granular relationship: the newest, "${newest.displayName}", is ${terminating ? `already ${st}` : `${st}, not active`}`);
+}
+
+export function replaceGdap(c: ClientRecord, changed: readonly Relationship[]): ClientRecord {
+  const byId = new Map(changed.map((r) => [r.id, r]));
+  return { ...c, gdap: c.gdap.map((r) => byId.get(r.id) ?? r) };
+}
+
+/** A client's active granular relationships whose current end is within `days` days, soonest first. */
+export function expiringGdap(c: ClientRecord, now: Date, days: number): { rel: Relationship; endsAt: string }[] {
+  const limit = now.getTime() + days * DAY_MS;
+  const out: { rel: Relationship; endsAt: string }[] = [];
+  for (const rel of c.gdap) {
+    const st = relationshipState(rel, now);
+    if (st.status === 'active' && Date.parse(st.endsAt!) <= limit) out.push({ rel, endsAt: st.endsAt! });
+  }
+  return out.sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt));
+}
+
+/** Clients with an active granular relationship whose current end is within `days` days (`--expiring`, not Graph's `expiring` status). */
+export function expiring(clients: readonly ClientRecord[], now: Date, days: number): ClientRecord[] {
+  return clients.filter((c) => expiringGdap(c, now, days).length > 0);
 }

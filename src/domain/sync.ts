@@ -28,7 +28,7 @@
 import type { Tx } from './store.js';
 import { appendAudit } from './audit.js';
 import type { AdminAccess, ClientRecord, Partner, Relationship, RelationshipStoredStatus } from './model.js';
-import { granularOfferRecord } from './granular.js';
+import { granularOfferRecord } from './granular-offers.js';
 import { nowIso, requirePartner, resolveActor, may, writeAudited, type Session } from './session.js';
 
 export const SYNC_PARTS = ['clients', 'relationships', 'users'] as const;

@@ -6,32 +6,21 @@
  */
 import { LEDGER } from '../../src/domain/decision.js';
 import fc from 'fast-check';
-import { clientStatus } from '../../src/domain/relationships.js';
+import { clientStatus, expiring, relationshipState } from '../../src/domain/relationships.js';
 import { addClientDomain, addClientUsers, listClientUsers, refusal, resetClientPassword } from '../../src/domain/acting.js';
 import { acceptOffer, endClient, listClients, removeClient, showClient } from '../../src/domain/clients.js';
 import { planCreateRelationships, planJson } from '../../src/domain/graph.js';
 import { fixedClock } from '../../src/domain/clock.js';
 import { autoExtend, durationDays, normaliseDuration } from '../../src/domain/duration.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from '../../src/domain/errors.js';
-import {
-  addGroupMembers,
-  assignGroup,
-  checkDisplayName,
-  createGranularOffers,
-  createGroup,
-  createTemplate,
-  drift,
-  expiring,
-  granularClientJson,
-  extendClient,
-  groupAddMembers,
-  groupCreate,
-  setGroupObjectId,
-  relationshipState,
-  rolesOf,
-  setAutoExtend,
-  type GranularInput,
-} from '../../src/domain/granular.js';
+import { assignGroup, rolesOf } from '../../src/domain/assignments.js';
+import { drift } from '../../src/domain/drift.js';
+import { createGranularOffers, type GranularInput } from '../../src/domain/granular-offers.js';
+import { granularClientJson } from '../../src/domain/granular-views.js';
+import { addGroupMembers, createGroup, groupAddMembers, groupCreate, setGroupObjectId } from '../../src/domain/groups.js';
+import { extendClient, setAutoExtend } from '../../src/domain/relationship-lifecycle.js';
+import { checkDisplayName } from '../../src/domain/relationship-rules.js';
+import { createTemplate } from '../../src/domain/templates.js';
 import type { AuditEntry, ClientRecord, Relationship } from '../../src/domain/model.js';
 import { createOffer } from '../../src/domain/offers.js';
 import { initPartner, setPartner } from '../../src/domain/partner.js';

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { listClients } from '../../../domain/clients.js';
 import { UsageError } from '../../../domain/errors.js';
-import { listGroups, listTemplates } from '../../../domain/granular.js';
+import { listGroups } from '../../../domain/groups.js';
+import { listTemplates } from '../../../domain/templates.js';
 import { listOffers } from '../../../domain/offers.js';
 import { ROLES } from '../../../domain/roles.js';
 import { complete, completionScript, SHELLS, type Shell, type ValueKind } from '../../completion.js';

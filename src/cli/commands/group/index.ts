@@ -1,6 +1,6 @@
 /** `delegate group create|add-member|list`: the partner's security groups for granular access. */
 import type { Command } from 'commander';
-import { groupAddMembers, groupCreate, listGroups, setGroupObjectId } from '../../../domain/granular.js';
+import { groupAddMembers, groupCreate, listGroups, setGroupObjectId } from '../../../domain/groups.js';
 import { UsageError } from '../../../domain/errors.js';
 import type { Group } from '../../../domain/model.js';
 import type { Context } from '../../context.js';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
 import { UsageError } from '../../../domain/errors.js';
-import { createTemplate, listTemplates } from '../../../domain/granular.js';
+import { createTemplate, listTemplates } from '../../../domain/templates.js';
 import type { Template } from '../../../domain/model.js';
 import { parseRoles, roleName } from '../../../domain/roles.js';
 import * as v from '../../../domain/validate.js';

@@ -1,0 +1,31 @@
+/** JSON views of a granular relationship: on a client, and on its offer. */
+import type { Relationship } from './model.js';
+import { relationshipState } from './relationships.js';
+import { rolesJson } from './roles.js';
+
+export function granularClientJson(r: Relationship, now: Date) {
+  const st = relationshipState(r, now);
+  return {
+    relationshipId: r.id,
+    displayName: r.displayName,
+    roles: rolesJson(r.roles),
+    status: st.status,
+    activatedAt: r.activatedAt,
+    endsAt: st.endsAt,
+    autoExtendDuration: r.autoExtendDuration,
+  };
+}
+
+export function granularOfferJson(r: Relationship, now: Date) {
+  const st = relationshipState(r, now);
+  return {
+    relationshipId: r.id,
+    displayName: r.displayName,
+    duration: r.duration,
+    autoExtendDuration: r.autoExtendDuration,
+    roles: rolesJson(r.roles),
+    status: st.status,
+    activatedAt: r.activatedAt,
+    endsAt: st.endsAt,
+  };
+}

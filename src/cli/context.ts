@@ -116,7 +116,21 @@ export class Context {
   }
 
   async target(): Promise<RenderTarget> {
-    return { output: await this.output(), color: this.color('out'), write: (t) => this.io.out(t), ...(this.fields ? { fields: this.fields } : {}) };
+    const width = this.tableWidth();
+    return {
+      output: await this.output(),
+      color: this.color('out'),
+      write: (t) => this.io.out(t),
+      ...(this.fields ? { fields: this.fields } : {}),
+      ...(width ? { width } : {}),
+    };
+  }
+
+  /** How wide a table may be: COLUMNS when set, else the terminal's width; unlimited when piped without COLUMNS. */
+  tableWidth(): number | undefined {
+    const fromEnv = Number(this.env.COLUMNS);
+    if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+    return this.io.columns;
   }
 
   dbPath(): string {

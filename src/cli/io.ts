@@ -12,6 +12,8 @@ export interface IO {
   readonly stdinIsTTY: boolean;
   readonly stdoutIsTTY: boolean;
   readonly stderrIsTTY: boolean;
+  /** The terminal's width in columns, when stdout is a terminal. */
+  readonly columns?: number;
 }
 
 /** Raised when the reader of stdout went away (`delegate client list | head`). */
@@ -44,6 +46,9 @@ export function processIO(): IO {
     stdinIsTTY: isatty(0),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    get columns() {
+      return process.stdout.isTTY ? process.stdout.columns : undefined;
+    },
   };
 }
 

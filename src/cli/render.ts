@@ -1,6 +1,6 @@
 /**
- * The one place that turns data into table | json | csv | plain.
- * Table and csv libraries are loaded only for those formats.
+ * The one place that turns data into table | json | csv | plain, page by
+ * page: lists of any length stream out as they are read.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
@@ -25,6 +25,8 @@ export interface RenderTarget {
   write(text: string): void;
   /** --fields: only these JSON fields (dotted for nested ones), in this order, in every form. */
   fields?: readonly string[];
+  /** Terminal columns a table must fit in (none: as wide as its cells). */
+  width?: number;
 }
 
 /** Check `--fields a,b.c` against a list's JSON field names: exit 2 naming the valid ones. */
@@ -174,50 +176,218 @@ function plainLine(values: unknown[]): string {
   return values.map(shown).join('\t') + '\n';
 }
 
-async function table(target: RenderTarget, head: string[], rows: string[][]): Promise<string> {
-  const { default: Table } = await import('cli-table3');
-  const chalk = target.color ? (await import('chalk')).default : undefined;
-  const t = new Table({
-    head: head.map((h) => (chalk ? chalk.bold.cyan(h) : h)),
-    style: { head: [], border: chalk ? ['grey'] : [] },
-    wordWrap: true,
-  });
-  for (const r of rows) t.push(r);
-  return t.toString() + '\n';
+/**
+ * A CSV field as RFC 4180 writes it (and as csv-stringify did): quoted, with
+ * quotes doubled, when it holds a comma, a quote, CR or LF; as it is otherwise.
+ * The cell goes through csvCell first (formula neutralising).
+ */
+const CSV_QUOTE = /[",\r\n]/;
+export function csvField(cell: string): string {
+  return CSV_QUOTE.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
-async function csv(head: string[], rows: unknown[][]): Promise<string> {
-  const { stringify } = await import('csv-stringify/sync');
-  return stringify([head, ...rows.map((r) => r.map(csvCell))]);
+/** One CSV record: each value neutralised (csvCell), then quoted as needed. */
+export function csvLine(values: readonly unknown[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) line += (i ? ',' : '') + csvField(csvCell(values[i]));
+  return line + '\n';
 }
+
+// ---------------------------------------------------------------- tables
+
+// eslint-disable-next-line no-control-regex
+const NARROW = /^[\u0020-\u007e\u00a0-\u02ff]*$/;
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
+
+/** East Asian wide and fullwidth characters (the ranges of is-fullwidth-code-point), and emoji: two cells on a terminal. */
+function isWide(cp: number): boolean {
+  return (
+    cp >= 0x1100 &&
+    (cp <= 0x115f ||
+      cp === 0x2329 ||
+      cp === 0x232a ||
+      (cp >= 0x2e80 && cp <= 0x3247 && cp !== 0x303f) ||
+      (cp >= 0x3250 && cp <= 0x4dbf) ||
+      (cp >= 0x4e00 && cp <= 0xa4c6) ||
+      (cp >= 0xa960 && cp <= 0xa97c) ||
+      (cp >= 0xac00 && cp <= 0xd7a3) ||
+      (cp >= 0xf900 && cp <= 0xfaff) ||
+      (cp >= 0xfe10 && cp <= 0xfe19) ||
+      (cp >= 0xfe30 && cp <= 0xfe6b) ||
+      (cp >= 0xff01 && cp <= 0xff60) ||
+      (cp >= 0xffe0 && cp <= 0xffe6) ||
+      (cp >= 0x1b000 && cp <= 0x1b001) ||
+      (cp >= 0x1f200 && cp <= 0x1f251) ||
+      (cp >= 0x1f300 && PICTOGRAPH.test(String.fromCodePoint(cp))) ||
+      (cp >= 0x20000 && cp <= 0x3fffd))
+  );
+}
+
+function charWidth(ch: string): number {
+  if (ZERO_WIDTH.test(ch)) return 0;
+  return isWide(ch.codePointAt(0)!) ? 2 : 1;
+}
+
+/** How many terminal cells a (terminal-safe) field takes. */
+export function displayWidth(s: string): number {
+  if (NARROW.test(s)) return s.length;
+  let w = 0;
+  for (const ch of s) w += charWidth(ch);
+  return w;
+}
+
+/**
+ * A field padded to `width` cells; a longer one is cut to `width` cells
+ * (ending in `…`) when the table has a width to fit, else left whole.
+ */
+function fitCell(s: string, width: number, cutLong: boolean): string {
+  if (NARROW.test(s)) return s.length <= width ? s.padEnd(width) : cutLong ? s.slice(0, Math.max(0, width - 1)) + '…' : s;
+  let w = displayWidth(s);
+  if (w <= width) return s + ' '.repeat(width - w);
+  if (!cutLong) return s;
+  let out = '';
+  w = 0;
+  for (const ch of s) {
+    const cw = charWidth(ch);
+    if (w + cw > width - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return out + '…' + ' '.repeat(Math.max(0, width - 1 - w));
+}
+
+/**
+ * Column widths that fit `maxWidth` terminal cells in all (borders and padding
+ * included): the widest columns are narrowed first, to a common cap, so
+ * narrow columns (ids, statuses, dates) stay whole.
+ */
+export function fitWidths(natural: readonly number[], maxWidth: number | undefined, more = false): number[] {
+  const widths = [...natural];
+  if (!maxWidth || widths.length === 0) return widths;
+  const room = maxWidth - (3 * widths.length + 1);
+  let total = widths.reduce((a, b) => a + b, 0);
+  if (total <= room) {
+    // More pages may follow, with longer cells (a growing sequence number, a longer name): room to spare
+    // goes to the columns, up to a quarter more each, so fewer of those are cut.
+    for (let i = 0; more && i < widths.length && total < room; i++) {
+      const grow = Math.min(room - total, Math.ceil(natural[i]! / 4));
+      widths[i]! += grow;
+      total += grow;
+    }
+    return widths;
+  }
+  // The largest cap with sum(min(w, cap)) <= room; at least one cell per column.
+  const sorted = [...widths].sort((a, b) => a - b);
+  let cap = 1;
+  let below = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const rest = sorted.length - i;
+    const c = Math.floor((room - below) / rest);
+    if (c < sorted[i]!) {
+      cap = Math.max(1, c);
+      break;
+    }
+    below += sorted[i]!;
+  }
+  total = 0;
+  for (let i = 0; i < widths.length; i++) total += widths[i] = Math.min(widths[i]!, cap);
+  // Hand what rounding left over to the capped columns, left to right.
+  for (let i = 0; i < widths.length && total < room; i++) {
+    if (natural[i]! > widths[i]!) {
+      widths[i]!++;
+      total++;
+    }
+  }
+  return widths;
+}
+
+interface Paint {
+  border(s: string): string;
+  head(s: string): string;
+  key(s: string): string;
+}
+
+async function paint(color: boolean): Promise<Paint> {
+  if (!color) return { border: (s) => s, head: (s) => s, key: (s) => s };
+  const { default: chalk } = await import('chalk');
+  return { border: (s) => chalk.grey(s), head: (s) => chalk.bold.cyan(s), key: (s) => chalk.bold(s) };
+}
+
+/**
+ * A boxed table written page by page: the column widths come from the header
+ * and the first page (fitted to the terminal's width), later cells that do not
+ * fit are cut with `…`, and each page is written as it comes, so a table of
+ * any length costs about what plain output costs and holds one page at a time.
+ * Cells arrive terminal-safe (see `shown`).
+ */
+class TableWriter {
+  private widths?: number[];
+  private rows = 0;
+  private lines = { top: '', mid: '', bottom: '', left: '', sep: '', right: '' };
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly paint: Paint,
+    private readonly maxWidth: number | undefined,
+    /** The header row; none for a record shown as name/value rows (its first column painted as keys). */
+    private readonly head: readonly string[] | undefined,
+    /** More pages may follow the first (the widths get some room to spare). */
+    private readonly more: boolean,
+  ) {}
+
+  page(rows: readonly (readonly string[])[]): void {
+    if (rows.length === 0) return;
+    let out = this.widths ? '' : this.start(rows);
+    const { mid, left, sep, right } = this.lines;
+    const w = this.widths!;
+    const keys = this.head ? undefined : this.paint.key;
+    const cutLong = this.maxWidth !== undefined;
+    for (const r of rows) {
+      let line = this.rows++ > 0 || this.head ? mid + left : left;
+      for (let i = 0; i < w.length; i++) {
+        const c = fitCell(r[i] ?? '', w[i]!, cutLong);
+        line += i === 0 ? (keys ? keys(c) : c) : sep + c;
+      }
+      out += line + right;
+    }
+    this.write(out);
+  }
+
+  end(): void {
+    if (this.widths) this.write(this.lines.bottom);
+  }
+
+  private start(first: readonly (readonly string[])[]): string {
+    const n = this.head?.length ?? first[0]!.length;
+    const natural = new Array<number>(n).fill(0);
+    for (const r of this.head ? [this.head, ...first] : first) {
+      for (let i = 0; i < n; i++) {
+        const x = displayWidth(r[i] ?? '');
+        if (x > natural[i]!) natural[i] = x;
+      }
+    }
+    const w = (this.widths = fitWidths(natural, this.maxWidth, this.more));
+    const rule = (l: string, m: string, r: string) => this.paint.border(l + w.map((x) => '─'.repeat(x + 2)).join(m) + r) + '\n';
+    const bar = this.paint.border('│');
+    this.lines = { top: rule('┌', '┬', '┐'), mid: rule('├', '┼', '┤'), bottom: rule('└', '┴', '┘'), left: bar + ' ', sep: ' ' + bar + ' ', right: ' ' + bar + '\n' };
+    if (!this.head) return this.lines.top;
+    return this.lines.top + this.lines.left + this.head.map((h, i) => this.paint.head(fitCell(h, w[i]!, this.maxWidth !== undefined))).join(this.lines.sep) + this.lines.right;
+  }
+}
+
+/** How wide tables may be: the terminal's columns (COLUMNS, else the terminal's own), none when unknown. */
+function tableWidth(target: RenderTarget): number | undefined {
+  return target.width && target.width > 0 ? target.width : undefined;
+}
+
+/** Rows per page for a list given whole (the widths come from the first page). */
+const PAGE = 1000;
 
 export async function renderList<T>(target: RenderTarget, full: View<T>, rows: readonly T[]): Promise<void> {
-  const view = selectFields(full, target.fields);
-  const { columns } = view;
-  switch (target.output) {
-    case 'json':
-      target.write(jsonText(rows.map(view.json), 2) + '\n');
-      return;
-    case 'csv':
-      target.write(await csv(columns.map((c) => c.header), rows.map((r) => columns.map((c) => c.value(r)))));
-      return;
-    case 'plain': {
-      let buf = '';
-      for (const r of rows) {
-        buf += plainLine(columns.map((c) => c.value(r)));
-        if (buf.length > 1 << 16) {
-          target.write(buf);
-          buf = '';
-        }
-      }
-      if (buf) target.write(buf);
-      return;
-    }
-    case 'table':
-      if (rows.length === 0) return;
-      target.write(await table(target, columns.map((c) => c.header), rows.map((r) => columns.map((c) => shown(c.value(r))))));
-      return;
-  }
+  const stream = renderListStream(target, full, { more: rows.length > PAGE });
+  for (let i = 0; i < rows.length; i += PAGE) await stream.add(rows.slice(i, i + PAGE));
+  await stream.end();
 }
 
 export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T): Promise<void> {
@@ -227,31 +397,32 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T):
       target.write(jsonText(view.json(row), 2) + '\n');
       return;
     case 'csv':
-      target.write(await csv(columns.map((c) => c.header), [columns.map((c) => c.value(row))]));
+      target.write(csvLine(columns.map((c) => c.header)) + csvLine(columns.map((c) => c.value(row))));
       return;
     case 'plain':
       target.write(plainLine(columns.map((c) => c.value(row))));
       return;
     case 'table': {
-      const { default: Table } = await import('cli-table3');
-      const chalk = target.color ? (await import('chalk')).default : undefined;
-      const t = new Table({ style: { head: [], border: chalk ? ['grey'] : [] }, wordWrap: true });
-      for (const c of columns) t.push({ [chalk ? chalk.bold(c.header) : c.header]: shown(c.value(row)) });
-      target.write(t.toString() + '\n');
+      // One record: a row per field, the field's name first.
+      const t = new TableWriter((s) => target.write(s), await paint(target.color), tableWidth(target), undefined, false);
+      t.page(columns.map((c) => [c.header, shown(c.value(row))]));
+      t.end();
       return;
     }
   }
 }
 
-/** A list rendered piece by piece, for bulk commands whose results are too many to hold. */
+/** A list rendered page by page (as it is read, or as bulk work makes it), never held whole. */
 export interface ListStream<T> {
   add(rows: readonly T[]): Promise<void>;
   end(): Promise<void>;
 }
 
-export function renderListStream<T>(target: RenderTarget, full: View<T>): ListStream<T> {
+/** `more: false`: the first page added is the whole list (a table then takes exactly the widths its cells need). */
+export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: { more?: boolean } = {}): ListStream<T> {
   const view = selectFields(full, target.fields);
   const { columns } = view;
+  const n = columns.length;
   let count = 0;
   switch (target.output) {
     case 'json':
@@ -271,31 +442,42 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>): ListSt
     case 'csv':
       return {
         async add(rows) {
-          if (rows.length === 0) return;
-          const { stringify } = await import('csv-stringify/sync');
-          const body = rows.map((r) => columns.map((c) => csvCell(c.value(r))));
-          target.write(stringify(count++ === 0 ? [columns.map((c) => c.header), ...body] : body));
+          let buf = count++ === 0 ? csvLine(columns.map((c) => c.header)) : '';
+          const values = new Array<unknown>(n);
+          for (const r of rows) {
+            for (let i = 0; i < n; i++) values[i] = columns[i]!.value(r);
+            buf += csvLine(values);
+          }
+          target.write(buf);
         },
         async end() {
-          if (count === 0) target.write(await csv(columns.map((c) => c.header), []));
+          if (count === 0) target.write(csvLine(columns.map((c) => c.header)));
         },
       };
     case 'plain':
       return {
         async add(rows) {
           let buf = '';
-          for (const r of rows) buf += plainLine(columns.map((c) => c.value(r)));
+          for (const r of rows) {
+            let line = '';
+            for (let i = 0; i < n; i++) line += (i ? '\t' : '') + shown(columns[i]!.value(r));
+            buf += line + '\n';
+          }
           if (buf) target.write(buf);
         },
         async end() {},
       };
     case 'table': {
-      const all: T[] = [];
+      let writer: TableWriter | undefined;
       return {
         async add(rows) {
-          for (const r of rows) all.push(r);
+          if (rows.length === 0) return;
+          writer ??= new TableWriter((s) => target.write(s), await paint(target.color), tableWidth(target), columns.map((c) => c.header), opts.more ?? true);
+          writer.page(rows.map((r) => columns.map((c) => shown(c.value(r)))));
         },
-        end: () => renderList({ ...target, fields: undefined }, view, all),
+        async end() {
+          writer?.end();
+        },
       };
     }
   }

@@ -4,7 +4,7 @@
  * overrides, CSV neutralises spreadsheet formulas, JSON stays exact.
  */
 import fc from 'fast-check';
-import { csvCell, jsonText, renderList, renderOne, safeMessage, terminalSafe, type View } from '../../src/cli/render.js';
+import { csvCell, csvLine, displayWidth, fitWidths, jsonText, renderList, renderListStream, renderOne, safeMessage, terminalSafe, type View } from '../../src/cli/render.js';
 
 /** Every character table and plain output must never print raw. */
 // eslint-disable-next-line no-control-regex
@@ -182,5 +182,84 @@ describe('every format, through the one renderer', () => {
 
   test('json: the values exact', async () => {
     expect(JSON.parse(await rendered('json', rows))).toEqual(rows);
+  });
+});
+
+describe('tables: fitted to the terminal, written page by page', () => {
+  const many = (from: number, n: number): Row[] => Array.from({ length: n }, (_, i) => ({ name: `row ${from + i}`, n: from + i }));
+
+  test('each page is written as it is added: the renderer holds at most one page of rows', async () => {
+    const writes: string[] = [];
+    const stream = renderListStream({ output: 'table', color: false, write: (t) => void writes.push(t) }, view);
+    for (let page = 0; page < 5; page++) {
+      await stream.add(many(page * 100, 100));
+      // Everything added so far is already out: nothing waits for the end.
+      const text = writes.join('');
+      expect(text).toContain(`│ row ${page * 100 + 99} `);
+      expect(writes).toHaveLength(page + 1);
+    }
+    await stream.end();
+    const lines = writes.join('').trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^┌─+┬─+┐$/);
+    expect(lines.at(-1)).toMatch(/^└─+┴─+┘$/);
+    expect(lines.filter((l) => l.startsWith('│ row '))).toHaveLength(500);
+    // No width to fit (piped, no COLUMNS): cells longer than the first page's are printed whole.
+    expect(lines).toContain('│ row 499 │ 499 │');
+  });
+
+  test('renderList of a long list writes it in pages, not as one string', async () => {
+    const writes: string[] = [];
+    await renderList({ output: 'table', color: false, write: (t) => void writes.push(t) }, view, many(0, 5500));
+    expect(writes.length).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...writes.map((w) => w.length))).toBeLessThan(300_000);
+  });
+
+  test('fits the width: every line at most COLUMNS cells, long cells cut with …, narrow columns whole', async () => {
+    let out = '';
+    const rows = [{ name: 'x'.repeat(200), n: 123456 }, { name: 'short', n: 7 }];
+    await renderList({ output: 'table', color: false, width: 40, write: (t) => void (out += t) }, view, rows);
+    const lines = out.trimEnd().split('\n');
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(40);
+    expect(lines.find((l) => l.includes('xxx'))).toMatch(/x… │ 123456 │$/);
+    expect(out).toContain('│ short ');
+  });
+
+  test('later pages wider than the first are cut, never widen the table', async () => {
+    const writes: string[] = [];
+    const stream = renderListStream({ output: 'table', color: false, width: 16, write: (t) => void writes.push(t) }, view);
+    await stream.add([{ name: 'abc', n: 1 }]);
+    await stream.add([{ name: 'a much longer name', n: 22222 }]);
+    await stream.end();
+    const lines = writes.join('').trimEnd().split('\n');
+    expect(new Set(lines.map((l) => [...l].length)).size).toBe(1);
+    expect(lines).toContain('│ a mu… │ 2… │');
+  });
+
+  test('wide characters count two cells, combining marks none', () => {
+    expect(displayWidth('abc')).toBe(3);
+    expect(displayWidth('日本')).toBe(4);
+    expect(displayWidth('😀')).toBe(2);
+    expect(displayWidth('e\u0301')).toBe(1);
+  });
+
+  test('fitWidths narrows the widest columns first, to the room left by borders', () => {
+    expect(fitWidths([5, 3], undefined)).toEqual([5, 3]);
+    expect(fitWidths([5, 3], 100)).toEqual([5, 3]);
+    const w = fitWidths([10, 100, 4, 50], 80);
+    expect(w.reduce((a, b) => a + b, 0) + 3 * 4 + 1).toBeLessThanOrEqual(80);
+    expect(w[0]).toBe(10);
+    expect(w[2]).toBe(4);
+  });
+});
+
+describe('csv writing: the same text csv-stringify writes', () => {
+  test('property: csvLine equals csv-stringify over neutralised cells', async () => {
+    const { stringify } = await import('csv-stringify/sync');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(nasty, fc.constantFrom('a,b', 'say "hi"', 'x\ny', '\r', ',', '"')), { minLength: 1, maxLength: 6 }), (cells) => {
+        expect(csvLine(cells)).toBe(stringify([cells.map(csvCell)]));
+      }),
+      { numRuns: RUNS },
+    );
   });
 });

@@ -6,8 +6,8 @@
 import { appendAudit } from './audit.js';
 import { BadRows, eachRow, requireField, type RowSource, type SourceRow } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import { carryOut, LEDGER, observeFirst, type Carried, type Mode, type Observed } from './decision.js';
-import { addDomain, byItem, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword, type PlannedRequest } from './graph.js';
+import { carryOut, LEDGER, observeFirst, type Carried, type Change, type Mode, type Observed } from './decision.js';
+import { addDomain, byItem, deleteDomain, deleteUser, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword, type PlannedRequest } from './graph.js';
 import { rolesOf } from './assignments.js';
 import { activeDap, activeGdap, clientSummary } from './relationships.js';
 import type { ClientDomain, ClientRecord, ClientUser, Cloud, Partner, PartnerUser } from './model.js';
@@ -348,6 +348,133 @@ export async function resetClientPassword(s: Session, domainIn: string, upnIn: s
         apply: (tx2) => write(tx2, ''),
         record: async (tx2, responses) => (responses.has('reset') ? write(tx2, ' (at Microsoft)') : value),
       };
+    },
+    opts.mode,
+  );
+}
+
+/**
+ * A removal: the DELETE request, or, when the tenant (read live) no longer
+ * holds the thing, why not: then only the ledger's record goes, and the output
+ * says so (an earlier run, or someone else, removed it at Microsoft).
+ */
+function removal<T>(gone: T, write: (tx: Tx, how: string) => Promise<T>, tenant: { tenantId?: string; upn?: string }, request: PlannedRequest | string): Change<T> {
+  if (typeof request === 'string') {
+    return {
+      steps: [],
+      tenant,
+      notes: [`${request} (removed there already); removed from the ledger too`],
+      apply: (tx) => write(tx, ''),
+      record: (tx) => write(tx, ' (not at Microsoft: removed there already)'),
+    };
+  }
+  return {
+    steps: [[request]],
+    tenant,
+    apply: (tx) => write(tx, ''),
+    record: async (tx, responses) => (responses.has(request.id) ? write(tx, ' (at Microsoft)') : gone),
+  };
+}
+
+/**
+ * Remove a user from a client's organization (live: Graph's DELETE
+ * /users/{upn}; Microsoft keeps a deleted user restorable for 30 days). Who
+ * may remove neither a non-admin nor an admin is refused before it learns
+ * whether the user exists; then the user's own row applies. Live, a user the
+ * ledger holds but the tenant no longer does was removed there already: the
+ * ledger follows, so running the command again carries on.
+ */
+export async function removeClientUser(s: Session, domainIn: string, upnIn: string, opts: { mode: Mode }): Promise<Carried<ClientUser>> {
+  const ref = v.clientRef(domainIn);
+  v.email(upnIn, 'UPN');
+  return carryOut(
+    s,
+    async (tx, seen) => {
+      const domain = await clientKey(tx, ref);
+      const a = await acting(tx, s, domain, seen);
+      const upn = checkUpn(a, upnIn);
+      const target = `${domain}/${upn}`;
+      // SPEC.md's rows for removing differ (User Administrator removes non-admins, Privileged
+      // Authentication Administrator admins): whoever neither allows is refused first.
+      if (refusal(a, 'remove-user', false) && refusal(a, 'remove-user', true)) authorize(a, 'remove-user', false, 'client.user.remove', target);
+      if (seen === null) return observeFirst(tenantOf(a, upn));
+      const at = nowIso(s);
+      const ledger = await tx.getClientUser(domain, upn);
+      const user = await userIn(tx, a, upn, seen, at);
+      const gone = user ?? ledger;
+      if (!gone) throw new NotFoundError(`No user ${upn} in ${domain} (see \`delegate client user list ${domain}\`)`);
+      authorize(a, 'remove-user', gone.isAdmin, 'client.user.remove', target);
+      const write = async (tx2: Tx, how: string) => {
+        await tx2.deleteClientUser(domain, upn);
+        await appendAudit(tx2, s.clock, {
+          actor: a.actor.email,
+          action: 'client.user.remove',
+          target,
+          outcome: 'allowed',
+          detail: `${gone.name}${gone.isAdmin ? ', admin' : ''} removed${how}`,
+        });
+        return gone;
+      };
+      return removal(gone, write, tenantOf(a, upn), user ? deleteUser(a.partner.cloud, 'user', upn) : `${upn} is not in ${domain}'s tenant at Microsoft`);
+    },
+    opts.mode,
+  );
+}
+
+/**
+ * Why a client's domain cannot be removed, if it cannot: Microsoft's initial
+ * domain is never removed; the domain the ledger knows the client by stays
+ * while the client does; and a domain is removed only when nothing uses it
+ * ("Remove a domain from Microsoft 365", Before you begin: "No users ... use
+ * the domain"; https://learn.microsoft.com/en-us/microsoft-365/admin/get-help-with-domains/remove-a-domain;
+ * Graph: "Attempts to delete will fail if there are any resources or objects
+ * still dependent on the domain", https://learn.microsoft.com/en-us/graph/api/domain-delete).
+ * The ledger knows users and subdomains only; Microsoft checks the rest
+ * (mailboxes, groups, contacts) when it is asked live.
+ */
+async function whyDomainStays(tx: Tx, a: Acting, d: ClientDomain): Promise<string | undefined> {
+  if (d.isInitial) return `${d.name} is ${a.domain}'s initial domain: Microsoft gives every organization one, and it cannot be removed`;
+  if (d.name === a.domain) return `${d.name} is the domain ${a.domain} is recorded under: it stays while the client does (end the relationship with \`delegate client remove ${a.domain}\` instead)`;
+  const subs = a.domains.filter((x) => x.name.endsWith(`.${d.name}`)).map((x) => x.name);
+  if (subs.length) return `${d.name} has subdomains in ${a.domain} (${subs.join(', ')}): remove them first`;
+  const users = (await tx.listClientUsers(a.domain)).filter((u) => u.upn.endsWith(`@${d.name}`)).map((u) => u.upn);
+  if (users.length) {
+    const shown = users.slice(0, 5).join(', ') + (users.length > 5 ? ` and ${users.length - 5} more` : '');
+    return `${users.length} user${users.length === 1 ? '' : 's'} of ${a.domain} sign${users.length === 1 ? 's' : ''} in on ${d.name} (${shown}): remove them first with \`delegate client user remove ${a.domain} <upn>\``;
+  }
+  return undefined;
+}
+
+/** Remove a domain the partner added to a client (live: Graph's DELETE /domains/{name}). */
+export async function removeClientDomain(s: Session, domainIn: string, nameIn: string, opts: { mode: Mode }): Promise<Carried<ClientDomain>> {
+  const ref = v.clientRef(domainIn);
+  const name = v.domain(nameIn, 'domain');
+  return carryOut(
+    s,
+    async (tx, seen) => {
+      const domain = await clientKey(tx, ref);
+      const a = await acting(tx, s, domain, seen);
+      const target = `${domain}/${name}`;
+      authorize(a, 'remove-domain', false, 'client.domain.remove', target);
+      if (seen === null) return observeFirst(tenantOf(a));
+      const inTenant = a.domains.find((x) => x.name === name);
+      const ledger = (await tx.listClientDomains(domain)).find((x) => x.name === name);
+      const d = inTenant ?? ledger;
+      if (!d) throw new NotFoundError(`${name} is not a domain of ${domain} (see \`delegate client domain list ${domain}\`)`);
+      const why = await whyDomainStays(tx, a, d);
+      if (why) throw new ConflictError(why);
+      const write = async (tx2: Tx, how: string) => {
+        await tx2.deleteClientDomain(domain, name);
+        await appendAudit(tx2, s.clock, {
+          actor: a.actor.email,
+          action: 'client.domain.remove',
+          target,
+          outcome: 'allowed',
+          detail: `${d.verified ? 'verified' : 'unverified'} domain removed${how}`,
+        });
+        return d;
+      };
+      return removal(d, write, tenantOf(a), inTenant ? deleteDomain(a.partner.cloud, 'domain', name) : `${name} is not a domain of ${domain}'s tenant at Microsoft`);
     },
     opts.mode,
   );

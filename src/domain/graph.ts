@@ -144,6 +144,14 @@ export function assignDirectoryRole(cloud: Cloud, id: string, roleDefinitionId: 
   };
 }
 
+/**
+ * Delete a user (it goes to deleted items, restorable for 30 days; 204 No Content).
+ * DELETE /users/{id | userPrincipalName}. https://learn.microsoft.com/en-us/graph/api/user-delete?view=graph-rest-1.0
+ */
+export function deleteUser(cloud: Cloud, id: string, upn: string): PlannedRequest {
+  return { id, method: 'DELETE', url: `${GRAPH_HOSTS[cloud]}/users/${seg(upn)}` };
+}
+
 export function listUsers(cloud: Cloud, id = 'users'): PlannedRequest {
   return { id, method: 'GET', url: `${GRAPH_HOSTS[cloud]}/users?$select=id,userPrincipalName,displayName` };
 }
@@ -163,6 +171,15 @@ export function verificationDnsRecords(cloud: Cloud, id: string, name: string): 
 /** Verify a domain (no body). https://learn.microsoft.com/en-us/graph/api/domain-verify?view=graph-rest-1.0 */
 export function verifyDomain(cloud: Cloud, id: string, name: string): PlannedRequest {
   return { id, method: 'POST', url: `${GRAPH_HOSTS[cloud]}/domains/${seg(name)}/verify` };
+}
+
+/**
+ * Delete a domain, by its fully qualified name (not recoverable; fails while
+ * anything still depends on it; 204 No Content).
+ * https://learn.microsoft.com/en-us/graph/api/domain-delete?view=graph-rest-1.0
+ */
+export function deleteDomain(cloud: Cloud, id: string, name: string): PlannedRequest {
+  return { id, method: 'DELETE', url: `${GRAPH_HOSTS[cloud]}/domains/${seg(name)}` };
 }
 
 export function listDomains(cloud: Cloud, id = 'domains'): PlannedRequest {

@@ -85,11 +85,15 @@ export interface Tx {
   listClientUsers(clientDomain: string): Promise<ClientUser[]>;
   insertClientUsers(users: readonly ClientUser[]): Promise<void>;
   setPasswordReset(clientDomain: string, upn: string, at: string): Promise<void>;
+  /** Remove a client user; false when there was none. */
+  deleteClientUser(clientDomain: string, upn: string): Promise<boolean>;
   listClientDomains(clientDomain: string): Promise<ClientDomain[]>;
   /** Which clients hold a domain of this name. */
   domainOwners(name: string): Promise<string[]>;
   insertClientDomains(domains: readonly ClientDomain[]): Promise<void>;
   setDomainVerified(clientDomain: string, name: string): Promise<void>;
+  /** Remove a client's domain; false when there was none. */
+  deleteClientDomain(clientDomain: string, name: string): Promise<boolean>;
   /** Whether any partner user's email is on this domain (the partner's own domains). */
   partnerUsesDomain(name: string): Promise<boolean>;
 

@@ -373,6 +373,7 @@ export class FakeMicrosoft {
     if (p === '/domains' && m === 'POST') return this.createDomain(r);
     if (p === '/domains' && m === 'GET') return this.page(r, [...this.domains.values()], '$metadata#domains');
     if ((g = /^\/domains\/([^/]+)$/.exec(p)) && m === 'GET') return this.domain(g[1]!) ?? notFound(p);
+    if ((g = /^\/domains\/([^/]+)$/.exec(p)) && m === 'DELETE') return this.deleteDomain(g[1]!);
     if ((g = /^\/domains\/([^/]+)\/verificationDnsRecords$/.exec(p)) && m === 'GET') return this.verificationRecords(r, g[1]!);
     if ((g = /^\/domains\/([^/]+)\/verify$/.exec(p)) && m === 'POST') return this.verifyDomain(g[1]!);
     if (p === '/groups' && m === 'GET') return this.listGroups(r);
@@ -612,6 +613,22 @@ export class FakeMicrosoft {
   private domain(id: string): Reply | undefined {
     const d = this.domains.get(id.toLowerCase());
     return d ? { status: 200, body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#domains/$entity', ...d } } : undefined;
+  }
+
+  /**
+   * https://learn.microsoft.com/graph/api/domain-delete: 204; "Attempts to delete will fail if there are any
+   * resources or objects still dependent on the domain" (the status for that is not documented: 400 here).
+   */
+  private deleteDomain(id: string): Reply {
+    const name = decodeURIComponent(id).toLowerCase();
+    const d = this.domains.get(name);
+    if (!d) return notFound(`domain ${id}`);
+    if (d.isInitial) return graphError(400, 'Request_BadRequest', 'The initial domain cannot be deleted.');
+    if ([...this.users.values()].some((u) => String(u.userPrincipalName).toLowerCase().endsWith(`@${name}`))) {
+      return graphError(400, 'Request_BadRequest', 'Domain has dependent objects; see domainNameReferences.');
+    }
+    this.domains.delete(name);
+    return { status: 204 };
   }
 
   /** https://learn.microsoft.com/graph/api/domain-list-verificationdnsrecords (200, a collection of domainDnsRecord). */

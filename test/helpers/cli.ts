@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,6 +133,15 @@ export function storeHash(db: string): string {
     h.update(existsSync(p) ? readFileSync(p) : Buffer.from('<absent>'));
   }
   return h.digest('hex');
+}
+
+/** A new sandbox holding a copy of another's store (file, WAL and SHM), for tests that share one set-up. */
+export function copySandbox(from: Sandbox, env: NodeJS.ProcessEnv = {}): Sandbox {
+  const sb = sandbox();
+  Object.assign(sb.env, env);
+  mkdirSync(dirname(sb.db), { recursive: true });
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(from.db + suffix)) copyFileSync(from.db + suffix, sb.db + suffix);
+  return sb;
 }
 
 /** Set up a certified partner with its first admin in a sandbox, through the real CLI. */

@@ -344,6 +344,9 @@ class SqliteTx implements Tx {
   async setPasswordReset(clientDomain: string, upn: string, at: string) {
     this.run('UPDATE client_users SET password_reset_at = ?, force_change = 1 WHERE client_domain = ? AND upn = ?', at, clientDomain, upn);
   }
+  async deleteClientUser(clientDomain: string, upn: string) {
+    return this.run('DELETE FROM client_users WHERE client_domain = ? AND upn = ?', clientDomain, upn).changes === 1;
+  }
   async listClientDomains(clientDomain: string) {
     return this.all('SELECT * FROM client_domains WHERE client_domain = ? ORDER BY is_initial DESC, added_at, name', clientDomain).map(toClientDomain);
   }
@@ -356,6 +359,9 @@ class SqliteTx implements Tx {
   }
   async setDomainVerified(clientDomain: string, name: string) {
     this.run('UPDATE client_domains SET verified = 1 WHERE client_domain = ? AND name = ?', clientDomain, name);
+  }
+  async deleteClientDomain(clientDomain: string, name: string) {
+    return this.run('DELETE FROM client_domains WHERE client_domain = ? AND name = ?', clientDomain, name).changes === 1;
   }
   async partnerUsesDomain(name: string) {
     return this.all("SELECT 1 FROM users WHERE substr(email, instr(email, '@') + 1) = ? LIMIT 1", name).length > 0;

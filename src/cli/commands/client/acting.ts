@@ -1,5 +1,5 @@
 /**
- * `delegate client user add|list|reset-password`, `client domain add|list`,
+ * `delegate client user add|list|reset-password|remove`, `client domain add|verify|list|remove`,
  * `client mdm`: acting for a client. `--plan graph` prints the Microsoft
  * Graph requests instead of changing anything.
  */
@@ -11,6 +11,8 @@ import {
   listClientUsers,
   mdmTarget,
   refuseMdm,
+  removeClientDomain,
+  removeClientUser,
   resetClientPassword,
   verifyClientDomain,
   type AddedClientUser,
@@ -153,6 +155,30 @@ export function register(client: Command, ctx: Context): void {
       });
     });
 
+  user
+    .command('remove')
+    .description("Remove a user from a client's organization (Microsoft keeps a deleted user restorable for 30 days)")
+    .argument('<client-domain>', "the client's domain, or its tenant id")
+    .argument('<upn>', 'the user')
+    .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts.\n\nExample:\n  delegate client user remove contoso.com alex@contoso.com --yes')
+    .action(async (domain: string, upn: string, raw: { plan?: string | boolean; live?: boolean }) => {
+      const d = v.clientRef(domain);
+      const u = v.email(upn, 'UPN');
+      if (!planFlag(raw)) await ctx.confirm(`Remove user ${u} from ${d}?`);
+      const { s, mode } = await how(ctx, raw, 'client.user.remove', `${d}/${u}`);
+      const r = await removeClientUser(s, domain, upn, { mode });
+      await deliver(ctx, r, async (gone) => {
+        await renderOne(await ctx.target(), clientUserView, gone);
+        ctx.note(
+          mode.kind === 'live'
+            ? `Removed ${gone.upn} from ${d} at Microsoft (restorable there for 30 days) and from the ledger.`
+            : `Removed ${gone.upn} from ${d} in the ledger. Nothing was sent to Microsoft: \`--live\` deletes the user there (restorable for 30 days).`,
+        );
+      });
+    });
+
   const domainCmd = client.command('domain').description("Act on a client's domains (after it accepted)");
   domainCmd
     .command('add')
@@ -188,6 +214,29 @@ export function register(client: Command, ctx: Context): void {
         await renderOne(await ctx.target(), domainView, d);
         if (mode.kind !== 'live') ctx.note(`Recorded ${d.name} as verified for ${d.clientDomain}, on your word that its DNS record is in place: nothing was checked with Microsoft.`);
         else ctx.note(`Microsoft verified ${d.name} for ${d.clientDomain}${d.txtRecord ? ` (its DNS record: ${d.txtRecord})` : ''}; recorded in the ledger.`);
+      });
+    });
+  domainCmd
+    .command('remove')
+    .description("Remove a domain from a client's organization (not its initial domain, nor one its users sign in on)")
+    .argument('<client-domain>', "the client's domain, or its tenant id")
+    .argument('<domain>', 'the domain to remove')
+    .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Microsoft cannot restore a removed domain.\n\nExample:\n  delegate client domain remove contoso.com old.contoso.com --yes')
+    .action(async (domain: string, name: string, raw: { plan?: string | boolean; live?: boolean }) => {
+      const d = v.clientRef(domain);
+      const n = v.domain(name, 'domain');
+      if (!planFlag(raw)) await ctx.confirm(`Remove domain ${n} from ${d}?`);
+      const { s, mode } = await how(ctx, raw, 'client.domain.remove', `${d}/${n}`);
+      const r = await removeClientDomain(s, domain, name, { mode });
+      await deliver(ctx, r, async (gone) => {
+        await renderOne(await ctx.target(), domainView, gone);
+        ctx.note(
+          mode.kind === 'live'
+            ? `Removed ${gone.name} from ${d} at Microsoft and from the ledger.`
+            : `Removed ${gone.name} from ${d} in the ledger. Nothing was sent to Microsoft: \`--live\` removes it there (it cannot be restored).`,
+        );
       });
     });
   ctx

@@ -1,4 +1,4 @@
-import { isatty } from 'node:tty';
+import { createRequire } from 'node:module';
 /**
  * Where output goes. Commands write through this object, so tests can record
  * output and say whether "the terminal" is one.
@@ -23,6 +23,7 @@ export function outputClosed(): Error {
 
 export function processIO(): IO {
   let closed = false;
+  let stdinTTY: boolean | undefined;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
     closed = true;
@@ -43,7 +44,10 @@ export function processIO(): IO {
     get stdin() {
       return process.stdin;
     },
-    stdinIsTTY: isatty(0),
+    // node:tty loads only when asked (prompts, bulk input): reading commands never need it.
+    get stdinIsTTY() {
+      return (stdinTTY ??= (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0));
+    },
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     get columns() {
@@ -54,7 +58,7 @@ export function processIO(): IO {
 
 /** Prompts only when stdin and stdout are terminals and --no-input is not set. */
 export function canPrompt(io: IO, inputAllowed: boolean): boolean {
-  return inputAllowed && io.stdinIsTTY && io.stdoutIsTTY;
+  return inputAllowed && io.stdoutIsTTY && io.stdinIsTTY;
 }
 
 /** Colour only on a terminal, never with NO_COLOR or --no-color. */

@@ -3,7 +3,7 @@
  * previous hash (64 zeros for the first), a newline, and
  * JSON.stringify([seq, at, actor, action, target, outcome, detail]).
  */
-import { createHash } from 'node:crypto';
+import { createHash } from './crypto.js';
 import type { Tx } from './store.js';
 import type { Clock } from './clock.js';
 import { UsageError } from './errors.js';

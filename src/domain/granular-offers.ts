@@ -1,7 +1,7 @@
 /**
  * Granular (GDAP) offers: each a relationship waiting for one client's approval, with its invitation link.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from './crypto.js';
 import { appendAudit } from './audit.js';
 import type { AutoExtend } from './duration.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';

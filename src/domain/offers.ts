@@ -1,5 +1,5 @@
 /** Delegated administration offers: reusable, optionally with a trial or purchase. */
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from './crypto.js';
 import { appendAudit } from './audit.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
 import { granularUrl, relationshipOffers } from './granular-offers.js';

@@ -1,5 +1,5 @@
 /** Strong temporary passwords, from node:crypto, shown once and never stored. */
-import { randomInt } from 'node:crypto';
+import { randomInt } from './crypto.js';
 
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';

@@ -1,7 +1,7 @@
 /**
  * Graph's rules for a granular relationship's settings and ids (exit 2 when broken).
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from './crypto.js';
 import type { AutoExtend } from './duration.js';
 import { UsageError } from './errors.js';
 import { GLOBAL_ADMINISTRATOR } from './roles.js';

@@ -16,7 +16,7 @@
  *   carrying Microsoft's code and message. A dropped connection is not retried:
  *   a POST may have been applied, and only the caller can check by reading back.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../domain/crypto.js';
 import { endpointsFor, type Cloud, type Endpoints } from './endpoints.js';
 import { MicrosoftError, NetworkError, NotSignedInError, type ServiceName } from './errors.js';
 

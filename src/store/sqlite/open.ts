@@ -3,7 +3,7 @@
  * SQLite touches it, then WAL, foreign keys, busy timeout and migrations.
  */
 import { accessSync, chmodSync, closeSync, constants, existsSync, lstatSync, openSync, readSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { NotFoundError, StoreError, UsageError } from '../../domain/errors.js';
@@ -12,7 +12,17 @@ import { explainSqlite } from './errors.js';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from './migrations.js';
 
 // better-sqlite3 is CommonJS: require() loads it without the ES module loader's CommonJS scan.
-const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+const load = createRequire(import.meta.url);
+const BetterSqlite3 = load('better-sqlite3') as typeof Database;
+/**
+ * The addon's own path, so better-sqlite3 skips the `bindings` package, which
+ * on every start reads a stack trace and tries a dozen paths to find it.
+ * Where the build put it elsewhere, `bindings` still finds it.
+ */
+const ADDON = ((): string | undefined => {
+  const built = join(dirname(load.resolve('better-sqlite3')), '..', 'build', 'Release', 'better_sqlite3.node');
+  return existsSync(built) ? built : undefined;
+})();
 
 export interface OpenOptions {
   /** Create the file (and its 0700 directory) when missing: only `init` does. */
@@ -121,7 +131,7 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
   const sideFiles = path === ':memory:' ? [] : [`${path}-wal`, `${path}-shm`].filter((p) => !existsSync(p));
   let db: Database.Database;
   try {
-    db = new BetterSqlite3(path, { fileMustExist: state === 'existing' });
+    db = new BetterSqlite3(path, { fileMustExist: state === 'existing', ...(ADDON ? { nativeBinding: ADDON } : {}) });
   } catch (e) {
     throw openFailure(path, e);
   }

@@ -92,15 +92,18 @@ export async function progressFor(ctx: Context, totalBytes: number | undefined):
   );
 }
 
-/** Print a list as its chunks are read (a read needs no spool: nothing to roll back). */
-export async function printChunks<T>(ctx: Context, view: View<T>, each: (fn: (chunk: T[]) => Promise<void>) => Promise<void>): Promise<void> {
+/** Print a list as its chunks are read (a read needs no spool: nothing to roll back); returns how many rows it printed. */
+export async function printChunks<T>(ctx: Context, view: View<T>, each: (fn: (chunk: T[]) => Promise<void>) => Promise<void>): Promise<number> {
   const out = renderListStream(await ctx.target(), view);
+  let count = 0;
   await each(async (chunk) => {
     await ctx.interrupts.checkpoint();
+    count += chunk.length;
     await out.add(chunk);
     await ctx.interrupts.race(ctx.io.drained());
   });
   await out.end();
+  return count;
 }
 
 /** The rows of a bulk file (a path or `-`), read until the file ends or a signal comes. */

@@ -134,6 +134,17 @@ export async function listAuditEntries(
   return store.read((tx) => tx.listAudit(filter));
 }
 
+/** The entries a filter selects, a page at a time, so a trail of any length streams out. */
+export async function eachAuditChunk(
+  store: import('./store.js').Store,
+  filter: import('./store.js').AuditFilter,
+  fn: (chunk: AuditEntry[]) => void | Promise<void>,
+): Promise<void> {
+  await store.read(async (tx) => {
+    for await (const chunk of tx.auditChunks(filter, 2000)) await fn(chunk);
+  });
+}
+
 export async function checkAudit(store: import('./store.js').Store, expect?: AuditAnchor): Promise<VerifyResult> {
   return store.read((tx) => verifyAudit(tx, expect));
 }

@@ -14,7 +14,8 @@ import { adminLinkOffer, findOffer, offerRef } from './offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from './session.js';
 import { linkNotOurs, parseOfferUrl, quoted, shownLink, type ParsedOfferUrl } from './urls.js';
 import * as v from './validate.js';
-import type { Tx } from './store.js';
+import type { ClientFilter, Tx } from './store.js';
+import { DAY_MS } from './duration.js';
 
 export type OfferReference = { by: 'url'; url: ParsedOfferUrl } | { by: 'id'; id: string };
 
@@ -220,12 +221,27 @@ export async function listClients(s: Session, filter: ClientListFilter): Promise
   return out;
 }
 
+/**
+ * What the store can leave out in its query for a list filter: a superset of the clients the
+ * filter selects (clientFilter then decides exactly). The times are widened by a second, since
+ * ISO times written with and without milliseconds compare as text in the store.
+ */
+export function storeClientFilter(now: Date, filter: ClientListFilter): ClientFilter {
+  const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
+  return {
+    ...(filter.search ? { search: filter.search } : {}),
+    ...(filter.status ? { active: filter.status === 'active' ? { now: at(-1000), is: true } : { now: at(1000), is: false } } : {}),
+    ...(filter.expiringDays !== undefined ? { endingBy: { now: at(-1000), by: at(filter.expiringDays * DAY_MS + 1000) } } : {}),
+  };
+}
+
 /** The clients a filter selects, chunk by chunk, so a list of any size streams out. */
 export async function eachClientChunk(s: Session, filter: ClientListFilter, fn: (chunk: ClientRecord[]) => void | Promise<void>): Promise<void> {
   await s.store.read(async (tx) => {
     await requirePartner(tx);
-    const keep = clientFilter(s.clock.now(), filter);
-    for await (const chunk of tx.clientChunks(filter.search ? { search: filter.search } : {}, 2000)) {
+    const now = s.clock.now();
+    const keep = clientFilter(now, filter);
+    for await (const chunk of tx.clientChunks(storeClientFilter(now, filter), 2000)) {
       const kept = keep(chunk);
       if (kept.length) await fn(kept);
     }

@@ -16,18 +16,27 @@ export interface Drift {
 
 /** Clients whose active templated relationships' roles or group assignments differ from their template. */
 export async function drift(s: Session): Promise<Drift[]> {
-  return s.store.read(async (tx) => {
+  const out: Drift[] = [];
+  await eachDriftChunk(s, (chunk) => void out.push(...chunk));
+  return out;
+}
+
+/** The same, a page of clients at a time (only clients with an active templated relationship are read), so it streams out. */
+export async function eachDriftChunk(s: Session, fn: (chunk: Drift[]) => void | Promise<void>): Promise<void> {
+  await s.store.read(async (tx) => {
     await requirePartner(tx);
     const now = s.clock.now();
-    const out: Drift[] = [];
     const templates = new Map((await tx.listTemplates()).map((t) => [t.name.toLowerCase(), t]));
-    for (const c of await tx.listClients({})) {
-      const active = activeGdap(c, now);
-      for (const r of active) {
-        if (r.template) await driftOf(tx, c, r, active.length > 1, templates, out);
+    for await (const clients of tx.clientChunks({ templated: true }, 1000)) {
+      const out: Drift[] = [];
+      for (const c of clients) {
+        const active = activeGdap(c, now);
+        for (const r of active) {
+          if (r.template) await driftOf(tx, c, r, active.length > 1, templates, out);
+        }
       }
+      if (out.length) await fn(out);
     }
-    return out;
   });
 }
 

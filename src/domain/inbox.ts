@@ -11,6 +11,14 @@ export async function listInbox(s: Session, opts: { unreadOnly: boolean }): Prom
   });
 }
 
+/** The notifications, a page at a time, so an inbox of any size streams out. */
+export async function eachInboxChunk(s: Session, opts: { unreadOnly: boolean }, fn: (chunk: Notification[]) => void | Promise<void>): Promise<void> {
+  await s.store.read(async (tx) => {
+    await requirePartner(tx);
+    for await (const chunk of tx.notificationChunks(opts, 2000)) await fn(chunk);
+  });
+}
+
 /** Mark one notification, or all, as read. Returns the notifications now read. */
 export async function markRead(s: Session, which: number | 'all'): Promise<{ marked: number }> {
   return writeAudited(s, async (tx) => {

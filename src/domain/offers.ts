@@ -49,10 +49,14 @@ export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat 
   const url = rel ? granularUrl(partner.cloud, rel.id) : (o.link ?? adminOfferUrl(partner.cloud, partner.tenantId));
   // An offer whose link was dropped reads as the plain offer its admin link now is.
   const withLink = o.link !== null;
+  let text: string | undefined;
   return {
     id: o.id,
     url,
-    text: renderOffer({ partner, url, ...(withLink && trial ? { trial } : {}), ...(withLink && purchase ? { purchase } : {}), granular }, format),
+    // Made when read (JSON output, --fields text, printing the offer): a list shown as a table never needs it.
+    get text() {
+      return (text ??= renderOffer({ partner, url, ...(withLink && trial ? { trial } : {}), ...(withLink && purchase ? { purchase } : {}), granular }, format));
+    },
     status: o.status,
     createdAt: o.createdAt,
     createdBy: o.createdBy,
@@ -175,11 +179,17 @@ export async function showOffer(s: Session, idOrPrefix: string | undefined, form
 }
 
 export async function listOffers(s: Session, opts: { all: boolean }): Promise<Offer[]> {
-  return s.store.read(async (tx) => {
+  const out: Offer[] = [];
+  await eachOfferChunk(s, opts, (chunk) => void out.push(...chunk));
+  return out;
+}
+
+/** The offers, a page at a time (each page one read of the store, relationships included), so a list of any size streams out. */
+export async function eachOfferChunk(s: Session, opts: { all: boolean }, fn: (chunk: Offer[]) => void | Promise<void>): Promise<void> {
+  await s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
-    const offers = await tx.listOffers(opts);
-    const rels = await relationshipOffers(tx, offers);
-    return offers.map((o, i) => offerView(partner, o, 'text', rels[i], s.clock.now()));
+    const now = s.clock.now();
+    for await (const chunk of tx.offerChunks(opts, 2000)) await fn(chunk.map((x) => offerView(partner, x.offer, 'text', x.relationship, now)));
   });
 }
 

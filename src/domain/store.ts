@@ -24,9 +24,34 @@ export interface UserFilter {
   access?: AdminAccess;
 }
 
-/** Status is derived from relationships and the clock, so the domain filters by it (clients.ts). */
+/**
+ * Which clients to read. Status is derived from relationships and the clock, so the domain decides
+ * it exactly (clients.ts); `active` and `endingBy` let the backend leave out, in its query, clients
+ * that cannot match, so a filtered list reads only what it may show.
+ */
 export interface ClientFilter {
+  /** Domain, name or tenant id contains this (any case). */
   search?: string;
+  /**
+   * Only clients that have (true) or have not (false) a relationship active at `now` (ISO time): an
+   * active DAP relationship, or an active granular one that auto-extends or ends after `now`
+   * (the rule of countActiveClients).
+   */
+  active?: { now: string; is: boolean };
+  /**
+   * Only clients with an active granular relationship that may end by `by` (ISO time): one that
+   * auto-extends (its rolled-forward end is the domain's to work out), or whose end is after `now`
+   * and at or before `by`.
+   */
+  endingBy?: { now: string; by: string };
+  /** Only clients with an active granular relationship made from a template. */
+  templated?: boolean;
+}
+
+/** A page of offers, each with the granular relationship it carries (if it is a granular offer). */
+export interface OfferWithRelationship {
+  offer: OfferRecord;
+  relationship?: Relationship;
 }
 
 export interface AuditFilter {
@@ -59,6 +84,8 @@ export interface Tx {
   /** Offers whose id equals `id` or starts with it (for copy-friendly prefixes). */
   findOffers(idOrPrefix: string): Promise<OfferRecord[]>;
   listOffers(opts: { all: boolean }): Promise<OfferRecord[]>;
+  /** The same offers in pages of `size`, each with its granular relationship: one query a page, none per offer. */
+  offerChunks(opts: { all: boolean }, size: number): AsyncIterable<OfferWithRelationship[]>;
   /** The newest active non-granular offer; with 'plain', the newest active offer with neither trial nor purchase. */
   latestActiveOffer(kind?: 'plain'): Promise<OfferRecord | undefined>;
   /** The offer carrying the Partner Center link of this kind and id: the newest active one, else the newest. */
@@ -99,12 +126,16 @@ export interface Tx {
 
   insertNotification(n: Omit<Notification, 'id'>): Promise<number>;
   listNotifications(opts: { unreadOnly: boolean }): Promise<Notification[]>;
+  /** The same notifications in pages of `size`, oldest first, without holding them all. */
+  notificationChunks(opts: { unreadOnly: boolean }, size: number): AsyncIterable<Notification[]>;
   getNotification(id: number): Promise<Notification | undefined>;
   markNotificationsRead(ids: 'all' | number[], at: string): Promise<number>;
 
   lastAudit(): Promise<AuditEntry | undefined>;
   insertAudit(e: AuditEntry): Promise<void>;
   listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** The same entries in pages of `size`, in order, without holding them all. */
+  auditChunks(filter: AuditFilter, size: number): AsyncIterable<AuditEntry[]>;
   /** Walk the whole audit log in order, without holding it in memory. */
   eachAudit(fn: (e: AuditEntry) => boolean | void): Promise<void>;
 

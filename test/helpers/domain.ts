@@ -1,5 +1,18 @@
 /** Helpers for tests that call the domain on a store directly. */
+import type { Partner } from '../../src/domain/model.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+/** A partner to put straight into a store. */
+export const PARTNER: Partner = {
+  name: 'Fabrikam',
+  tenantId: '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+  cloud: 'global',
+  certified: true,
+  mpnId: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  adminAgentsGroupId: null,
+  helpdeskAgentsGroupId: null,
+};
 
 /** Every row of every table: what "writes nothing" compares. */
 export function dump(store: SqliteStore, opts: { withoutAudit?: boolean } = {}): Record<string, unknown[]> {

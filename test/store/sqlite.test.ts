@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { NotFoundError, StoreError } from '../../src/domain/errors.js';
-import type { AuditEntry, Partner, PartnerUser } from '../../src/domain/model.js';
+import type { AuditEntry, PartnerUser } from '../../src/domain/model.js';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { PARTNER } from '../helpers/domain.js';
 
 let dir: string;
 const open: SqliteStore[] = [];
@@ -33,16 +34,6 @@ function openStore(path: string, create: boolean): SqliteStore {
 const mode = (path: string) => statSync(path).mode & 0o777;
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-const PARTNER: Partner = {
-  name: 'Fabrikam',
-  tenantId: '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b',
-  cloud: 'global',
-  certified: true,
-  mpnId: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  adminAgentsGroupId: null,
-  helpdeskAgentsGroupId: null,
-};
 const USER: PartnerUser = { email: 'ada@fabrikam.com', name: 'Ada', orgRole: 'global-admin', adminAccess: 'full', createdAt: '2026-01-01T00:00:00.000Z' };
 const ENTRY: AuditEntry = { seq: 1, at: '2026-01-01T00:00:00.000Z', actor: 'ada@fabrikam.com', action: 'test', target: 't', outcome: 'allowed', detail: '', hash: 'h' };
 

@@ -16,7 +16,7 @@ import type {
   Partner,
   PartnerUser,
 } from '../../domain/model.js';
-import type { AuditFilter, ClientFilter, Store, Tx, UserFilter } from '../../domain/store.js';
+import type { AuditFilter, ClientFilter, OfferWithRelationship, Store, Tx, UserFilter } from '../../domain/store.js';
 import { openDatabase, type OpenOptions } from './open.js';
 
 type Row = Record<string, unknown>;
@@ -105,6 +105,19 @@ const toNotification = (r: Row): Notification => ({
   readAt: (r.read_at as string | null) ?? null,
 });
 
+const AUDIT_COLS = 'seq, at, actor, action, target, outcome, detail, hash';
+/** An audit row as an array, in AUDIT_COLS order. */
+const auditOf = (r: readonly unknown[]): AuditEntry => ({
+  seq: r[0] as number,
+  at: r[1] as string,
+  actor: r[2] as string,
+  action: r[3] as string,
+  target: r[4] as string,
+  outcome: r[5] as AuditEntry['outcome'],
+  detail: r[6] as string,
+  hash: r[7] as string,
+});
+
 const toAudit = (r: Row): AuditEntry => ({
   seq: r.seq as number,
   at: r.at as string,
@@ -135,6 +148,18 @@ const toClientDomain = (r: Row): ClientDomain => ({
 });
 
 const OFFER_SELECT = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id) AS accepted_count FROM offers o`;
+const RELATIONSHIP_COLS = ['id', 'offer_id', 'display_name', 'duration', 'auto_extend', 'roles', 'status', 'created_at', 'activated_at', 'ends_at', 'terminated_at', 'client_domain', 'template'];
+/** Offers with the granular relationship each carries, its columns prefixed r_ (one query for a page of offers). */
+const OFFER_WITH_RELATIONSHIP = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id) AS accepted_count,
+  ${RELATIONSHIP_COLS.map((c) => `r.${c} AS r_${c}`).join(', ')}
+  FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id`;
+
+/** A relationship of the client is active at ? (the rule of countActiveClients and the domain's relationshipState). */
+const ACTIVE_GDAP = "EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR r.ends_at > ?))";
+const ACTIVE_CLIENT = `((c.dap_offer_id IS NOT NULL AND c.dap_removed_at IS NULL) OR ${ACTIVE_GDAP})`;
+
+/** A page size for LIMIT: a whole number, at least 1. */
+const pageSize = (size: number) => Math.max(1, Math.floor(size));
 
 /** Escape LIKE wildcards so user text matches literally. */
 const likeText = (s: string) => '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
@@ -192,7 +217,7 @@ class SqliteTx implements Tx {
   async *userChunks(f: UserFilter, size: number): AsyncGenerator<PartnerUser[]> {
     // Keyset pages (email > last), as for clients.
     const st = this.s
-      .stmt(`SELECT email, name, org_role, admin_access, created_at FROM users WHERE email > ?${f.access ? ' AND admin_access = ?' : ''} ORDER BY email LIMIT ${Math.max(1, Math.floor(size))}`)
+      .stmt(`SELECT email, name, org_role, admin_access, created_at FROM users WHERE email > ?${f.access ? ' AND admin_access = ?' : ''} ORDER BY email LIMIT ${pageSize(size)}`)
       .raw(true);
     let last = '';
     for (;;) {
@@ -244,6 +269,17 @@ class SqliteTx implements Tx {
       : this.all(`${OFFER_SELECT} WHERE o.status = 'active' ORDER BY o.seq`);
     return rows.map(toOffer);
   }
+  async *offerChunks(opts: { all: boolean }, size: number): AsyncGenerator<OfferWithRelationship[]> {
+    const st = this.s.stmt(`${OFFER_WITH_RELATIONSHIP} WHERE o.seq > ?${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${pageSize(size)}`);
+    let last = 0;
+    for (;;) {
+      const rows = st.all(last) as Row[];
+      if (rows.length === 0) return;
+      yield rows.map((r) => (r.r_id == null ? { offer: toOffer(r) } : { offer: toOffer(r), relationship: toRelationship(r, 'r_') }));
+      last = rows[rows.length - 1]!.seq as number;
+      if (rows.length < size) return;
+    }
+  }
   async latestActiveOffer(kind?: 'plain') {
     const r = kind
       ? this.get(`${OFFER_SELECT} WHERE o.status = 'active' AND o.kind = ? ORDER BY o.seq DESC LIMIT 1`, kind)
@@ -278,28 +314,40 @@ class SqliteTx implements Tx {
     return out;
   }
   async *clientChunks(f: ClientFilter, size: number): AsyncGenerator<ClientRecord[]> {
-    // Clients as arrays (cheap to make), then relationships joined in memory: most clients have none.
-    const where: string[] = [];
+    // Keyset pages (domain > last) fetched with all(): far fewer native round trips than iterate().
+    // Every filter is in the query; each page's relationships come with one more query (most clients have none).
+    const where = ['c.domain > ?'];
     const params: unknown[] = [];
     if (f.search) {
-      where.push("(domain LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR tenant_id LIKE ? ESCAPE '\\')");
+      where.push("(c.domain LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR c.tenant_id LIKE ? ESCAPE '\\')");
       const t = likeText(f.search);
       params.push(t, t, t);
     }
-    // Keyset pages (domain > last) fetched with all(): far fewer native round trips than iterate().
-    const sql = `SELECT ${CLIENT_COLS} FROM clients WHERE domain > ?${where.length ? ' AND ' + where.join(' AND ') : ''} ORDER BY domain LIMIT ${Math.max(1, Math.floor(size))}`;
-    const rels = new Map<string, Relationship[]>();
-    for (const r of this.all(`SELECT * FROM relationships WHERE client_domain IS NOT NULL ${GDAP_ORDER}`)) {
-      const rel = toRelationship(r);
-      const list = rels.get(rel.clientDomain!);
-      if (list) list.push(rel);
-      else rels.set(rel.clientDomain!, [rel]);
+    if (f.active) {
+      where.push(f.active.is ? ACTIVE_CLIENT : `NOT ${ACTIVE_CLIENT}`);
+      params.push(f.active.now);
     }
-    const st = this.s.stmt(sql).raw(true);
+    if (f.endingBy) {
+      where.push("EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR (r.ends_at > ? AND r.ends_at <= ?)))");
+      params.push(f.endingBy.now, f.endingBy.by);
+    }
+    if (f.templated) where.push("EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND r.template IS NOT NULL)");
+    const st = this.s.stmt(`SELECT ${CLIENT_COLS} FROM clients c WHERE ${where.join(' AND ')} ORDER BY c.domain LIMIT ${pageSize(size)}`).raw(true);
+    const anyGdap = this.get('SELECT 1 AS x FROM relationships WHERE client_domain IS NOT NULL LIMIT 1') !== undefined;
+    const relsOf = this.s.stmt(`SELECT * FROM relationships WHERE client_domain IN (SELECT value FROM json_each(?)) ORDER BY client_domain, activated_at, created_at, id`);
     let last = '';
     for (;;) {
       const rows = st.all(last, ...params) as unknown[][];
       if (rows.length === 0) return;
+      const rels = new Map<string, Relationship[]>();
+      if (anyGdap) {
+        for (const r of relsOf.all(JSON.stringify(rows.map((x) => x[0]))) as Row[]) {
+          const rel = toRelationship(r);
+          const list = rels.get(rel.clientDomain!);
+          if (list) list.push(rel);
+          else rels.set(rel.clientDomain!, [rel]);
+        }
+      }
       const chunk: ClientRecord[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
@@ -375,10 +423,20 @@ class SqliteTx implements Tx {
     return Number(r.lastInsertRowid);
   }
   async listNotifications(opts: { unreadOnly: boolean }) {
-    const rows = opts.unreadOnly
-      ? this.all('SELECT * FROM notifications WHERE read_at IS NULL ORDER BY id')
-      : this.all('SELECT * FROM notifications ORDER BY id');
-    return rows.map(toNotification);
+    const out: Notification[] = [];
+    for await (const chunk of this.notificationChunks(opts, 5000)) for (const n of chunk) out.push(n);
+    return out;
+  }
+  async *notificationChunks(opts: { unreadOnly: boolean }, size: number): AsyncGenerator<Notification[]> {
+    const st = this.s.stmt(`SELECT * FROM notifications WHERE id > ?${opts.unreadOnly ? ' AND read_at IS NULL' : ''} ORDER BY id LIMIT ${pageSize(size)}`);
+    let last = 0;
+    for (;;) {
+      const rows = st.all(last) as Row[];
+      if (rows.length === 0) return;
+      yield rows.map(toNotification);
+      last = rows[rows.length - 1]!.id as number;
+      if (rows.length < size) return;
+    }
   }
   async getNotification(id: number) {
     const r = this.get('SELECT * FROM notifications WHERE id = ?', id);
@@ -402,15 +460,27 @@ class SqliteTx implements Tx {
     );
   }
   async listAudit(f: AuditFilter) {
-    const where: string[] = [];
+    const out: AuditEntry[] = [];
+    for await (const chunk of this.auditChunks(f, 5000)) for (const e of chunk) out.push(e);
+    return out;
+  }
+  async *auditChunks(f: AuditFilter, size: number): AsyncGenerator<AuditEntry[]> {
+    const where = ['seq > ?'];
     const params: unknown[] = [];
     if (f.actor) (where.push('actor = ?'), params.push(f.actor));
     if (f.target) (where.push('target = ?'), params.push(f.target));
     if (f.client) (where.push("(target = ? OR target LIKE ? ESCAPE '\\')"), params.push(f.client, f.client.replace(/[\\%_]/g, (c) => '\\' + c) + '/%'));
     if (f.action) (where.push("(action = ? OR action LIKE ? ESCAPE '\\')"), params.push(f.action, f.action.replace(/[\\%_]/g, (c) => '\\' + c) + '.%'));
     if (f.since) (where.push('at >= ?'), params.push(f.since));
-    const sql = `SELECT * FROM audit${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq`;
-    return this.all(sql, ...params).map(toAudit);
+    const st = this.s.stmt(`SELECT ${AUDIT_COLS} FROM audit WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${pageSize(size)}`).raw(true);
+    let last = 0;
+    for (;;) {
+      const rows = st.all(last, ...params) as unknown[][];
+      if (rows.length === 0) return;
+      yield rows.map(auditOf);
+      last = rows[rows.length - 1]![0] as number;
+      if (rows.length < size) return;
+    }
   }
   async eachAudit(fn: (e: AuditEntry) => boolean | void) {
     for (const r of this.s.stmt('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<Row>) {

@@ -1,12 +1,13 @@
 /** `delegate audit [filters]`, `delegate audit verify [--expect <seq>:<hash>]` and `delegate audit head`. */
 import type { Command } from 'commander';
-import { auditHead, checkAudit, listAuditEntries, type AuditAnchor, type VerifyResult } from '../../../domain/audit.js';
+import { auditHead, checkAudit, eachAuditChunk, type AuditAnchor, type VerifyResult } from '../../../domain/audit.js';
 import { AuditMismatchError, NotFoundError, UsageError } from '../../../domain/errors.js';
 import type { AuditEntry } from '../../../domain/model.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderOne, type View } from '../../render.js';
+import { renderOne, type View } from '../../render.js';
+import { printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
 
 const auditView: View<AuditEntry> = {
@@ -76,7 +77,7 @@ export function register(program: Command, ctx: Context): void {
     .action(async (raw: Record<string, string | undefined>) => {
       const filter = parseWith(auditSchema, raw);
       const s = await ctx.session();
-      await renderList(await ctx.target(), auditView, await listAuditEntries(s.store, filter));
+      await printChunks(ctx, auditView, (fn) => eachAuditChunk(s.store, filter, fn));
     });
   audit
     .command('verify')

@@ -5,7 +5,7 @@ import { acceptOffer, eachClientChunk, endClient, parseOfferReference, showClien
 import { CLIENT_STATUSES } from '../../../domain/model.js';
 import { activeDap, activeGdap } from '../../../domain/relationships.js';
 import { assignGroup } from '../../../domain/assignments.js';
-import { drift, type Drift } from '../../../domain/drift.js';
+import { eachDriftChunk, type Drift } from '../../../domain/drift.js';
 import { extendClient } from '../../../domain/relationship-lifecycle.js';
 import { parseRoles, roleName } from '../../../domain/roles.js';
 import * as v from '../../../domain/validate.js';
@@ -233,9 +233,9 @@ export function register(program: Command, ctx: Context): void {
     .listFields(client.command('drift'), driftView.fields!)
     .description('Clients whose active granular relationship differs from its template, with what to change')
     .action(async () => {
-      const rows = await drift(await ctx.session());
-      await renderList(await ctx.target(), driftView, rows);
-      if (rows.length === 0) ctx.note('No drift: every templated relationship matches its template.');
+      const s = await ctx.session();
+      const count = await printChunks(ctx, driftView, (fn) => eachDriftChunk(s, fn));
+      if (count === 0) ctx.note('No drift: every templated relationship matches its template.');
     });
 
   registerActing(client, ctx);

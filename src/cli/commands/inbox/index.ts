@@ -1,10 +1,10 @@
 /** `delegate inbox [--unread]` and `delegate inbox read <id>|--all`. */
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { listInbox, markRead } from '../../../domain/inbox.js';
+import { eachInboxChunk, markRead } from '../../../domain/inbox.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
-import { renderList } from '../../render.js';
+import { printChunks } from '../../bulk.js';
 import { NOUNS } from '../../program.js';
 import { notificationView } from '../../views.js';
 
@@ -14,9 +14,9 @@ export function register(program: Command, ctx: Context): void {
     .description(NOUNS.inbox!.description)
     .option('--unread', 'only unread notifications')
     .action(async (raw: { unread?: boolean }) => {
-      const items = await listInbox(await ctx.session(), { unreadOnly: Boolean(raw.unread) });
-      await renderList(await ctx.target(), notificationView, items);
-      if (items.length === 0) ctx.note(raw.unread ? 'No unread notifications.' : 'No notifications yet.');
+      const s = await ctx.session();
+      const count = await printChunks(ctx, notificationView, (fn) => eachInboxChunk(s, { unreadOnly: Boolean(raw.unread) }, fn));
+      if (count === 0) ctx.note(raw.unread ? 'No unread notifications.' : 'No notifications yet.');
     });
   inbox
     .command('read')

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import type { Partner } from '../../../domain/model.js';
 import { OFFER_FORMATS, partnerCenterHint } from '../../../domain/offer-text.js';
-import { createOffer, listOffers, offerView as buildOfferView, revokeOffer, showOffer, type Offer } from '../../../domain/offers.js';
+import { createOffer, eachOfferChunk, offerView as buildOfferView, revokeOffer, showOffer, type Offer } from '../../../domain/offers.js';
 import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
 import { createGranularOffers } from '../../../domain/granular-offers.js';
 import { checkDisplayName } from '../../../domain/relationship-rules.js';
@@ -15,6 +15,7 @@ import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, safeText } from '../../render.js';
+import { printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { offerView } from '../../views.js';
 
@@ -204,7 +205,8 @@ export function register(program: Command, ctx: Context): void {
     .description('List active offers (--all: revoked ones too)')
     .option('--all', 'include revoked offers')
     .action(async (raw: { all?: boolean }) => {
-      await renderList(await ctx.target(), offerView, await listOffers(await ctx.session(), { all: Boolean(raw.all) }));
+      const s = await ctx.session();
+      await printChunks(ctx, offerView, (fn) => eachOfferChunk(s, { all: Boolean(raw.all) }, fn));
     });
 
   offer

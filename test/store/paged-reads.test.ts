@@ -1,0 +1,189 @@
+/**
+ * Lists are read a page at a time (README "Performance"): each page is one
+ * query, filters run in the store's query, and nothing reads the whole table
+ * first. Checked by what the store is asked, not by timing.
+ */
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { listClients, storeClientFilter } from '../../src/domain/clients.js';
+import { eachAuditChunk } from '../../src/domain/audit.js';
+import { eachDriftChunk } from '../../src/domain/drift.js';
+import { eachInboxChunk } from '../../src/domain/inbox.js';
+import { eachOfferChunk } from '../../src/domain/offers.js';
+import { clientStatus, expiring } from '../../src/domain/relationships.js';
+import type { ClientRecord, OfferRecord, Relationship } from '../../src/domain/model.js';
+import type { Session } from '../../src/domain/session.js';
+import type { Store, Tx } from '../../src/domain/store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { PARTNER } from '../helpers/domain.js';
+
+const NOW = new Date('2026-06-01T00:00:00.000Z');
+const day = (n: number) => new Date(NOW.getTime() + n * 86_400_000).toISOString();
+
+function offer(kind: OfferRecord['kind'], i: number): OfferRecord {
+  return { id: `${kind}-${String(i).padStart(6, '0')}-${randomUUID()}`, kind, product: null, quantity: null, link: null, linkId: null, status: 'active', createdAt: day(-100), createdBy: 'ada@fabrikam.com', revokedAt: null, acceptedCount: 0 };
+}
+
+function relationship(o: OfferRecord, i: number, over: Partial<Relationship> = {}): Relationship {
+  return {
+    id: `rel-${i}`,
+    offerId: o.id,
+    displayName: `Relationship ${i}`,
+    duration: 'P730D',
+    autoExtendDuration: 'PT0S',
+    roles: ['62e90394-69f5-4237-9190-012177145e10'],
+    status: 'active',
+    createdAt: day(-100),
+    activatedAt: day(-90),
+    endsAt: day(30),
+    terminatedAt: null,
+    clientDomain: null,
+    template: null,
+    ...over,
+  };
+}
+
+/** A store whose every Tx call is counted by name. */
+function counted(store: Store): { session: Session; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const wrap = (tx: Tx): Tx =>
+    new Proxy(tx, {
+      get(target, key) {
+        const v = Reflect.get(target, key, target) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          calls.set(String(key), (calls.get(String(key)) ?? 0) + 1);
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  const s: Store = { path: store.path, read: (fn) => store.read((tx) => fn(wrap(tx))), write: (fn) => store.write((tx) => fn(wrap(tx))), close: () => store.close() };
+  return { session: { store: s, clock: { now: () => new Date(NOW) } }, calls };
+}
+
+let store: SqliteStore;
+beforeEach(async () => {
+  store = SqliteStore.open(':memory:', { create: true });
+  await store.write(async (tx) => {
+    await tx.insertPartner(PARTNER);
+    await tx.insertUsers([{ email: 'ada@fabrikam.com', name: 'Ada', orgRole: 'global-admin', adminAccess: 'full', createdAt: PARTNER.createdAt }]);
+  });
+});
+afterEach(() => store.close());
+
+test('offer list: one store read a page, the granular relationship joined in; no query per offer', async () => {
+  await store.write(async (tx) => {
+    for (let i = 0; i < 4500; i++) {
+      const o = offer(i % 3 ? 'granular' : 'plain', i);
+      await tx.insertOffer(o);
+      if (o.kind === 'granular') await tx.insertRelationship(relationship(o, i, { status: 'approvalPending', activatedAt: null, endsAt: null }));
+    }
+  });
+  const { session, calls } = counted(store);
+  const pages: number[] = [];
+  let granular = 0;
+  await eachOfferChunk(session, { all: false }, (chunk) => {
+    pages.push(chunk.length);
+    granular += chunk.filter((o) => o.granular?.displayName.startsWith('Relationship ')).length;
+  });
+  expect(pages).toEqual([2000, 2000, 500]);
+  expect(granular).toBe(3000);
+  expect(calls.get('offerChunks')).toBe(1);
+  expect(calls.get('relationshipByOffer')).toBeUndefined();
+  expect(calls.get('listOffers')).toBeUndefined();
+});
+
+test('audit and inbox are read in pages, handed on before the next page is read', async () => {
+  await store.write(async (tx) => {
+    for (let i = 1; i <= 4100; i++) {
+      await tx.insertAudit({ seq: i, at: day(-1), actor: 'ada@fabrikam.com', action: i % 2 ? 'offer.create' : 'client.accept', target: `t${i}`, outcome: 'allowed', detail: '', hash: 'h' });
+      await tx.insertNotification({ at: day(-1), kind: 'offer.accepted', clientDomain: null, offerId: null, message: `m${i}`, readAt: i % 2 ? null : day(-1) });
+    }
+  });
+  const sizes: number[] = [];
+  let seqs: number[] = [];
+  await eachAuditChunk(store, { action: 'offer' }, (chunk) => {
+    sizes.push(chunk.length);
+    seqs = seqs.concat(chunk.map((e) => e.seq));
+  });
+  expect(sizes).toEqual([2000, 50]);
+  expect(seqs).toEqual(Array.from({ length: 2050 }, (_, i) => 2 * i + 1));
+  const inbox: number[] = [];
+  await eachInboxChunk({ store, clock: { now: () => NOW } }, { unreadOnly: false }, (chunk) => void inbox.push(chunk.length));
+  expect(inbox).toEqual([2000, 2000, 100]);
+});
+
+/** Clients of every shape: DAP active or removed, granular relationships active, ending, auto-extending, expired, terminated, pending. */
+async function mixedClients(n: number): Promise<void> {
+  await store.write(async (tx) => {
+    const dapOffer = offer('plain', 0);
+    await tx.insertOffer(dapOffer);
+    for (let i = 0; i < n; i++) {
+      const domain = `client${String(i).padStart(4, '0')}.example.com`;
+      const c: ClientRecord = { domain, name: `Client ${i}`, tenantId: null, offerId: dapOffer.id, acceptedAt: day(-200), dap: null, gdap: [] };
+      if (i % 4 === 0) c.dap = { offerId: dapOffer.id, acceptedAt: day(-200), removedAt: i % 8 === 0 ? null : day(-50) };
+      await tx.upsertClient(c);
+      for (let k = 0; k < i % 3; k++) {
+        const o = offer('granular', i * 10 + k);
+        await tx.insertOffer(o);
+        const shape = (i + k) % 7;
+        await tx.insertRelationship(
+          relationship(o, i * 10 + k, {
+            clientDomain: domain,
+            endsAt: [day(5), day(45), day(-3), day(400), day(-100), day(29.99), day(10)][shape]!,
+            autoExtendDuration: shape === 2 || shape === 4 ? 'P180D' : 'PT0S',
+            status: shape === 6 ? 'terminated' : 'active',
+            terminatedAt: shape === 6 ? day(-1) : null,
+            template: shape === 1 ? 'Helpdesk' : null,
+          }),
+        );
+      }
+    }
+  });
+}
+
+test('client filters run in the query and select exactly what the rules select', async () => {
+  await mixedClients(300);
+  const every = await listClients({ store, clock: { now: () => NOW } }, {});
+  expect(every).toHaveLength(300);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({ status: fc.option(fc.constantFrom('active', 'removed', 'expired', 'terminated'), { nil: undefined }), expiringDays: fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }) }),
+      async (filter) => {
+        let want = every;
+        if (filter.status) want = want.filter((c) => clientStatus(c, NOW) === filter.status);
+        if (filter.expiringDays !== undefined) want = expiring(want, NOW, filter.expiringDays);
+        const clean = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+        const got = await listClients({ store, clock: { now: () => NOW } }, clean);
+        expect(got.map((c) => c.domain)).toEqual(want.map((c) => c.domain));
+        // And the query itself leaves out what cannot match (the domain only checks what the store read).
+        let read = 0;
+        await store.read(async (tx) => {
+          for await (const chunk of tx.clientChunks(storeClientFilter(NOW, clean), 100)) read += chunk.length;
+        });
+        if (filter.status === 'active' || filter.expiringDays !== undefined) expect(read).toBeLessThan(every.length);
+        expect(read).toBeGreaterThanOrEqual(want.length);
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test('drift reads only clients with an active templated relationship', async () => {
+  await mixedClients(120);
+  const { session, calls } = counted(store);
+  let read = 0;
+  const seen = new Set<string>();
+  await session.store.read(async (tx) => {
+    for await (const chunk of tx.clientChunks({ templated: true }, 50)) {
+      read += chunk.length;
+      for (const c of chunk) seen.add(c.domain);
+    }
+  });
+  expect(read).toBeGreaterThan(0);
+  expect(read).toBeLessThan(120);
+  const rows: string[] = [];
+  await eachDriftChunk(session, (chunk) => void rows.push(...chunk.map((d) => d.domain)));
+  for (const d of rows) expect(seen.has(d)).toBe(true);
+  expect(calls.get('listClients')).toBeUndefined();
+});

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'store'
   | 'audit_mismatch'
   | 'internal'
+  // `doctor` printed findings that need attention (exit 1, like a failed `audit verify`).
+  | 'findings'
   // Live mode (src/microsoft/errors.ts): Microsoft could not be reached, or answered with an error.
   | 'network'
   | 'microsoft';

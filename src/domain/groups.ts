@@ -15,7 +15,8 @@ export function objectIdOf(g: Pick<Group, 'name' | 'objectId'>): string {
   );
 }
 
-const quoteArg = (s: string) => (/^[A-Za-z0-9._@-]+$/.test(s) ? s : `"${s.replace(/["\\$`]/g, '\\$&')}"`);
+/** A value as a shell argument in a printed command: bare when safe, else double-quoted. */
+export const quoteArg = (s: string) => (/^[A-Za-z0-9._@-]+$/.test(s) ? s : `"${s.replace(/["\\$`]/g, '\\$&')}"`);
 
 /** Create a security group (plan: POST /groups in the partner's own tenant). */
 export async function createGroup(s: Session, nameIn: string, objectId: string | undefined): Promise<Group> {

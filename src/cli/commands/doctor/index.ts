@@ -1,0 +1,43 @@
+/** `delegate doctor [<domain>...]`: what stands between the partner and working access, with the fix for each. */
+import type { Command } from 'commander';
+import { attention, doctor, type Finding } from '../../../domain/doctor.js';
+import { DelegateError } from '../../../domain/errors.js';
+import type { Context } from '../../context.js';
+import { nounCommand } from '../../program.js';
+import { renderList, type View } from '../../render.js';
+
+export const findingView: View<Finding> = {
+  fields: ['client', 'check', 'severity', 'message', 'fix'],
+  columns: [
+    { header: 'client', value: (f) => f.client ?? '(partner)' },
+    { header: 'severity', value: (f) => f.severity },
+    { header: 'check', value: (f) => f.check },
+    { header: 'message', value: (f) => f.message },
+    { header: 'fix', value: (f) => f.fix ?? '' },
+  ],
+  json: (f) => ({ client: f.client, check: f.check, severity: f.severity, message: f.message, fix: f.fix }),
+};
+
+export function register(program: Command, ctx: Context): void {
+  const cmd = nounCommand(program, 'doctor')
+    .argument('[domain...]', 'clients to check, by domain or tenant id (default: every client)')
+    .addHelpText(
+      'after',
+      '\nChecks, per client: relationship state and days left; Global Administrator blocking auto-extend;\n' +
+        'no group assigned; assigned roles the relationship lacks; assigned groups without members;\n' +
+        'partner users with admin access in no assigned group; unverified domains; and for the partner,\n' +
+        'agent groups whose object ids are unknown. Each finding names the command that fixes it.\n' +
+        'Exit 0 when every finding is info, 1 otherwise.\n\nExamples:\n  delegate doctor\n  delegate doctor contoso.com --json',
+    );
+  ctx.listFields(cmd, findingView.fields!).action(async (domains: string[]) => {
+    const findings = await doctor(await ctx.session(), domains);
+    await renderList(await ctx.target(), findingView, findings);
+    const { errors, warnings } = attention(findings);
+    if (errors + warnings === 0) {
+      ctx.note(findings.length ? 'Nothing stands in the way: every finding is for information.' : 'No clients to check.');
+      return;
+    }
+    const words = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+    throw new DelegateError(`${words} need attention (listed above, each with its fix)`, 'findings', 1);
+  });
+}

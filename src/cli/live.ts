@@ -10,7 +10,7 @@ import { DelegateError, NotPermittedError, UsageError } from '../domain/errors.j
 import { requirePartner, writeAudited, type Session } from '../domain/session.js';
 import type { Context } from './context.js';
 import { defaultDbPath } from './paths.js';
-import { planFlag } from './plan.js';
+import { planFlag, printPlan } from './plan.js';
 import { MODES } from './settings.js';
 import { dirname } from 'node:path';
 
@@ -92,4 +92,11 @@ export function reportLive<T>(ctx: Context, r: Carried<T>): void {
     const n = r.failures.length;
     throw new DelegateError(`${n} item${n === 1 ? '' : 's'} failed at Microsoft (listed above); the others are applied and recorded: run the same command again to carry on`, 'microsoft', 1);
   }
+}
+
+/** A plan is always JSON (see cli/plan.ts). Otherwise hand the value on, then list what a live bulk change left undone. */
+export async function deliver<T>(ctx: Context, r: Carried<T>, show: (value: T) => Promise<void>, planNote?: string): Promise<void> {
+  if (r.kind === 'plan') return printPlan(ctx, r.requests, planNote);
+  await show(r.value);
+  reportLive(ctx, r);
 }

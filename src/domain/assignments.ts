@@ -1,11 +1,11 @@
 /** Access assignments: which of the partner's security groups hold which roles on a granular relationship. */
 import { appendAudit } from './audit.js';
-import { NotFoundError, UsageError } from './errors.js';
-import { createAccessAssignment } from './graph.js';
-import { decideThenDo, type Outcome } from './decision.js';
-import { objectIdOf } from './groups.js';
+import { ConflictError, NotFoundError, UsageError } from './errors.js';
+import { createAccessAssignment, planUnassign } from './graph.js';
+import { carryOut, decideThenDo, withSteps, type Carried, type Mode, type Outcome } from './decision.js';
+import { objectIdOf, quoteArg } from './groups.js';
 import type { AccessAssignment, Relationship } from './model.js';
-import { chooseOne, granularClient, notActive, pick, relationshipState } from './relationships.js';
+import { activeGdap, chooseOne, granularClient, notActive, pick, relationshipState } from './relationships.js';
 import { roleName } from './roles.js';
 import { may, nowIso, requirePartner, resolveActor, type Session, clientKey } from './session.js';
 import type { Tx } from './store.js';
@@ -75,4 +75,89 @@ export async function rolesOf(tx: Tx, email: string, r: Relationship): Promise<s
     if (groups.has(a.group.toLowerCase())) for (const role of a.roles) if (r.roles.includes(role)) held.add(role);
   }
   return [...held];
+}
+
+export interface Unassigned {
+  relationship: Relationship;
+  group: string;
+  /** The roles taken away. */
+  removed: string[];
+  /** The roles the group keeps on the relationship (none: the assignment is gone). */
+  kept: string[];
+}
+
+/**
+ * Take roles (all of them without `roles`) from a security group on a
+ * client's active granular relationship. Plan and live: read the assignment
+ * for its ETag, then PATCH the roles it keeps, or DELETE it when it keeps
+ * none (both with If-Match). Those requests name Microsoft's id for the
+ * assignment, which the ledger learns from `sync`.
+ */
+export async function unassignGroup(
+  s: Session,
+  domainIn: string,
+  groupIn: string,
+  roles: string[] | undefined,
+  opts: { mode: Mode; relationship?: string },
+): Promise<Carried<Unassigned>> {
+  const ref = v.clientRef(domainIn);
+  const group = v.displayName(groupIn, '--group', 120);
+  return carryOut(
+    s,
+    async (tx) => {
+      const domain = await clientKey(tx, ref);
+      const partner = await requirePartner(tx);
+      const actor = await resolveActor(tx, s);
+      const now = s.clock.now();
+      const c = await granularClient(tx, domain);
+      const g = await tx.getGroup(group);
+      if (!g) throw new NotFoundError(`No security group ${group} (see \`delegate group list\`)`);
+      const mine = async (r: Relationship) => (await tx.listAssignments(r.id)).find((a) => a.group.toLowerCase() === g.name.toLowerCase());
+      // Which relationship: the named one, else the active one(s) where the group is assigned.
+      let rel: Relationship;
+      const { chosen } = pick(c, now, opts.relationship);
+      if (chosen) rel = chosen;
+      else {
+        const holding: Relationship[] = [];
+        for (const r of activeGdap(c, now)) if (await mine(r)) holding.push(r);
+        if (holding.length > 1) chooseOne(c, holding, 'unassign on');
+        if (holding.length === 0) throw new NotFoundError(`Security group ${g.name} is not assigned on any active granular relationship with ${domain}`);
+        rel = holding[0]!;
+      }
+      const a = await mine(rel);
+      if (!a) throw new NotFoundError(`Security group ${g.name} is not assigned on the granular relationship "${rel.displayName}" with ${domain}`);
+      may.globalAdmin(actor, 'client.unassign', domain, 'assign security groups to client relationships');
+      if (relationshipState(rel, now).status !== 'active') throw notActive(c, rel, now);
+      const removed = roles ?? a.roles;
+      const notHeld = removed.filter((r) => !a.roles.includes(r));
+      if (notHeld.length) {
+        throw new ConflictError(
+          `${g.name} does not hold ${notHeld.map(roleName).join(', ')} on "${rel.displayName}" with ${domain} (it holds ${a.roles.map(roleName).join(', ')})`,
+        );
+      }
+      const kept = a.roles.filter((r) => !removed.includes(r));
+      const value: Unassigned = { relationship: rel, group: g.name, removed, kept };
+      const write = async (tx2: Tx, how: string) => {
+        if (kept.length) await tx2.upsertAssignment({ ...a, roles: kept });
+        else await tx2.deleteAssignment(rel.id, a.group);
+        await appendAudit(tx2, s.clock, {
+          actor: actor.email,
+          action: 'client.unassign',
+          target: domain,
+          outcome: 'allowed',
+          detail: `${g.name}: ${kept.length ? `removed ${removed.map(roleName).join(', ')}; keeps ${kept.map(roleName).join(', ')}` : `assignment removed (${removed.map(roleName).join(', ')})`}${c.gdap.length > 1 ? ` (relationship ${rel.displayName})` : ''}${how}`,
+        });
+        return value;
+      };
+      return withSteps({ apply: (tx2) => write(tx2, ''), record: async (tx2, responses) => (responses.has(kept.length ? 'update' : 'delete') ? write(tx2, ' (at Microsoft)') : value) }, () => {
+        if (!a.microsoftId) {
+          throw new ConflictError(
+            `Microsoft's id for ${g.name}'s access assignment on "${rel.displayName}" is not in the ledger, so no request can name it: run \`delegate sync --only relationships\` to read it, then run \`delegate client unassign ${quoteArg(domain)} --group ${quoteArg(g.name)}\` again`,
+          );
+        }
+        return [planUnassign(partner.cloud, rel.id, a.microsoftId, kept)];
+      });
+    },
+    opts.mode,
+  );
 }

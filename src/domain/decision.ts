@@ -94,6 +94,16 @@ export interface Change<T> {
   failureNote?: (responses: Responses) => string | undefined;
 }
 
+/**
+ * A change whose requests are made only when asked for (a plan, or a live
+ * run): one that needs what only Microsoft's side has (a group's object id,
+ * an assignment's id) is then refused, while the ledger change goes ahead
+ * offline without it.
+ */
+export function withSteps<T>(change: Omit<Change<T>, 'steps'>, steps: () => PlannedRequest[][]): Change<T> {
+  return Object.defineProperty(change, 'steps', { get: steps, enumerable: true }) as Change<T>;
+}
+
 export type Carried<T> =
   | { kind: 'done'; value: T; failures: (StepFailure & { item?: string })[]; notes: string[] }
   | { kind: 'plan'; requests: PlannedRequest[] };

@@ -234,6 +234,15 @@ export function removeGroupMember(cloud: Cloud, id: string, groupId: string, mem
   return { id, method: 'DELETE', url: tpl`${GRAPH_HOSTS[cloud]}/groups/${seg(groupId)}/members/${memberId}/$ref` };
 }
 
+/**
+ * Delete a group (204 No Content; a security group is "permanently deleted
+ * immediately", unlike a Microsoft 365 group).
+ * https://learn.microsoft.com/en-us/graph/api/group-delete?view=graph-rest-1.0
+ */
+export function deleteGroup(cloud: Cloud, id: string, groupObjectId: string): PlannedRequest {
+  return { id, method: 'DELETE', url: `${GRAPH_HOSTS[cloud]}/groups/${seg(groupObjectId)}` };
+}
+
 // ---------------------------------------------------------------- granular relationships (GDAP)
 
 const relationships = (cloud: Cloud) => `${GRAPH_HOSTS[cloud]}/tenantRelationships/delegatedAdminRelationships`;
@@ -304,6 +313,33 @@ export function createAccessAssignment(cloud: Cloud, id: string, relationshipId:
       accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) },
     },
   };
+}
+
+/** Read an access assignment (its `@odata.etag`). https://learn.microsoft.com/en-us/graph/api/delegatedadminaccessassignment-get?view=graph-rest-1.0 */
+export function getAccessAssignment(cloud: Cloud, id: string, relationshipId: string, assignmentId: string): PlannedRequest {
+  return { id, method: 'GET', url: `${relationships(cloud)}/${seg(relationshipId)}/accessAssignments/${seg(assignmentId)}` };
+}
+
+/**
+ * Change an access assignment's roles (If-Match with its last known ETag is required).
+ * https://learn.microsoft.com/en-us/graph/api/delegatedadminaccessassignment-update?view=graph-rest-1.0
+ */
+export function updateAccessAssignment(cloud: Cloud, id: string, relationshipId: string, assignmentId: string, etag: string | Ref, roles: readonly string[]): PlannedRequest {
+  return {
+    id,
+    method: 'PATCH',
+    url: `${relationships(cloud)}/${seg(relationshipId)}/accessAssignments/${seg(assignmentId)}`,
+    headers: { 'If-Match': tpl`${etag}`, ...JSON_BODY },
+    body: { accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) } },
+  };
+}
+
+/**
+ * Delete an access assignment (If-Match with its last known ETag is required; 204 No Content).
+ * https://learn.microsoft.com/en-us/graph/api/delegatedadminaccessassignment-delete?view=graph-rest-1.0
+ */
+export function deleteAccessAssignment(cloud: Cloud, id: string, relationshipId: string, assignmentId: string, etag: string | Ref): PlannedRequest {
+  return { id, method: 'DELETE', url: `${relationships(cloud)}/${seg(relationshipId)}/accessAssignments/${seg(assignmentId)}`, headers: { 'If-Match': tpl`${etag}` } };
 }
 
 const relId = (r: string | Ref): string | Ref => (typeof r === 'string' ? seg(r) : r);
@@ -527,6 +563,22 @@ export function planExtend(cloud: Cloud, relationshipIds: readonly string[], aut
 export function planTerminate(cloud: Cloud, relationshipIds: readonly string[]): PlannedRequest[] {
   const reqIds = ids('terminate', relationshipIds.length);
   return relationshipIds.map((id, i) => relationshipRequest(cloud, reqIds[i]!, id, 'terminate'));
+}
+
+/** `group remove-member`: per member, its id from `GET /users/{upn}`, then remove it by `$ref`. */
+export function planRemoveMembers(cloud: Cloud, groupObjectId: string, emails: readonly string[]): PlannedRequest[] {
+  const userIds = ids('user', emails.length);
+  const removeIds = ids('remove', emails.length);
+  return emails.flatMap((e, i) => [getUser(cloud, userIds[i]!, e), removeGroupMember(cloud, removeIds[i]!, groupObjectId, ref(userIds[i]!, 'id'))]);
+}
+
+/** `client unassign`: read the assignment for its ETag, then change its roles or delete it. */
+export function planUnassign(cloud: Cloud, relationshipId: string, assignmentId: string, keep: readonly string[]): PlannedRequest[] {
+  const etag = ref('assignment', '@odata.etag');
+  return [
+    getAccessAssignment(cloud, 'assignment', relationshipId, assignmentId),
+    keep.length ? updateAccessAssignment(cloud, 'update', relationshipId, assignmentId, etag, keep) : deleteAccessAssignment(cloud, 'delete', relationshipId, assignmentId, etag),
+  ];
 }
 
 /** `group add-member`: per member, its id from `GET /users/{upn}`, then add it by `$ref`. */

@@ -1,9 +1,11 @@
 /** The partner's security groups, which granular relationships give access to. */
 import { appendAudit } from './audit.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
-import { createSecurityGroup, planAddMembers } from './graph.js';
-import { decideThenDo, done, type Outcome } from './decision.js';
+import { byItem, createSecurityGroup, deleteGroup, ids, planAddMembers, planRemoveMembers } from './graph.js';
+import { carryOut, decideThenDo, done, withSteps, type Carried, type Mode, type Outcome } from './decision.js';
 import type { Group } from './model.js';
+import { relationshipState } from './relationships.js';
+import type { Tx } from './store.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import * as v from './validate.js';
 
@@ -105,4 +107,106 @@ export async function listGroups(s: Session): Promise<Group[]> {
     await requirePartner(tx);
     return tx.listGroups();
   });
+}
+
+/** The partner, the acting user and the named group (exit 3 when there is no such group). */
+async function existingGroup(tx: Tx, s: Session, name: string) {
+  const partner = await requirePartner(tx);
+  const actor = await resolveActor(tx, s);
+  const g = await tx.getGroup(name);
+  if (!g) throw new NotFoundError(`No security group ${name} (see \`delegate group list\`)`);
+  return { partner, actor, g };
+}
+
+/**
+ * Take partner users out of a group (plan and live: each user's id from
+ * GET /users/{upn}, then DELETE .../members/{id}/$ref). Named users who are
+ * not members are skipped and said so, so running the command again after a
+ * partial live failure carries on; none a member is exit 5.
+ */
+export async function groupRemoveMembers(s: Session, groupIn: string, emailsIn: readonly string[], opts: { mode: Mode }): Promise<Carried<Group>> {
+  const group = v.displayName(groupIn, 'group name', 120);
+  if (emailsIn.length === 0) throw new UsageError('Give one or more member emails');
+  const emails = [...new Set(emailsIn.map((e) => v.email(e)))];
+  return carryOut(
+    s,
+    async (tx) => {
+      const { partner, actor, g } = await existingGroup(tx, s, group);
+      const users = await tx.getUsers(emails);
+      const unknown = emails.filter((e) => !users.has(e));
+      if (unknown.length) throw new NotFoundError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a user' : 'are not users'} of this partner`);
+      may.globalAdmin(actor, 'group.remove-member', g.name, 'change security groups');
+      const gone = emails.filter((e) => g.members.includes(e));
+      const skipped = emails.filter((e) => !g.members.includes(e));
+      if (gone.length === 0) throw new ConflictError(`${skipped.join(', ')} ${skipped.length === 1 ? 'is not a member' : 'are not members'} of ${g.name}`);
+      const write = async (tx2: Tx, done: string[], how: string) => {
+        if (done.length) {
+          await tx2.removeGroupMembers(g.name, done);
+          await appendAudit(tx2, s.clock, { actor: actor.email, action: 'group.remove-member', target: g.name, outcome: 'allowed', detail: done.join(', ') + how });
+        }
+        return (await tx2.getGroup(g.name))!;
+      };
+      const removeIds = ids('remove', gone.length);
+      return withSteps(
+        {
+          labels: gone,
+          notes: skipped.map((e) => `${e}: not a member of ${g.name}, skipped`),
+          apply: (tx2) => write(tx2, gone, ''),
+          // A member is recorded as gone only when Microsoft removed it.
+          record: (tx2, responses) => write(tx2, gone.filter((_, i) => responses.has(removeIds[i]!)), ' (at Microsoft)'),
+        },
+        () => byItem(planRemoveMembers(partner.cloud, objectIdOf(g), gone)),
+      );
+    },
+    opts.mode,
+  );
+}
+
+/**
+ * Delete a security group (plan and live: DELETE /groups/{id}; Microsoft
+ * deletes a security group for good). Refused (exit 5) while it is assigned on
+ * an active relationship or named in a template: those go first. Its
+ * assignments on relationships that have ended go with it (the audit trail
+ * keeps them).
+ */
+export async function groupDelete(s: Session, groupIn: string, opts: { mode: Mode }): Promise<Carried<Group>> {
+  const group = v.displayName(groupIn, 'group name', 120);
+  return carryOut(
+    s,
+    async (tx) => {
+      const { partner, actor, g } = await existingGroup(tx, s, group);
+      may.globalAdmin(actor, 'group.delete', g.name, 'delete security groups');
+      const now = s.clock.now();
+      const active: string[] = [];
+      for (const a of await tx.assignmentsOfGroup(g.name)) {
+        const r = await tx.getRelationship(a.relationshipId);
+        if (r && relationshipState(r, now).status === 'active') active.push(`${r.clientDomain ?? r.displayName} ("${r.displayName}")`);
+      }
+      if (active.length) {
+        throw new ConflictError(
+          `Security group ${g.name} is assigned on active relationships with ${active.join(', ')}: remove ${active.length === 1 ? 'that assignment' : 'those assignments'} first with \`delegate client unassign <domain> --group ${quoteArg(g.name)}\``,
+        );
+      }
+      const templates = (await tx.listTemplates()).filter((t) => t.assignments.some((a) => a.group.toLowerCase() === g.name.toLowerCase())).map((t) => t.name);
+      if (templates.length) {
+        throw new ConflictError(`Security group ${g.name} is named in template${templates.length === 1 ? '' : 's'} ${templates.join(', ')}: delete ${templates.length === 1 ? 'it' : 'them'} first (\`delegate template delete <name>\`)`);
+      }
+      const write = async (tx2: Tx, how: string) => {
+        await tx2.deleteGroup(g.name);
+        await appendAudit(tx2, s.clock, {
+          actor: actor.email,
+          action: 'group.delete',
+          target: g.name,
+          outcome: 'allowed',
+          detail: `${g.members.length} member${g.members.length === 1 ? '' : 's'}${g.objectId ? `; object id ${g.objectId}` : ''}${how}`,
+        });
+        return g;
+      };
+      return withSteps(
+        { apply: (tx2) => write(tx2, ''), record: async (tx2, responses) => (responses.has('group') ? write(tx2, ' (at Microsoft)') : g) },
+        () => [[deleteGroup(partner.cloud, 'group', objectIdOf(g))]],
+      );
+    },
+    opts.mode,
+  );
 }

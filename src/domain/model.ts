@@ -159,6 +159,8 @@ export interface AccessAssignment {
   group: string;
   roles: string[];
   createdAt: string;
+  /** Microsoft's id for it (a delegatedAdminAccessAssignment's `id`), once `sync` has read it; a request naming it needs it. */
+  microsoftId?: string | null;
 }
 
 export interface Notification {

@@ -155,6 +155,7 @@ export interface Tx {
   insertTemplate(t: Template): Promise<void>;
   getTemplate(name: string): Promise<Template | undefined>;
   listTemplates(): Promise<Template[]>;
+  deleteTemplate(name: string): Promise<boolean>;
 
   insertGroup(g: Omit<Group, 'members'>): Promise<void>;
   /** Record a group's object id in the partner's tenant; false when there is no such group. */
@@ -162,11 +163,18 @@ export interface Tx {
   getGroup(name: string): Promise<Group | undefined>;
   listGroups(): Promise<Group[]>;
   addGroupMembers(group: string, emails: readonly string[]): Promise<number>;
+  /** Take users out of a group; how many were members. */
+  removeGroupMembers(group: string, emails: readonly string[]): Promise<number>;
+  /** Delete a group, its memberships and its access assignments (the caller checks none is on an active relationship). */
+  deleteGroup(name: string): Promise<boolean>;
   /** Names of the groups the user belongs to. */
   groupsOf(email: string): Promise<string[]>;
 
   upsertAssignment(a: AccessAssignment): Promise<void>;
   listAssignments(relationshipId: string): Promise<AccessAssignment[]>;
+  /** Every access assignment of one group, on any relationship. */
+  assignmentsOfGroup(group: string): Promise<AccessAssignment[]>;
+  deleteAssignment(relationshipId: string, group: string): Promise<boolean>;
 
   /** Undo everything this transaction wrote so far, keeping it open (for audited refusals). */
   rollbackWrites(): Promise<void>;

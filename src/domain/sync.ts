@@ -51,6 +51,8 @@ export interface MsRelationship {
 
 /** A delegatedAdminAccessAssignment: a security group of the partner and its roles. */
 export interface MsAssignment {
+  /** Its id, which a request to change or delete it names. */
+  id?: string;
   accessContainer?: { accessContainerId?: string; accessContainerType?: string } | null;
   accessDetails?: { unifiedRoles?: { roleDefinitionId: string }[] } | null;
   status?: string;
@@ -258,9 +260,14 @@ async function reconcile(tx: Tx, s: Session, snap: TenantSnapshot, dryRun: boole
         }
         const roles = roleIds(a);
         const current = held.find((x) => x.group === group);
-        if (current && JSON.stringify([...current.roles].sort()) === JSON.stringify(roles)) continue;
+        const microsoftId = a.id ?? null;
+        if (current && JSON.stringify([...current.roles].sort()) === JSON.stringify(roles)) {
+          // Same roles: only Microsoft's id may be news (kept so `client unassign` can name it).
+          if (microsoftId && current.microsoftId !== microsoftId) await write(() => tx.upsertAssignment({ ...current, relationshipId: next.id, microsoftId }));
+          continue;
+        }
         change({ kind: current ? 'changed' : 'added', what: 'assignment', target: `${next.displayName}/${group}`, detail: `${roles.length} role${roles.length === 1 ? '' : 's'}` });
-        await write(() => tx.upsertAssignment({ relationshipId: next.id, group, roles, createdAt: current?.createdAt ?? at }));
+        await write(() => tx.upsertAssignment({ relationshipId: next.id, group, roles, createdAt: current?.createdAt ?? at, microsoftId }));
       }
     }
     for (const r of ledger) if (!seen.has(r.id)) out.notAtMicrosoft.push(`${r.displayName} (${describe(r)}; kept as it is)`);

@@ -6,6 +6,8 @@ import type { Template } from './model.js';
 import { checkRelationshipSettings } from './relationship-rules.js';
 import { roleName } from './roles.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
+import { carryOut, type Carried, type Mode } from './decision.js';
+import type { Tx } from './store.js';
 
 export async function createTemplate(
   s: Session,
@@ -45,4 +47,43 @@ export async function listTemplates(s: Session): Promise<Template[]> {
     await requirePartner(tx);
     return tx.listTemplates();
   });
+}
+
+export interface DeletedTemplate {
+  template: Template;
+  /** Granular offers made from it that no client has accepted yet: on acceptance they get no group assignments from it. */
+  pendingOffers: number;
+}
+
+/**
+ * Delete a template. Templates are the ledger's own (Microsoft has no such
+ * thing), so a plan is empty and live changes only the ledger. Relationships
+ * made from it keep its name (`client drift` then says it is gone).
+ */
+export async function templateDelete(s: Session, name: string, opts: { mode: Mode }): Promise<Carried<DeletedTemplate>> {
+  return carryOut(
+    s,
+    async (tx) => {
+      await requirePartner(tx);
+      const actor = await resolveActor(tx, s);
+      const t = await tx.getTemplate(name);
+      if (!t) throw new NotFoundError(`No template ${name} (see \`delegate template list\`)`);
+      // SPEC.md "Who may do what": templates need full admin access or the global admin role.
+      may.fullOrGlobalAdmin(actor, 'template.delete', t.name, 'delete relationship templates');
+      const pendingOffers = (await tx.listRelationships()).filter((r) => r.template?.toLowerCase() === t.name.toLowerCase() && r.status === 'approvalPending').length;
+      const write = async (tx2: Tx, how: string) => {
+        await tx2.deleteTemplate(t.name);
+        await appendAudit(tx2, s.clock, {
+          actor: actor.email,
+          action: 'template.delete',
+          target: t.name,
+          outcome: 'allowed',
+          detail: `roles ${t.roles.map(roleName).join(', ')}${pendingOffers ? `; ${pendingOffers} offer${pendingOffers === 1 ? '' : 's'} made from it not yet accepted` : ''}${how}`,
+        });
+        return { template: t, pendingOffers };
+      };
+      return { steps: [], apply: (tx2) => write(tx2, ''), record: (tx2) => write(tx2, '') };
+    },
+    opts.mode,
+  );
 }

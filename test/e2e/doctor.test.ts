@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { ADMIN, TENANT, copySandbox, expectOneLine, runBin, runInProcess, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, TENANT, copySandbox, expectOneLine, runBin, runInProcess, sandbox, setupIn, storeHash, type Sandbox } from '../helpers/cli.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 /** 15 days later: the 20-day relationship has 5 days left. */
@@ -16,11 +16,7 @@ const GA_ROLE = '62e90394-69f5-4237-9190-012177145e10';
 const sandboxes: Sandbox[] = [];
 let fleet: Sandbox;
 
-async function setup(sb: Sandbox, args: string[]): Promise<string> {
-  const r = await runInProcess(args, { env: sb.env });
-  if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const setup = setupIn;
 
 async function acceptGranular(sb: Sandbox, domain: string, args: string[]): Promise<string> {
   const offer = JSON.parse(await setup(sb, ['offer', 'create', '--granular', ...args, '--json']));

@@ -118,6 +118,22 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
     expect((await sync(['--only', 'relationships'])).changes).toEqual([]);
   });
 
+  it("records Microsoft's id for each access assignment, which `client unassign --plan` then names", async () => {
+    const HELPDESK_OID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const HA = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
+    await ok(['group', 'create', 'Helpdesk', '--object-id', HELPDESK_OID]);
+    const offer = JSON.parse(await ok(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator', '--name', 'Contoso GDAP', '--json'])) as { url: string };
+    await ok(['client', 'accept', offer.url, '--domain', 'contoso.com', '--name', 'Contoso', '--tenant-id', CONTOSO]);
+    await ok(['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator']);
+    const id = fake.addRelationship({ displayName: 'Contoso GDAP', status: 'active', customer: { tenantId: CONTOSO, displayName: 'Contoso' }, roles: [HA] });
+    fake.accessAssignments.set(id, [{ id: 'ms-assignment-1', status: 'active', accessContainer: { accessContainerId: HELPDESK_OID, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: [{ roleDefinitionId: HA }] } }]);
+    // Same roles as the ledger: no change to report, but the id is kept.
+    expect((await sync(['--only', 'relationships'])).changes.map((c) => c.what)).toEqual(['relationship']);
+    const plan = JSON.parse(await ok(['client', 'unassign', 'contoso.com', '--group', 'Helpdesk', '--plan'])) as { method: string; url: string }[];
+    expect(plan.map((p) => p.method)).toEqual(['GET', 'DELETE']);
+    expect(plan[1]!.url).toMatch(new RegExp(`/delegatedAdminRelationships/${id}/accessAssignments/ms-assignment-1$`));
+  });
+
   it('a relationship Microsoft terminated ends in the ledger; one the ledger only drafted stays, listed as not at Microsoft', async () => {
     const id = fake.addRelationship({ displayName: 'Contoso GDAP', status: 'active', customer: { tenantId: CONTOSO, displayName: 'Contoso' } });
     await ok(['offer', 'create', '--granular', '--roles', 'Global Reader', '--name', 'Never sent', '--json']);

@@ -5,11 +5,23 @@
  * y/N confirmation and --yes, --plan, and --live against the fake.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { listAuditEntries } from '../../src/domain/audit.js';
-import type { AuditEntry } from '../../src/domain/model.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
-import { ADMIN, TENANT, copySandbox, expectOneLine, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import {
+  ADMIN,
+  TENANT,
+  auditOf,
+  copySandbox,
+  expectOneLine,
+  expectRefused as expectRefusedIn,
+  expectUnchanged as expectUnchangedIn,
+  runBin,
+  runInProcess,
+  sandbox,
+  setupIn,
+  storeHash,
+  type Result,
+  type Sandbox,
+} from '../helpers/cli.js';
 import { checkPlan } from '../helpers/plan.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -31,11 +43,7 @@ function newSandbox(): Sandbox {
   return sb;
 }
 
-async function setup(sb: Sandbox, args: string[]): Promise<string> {
-  const r = await runInProcess(args, { env: sb.env });
-  if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const setup = setupIn;
 
 /**
  * contoso.com (DAP; alex, boss the admin, old.contoso.com added, shop.contoso.com added with
@@ -100,36 +108,9 @@ async function json(sb: Sandbox, args: string[]): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-async function auditEntries(sb: Sandbox): Promise<AuditEntry[]> {
-  const store = SqliteStore.open(sb.db, { create: false });
-  try {
-    return await listAuditEntries(store, {});
-  } finally {
-    await store.close();
-  }
-}
-
-/** Bad input or state: this exit code, one line, and the store's files byte for byte as they were. */
-async function expectUnchanged(sb: Sandbox, args: string[], code: number, message: RegExp): Promise<void> {
-  const before = storeHash(sb.db);
-  const r = await runBin(args, { ...sb.env, DELEGATE_NOW: T1 });
-  expect(r.code).toBe(code);
-  expect(r.stdout).toBe('');
-  expectOneLine(r.stderr, message);
-  expect(storeHash(sb.db)).toBe(before);
-}
-
-/** A refusal: exit 4, one line naming the rule, exactly one "denied" audit entry added. */
-async function expectRefused(sb: Sandbox, args: string[], audit: { actor: string; action: string; target: string }, rule: RegExp): Promise<void> {
-  const before = (await auditEntries(sb)).length;
-  const r = await runBin(args, { ...sb.env, DELEGATE_NOW: T1 });
-  expect(r.code).toBe(4);
-  expect(r.stdout).toBe('');
-  expectOneLine(r.stderr, rule);
-  const entries = await auditEntries(sb);
-  expect(entries).toHaveLength(before + 1);
-  expect(entries.at(-1)).toMatchObject({ ...audit, outcome: 'denied' });
-}
+const auditEntries = auditOf;
+const expectUnchanged = (sb: Sandbox, args: string[], code: number, message: RegExp) => expectUnchangedIn(sb, args, code, message, { DELEGATE_NOW: T1 });
+const expectRefused = (sb: Sandbox, args: string[], audit: { actor: string; action: string; target: string }, rule: RegExp) => expectRefusedIn(sb, args, audit, rule, { DELEGATE_NOW: T1 });
 
 describe('client user remove', () => {
   test('removes the user with --yes, prints it, and audits the removal', async () => {

@@ -377,6 +377,7 @@ export class FakeMicrosoft {
     if ((g = /^\/domains\/([^/]+)\/verificationDnsRecords$/.exec(p)) && m === 'GET') return this.verificationRecords(r, g[1]!);
     if ((g = /^\/domains\/([^/]+)\/verify$/.exec(p)) && m === 'POST') return this.verifyDomain(g[1]!);
     if (p === '/groups' && m === 'GET') return this.listGroups(r);
+    if ((g = /^\/groups\/([^/]+)$/.exec(p)) && m === 'DELETE') return this.groups.delete(decodeURIComponent(g[1]!)) ? { status: 204 } : notFound(p);
     if ((g = /^\/groups\/([^/]+)\/members\/\$ref$/.exec(p)) && m === 'POST') return this.addMember(r, g[1]!);
     if ((g = /^\/groups\/([^/]+)\/members$/.exec(p)) && m === 'GET') return this.members(r, g[1]!);
     if ((g = /^\/groups\/([^/]+)\/members\/([^/]+)\/\$ref$/.exec(p)) && m === 'DELETE') return this.removeMember(g[1]!, g[2]!);
@@ -539,8 +540,24 @@ export class FakeMicrosoft {
 
   /** https://learn.microsoft.com/graph/api/delegatedadminaccessassignment-get */
   private oneAccessAssignment(r: Req, id: string, assignmentId: string): Reply {
-    const a = (this.accessAssignments.get(id) ?? []).find((x) => x.id === assignmentId);
+    const list = this.accessAssignments.get(id) ?? [];
+    const a = list.find((x) => x.id === assignmentId);
     if (!a) return notFound(`delegatedAdminAccessAssignment ${assignmentId}`);
+    if (r.method === 'PATCH' || r.method === 'DELETE') {
+      // delegatedadminaccessassignment-update / -delete: If-Match with the last known ETag is required.
+      const ifMatch = r.headers['if-match'];
+      if (!ifMatch) return graphError(400, 'BadRequest', 'If-Match header is required.');
+      if (ifMatch !== a['@odata.etag']) return graphError(412, 'PreconditionFailed', 'The ETag does not match.');
+      if (r.method === 'DELETE') {
+        this.accessAssignments.set(id, list.filter((x) => x !== a));
+        return { status: 204 };
+      }
+      const b = (r.body ?? {}) as Json;
+      if (b.accessDetails) a.accessDetails = b.accessDetails;
+      a['@odata.etag'] = etag();
+      a.lastModifiedDateTime = now();
+      return { status: 200, body: { '@odata.context': 'https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#accessAssignments/$entity', ...a } };
+    }
     if (r.method !== 'GET') return methodNotAllowed();
     return { status: 200, body: { '@odata.context': 'https://graph.microsoft.com/v1.0/tenantRelationships/$metadata#accessAssignments/$entity', ...a } };
   }

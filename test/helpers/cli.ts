@@ -149,3 +149,49 @@ export async function initPartner(sb: Sandbox, extra: string[] = ['--certified']
   const r = await runBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, ...extra], sb.env);
   if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
 }
+
+/** Scene-setting in this process against a sandbox: its stdout, or an error naming the command. */
+export async function setupIn(sb: Sandbox, args: string[]): Promise<string> {
+  const r = await runInProcess(args, { env: sb.env });
+  if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The audit trail, read straight from a sandbox's store. */
+export async function auditOf(sb: Sandbox): Promise<import('../../src/domain/model.js').AuditEntry[]> {
+  const { listAuditEntries } = await import('../../src/domain/audit.js');
+  const store = SqliteStore.open(sb.db, { create: false });
+  try {
+    return await listAuditEntries(store, {});
+  } finally {
+    await store.close();
+  }
+}
+
+/** Bad input or state through the built CLI: this exit code, one line, and the store's files byte for byte as they were. */
+export async function expectUnchanged(sb: Sandbox, args: string[], code: number, message: RegExp, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const before = storeHash(sb.db);
+  const r = await runBin(args, { ...sb.env, ...env });
+  expect(r.code).toBe(code);
+  expect(r.stdout).toBe('');
+  expectOneLine(r.stderr, message);
+  expect(storeHash(sb.db)).toBe(before);
+}
+
+/** A refusal through the built CLI: exit 4, one line naming the rule, exactly one "denied" audit entry added. */
+export async function expectRefused(
+  sb: Sandbox,
+  args: string[],
+  audit: { actor: string; action: string; target: string },
+  rule: RegExp,
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
+  const before = (await auditOf(sb)).length;
+  const r = await runBin(args, { ...sb.env, ...env });
+  expect(r.code).toBe(4);
+  expect(r.stdout).toBe('');
+  expectOneLine(r.stderr, rule);
+  const entries = await auditOf(sb);
+  expect(entries).toHaveLength(before + 1);
+  expect(entries.at(-1)).toMatchObject({ ...audit, outcome: 'denied' });
+}

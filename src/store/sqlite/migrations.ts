@@ -199,6 +199,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE clients DROP COLUMN status;
   ALTER TABLE clients DROP COLUMN removed_at;
   `,
+  // 9: Microsoft's id for an access assignment (read by sync): removing or changing one names it
+  `
+  ALTER TABLE access_assignments ADD COLUMN microsoft_id TEXT;
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -70,6 +70,14 @@ const toRelationship = (r: Row, p = ''): Relationship => ({
   template: (r[p + 'template'] as string | null) ?? null,
 });
 
+const toAssignment = (r: Row): AccessAssignment => ({
+  relationshipId: r.relationship_id as string,
+  group: r.group_name as string,
+  roles: JSON.parse(r.roles as string) as string[],
+  createdAt: r.created_at as string,
+  microsoftId: (r.microsoft_id as string | null) ?? null,
+});
+
 /** A client row (as an array, in CLIENT_COLS order) with its granular relationships. */
 const toClient = (r: readonly unknown[], gdap: Relationship[]): ClientRecord => ({
   domain: r[0] as string,
@@ -541,6 +549,9 @@ class SqliteTx implements Tx {
   async listTemplates() {
     return this.all('SELECT * FROM templates ORDER BY name').map(toTemplate);
   }
+  async deleteTemplate(name: string) {
+    return this.run('DELETE FROM templates WHERE name = ?', name).changes === 1;
+  }
 
   async insertGroup(g: Omit<Group, 'members'>) {
     this.run('INSERT INTO groups (name, object_id, created_at) VALUES (?, ?, ?)', g.name, g.objectId, g.createdAt);
@@ -566,24 +577,35 @@ class SqliteTx implements Tx {
     for (const e of emails) n += st.run(canonical, e).changes;
     return n;
   }
+  async removeGroupMembers(group: string, emails: readonly string[]) {
+    const st = this.s.stmt('DELETE FROM group_members WHERE group_name = ? AND email = ?');
+    let n = 0;
+    for (const e of emails) n += st.run(group, e).changes;
+    return n;
+  }
+  async deleteGroup(name: string) {
+    this.run('DELETE FROM access_assignments WHERE group_name = ?', name);
+    return this.run('DELETE FROM groups WHERE name = ?', name).changes === 1;
+  }
   async groupsOf(email: string) {
     return this.all('SELECT group_name FROM group_members WHERE email = ? ORDER BY group_name', email).map((r) => r.group_name as string);
   }
 
   async upsertAssignment(a: AccessAssignment) {
     this.run(
-      `INSERT INTO access_assignments (relationship_id, group_name, roles, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (relationship_id, group_name) DO UPDATE SET roles = excluded.roles`,
-      a.relationshipId, a.group, JSON.stringify(a.roles), a.createdAt,
+      `INSERT INTO access_assignments (relationship_id, group_name, roles, created_at, microsoft_id) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (relationship_id, group_name) DO UPDATE SET roles = excluded.roles, microsoft_id = coalesce(excluded.microsoft_id, microsoft_id)`,
+      a.relationshipId, a.group, JSON.stringify(a.roles), a.createdAt, a.microsoftId ?? null,
     );
   }
   async listAssignments(relationshipId: string) {
-    return this.all('SELECT * FROM access_assignments WHERE relationship_id = ? ORDER BY group_name', relationshipId).map((r) => ({
-      relationshipId: r.relationship_id as string,
-      group: r.group_name as string,
-      roles: JSON.parse(r.roles as string) as string[],
-      createdAt: r.created_at as string,
-    }));
+    return this.all('SELECT * FROM access_assignments WHERE relationship_id = ? ORDER BY group_name', relationshipId).map(toAssignment);
+  }
+  async assignmentsOfGroup(group: string) {
+    return this.all('SELECT * FROM access_assignments WHERE group_name = ? ORDER BY relationship_id', group).map(toAssignment);
+  }
+  async deleteAssignment(relationshipId: string, group: string) {
+    return this.run('DELETE FROM access_assignments WHERE relationship_id = ? AND group_name = ?', relationshipId, group).changes === 1;
   }
 
   async rollbackWrites() {

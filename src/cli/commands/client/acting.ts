@@ -25,8 +25,8 @@ import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';
-import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
-import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
+import { planFlag, PLAN_OPTION } from '../../plan.js';
+import { deliver as deliverCarried, LIVE_OPTION, sessionAndMode } from '../../live.js';
 import { LEDGER, type Carried, type Mode } from '../../../domain/decision.js';
 import type { Session } from '../../../domain/session.js';
 import { renderList, renderOne, type View } from '../../render.js';
@@ -67,12 +67,8 @@ export const domainView: View<ClientDomain> = {
   json: (d) => ({ name: d.name, isInitial: d.isInitial, verified: d.verified, addedAt: d.addedAt }),
 };
 
-/** A plan is always JSON (see cli/plan.ts). Otherwise hand the value on, then list what a live bulk change left undone. */
-async function deliver<T>(ctx: Context, r: Carried<T>, show: (value: T) => Promise<void>): Promise<void> {
-  if (r.kind === 'plan') return printPlan(ctx, r.requests, 'Run these against the client tenant with a token for it.');
-  await show(r.value);
-  reportLive(ctx, r);
-}
+/** Acting for a client: a plan goes to the client's tenant. */
+const deliver = <T>(ctx: Context, r: Carried<T>, show: (value: T) => Promise<void>) => deliverCarried(ctx, r, show, 'Run these against the client tenant with a token for it.');
 
 /** How a changing acting command runs: ledger, plan or live (cli/live.ts). */
 const how = (ctx: Context, raw: { plan?: string | boolean; live?: boolean }, action: string, target: string) =>

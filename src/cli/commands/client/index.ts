@@ -17,6 +17,7 @@ import { csvRows, printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientRelationshipRows, clientShowView, clientView, CLIENT_FIELDS } from '../../views.js';
 import { register as registerActing } from './acting.js';
+import { register as registerUnassign } from './unassign.js';
 import { usesPartnerCenter, type PlannedRequest } from '../../../domain/graph.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 
@@ -238,5 +239,6 @@ export function register(program: Command, ctx: Context): void {
       if (count === 0) ctx.note('No drift: every templated relationship matches its template.');
     });
 
+  registerUnassign(client, ctx);
   registerActing(client, ctx);
 }

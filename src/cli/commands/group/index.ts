@@ -1,10 +1,12 @@
-/** `delegate group create|add-member|list`: the partner's security groups for granular access. */
+/** `delegate group create|add-member|remove-member|set|delete|list`: the partner's security groups for granular access. */
 import type { Command } from 'commander';
-import { groupAddMembers, groupCreate, listGroups, setGroupObjectId } from '../../../domain/groups.js';
+import { groupAddMembers, groupCreate, groupDelete, groupRemoveMembers, listGroups, setGroupObjectId } from '../../../domain/groups.js';
 import { UsageError } from '../../../domain/errors.js';
 import type { Group } from '../../../domain/model.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
+import { deliver, LIVE_OPTION, sessionAndMode } from '../../live.js';
+import * as v from '../../../domain/validate.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
@@ -52,6 +54,44 @@ export function register(program: Command, ctx: Context): void {
     .action(async (name: string, raw: { objectId?: string }) => {
       if (raw.objectId === undefined) throw new UsageError('Missing --object-id <guid>');
       await renderOne(await ctx.target(), groupView, await setGroupObjectId(await ctx.session({ actor: true }), name, raw.objectId));
+    });
+  group
+    .command('remove-member')
+    .description('Take partner users out of a security group: they lose the roles it holds on client relationships (global admins)')
+    .argument('<group>', 'group name')
+    .argument('<email...>', 'partner users')
+    .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts.\n\nExample:\n  delegate group remove-member Helpdesk lee@fabrikam.com --yes')
+    .action(async (name: string, emails: string[], raw: { plan?: string | boolean; live?: boolean }) => {
+      const g = v.displayName(name, 'group name', 120);
+      emails.forEach((e) => v.email(e));
+      if (!planFlag(raw)) await ctx.confirm(`Remove ${emails.join(', ')} from security group ${g}?`);
+      const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'group.remove-member', target: g });
+      const r = await groupRemoveMembers(s, g, emails, { mode });
+      await deliver(ctx, r, async (after) => renderOne(await ctx.target(), groupView, after), 'Run these against your own tenant.');
+    });
+  group
+    .command('delete')
+    .description('Delete a security group: not while it is assigned on an active relationship or named in a template (global admins)')
+    .argument('<group>', 'group name')
+    .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Microsoft deletes a security group for good.\n\nExample:\n  delegate group delete Helpdesk --yes')
+    .action(async (name: string, raw: { plan?: string | boolean; live?: boolean }) => {
+      const g = v.displayName(name, 'group name', 120);
+      if (!planFlag(raw)) await ctx.confirm(`Delete security group ${g}?`);
+      const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'group.delete', target: g });
+      const r = await groupDelete(s, g, { mode });
+      await deliver(
+        ctx,
+        r,
+        async (gone) => {
+          await renderOne(await ctx.target(), groupView, gone);
+          ctx.note(mode.kind === 'live' ? `Deleted security group ${gone.name} at Microsoft and from the ledger.` : `Deleted security group ${gone.name} from the ledger. Nothing was sent to Microsoft: \`--live\` deletes it there.`);
+        },
+        'Run this against your own tenant.',
+      );
     });
   ctx
     .listFields(group.command('list').description('List security groups and their members'), groupView.fields!)

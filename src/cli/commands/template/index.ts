@@ -1,8 +1,10 @@
-/** `delegate template create|list`: reusable settings for granular offers. */
+/** `delegate template create|list|delete`: reusable settings for granular offers. */
 import type { Command } from 'commander';
 import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
 import { UsageError } from '../../../domain/errors.js';
-import { createTemplate, listTemplates } from '../../../domain/templates.js';
+import { createTemplate, listTemplates, templateDelete } from '../../../domain/templates.js';
+import { deliver, LIVE_OPTION, sessionAndMode } from '../../live.js';
+import { planFlag, PLAN_OPTION } from '../../plan.js';
 import type { Template } from '../../../domain/model.js';
 import { parseRoles, roleName } from '../../../domain/roles.js';
 import * as v from '../../../domain/validate.js';
@@ -64,4 +66,29 @@ export function register(program: Command, ctx: Context): void {
     .listFields(template.command('list'), templateView.fields!)
     .description('List templates')
     .action(async () => renderList(await ctx.target(), templateView, await listTemplates(await ctx.session())));
+  template
+    .command('delete')
+    .description('Delete a template (relationships made from it keep its name; offers not yet accepted get no group assignments from it)')
+    .argument('<name>', 'template name')
+    .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Templates are delegate\'s own: there is nothing to send to Microsoft.\n\nExample:\n  delegate template delete helpdesk --yes')
+    .action(async (name: string, raw: { plan?: string | boolean; live?: boolean }) => {
+      const n = v.displayName(name, 'template name', 100);
+      if (!planFlag(raw)) await ctx.confirm(`Delete template ${n}?`);
+      const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'template.delete', target: n });
+      const r = await templateDelete(s, n, { mode });
+      await deliver(
+        ctx,
+        r,
+        async (d) => {
+          await renderOne(await ctx.target(), templateView, d.template);
+          ctx.note(
+            `Deleted template ${d.template.name}.` +
+              (d.pendingOffers ? ` ${d.pendingOffers} granular offer${d.pendingOffers === 1 ? '' : 's'} made from it ${d.pendingOffers === 1 ? 'is' : 'are'} not accepted yet: on acceptance ${d.pendingOffers === 1 ? 'it gets' : 'they get'} no group assignments from it.` : ''),
+          );
+        },
+        'Templates live only in the ledger: nothing would be sent to Microsoft.',
+      );
+    });
 }

@@ -1,5 +1,6 @@
 /** Access assignments: which of the partner's security groups hold which roles on a granular relationship. */
 import { appendAudit } from './audit.js';
+import type { Clock } from './clock.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import { createAccessAssignment, planUnassign } from './graph.js';
 import { carryOut, decideThenDo, withSteps, type Carried, type Mode, type Outcome } from './decision.js';
@@ -160,4 +161,37 @@ export async function unassignGroup(
     },
     opts.mode,
   );
+}
+
+/**
+ * Onboarding: a granular relationship made from a template gets the
+ * template's group assignments when it becomes active (a client accepted,
+ * or `sync` saw it approved), in that same transaction, each audited as a
+ * `client.assign`. Roles the relationship lacks are left out (Graph takes
+ * only its roles); a group the template names that no longer exists is
+ * skipped. Returns what was assigned.
+ */
+export async function onboard(tx: Tx, clock: Clock, actor: string, rel: Relationship, domain: string, at: string, when: string): Promise<AccessAssignment[]> {
+  return recordOnboarding(tx, clock, actor, domain, rel.template ?? '', await templateAssignments(tx, rel, at), when);
+}
+
+/** Write a template's assignments for a relationship that became active, each audited as a `client.assign`. */
+export async function recordOnboarding(tx: Tx, clock: Clock, actor: string, domain: string, template: string, wanted: readonly AccessAssignment[], when: string): Promise<AccessAssignment[]> {
+  for (const a of wanted) {
+    await tx.upsertAssignment(a);
+    await appendAudit(tx, clock, { actor, action: 'client.assign', target: domain, outcome: 'allowed', detail: `${a.group}: ${a.roles.map(roleName).join(', ')} (template ${template}, ${when})` });
+  }
+  return [...wanted];
+}
+
+/** The assignments a relationship's template gives it (nothing written). */
+export async function templateAssignments(tx: Tx, rel: Relationship, at: string): Promise<AccessAssignment[]> {
+  const t = rel.template ? await tx.getTemplate(rel.template) : undefined;
+  const out: AccessAssignment[] = [];
+  for (const want of t?.assignments ?? []) {
+    const roles = want.roles.filter((r) => rel.roles.includes(r));
+    const g = await tx.getGroup(want.group);
+    if (g && roles.length) out.push({ relationshipId: rel.id, group: g.name, roles, createdAt: at });
+  }
+  return out;
 }

@@ -3,7 +3,8 @@ import { startingDomains } from './acting.js';
 import { appendAudit } from './audit.js';
 import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
-import type { ClientRecord, ClientStatus, OfferRecord, Partner, Relationship } from './model.js';
+import type { AccessAssignment, ClientRecord, ClientStatus, OfferRecord, Partner, Relationship } from './model.js';
+import { onboard } from './assignments.js';
 import { decideTermination, toTerminate } from './relationship-lifecycle.js';
 import { RELATIONSHIP_ID } from './relationship-rules.js';
 import { activate, activeDap, activeGdap, checkAcceptable, clientStatus, expiring } from './relationships.js';
@@ -104,7 +105,10 @@ interface Acceptance {
  * an active DAP relationship, and a granular offer (used once) can be accepted by any client. The
  * acceptance is kept in history, and the partner is notified.
  */
-export async function acceptOffer(s: Session, reference: string, rows: RowSource, opts: { source: string }): Promise<ClientRecord[]> {
+/** A recorded acceptance; `assigned` lists the group assignments its template gave (onboarding), when there are any. */
+export type Accepted = ClientRecord & { assigned?: AccessAssignment[] };
+
+export async function acceptOffer(s: Session, reference: string, rows: RowSource, opts: { source: string }): Promise<Accepted[]> {
   const ref = parseOfferReference(reference);
   const bad = new BadRows(opts.source);
   return writeAudited(s, async (tx) => {
@@ -196,6 +200,11 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
       outcome: 'allowed',
       detail: one ? `offer ${offer.id}${rel ? ` (granular ${rel.displayName})` : ''}` : `${out.length} clients accepted offer ${offer.id}`,
     });
+    // A granular offer is for one client: its template's group assignments come with the acceptance.
+    if (rel && one) {
+      const assigned = await onboard(tx, s.clock, actor.email, rel, one.domain, at, 'on acceptance');
+      if (assigned.length) return [{ ...one, assigned }];
+    }
     return out;
   });
 }

@@ -29,6 +29,8 @@ import type { Tx } from './store.js';
 import { appendAudit } from './audit.js';
 import type { AdminAccess, ClientRecord, Partner, Relationship, RelationshipStoredStatus } from './model.js';
 import { granularOfferRecord } from './granular-offers.js';
+import { recordOnboarding, templateAssignments } from './assignments.js';
+import { roleName } from './roles.js';
 import { nowIso, requirePartner, resolveActor, may, writeAudited, type Session } from './session.js';
 
 export const SYNC_PARTS = ['clients', 'relationships', 'users'] as const;
@@ -245,12 +247,20 @@ async function reconcile(tx: Tx, s: Session, snap: TenantSnapshot, dryRun: boole
         if (describe(mine) !== describe(next)) parts.push(`${was} -> ${describe(next)}`);
         if (parts.length === 0) parts.push('dates and settings as Microsoft has them');
         change({ kind: ended ? 'ended' : 'changed', what: 'relationship', target: next.displayName, detail: parts.join('; ') });
-        if (mine.status === 'approvalPending' && next.status === 'active' && next.template) {
-          out.notes.push(`"${next.displayName}" became active: sync does not apply template ${next.template}'s group assignments; give them with \`delegate client assign\``);
-        }
       }
       const held = mine ? await tx.listAssignments(base.id) : [];
       await write(() => tx.replaceRelationship(base.id, next));
+      // Onboarding: approved at Microsoft, a relationship made from a template gets its group assignments here.
+      if (mine?.status === 'approvalPending' && next.status === 'active' && next.template && next.clientDomain) {
+        const wanted = (await templateAssignments(tx, next, at)).filter((a) => !(snap.assignments.get(m.id) ?? []).some((x) => groupByObjectId.get(x.accessContainer?.accessContainerId?.toLowerCase() ?? '') === a.group));
+        for (const a of wanted) change({ kind: 'added', what: 'assignment', target: `${next.displayName}/${a.group}`, detail: `${a.roles.length} role${a.roles.length === 1 ? '' : 's'}, from template ${next.template}` });
+        if (!dryRun) held.push(...(await recordOnboarding(tx, s.clock, actor.email, next.clientDomain, next.template, wanted, 'seen approved by sync')));
+        if (wanted.length) {
+          out.notes.push(
+            `"${next.displayName}" became active: template ${next.template}'s group assignments are recorded in the ledger; sync reads Microsoft and does not write to it, so create them there with ${wanted.map((a) => `\`delegate client assign ${next.clientDomain} --group "${a.group}" --roles "${a.roles.map(roleName).join(',')}" --plan\``).join(', ')}`,
+          );
+        }
+      }
       for (const a of snap.assignments.get(m.id) ?? []) {
         const objectId = a.accessContainer?.accessContainerId?.toLowerCase();
         const group = objectId ? groupByObjectId.get(objectId) : undefined;

@@ -13,7 +13,7 @@ import { planCreateRelationships, planJson } from '../../src/domain/graph.js';
 import { fixedClock } from '../../src/domain/clock.js';
 import { autoExtend, durationDays, normaliseDuration } from '../../src/domain/duration.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from '../../src/domain/errors.js';
-import { assignGroup, rolesOf } from '../../src/domain/assignments.js';
+import { assignGroup, rolesOf, unassignGroup } from '../../src/domain/assignments.js';
 import { drift } from '../../src/domain/drift.js';
 import { createGranularOffers, type GranularInput } from '../../src/domain/granular-offers.js';
 import { granularClientJson } from '../../src/domain/granular-views.js';
@@ -707,9 +707,11 @@ describe('drift from the template', () => {
     expect(await drift(w.s())).toEqual([expect.objectContaining({ domain: 'short.com', difference: expect.stringMatching(/duration is P30D, template says P365D/) })]);
   });
 
-  test('group assignment missing: the suggested fix is the assign command, and running it clears the drift', async () => {
+  test('group assignment missing (taken away after onboarding gave it): the suggested fix is the assign command, and running it clears the drift', async () => {
     const w = await templated();
     await fromTemplate(w, 'contoso.com');
+    expect(await drift(w.s())).toEqual([]);
+    await unassignGroup(w.s(), 'contoso.com', 'Helpdesk', undefined, { mode: LEDGER });
     const d = await drift(w.s());
     expect(d).toEqual([
       { domain: 'contoso.com', relationship: 'std contoso.com', template: 'std', difference: 'group Helpdesk is not assigned', fix: 'delegate client assign contoso.com --group "Helpdesk" --roles "Helpdesk Administrator"' },

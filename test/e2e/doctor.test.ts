@@ -27,7 +27,7 @@ async function acceptGranular(sb: Sandbox, domain: string, args: string[]): Prom
 /**
  * contoso.com: DAP, an unverified domain. wingtip.com: granular with Global Administrator, 20
  * days, the Helpdesk group (Lee) assigned; ada has full access and is in no group. northwind.com:
- * from a template that assigns Helpdesk, nothing assigned. tailspin.com: DAP, removed.
+ * from a template that assigns Helpdesk, that assignment taken away. tailspin.com: DAP, removed.
  * adatum.com: granular, an empty group assigned, and (written straight to the store, as sync
  * could record it) a role the relationship lacks.
  */
@@ -50,6 +50,8 @@ async function buildFleet(): Promise<Sandbox> {
   await setup(sb, ['client', 'assign', 'wingtip.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator']);
   await setup(sb, ['template', 'create', 'std', '--roles', 'Helpdesk Administrator,User Administrator', '--auto-extend', 'P180D', '--assign', 'Helpdesk=Helpdesk Administrator']);
   await acceptGranular(sb, 'northwind.com', ['--name', 'Northwind', '--template', 'std']);
+  // Onboarding gave the template's assignment on acceptance; taken away, nothing is assigned.
+  await setup(sb, ['client', 'unassign', 'northwind.com', '--group', 'Helpdesk', '--yes']);
   const adatum = await acceptGranular(sb, 'adatum.com', ['--name', 'Adatum', '--roles', 'User Administrator', '--auto-extend', 'P180D']);
   await setup(sb, ['client', 'assign', 'adatum.com', '--group', 'Nobody', '--roles', 'User Administrator']);
   const store = SqliteStore.open(sb.db, { create: false });

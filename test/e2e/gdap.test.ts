@@ -166,8 +166,11 @@ describe('a granular relationship over its whole life, through the CLI', () => {
     expect(listed).toMatchObject({ acceptedCount: 1, granular: { status: 'active', endsAt: E0 } });
   });
 
-  test('drift names the template assignments still missing; the Graph plan for one writes nothing; assigning clears the drift', async () => {
+  test('onboarding gave the template assignments on acceptance (no drift); one taken away is drift with its fix; the Graph plan writes nothing; assigning clears it', async () => {
     const at = plus(ACCEPTED, 60_000);
+    expect(json(await cli(at, ['client', 'drift', '--json']))).toEqual([]);
+    await ok(at, ['client', 'unassign', 'contoso.com', '--group', 'Helpdesk', '--yes']);
+    await ok(at, ['client', 'unassign', 'contoso.com', '--group', 'Users', '--yes']);
     const d = json<{ domain: string; template: string; difference: string; fix: string }[]>(await cli(at, ['client', 'drift', '--json']));
     expect(d).toEqual([
       { domain: 'contoso.com', relationship: 'Std 1', template: 'std', difference: 'group Helpdesk is not assigned', fix: 'delegate client assign contoso.com --group "Helpdesk" --roles "Helpdesk Administrator"' },

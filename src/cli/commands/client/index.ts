@@ -1,8 +1,8 @@
 /** `delegate client accept|list|show|remove|terminate|extend|assign|drift` and the acting commands. */
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { acceptOffer, eachClientChunk, endClient, parseOfferReference, showClient } from '../../../domain/clients.js';
-import { CLIENT_STATUSES } from '../../../domain/model.js';
+import { acceptOffer, eachClientChunk, endClient, parseOfferReference, showClient, type Accepted } from '../../../domain/clients.js';
+import { CLIENT_STATUSES, type ClientRecord } from '../../../domain/model.js';
 import { activeDap, activeGdap } from '../../../domain/relationships.js';
 import { assignGroup } from '../../../domain/assignments.js';
 import { eachDriftChunk, type Drift } from '../../../domain/drift.js';
@@ -46,6 +46,21 @@ const driftView: View<Drift> = {
   json: (d) => d,
 };
 
+/**
+ * An acceptance as the client it made, plus (JSON `assigned`, table column
+ * `assigned`) the group assignments a template gave it on acceptance. Used
+ * only when there are some: other acceptances print as any client does.
+ */
+function acceptedView(base: View<ClientRecord>): View<Accepted> {
+  return {
+    columns: [...base.columns, { header: 'assigned', value: (c) => (c.assigned ?? []).map((a) => `${a.group}: ${a.roles.map(roleName).join(', ')}`).join('; ') }],
+    json: (c) => ({
+      ...(base.json(c) as object),
+      assigned: (c.assigned ?? []).map((a) => ({ relationshipId: a.relationshipId, group: a.group, roles: a.roles.map((id) => ({ id, name: roleName(id) })) })),
+    }),
+  };
+}
+
 /** Ending a DAP relationship goes through Partner Center (Graph has no call for it): say so. */
 function endNote(requests: readonly PlannedRequest[]): string | undefined {
   return usesPartnerCenter(requests)
@@ -82,15 +97,20 @@ export function register(program: Command, ctx: Context): void {
       }
       const accepted = await acceptOffer(await ctx.session({ actor: true }), ref, rows, { source });
       const target = await ctx.target();
-      if (raw.file) await renderList(target, clientView(now()), accepted);
-      else await renderOne(target, clientView(now()), accepted[0]!);
+      const view = accepted.some((a) => a.assigned?.length) ? acceptedView(clientView(now())) : clientView(now());
+      if (raw.file) await renderList(target, view, accepted);
+      else await renderOne(target, view, accepted[0]!);
       const first = accepted[0]!;
+      const assigned = first.assigned ?? [];
+      if (assigned.length) {
+        ctx.note(`Onboarded from template ${first.gdap.find((r) => r.offerId === first.offerId)?.template}: ${assigned.map((a) => `${a.group} (${a.roles.map(roleName).join(', ')})`).join('; ')}.`);
+      }
       const rel = first.gdap.find((r) => r.offerId === first.offerId);
       const stillDap = rel && activeDap(first) ? ` Its delegated admin (DAP) relationship is still active: once your groups have their roles, end it with \`delegate client remove ${first.domain}\`.` : '';
       const several = rel && activeGdap(first, now()).length > 1 ? ` --relationship "${rel.displayName}"` : '';
       ctx.note(
         rel
-          ? `${first.name} approved granular relationship "${rel.displayName}" until ${rel.endsAt}. Give your security groups roles on it with \`delegate client assign ${first.domain}${several} --group <group> --roles <roles>\`.${stillDap}`
+          ? `${first.name} approved granular relationship "${rel.displayName}" until ${rel.endsAt}.${assigned.length ? '' : ` Give your security groups roles on it with \`delegate client assign ${first.domain}${several} --group <group> --roles <roles>\`.`}${stillDap}`
           : accepted.length === 1
             ? `${first.name} accepted offer ${first.offerId}: you are now its delegated administrator. A notification is in \`delegate inbox\`.`
             : `${accepted.length} clients accepted offer ${first.offerId}. Notifications are in \`delegate inbox\`.`,

@@ -47,6 +47,14 @@ export interface OutputReport {
   unit: string;
 }
 
+/** A value a command needs: as given, or (on a terminal) asked for with `message`. */
+export interface Needed {
+  value: string | undefined;
+  flag: string;
+  message: string;
+  validate?: (v: string) => unknown;
+}
+
 export class Context {
   globals: Globals = { input: true, yes: false, color: true, quiet: false };
   /** A list command's --fields, checked (see render.ts fieldsOption). */
@@ -260,6 +268,21 @@ export class Context {
           }
         : undefined,
     });
+  }
+
+  /**
+   * Several values a command needs: without a terminal, every missing one is
+   * named in one exit-2 message (not one per run); on a terminal each missing
+   * one is asked for, in order. Returns the values, given or answered.
+   */
+  async needAll<const T extends readonly Needed[]>(items: T): Promise<{ [K in keyof T]: string }> {
+    // What was given is checked first: bad input is named before what is missing.
+    for (const i of items) if (i.value !== undefined) i.validate?.(i.value);
+    const missing = items.filter((i) => i.value === undefined);
+    if (missing.length && !this.canPrompt()) throw new UsageError(`Missing ${missing.map((m) => m.flag).join(', ')} (no terminal to ask on)`);
+    const out: string[] = [];
+    for (const i of items) out.push(await this.need(i.value, i.flag, i.message, i.validate));
+    return out as { [K in keyof T]: string };
   }
 
   /** Confirm a destructive action: --yes, else y/N on a terminal, else exit 2 naming --yes. */

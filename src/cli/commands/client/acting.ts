@@ -179,11 +179,16 @@ export function register(client: Command, ctx: Context): void {
   domainCmd
     .command('add')
     .description("Add a domain to a client's organization; it stays unverified until `client domain verify`")
-    .argument('<client-domain>', "the client's domain, or its tenant id")
-    .argument('<domain>', 'the domain to add')
+    .argument('[client-domain]', "the client's domain, or its tenant id (asked for on a terminal)")
+    .argument('[domain]', 'the domain to add (asked for on a terminal)')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
-    .action(async (domain: string, name: string, raw: { plan?: string | boolean; live?: boolean }) => {
+    .action(async (domainIn: string | undefined, nameIn: string | undefined, raw: { plan?: string | boolean; live?: boolean }) => {
+      planFlag(raw);
+      const [domain, name] = await ctx.needAll([
+        { value: domainIn, flag: '<client-domain>', message: "Client's domain (or tenant id):", validate: (x) => v.clientRef(x) },
+        { value: nameIn, flag: '<domain>', message: 'Domain to add:', validate: (x) => v.domain(x, 'domain') },
+      ]);
       const { s, mode } = await how(ctx, raw, 'client.domain.add', `${domain}/${name}`);
       const r = await addClientDomain(s, domain, name, { mode });
       await deliver(ctx, r, async (d) => {

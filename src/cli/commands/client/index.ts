@@ -75,15 +75,19 @@ export function register(program: Command, ctx: Context): void {
   client
     .command('accept')
     .description('Record that a client accepted an offer (by its link or offer id)')
-    .argument('<offer-url|offer-id>', 'the link the client followed, or the offer id')
+    .argument('[offer-url|offer-id]', 'the link the client followed, or the offer id (asked for on a terminal)')
     .option('--domain <domain>', "the client's domain")
     .option('--name <name>', "the client's organization name (default: the domain)")
     .option('--tenant-id <guid>', "the client's tenant id")
     .option('--file <csv|->', 'record many acceptances from a CSV file with header domain,name,tenantId (- for stdin)')
     .addHelpText('after', '\nExamples:\n  delegate client accept "$(delegate offer link)" --domain contoso.com --name "Contoso Ltd"\n  delegate client accept <offer-id> --file clients.csv')
-    .action(async (ref: string, raw: { domain?: string; name?: string; tenantId?: string; file?: string }) => {
-      parseOfferReference(ref);
+    .action(async (refIn: string | undefined, raw: { domain?: string; name?: string; tenantId?: string; file?: string }) => {
       if (raw.file && (raw.domain || raw.name || raw.tenantId)) throw new UsageError('Give --domain (with --name, --tenant-id) or --file, not both');
+      // Every missing value in one message without a terminal; asked for in turn on one.
+      const offerRef = { value: refIn, flag: '<offer-url|offer-id>', message: 'The link the client followed, or the offer id:', validate: (x: string) => parseOfferReference(x) };
+      const [ref, domainIn] = raw.file
+        ? [...(await ctx.needAll([offerRef])), undefined]
+        : await ctx.needAll([offerRef, { value: raw.domain, flag: '--domain', message: "Client's domain:", validate: (x: string) => v.domain(x) }]);
       let rows;
       let source = 'arguments';
       if (raw.file) {
@@ -91,8 +95,7 @@ export function register(program: Command, ctx: Context): void {
         source = sourceName(raw.file);
         rows = csvRows(ctx, raw.file, { required: ['domain'], optional: ['name', 'tenantId'] });
       } else {
-        const domain = await ctx.need(raw.domain, '--domain', "Client's domain:", (s) => v.domain(s));
-        const opts = parseWith(acceptSchema, { ...raw, domain });
+        const opts = parseWith(acceptSchema, { ...raw, domain: domainIn });
         rows = argRows([opts.domain!], 'domain', { name: opts.name, tenantId: opts.tenantId });
       }
       const accepted = await acceptOffer(await ctx.session({ actor: true }), ref, rows, { source });

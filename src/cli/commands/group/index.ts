@@ -25,11 +25,12 @@ export function register(program: Command, ctx: Context): void {
   group
     .command('create')
     .description('Create a security group (global admins)')
-    .argument('<name>', 'group name')
+    .argument('[name]', 'group name (asked for on a terminal)')
     .option('--object-id <guid>', "the group's object id in your Microsoft Entra tenant (used in plans)")
     .option(...PLAN_OPTION)
-    .action(async (name: string, raw: { objectId?: string; plan?: string | boolean }) => {
+    .action(async (nameIn: string | undefined, raw: { objectId?: string; plan?: string | boolean }) => {
       const plan = planFlag(raw);
+      const name = await ctx.need(nameIn, '<name>', 'Security group name:', (x) => v.displayName(x, 'group name', 120));
       const r = await groupCreate(await ctx.session({ actor: true }), name, raw.objectId, plan);
       if (r.kind === 'plan') return printPlan(ctx, r.requests, `Then record it with its id (the response's id): \`delegate group create <name> --object-id <id>\`.`);
       await renderOne(await ctx.target(), groupView, r.value);

@@ -129,9 +129,11 @@ export function register(program: Command, ctx: Context): void {
       const opts = parseWith(createSchema, rest);
       if (plan && !opts.granular && !opts.template) throw new UsageError('--roles, --duration, --auto-extend, --name, --count and --plan go with --granular');
       if (opts.granular || opts.template) {
+        // Roles come from --roles or the template; neither: asked for on a terminal, else exit 2.
+        const roles = opts.roles ?? (opts.template ? undefined : parseRoles(await ctx.need(undefined, '--roles <roles> (or --template <name>)', 'Roles (names or ids, comma-separated; see `delegate role list`):', (x) => parseRoles(x))));
         const session = await ctx.session({ actor: true });
         const made = await createGranularOffers(session, {
-          ...(opts.roles ? { roles: opts.roles } : {}),
+          ...(roles ? { roles } : {}),
           ...(opts.duration ? { duration: opts.duration } : {}),
           ...(opts.autoExtend ? { autoExtendDuration: opts.autoExtend } : {}),
           ...(opts.name ? { name: opts.name } : {}),

@@ -44,18 +44,21 @@ export function register(program: Command, ctx: Context): void {
   template
     .command('create')
     .description('Create a template for granular offers: roles, duration, auto-extend, and the group assignments clients should have')
-    .argument('<name>', 'template name')
-    .option('--roles <roles>', 'roles (names or ids, comma-separated)')
+    .argument('[name]', 'template name (asked for on a terminal)')
+    .option('--roles <roles>', 'roles (names or ids, comma-separated; asked for on a terminal)')
     .option('--duration <iso>', 'P1D to P2Y', 'P730D')
     .option('--auto-extend <iso>', 'PT0S or P180D', 'PT0S')
     .option('--assign <group=roles>', 'a security group and the roles it should hold on each relationship (repeatable)', (val: string, acc: string[]) => [...acc, val], [] as string[])
     .addHelpText('after', '\nExample:\n  delegate template create helpdesk --roles "Helpdesk Administrator,Global Reader" --duration P365D --auto-extend P180D --assign "Helpdesk=Helpdesk Administrator"')
-    .action(async (name: string, raw: { roles?: string; duration: string; autoExtend: string; assign: string[] }) => {
+    .action(async (nameIn: string | undefined, raw: { roles?: string; duration: string; autoExtend: string; assign: string[] }) => {
+      const [name, roles] = await ctx.needAll([
+        { value: nameIn, flag: '<name>', message: 'Template name:', validate: (x) => v.displayName(x, 'template name', 100) },
+        { value: raw.roles || undefined, flag: '--roles <roles>', message: 'Roles (names or ids, comma-separated; see `delegate role list`):', validate: (x) => parseRoles(x) },
+      ]);
       const n = v.displayName(name, 'template name', 100);
-      if (!raw.roles) throw new UsageError('Missing --roles <roles>');
       const t = await createTemplate(await ctx.session({ actor: true }), {
         name: n,
-        roles: parseRoles(raw.roles),
+        roles: parseRoles(roles),
         duration: normaliseDuration(raw.duration),
         autoExtendDuration: autoExtend(raw.autoExtend),
         assignments: raw.assign.map(parseAssign),

@@ -43,9 +43,6 @@ const opt = <K extends string, V>(k: K, v: V | null): { [P in K]?: V } => (v ===
 export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat = 'text', rel?: Relationship, now: Date = new Date()): Offer {
   const trial = o.kind === 'trial' ? { ...opt('product', o.product), url: o.link } : undefined;
   const purchase = o.kind === 'purchase' ? { ...opt('product', o.product), ...opt('quantity', o.quantity), url: o.link } : undefined;
-  const granular = rel
-    ? { displayName: rel.displayName, roles: rel.roles.map(roleName), days: durationDays(rel.duration), autoExtend: rel.autoExtendDuration === 'P180D' }
-    : undefined;
   const url = rel ? granularUrl(partner.cloud, rel.id) : (o.link ?? adminOfferUrl(partner.cloud, partner.tenantId));
   // An offer whose link was dropped reads as the plain offer its admin link now is.
   const withLink = o.link !== null;
@@ -55,6 +52,9 @@ export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat 
     url,
     // Made when read (JSON output, --fields text, printing the offer): a list shown as a table never needs it.
     get text() {
+      const granular = rel
+        ? { displayName: rel.displayName, roles: rel.roles.map(roleName), days: durationDays(rel.duration), autoExtend: rel.autoExtendDuration === 'P180D' }
+        : undefined;
       return (text ??= renderOffer({ partner, url, ...(withLink && trial ? { trial } : {}), ...(withLink && purchase ? { purchase } : {}), granular }, format));
     },
     status: o.status,

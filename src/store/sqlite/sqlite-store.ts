@@ -156,11 +156,48 @@ const toClientDomain = (r: Row): ClientDomain => ({
 });
 
 const OFFER_SELECT = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id) AS accepted_count FROM offers o`;
-const RELATIONSHIP_COLS = ['id', 'offer_id', 'display_name', 'duration', 'auto_extend', 'roles', 'status', 'created_at', 'activated_at', 'ends_at', 'terminated_at', 'client_domain', 'template'];
-/** Offers with the granular relationship each carries, its columns prefixed r_ (one query for a page of offers). */
-const OFFER_WITH_RELATIONSHIP = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id) AS accepted_count,
-  ${RELATIONSHIP_COLS.map((c) => `r.${c} AS r_${c}`).join(', ')}
+/**
+ * Offers with the granular relationship each carries (one query for a page of offers), as arrays:
+ * the offer's columns, its acceptance count, then the relationship's columns (NULL for other offers).
+ */
+const OFFER_WITH_RELATIONSHIP = `SELECT o.seq, o.id, o.kind, o.product, o.quantity, o.link, o.link_id, o.status, o.created_at, o.created_by, o.revoked_at,
+  (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id),
+  r.id, r.offer_id, r.display_name, r.duration, r.auto_extend, r.roles, r.status, r.created_at, r.activated_at, r.ends_at, r.terminated_at, r.client_domain, r.template
   FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id`;
+
+/** A row of OFFER_WITH_RELATIONSHIP. */
+function offerWithRelationship(r: readonly unknown[]): OfferWithRelationship {
+  const offer: OfferRecord = {
+    id: r[1] as string,
+    kind: r[2] as OfferRecord['kind'],
+    product: (r[3] as string | null) ?? null,
+    quantity: (r[4] as number | null) ?? null,
+    link: (r[5] as string | null) ?? null,
+    linkId: (r[6] as string | null) ?? null,
+    status: r[7] as OfferStatus,
+    createdAt: r[8] as string,
+    createdBy: r[9] as string,
+    revokedAt: (r[10] as string | null) ?? null,
+    acceptedCount: (r[11] as number) ?? 0,
+  };
+  if (r[12] == null) return { offer };
+  const relationship: Relationship = {
+    id: r[12] as string,
+    offerId: r[13] as string,
+    displayName: r[14] as string,
+    duration: r[15] as string,
+    autoExtendDuration: r[16] as Relationship['autoExtendDuration'],
+    roles: JSON.parse(r[17] as string) as string[],
+    status: r[18] as Relationship['status'],
+    createdAt: r[19] as string,
+    activatedAt: (r[20] as string | null) ?? null,
+    endsAt: (r[21] as string | null) ?? null,
+    terminatedAt: (r[22] as string | null) ?? null,
+    clientDomain: (r[23] as string | null) ?? null,
+    template: (r[24] as string | null) ?? null,
+  };
+  return { offer, relationship };
+}
 
 /** A relationship of the client is active at ? (the rule of countActiveClients and the domain's relationshipState). */
 const ACTIVE_GDAP = "EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR r.ends_at > ?))";
@@ -278,13 +315,13 @@ class SqliteTx implements Tx {
     return rows.map(toOffer);
   }
   async *offerChunks(opts: { all: boolean }, size: number): AsyncGenerator<OfferWithRelationship[]> {
-    const st = this.s.stmt(`${OFFER_WITH_RELATIONSHIP} WHERE o.seq > ?${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${pageSize(size)}`);
+    const st = this.s.stmt(`${OFFER_WITH_RELATIONSHIP} WHERE o.seq > ?${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${pageSize(size)}`).raw(true);
     let last = 0;
     for (;;) {
-      const rows = st.all(last) as Row[];
+      const rows = st.all(last) as unknown[][];
       if (rows.length === 0) return;
-      yield rows.map((r) => (r.r_id == null ? { offer: toOffer(r) } : { offer: toOffer(r), relationship: toRelationship(r, 'r_') }));
-      last = rows[rows.length - 1]!.seq as number;
+      yield rows.map(offerWithRelationship);
+      last = rows[rows.length - 1]![0] as number;
       if (rows.length < size) return;
     }
   }

@@ -51,8 +51,15 @@ export async function allocateInitialDomain(taken: (name: string) => Promise<boo
  * accepted under and its initial one. A client that accepts again keeps the
  * initial domain it had.
  */
-export async function startingDomains(tx: Tx, cloud: Cloud, clientDomain: string, at: string): Promise<ClientDomain[]> {
-  const had = (await tx.listClientDomains(clientDomain)).find((d) => d.isInitial);
+export async function startingDomains(
+  tx: Tx,
+  cloud: Cloud,
+  clientDomain: string,
+  at: string,
+  opts: { known?: boolean } = {},
+): Promise<ClientDomain[]> {
+  // A client not in the ledger yet has no domains there: `known: false` saves bulk work the look-up.
+  const had = opts.known === false ? undefined : (await tx.listClientDomains(clientDomain)).find((d) => d.isInitial);
   const initial = had?.name ?? (await allocateInitialDomain(async (name) => (await tx.domainOwners(name)).length > 0, cloud, clientDomain));
   return [
     { clientDomain, name: clientDomain, isInitial: false, verified: true, addedAt: at },

@@ -1,7 +1,7 @@
 /** Client organizations: acceptance of an offer, listing, ending the relationship. */
 import { startingDomains } from './acting.js';
 import { appendAudit } from './audit.js';
-import { BadRows, eachRow, requireField, type RowSource } from './bulk.js';
+import { BadRows, chunked, requireField, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import type { AccessAssignment, ClientRecord, ClientStatus, OfferRecord, Partner, Relationship } from './model.js';
 import { onboard } from './assignments.js';
@@ -121,29 +121,37 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
     let conflict: string | undefined;
     // Whether the link or id names a granular offer decides which relationship must not be active already.
     const granularOffer = ref.by === 'url' ? ref.url.kind === 'granular' : (await tx.findOffers(ref.id))[0]?.kind === 'granular';
-    for await (const row of eachRow(rows)) {
-      if (bad.unreadable(row)) continue;
-      const domain = bad.check(row, () => v.domain(requireField(row, 'domain')));
-      if (domain === undefined) continue;
-      const rawName = row.fields.name;
-      const name = rawName === undefined || rawName.trim() === '' ? undefined : bad.check(row, () => v.displayName(rawName, 'name'));
-      if (rawName !== undefined && rawName.trim() !== '' && name === undefined) continue;
-      const rawTenant = row.fields.tenantId;
-      const tenantId = rawTenant === undefined || rawTenant.trim() === '' ? null : bad.check(row, () => v.guid(rawTenant, 'tenantId'));
-      if (tenantId === undefined) continue;
-      if (seen.has(domain)) {
-        bad.add(row, `${domain} appears twice (also on line ${seen.get(domain)})`);
-        continue;
+    // A chunk of rows at a time: checked, then the clients they name looked up in one go.
+    for await (const chunk of chunked(rows, 1000)) {
+      const fresh: Omit<Acceptance, 'previous'>[] = [];
+      for (const row of chunk) {
+        if (bad.unreadable(row)) continue;
+        const domain = bad.check(row, () => v.domain(requireField(row, 'domain')));
+        if (domain === undefined) continue;
+        const rawName = row.fields.name;
+        const name = rawName === undefined || rawName.trim() === '' ? undefined : bad.check(row, () => v.displayName(rawName, 'name'));
+        if (rawName !== undefined && rawName.trim() !== '' && name === undefined) continue;
+        const rawTenant = row.fields.tenantId;
+        const tenantId = rawTenant === undefined || rawTenant.trim() === '' ? null : bad.check(row, () => v.guid(rawTenant, 'tenantId'));
+        if (tenantId === undefined) continue;
+        if (seen.has(domain)) {
+          bad.add(row, `${domain} appears twice (also on line ${seen.get(domain)})`);
+          continue;
+        }
+        seen.set(domain, row.line);
+        fresh.push({ line: row.line, domain, name, tenantId });
       }
-      seen.set(domain, row.line);
-      const previous = await tx.getClient(domain);
-      const stateConflict = previous && acceptConflict(previous, tenantId, granularOffer);
-      if (stateConflict) {
-        if (row.line === undefined) conflict ??= stateConflict;
-        else bad.add(row, stateConflict);
-        continue;
+      const known = fresh.length ? await tx.getClients(fresh.map((a) => a.domain)) : new Map<string, ClientRecord>();
+      for (const a of fresh) {
+        const previous = known.get(a.domain);
+        const stateConflict = previous && acceptConflict(previous, a.tenantId, granularOffer);
+        if (stateConflict) {
+          if (a.line === undefined) conflict ??= stateConflict;
+          else bad.add({ line: a.line, fields: {} }, stateConflict);
+          continue;
+        }
+        accepted.push({ ...a, previous });
       }
-      accepted.push({ line: row.line, domain, name, tenantId, previous });
     }
     bad.throwIfAny();
     if (accepted.length === 0 && !conflict) throw new UsageError(`${opts.source} has no clients to record`);
@@ -181,7 +189,7 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
         await tx.upsertClient(client);
       }
       await tx.recordAcceptance({ offerId: offer.id, clientDomain: a.domain, at, recordedBy: actor.email });
-      await tx.insertClientDomains(await startingDomains(tx, partner.cloud, a.domain, at));
+      await tx.insertClientDomains(await startingDomains(tx, partner.cloud, a.domain, at, { known: p !== undefined }));
       await tx.insertNotification({
         at,
         kind: 'offer.accepted',

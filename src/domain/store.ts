@@ -94,6 +94,8 @@ export interface Tx {
   setOfferStatus(id: string, status: OfferStatus, at: string | null): Promise<void>;
 
   getClient(domain: string): Promise<ClientRecord | undefined>;
+  /** The clients among `domains` that exist, keyed by domain: getClient for a chunk of a bulk file at once. */
+  getClients(domains: readonly string[]): Promise<Map<string, ClientRecord>>;
   /** The client with this Microsoft tenant id (any case), if one is recorded. */
   clientByTenant(tenantId: string): Promise<ClientRecord | undefined>;
   listClients(filter: ClientFilter): Promise<ClientRecord[]>;

@@ -349,6 +349,19 @@ class SqliteTx implements Tx {
     const r = this.s.stmt(`SELECT ${CLIENT_COLS} FROM clients WHERE domain = ?`).raw(true).get(domain) as unknown[] | undefined;
     return r && toClient(r, this.all(`SELECT * FROM relationships WHERE client_domain = ? ${GDAP_ORDER}`, domain).map((x) => toRelationship(x)));
   }
+  async getClients(domains: readonly string[]) {
+    // One statement for a whole chunk (the domains as a JSON array), relationships only for the clients found.
+    const out = new Map<string, ClientRecord>();
+    const st = this.s.stmt(`SELECT ${CLIENT_COLS} FROM clients WHERE domain IN (SELECT value FROM json_each(?))`).raw(true);
+    const rels = this.s.stmt(`SELECT * FROM relationships WHERE client_domain = ? ${GDAP_ORDER}`);
+    const CHUNK = 2000;
+    for (let i = 0; i < domains.length; i += CHUNK) {
+      for (const r of st.all(JSON.stringify(domains.slice(i, i + CHUNK))) as unknown[][]) {
+        out.set(r[0] as string, toClient(r, (rels.all(r[0]) as Row[]).map((x) => toRelationship(x))));
+      }
+    }
+    return out;
+  }
   async clientByTenant(tenantId: string) {
     const r = this.get('SELECT domain FROM clients WHERE lower(tenant_id) = lower(?) ORDER BY domain LIMIT 1', tenantId) as { domain: string } | undefined;
     return r && this.getClient(r.domain);

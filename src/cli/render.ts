@@ -426,14 +426,14 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
   let count = 0;
   switch (target.output) {
     case 'json':
-      // The same text as JSON.stringify(rows, null, 2), one element at a time.
+      // The same text as JSON.stringify(rows, null, 2), a page at a time: a page stringified as an
+      // array already indents its elements as the whole list would, so only its brackets go.
       return {
         async add(rows) {
-          let buf = '';
-          for (const r of rows) {
-            buf += (count++ === 0 ? '[\n  ' : ',\n  ') + jsonText(view.json(r), 2).replace(/\n/g, '\n  ');
-          }
-          if (buf) target.write(buf);
+          if (rows.length === 0) return;
+          const page = jsonText(rows.map(view.json), 2);
+          target.write((count === 0 ? '[\n' : ',\n') + page.slice(2, -2));
+          count += rows.length;
         },
         async end() {
           target.write(count === 0 ? '[]\n' : '\n]\n');

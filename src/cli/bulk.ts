@@ -8,7 +8,7 @@
 import type { SourceRow } from '../domain/bulk.js';
 import type { Context } from './context.js';
 import { readCsv, type CsvSpec } from './csv.js';
-import { renderListStream, type View } from './render.js';
+import { renderListStream, type Printed, type View } from './render.js';
 import { Spool } from './spool.js';
 
 export interface BulkOutput<T> {
@@ -93,7 +93,7 @@ export async function progressFor(ctx: Context, totalBytes: number | undefined):
 }
 
 /** Print a list as its chunks are read (a read needs no spool: nothing to roll back); returns how many rows it printed. */
-export async function printChunks<T>(ctx: Context, view: View<T>, each: (fn: (chunk: T[]) => Promise<void>) => Promise<void>): Promise<number> {
+export async function printChunks<T>(ctx: Context, view: View<T>, each: (fn: (chunk: (T | Printed)[]) => Promise<void>) => Promise<void>): Promise<number> {
   const out = renderListStream(await ctx.target(), view);
   let count = 0;
   await each(async (chunk) => {

@@ -412,9 +412,18 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T):
   }
 }
 
+/**
+ * A row the store printed itself, exactly as this renderer prints it in that form for the view
+ * asked for (Tx.clientLines: a CSV record with its newline, or a JSON array element indented as in
+ * the list); only csv and json lists take one.
+ */
+export class Printed {
+  constructor(readonly text: string) {}
+}
+
 /** A list rendered page by page (as it is read, or as bulk work makes it), never held whole. */
 export interface ListStream<T> {
-  add(rows: readonly T[]): Promise<void>;
+  add(rows: readonly (T | Printed)[]): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -431,8 +440,20 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
       return {
         async add(rows) {
           if (rows.length === 0) return;
-          const page = jsonText(rows.map(view.json), 2);
-          target.write((count === 0 ? '[\n' : ',\n') + page.slice(2, -2));
+          const parts: string[] = [];
+          let run: T[] = [];
+          const flush = () => {
+            if (run.length) parts.push(jsonText(run.map(view.json), 2).slice(2, -2));
+            run = [];
+          };
+          for (const r of rows) {
+            if (r instanceof Printed) {
+              flush();
+              parts.push(r.text);
+            } else run.push(r);
+          }
+          flush();
+          target.write((count === 0 ? '[\n' : ',\n') + parts.join(',\n'));
           count += rows.length;
         },
         async end() {
@@ -445,6 +466,10 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
           let buf = count++ === 0 ? csvLine(columns.map((c) => c.header)) : '';
           const values = new Array<unknown>(n);
           for (const r of rows) {
+            if (r instanceof Printed) {
+              buf += r.text;
+              continue;
+            }
             for (let i = 0; i < n; i++) values[i] = columns[i]!.value(r);
             buf += csvLine(values);
           }
@@ -458,7 +483,7 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
       return {
         async add(rows) {
           let buf = '';
-          for (const r of rows) {
+          for (const r of rows as readonly T[]) {
             let line = '';
             for (let i = 0; i < n; i++) line += (i ? '\t' : '') + shown(columns[i]!.value(r));
             buf += line + '\n';
@@ -473,7 +498,7 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
         async add(rows) {
           if (rows.length === 0) return;
           writer ??= new TableWriter((s) => target.write(s), await paint(target.color), tableWidth(target), columns.map((c) => c.header), opts.more ?? true);
-          writer.page(rows.map((r) => columns.map((c) => shown(c.value(r)))));
+          writer.page((rows as readonly T[]).map((r) => columns.map((c) => shown(c.value(r)))));
         },
         async end() {
           writer?.end();

@@ -15,7 +15,7 @@ import { adminLinkOffer, findOffer, offerRef } from './offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from './session.js';
 import { linkNotOurs, parseOfferUrl, quoted, shownLink, type ParsedOfferUrl } from './urls.js';
 import * as v from './validate.js';
-import type { ClientFilter, Tx } from './store.js';
+import type { ClientFilter, ClientLineForm, Tx } from './store.js';
 import { DAY_MS } from './duration.js';
 
 export type OfferReference = { by: 'url'; url: ParsedOfferUrl } | { by: 'id'; id: string };
@@ -262,6 +262,22 @@ export async function eachClientChunk(s: Session, filter: ClientListFilter, fn: 
       const kept = keep(chunk);
       if (kept.length) await fn(kept);
     }
+  });
+}
+
+/**
+ * A whole client list (no status or expiry filter) to print in `form`: a client comes as the text
+ * the store printed for it, or as its record (Tx.clientLines), a page at a time.
+ */
+export async function eachClientLineChunk(
+  s: Session,
+  filter: { search?: string },
+  form: ClientLineForm,
+  fn: (chunk: (string | ClientRecord)[]) => void | Promise<void>,
+): Promise<void> {
+  await s.store.read(async (tx) => {
+    await requirePartner(tx);
+    for await (const chunk of tx.clientLines(filter.search ? { search: filter.search } : {}, 2000, form)) await fn(chunk);
   });
 }
 

@@ -48,6 +48,9 @@ export interface ClientFilter {
   templated?: boolean;
 }
 
+/** The forms a backend may print a client in itself (Tx.clientLines). */
+export type ClientLineForm = 'csv' | 'json';
+
 /** A page of offers, each with the granular relationship it carries (if it is a granular offer). */
 export interface OfferWithRelationship {
   offer: OfferRecord;
@@ -101,6 +104,15 @@ export interface Tx {
   listClients(filter: ClientFilter): Promise<ClientRecord[]>;
   /** The same clients, in chunks, without holding them all (for large lists). */
   clientChunks(filter: ClientFilter, size: number): AsyncIterable<ClientRecord[]>;
+  /**
+   * clientChunks for printing a whole list: a client may come, instead of its record, as the exact
+   * text the default client list prints for it in `form` (a CSV record with its newline; a JSON
+   * array element as JSON.stringify(list, null, 2) indents it, without separator), made in the
+   * store's query where that is much cheaper than reading the record (README "Performance"). A
+   * record is always a correct answer: a backend that never prints stays correct. The text must be
+   * what render.ts would print (tested: test/store/paged-reads.test.ts).
+   */
+  clientLines(filter: ClientFilter, size: number, form: ClientLineForm): AsyncIterable<(string | ClientRecord)[]>;
   /** Clients with an active relationship (DAP, or granular not yet past its end) as of `now` (ISO time). */
   countActiveClients(now: string): Promise<number>;
   /**

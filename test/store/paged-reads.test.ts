@@ -16,6 +16,8 @@ import type { Session } from '../../src/domain/session.js';
 import type { Store, Tx } from '../../src/domain/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { PARTNER } from '../helpers/domain.js';
+import { Printed, renderListStream } from '../../src/cli/render.js';
+import { clientView } from '../../src/cli/views.js';
 
 const NOW = new Date('2026-06-01T00:00:00.000Z');
 const day = (n: number) => new Date(NOW.getTime() + n * 86_400_000).toISOString();
@@ -186,4 +188,63 @@ test('drift reads only clients with an active templated relationship', async () 
   await eachDriftChunk(session, (chunk) => void rows.push(...chunk.map((d) => d.domain)));
   for (const d of rows) expect(seen.has(d)).toBe(true);
   expect(calls.get('listClients')).toBeUndefined();
+});
+
+test('clientLines: what the store prints itself is what the renderer prints from the record, in csv and json', async () => {
+  const names = fc.oneof(
+    fc.constantFrom('Contoso Ltd', 'a,b', 'say "hi"', '=cmd()', '-1', '@x', '+x', 'back\\slash', 'Zoë', '日本', 'tab\there', 'new\nline', '\u202eevil', 'ok~!#$%&()*'),
+    fc.string({ minLength: 1, maxLength: 12 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.tuple(names, fc.boolean(), fc.boolean(), fc.boolean()), { minLength: 1, maxLength: 30 }), async (specs) => {
+      const s = SqliteStore.open(':memory:', { create: true });
+      try {
+        await s.write(async (tx) => {
+          await tx.insertPartner(PARTNER);
+          const dapOffer = offer('plain', 0);
+          await tx.insertOffer(dapOffer);
+          for (const [i, [name, removed, withTenant, granular]] of specs.entries()) {
+            const domain = `c${i}.example.com`;
+            await tx.upsertClient({
+              domain,
+              name,
+              tenantId: withTenant ? '11111111-2222-4333-8444-555555555555' : null,
+              offerId: dapOffer.id,
+              acceptedAt: day(-10),
+              dap: { offerId: dapOffer.id, acceptedAt: day(-10), removedAt: removed ? day(-1) : null },
+              gdap: [],
+            });
+            if (granular) {
+              const o = offer('granular', i);
+              await tx.insertOffer(o);
+              await tx.insertRelationship(relationship(o, i, { clientDomain: domain }));
+            }
+          }
+        });
+        for (const form of ['csv', 'json'] as const) {
+          let fromStore = '';
+          let fromRecords = '';
+          let printed = 0;
+          const view = clientView(NOW);
+          const a = renderListStream({ output: form, color: false, write: (t) => void (fromStore += t) }, view);
+          const b = renderListStream({ output: form, color: false, write: (t) => void (fromRecords += t) }, view);
+          await s.read(async (tx) => {
+            for await (const chunk of tx.clientLines({}, 7, form)) {
+              printed += chunk.filter((x) => typeof x === 'string').length;
+              await a.add(chunk.map((x) => (typeof x === 'string' ? new Printed(x) : x)));
+            }
+            for await (const chunk of tx.clientChunks({}, 7)) await b.add(chunk);
+          });
+          await a.end();
+          await b.end();
+          expect(fromStore).toBe(fromRecords);
+          const plain = specs.filter(([name, , , granular]) => !granular && /^[^=+\-@",\\\u0000-\u001f\u007f-\uffff][^",\\\u0000-\u001f\u007f-\uffff]*$/.test(name)).length;
+          expect(printed).toBe(plain);
+        }
+      } finally {
+        await s.close();
+      }
+    }),
+    { numRuns: 60 },
+  );
 });

@@ -16,7 +16,7 @@ import type {
   Partner,
   PartnerUser,
 } from '../../domain/model.js';
-import type { AuditFilter, ClientFilter, OfferWithRelationship, Store, Tx, UserFilter } from '../../domain/store.js';
+import type { AuditFilter, ClientFilter, ClientLineForm, OfferWithRelationship, Store, Tx, UserFilter } from '../../domain/store.js';
 import { openDatabase, type OpenOptions } from './open.js';
 
 type Row = Record<string, unknown>;
@@ -199,6 +199,48 @@ function offerWithRelationship(r: readonly unknown[]): OfferWithRelationship {
   return { offer, relationship };
 }
 
+/**
+ * Lines the store prints itself (Tx.clientLines), for a client with its DAP relationship and no
+ * granular one: the query joins its eight fields with commas, and a field line is printed here only
+ * when every field is printable ASCII with nothing CSV or JSON would quote, escape or neutralise
+ * (no quote, backslash or comma, no leading = + - @), so exactly seven commas separate them. The
+ * text is then what render.ts makes by construction; every other client goes there as its record.
+ */
+const FIELD_LINE = ['c.domain', 'c.name', 'c.tenant_id', 'c.offer_id', 'c.accepted_at', 'c.dap_offer_id', 'c.dap_accepted_at', 'c.dap_removed_at']
+  .map((f) => `coalesce(${f}, '')`)
+  .join(" || ',' || ");
+const PRINTABLE = 'c.dap_offer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain)';
+// eslint-disable-next-line no-control-regex
+const PLAIN_FIELDS = /^(?:(?![=+\-@])[^",\\\u0000-\u001f\u007f-\uffff]*,){7}(?![=+\-@])[^",\\\u0000-\u001f\u007f-\uffff]*$/;
+const json = (v: string) => (v === '' ? 'null' : `"${v}"`);
+
+/** The default client list's line for a field line that passed PLAIN_FIELDS (empty field: null). */
+function printedClient(fields: string, form: ClientLineForm): string {
+  const [domain, name, tenantId, offerId, acceptedAt, dapOfferId, dapAcceptedAt, dapRemovedAt] = fields.split(',') as [string, string, string, string, string, string, string, string];
+  const status = dapRemovedAt === '' ? 'active' : 'removed';
+  // clientView's columns: domain, name, tenantId, status, offerId, acceptedAt, removedAt.
+  if (form === 'csv') return `${domain},${name},${tenantId},${status},${offerId},${acceptedAt},${dapRemovedAt}\n`;
+  // clientJson, as an element of a list printed with JSON.stringify(list, null, 2).
+  return `  {
+    "domain": ${json(domain)},
+    "name": ${json(name)},
+    "tenantId": ${json(tenantId)},
+    "status": "${status}",
+    "offerId": ${json(offerId)},
+    "acceptedAt": ${json(acceptedAt)},
+    "removedAt": ${json(dapRemovedAt)},
+    "relationships": [
+      {
+        "kind": "dap",
+        "status": "${status}",
+        "offerId": ${json(dapOfferId)},
+        "acceptedAt": ${json(dapAcceptedAt)},
+        "removedAt": ${json(dapRemovedAt)}
+      }
+    ]
+  }`;
+}
+
 /** A relationship of the client is active at ? (the rule of countActiveClients and the domain's relationshipState). */
 const ACTIVE_GDAP = "EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR r.ends_at > ?))";
 const ACTIVE_CLIENT = `((c.dap_offer_id IS NOT NULL AND c.dap_removed_at IS NULL) OR ${ACTIVE_GDAP})`;
@@ -371,9 +413,8 @@ class SqliteTx implements Tx {
     for await (const chunk of this.clientChunks(f, 5000)) for (const c of chunk) out.push(c);
     return out;
   }
-  async *clientChunks(f: ClientFilter, size: number): AsyncGenerator<ClientRecord[]> {
-    // Keyset pages (domain > last) fetched with all(): far fewer native round trips than iterate().
-    // Every filter is in the query; each page's relationships come with one more query (most clients have none).
+  /** The WHERE clause (after the keyset condition) and parameters of a client filter. */
+  private clientWhere(f: ClientFilter): { where: string; params: unknown[] } {
     const where = ['c.domain > ?'];
     const params: unknown[] = [];
     if (f.search) {
@@ -390,22 +431,34 @@ class SqliteTx implements Tx {
       params.push(f.endingBy.now, f.endingBy.by);
     }
     if (f.templated) where.push("EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND r.template IS NOT NULL)");
-    const st = this.s.stmt(`SELECT ${CLIENT_COLS} FROM clients c WHERE ${where.join(' AND ')} ORDER BY c.domain LIMIT ${pageSize(size)}`).raw(true);
+    return { where: where.join(' AND '), params };
+  }
+
+  /** The granular relationships of these clients (a page's), by client, oldest first. */
+  private relationshipsOf(domains: readonly string[]): Map<string, Relationship[]> {
+    const rels = new Map<string, Relationship[]>();
+    if (domains.length === 0) return rels;
+    const st = this.s.stmt(`SELECT * FROM relationships WHERE client_domain IN (SELECT value FROM json_each(?)) ORDER BY client_domain, activated_at, created_at, id`);
+    for (const r of st.all(JSON.stringify(domains)) as Row[]) {
+      const rel = toRelationship(r);
+      const list = rels.get(rel.clientDomain!);
+      if (list) list.push(rel);
+      else rels.set(rel.clientDomain!, [rel]);
+    }
+    return rels;
+  }
+
+  async *clientChunks(f: ClientFilter, size: number): AsyncGenerator<ClientRecord[]> {
+    // Keyset pages (domain > last) fetched with all(): far fewer native round trips than iterate().
+    // Every filter is in the query; each page's relationships come with one more query (most clients have none).
+    const { where, params } = this.clientWhere(f);
+    const st = this.s.stmt(`SELECT ${CLIENT_COLS} FROM clients c WHERE ${where} ORDER BY c.domain LIMIT ${pageSize(size)}`).raw(true);
     const anyGdap = this.get('SELECT 1 AS x FROM relationships WHERE client_domain IS NOT NULL LIMIT 1') !== undefined;
-    const relsOf = this.s.stmt(`SELECT * FROM relationships WHERE client_domain IN (SELECT value FROM json_each(?)) ORDER BY client_domain, activated_at, created_at, id`);
     let last = '';
     for (;;) {
       const rows = st.all(last, ...params) as unknown[][];
       if (rows.length === 0) return;
-      const rels = new Map<string, Relationship[]>();
-      if (anyGdap) {
-        for (const r of relsOf.all(JSON.stringify(rows.map((x) => x[0]))) as Row[]) {
-          const rel = toRelationship(r);
-          const list = rels.get(rel.clientDomain!);
-          if (list) list.push(rel);
-          else rels.set(rel.clientDomain!, [rel]);
-        }
-      }
+      const rels = anyGdap ? this.relationshipsOf(rows.map((r) => r[0] as string)) : new Map<string, Relationship[]>();
       const chunk: ClientRecord[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
@@ -413,6 +466,31 @@ class SqliteTx implements Tx {
       }
       last = chunk[chunk.length - 1]!.domain;
       yield chunk;
+      if (rows.length < size) return;
+    }
+  }
+
+  async *clientLines(f: ClientFilter, size: number, form: ClientLineForm): AsyncGenerator<(string | ClientRecord)[]> {
+    // Each row: its domain and its field line (NULL when it is not a DAP-only client); records for the rest.
+    const { where, params } = this.clientWhere(f);
+    const st = this.s.stmt(`SELECT c.domain, CASE WHEN ${PRINTABLE} THEN ${FIELD_LINE} END FROM clients c WHERE ${where} ORDER BY c.domain LIMIT ${pageSize(size)}`).raw(true);
+    let last = '';
+    for (;;) {
+      const rows = st.all(last, ...params) as [string, string | null][];
+      if (rows.length === 0) return;
+      const out: (string | ClientRecord)[] = new Array(rows.length);
+      const records: number[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        const line = rows[i]![1];
+        if (line !== null && PLAIN_FIELDS.test(line)) out[i] = printedClient(line, form);
+        else records.push(i);
+      }
+      if (records.length) {
+        const found = await this.getClients(records.map((i) => rows[i]![0]));
+        for (const i of records) out[i] = found.get(rows[i]![0])!;
+      }
+      yield out;
+      last = rows[rows.length - 1]![0];
       if (rows.length < size) return;
     }
   }

@@ -1,7 +1,7 @@
 /** `delegate client accept|list|show|remove|terminate|extend|assign|drift` and the acting commands. */
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
-import { acceptOffer, eachClientChunk, endClient, parseOfferReference, showClient, type Accepted } from '../../../domain/clients.js';
+import { acceptOffer, eachClientChunk, eachClientLineChunk, endClient, parseOfferReference, showClient, type Accepted } from '../../../domain/clients.js';
 import { CLIENT_STATUSES, type ClientRecord } from '../../../domain/model.js';
 import { activeDap, activeGdap } from '../../../domain/relationships.js';
 import { assignGroup } from '../../../domain/assignments.js';
@@ -12,7 +12,7 @@ import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderOne, type View } from '../../render.js';
+import { Printed, renderList, renderOne, type View } from '../../render.js';
 import { csvRows, printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { clientRelationshipRows, clientShowView, clientView, CLIENT_FIELDS } from '../../views.js';
@@ -131,7 +131,13 @@ export function register(program: Command, ctx: Context): void {
       const opts = parseWith(listSchema, raw);
       const filter = { ...opts, ...(opts.expiring !== undefined ? { expiringDays: opts.expiring } : {}) };
       const session = await ctx.session();
-      await printChunks(ctx, clientView(now(), opts.expiring !== undefined ? { expiry: { days: opts.expiring } } : {}), (fn) => eachClientChunk(session, filter, fn));
+      const view = clientView(now(), opts.expiring !== undefined ? { expiry: { days: opts.expiring } } : {});
+      const { output } = await ctx.target();
+      if ((output === 'csv' || output === 'json') && !ctx.fields && !opts.status && opts.expiring === undefined) {
+        // The whole list in a script's form: the store prints the clients it can (Tx.clientLines).
+        const printed = (x: string | ClientRecord) => (typeof x === 'string' ? new Printed(x) : x);
+        await printChunks(ctx, view, (fn) => eachClientLineChunk(session, opts, output, (chunk) => fn(chunk.map(printed))));
+      } else await printChunks(ctx, view, (fn) => eachClientChunk(session, filter, fn));
     });
 
   client

@@ -188,9 +188,7 @@ export function csvField(cell: string): string {
 
 /** One CSV record: each value neutralised (csvCell), then quoted as needed. */
 export function csvLine(values: readonly unknown[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) line += (i ? ',' : '') + csvField(csvCell(values[i]));
-  return line + '\n';
+  return values.map((v) => csvField(csvCell(v))).join(',') + '\n';
 }
 
 // ---------------------------------------------------------------- tables
@@ -338,20 +336,20 @@ class TableWriter {
 
   page(rows: readonly (readonly string[])[]): void {
     if (rows.length === 0) return;
-    let out = this.widths ? '' : this.start(rows);
+    // Joined once into one flat string a page (see renderListStream's plain output).
+    const out: string[] = this.widths ? [] : [this.start(rows)];
     const { mid, left, sep, right } = this.lines;
     const w = this.widths!;
     const keys = this.head ? undefined : this.paint.key;
     const cutLong = this.maxWidth !== undefined;
+    const cells = new Array<string>(w.length);
     for (const r of rows) {
-      let line = this.rows++ > 0 || this.head ? mid + left : left;
-      for (let i = 0; i < w.length; i++) {
-        const c = fitCell(r[i] ?? '', w[i]!, cutLong);
-        line += i === 0 ? (keys ? keys(c) : c) : sep + c;
-      }
-      out += line + right;
+      if (this.rows++ > 0 || this.head) out.push(mid);
+      for (let i = 0; i < w.length; i++) cells[i] = fitCell(r[i] ?? '', w[i]!, cutLong);
+      if (keys) cells[0] = keys(cells[0]!);
+      out.push(left, cells.join(sep), right);
     }
-    this.write(out);
+    this.write(out.join(''));
   }
 
   end(): void {
@@ -463,17 +461,17 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
     case 'csv':
       return {
         async add(rows) {
-          let buf = count++ === 0 ? csvLine(columns.map((c) => c.header)) : '';
+          const lines: string[] = count++ === 0 ? [csvLine(columns.map((c) => c.header))] : [];
           const values = new Array<unknown>(n);
           for (const r of rows) {
             if (r instanceof Printed) {
-              buf += r.text;
+              lines.push(r.text);
               continue;
             }
             for (let i = 0; i < n; i++) values[i] = columns[i]!.value(r);
-            buf += csvLine(values);
+            lines.push(csvLine(values));
           }
-          target.write(buf);
+          target.write(lines.join(''));
         },
         async end() {
           if (count === 0) target.write(csvLine(columns.map((c) => c.header)));
@@ -482,13 +480,16 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
     case 'plain':
       return {
         async add(rows) {
-          let buf = '';
+          // Lines joined once: one flat string a page (a rope of cells would keep every cell's source alive).
+          const lines = new Array<string>(rows.length + 1);
+          const cells = new Array<string>(n);
+          let k = 0;
           for (const r of rows as readonly T[]) {
-            let line = '';
-            for (let i = 0; i < n; i++) line += (i ? '\t' : '') + shown(columns[i]!.value(r));
-            buf += line + '\n';
+            for (let i = 0; i < n; i++) cells[i] = shown(columns[i]!.value(r));
+            lines[k++] = cells.join('\t');
           }
-          if (buf) target.write(buf);
+          lines[k] = '';
+          if (k) target.write(lines.join('\n'));
         },
         async end() {},
       };

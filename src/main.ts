@@ -37,6 +37,8 @@ function describe(e: unknown, ctx: Context): Described {
   const signal = ctx.interrupts.pending;
   if (signal) {
     const { code, exitCode } = e instanceof InterruptedError ? e : new InterruptedError(signal);
+    // Live mode says itself what was applied at Microsoft and recorded.
+    if (e instanceof InterruptedError && e.explained) return { code, message: e.message, exit: exitCode };
     return { code, message: ctx.interruption(signal), exit: exitCode };
   }
   if (e instanceof DelegateError) return { code: e.code, message: e.message, exit: e.exitCode };

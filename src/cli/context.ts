@@ -60,6 +60,7 @@ export class Context {
   /** A list command's --fields, checked (see render.ts fieldsOption). */
   fields?: string[];
   private store?: Store;
+  private raw?: Store;
   private settingsP?: Promise<Settings>;
   private clockV?: Clock;
   private cleanups: (() => void)[] = [];
@@ -153,7 +154,10 @@ export class Context {
    */
   async session(opts: { create?: boolean; actor?: boolean } = {}): Promise<Session> {
     const actorEmail = await this.actor();
-    this.store ??= this.guard(await this.deps.openStore(this.dbPath(), { create: opts.create ?? false }));
+    if (!this.store) {
+      this.raw = await this.deps.openStore(this.dbPath(), { create: opts.create ?? false });
+      this.store = this.guard(this.raw);
+    }
     const store = actorEmail !== undefined && !opts.actor ? readingAs(this.store, actorEmail) : this.store;
     return { store, clock: this.clock(), ...(actorEmail !== undefined ? { actorEmail } : {}) };
   }
@@ -183,12 +187,12 @@ export class Context {
    * follows synchronously), and a commit is remembered for the interrupt
    * message.
    */
-  private guard(store: Store): Store {
+  private guard(store: Store, rollBackOnSignal = true): Store {
     const interrupts = this.interrupts;
     const write: Store['write'] = async (fn) => {
       const result = await store.write(async (tx) => {
         const value = await fn(tx);
-        interrupts.check();
+        if (rollBackOnSignal) interrupts.check();
         return value;
       });
       this.committed = true;
@@ -201,6 +205,16 @@ export class Context {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
+  }
+
+  /**
+   * The store for live mode's records: a write commits even when a signal has
+   * come (what Microsoft did must reach the ledger), and is remembered for the
+   * interrupt message. Only after `session()` opened the store.
+   */
+  recordingStore(): Store {
+    if (!this.raw) throw new Error('recordingStore() before session()');
+    return this.guard(this.raw, false);
   }
 
   /** Run `fn` when the command ends, however it ends (before the store is closed). */

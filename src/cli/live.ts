@@ -73,11 +73,15 @@ export async function sessionAndMode(
     );
   }
   const partner = await s.store.read((tx) => requirePartner(tx));
+  const signal = ctx.interrupts.signal;
   const client = await connect(deps, {
     cloud: partner.cloud,
+    signal,
     onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`),
   });
-  return { s: live, mode: { kind: 'live', microsoft: executor(client, partner.cloud) } };
+  // What Microsoft answered is recorded even after an interrupt (a call to Microsoft is never rolled back).
+  const recording: Session = { ...live, store: ctx.recordingStore() };
+  return { s: recording, mode: { kind: 'live', microsoft: executor(client, partner.cloud, { signal, appOnly }) } };
 }
 
 /**

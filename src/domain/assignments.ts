@@ -3,10 +3,10 @@ import { appendAudit } from './audit.js';
 import type { Clock } from './clock.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import { createAccessAssignment, planUnassign } from './graph.js';
-import { carryOut, decideThenDo, withSteps, type Carried, type Mode, type Outcome } from './decision.js';
+import { carryOut, modeOf, withSteps, type Carried, type Mode } from './decision.js';
 import { objectIdOf, quoteArg } from './groups.js';
 import type { AccessAssignment, Relationship } from './model.js';
-import { activeGdap, chooseOne, granularClient, notActive, pick, relationshipState } from './relationships.js';
+import { activeGdap, chooseOne, granularClient, notActive, pick, relationshipState, usable } from './relationships.js';
 import { roleName } from './roles.js';
 import { may, nowIso, requirePartner, resolveActor, type Session, clientKey } from './session.js';
 import type { Tx } from './store.js';
@@ -17,11 +17,11 @@ export async function assignGroup(
   domainIn: string,
   groupIn: string,
   roles: string[],
-  opts: { plan: boolean; relationship?: string },
-): Promise<Outcome<{ assignment: AccessAssignment; relationship: Relationship }>> {
+  opts: { plan?: boolean; mode?: Mode; relationship?: string },
+): Promise<Carried<{ assignment: AccessAssignment; relationship: Relationship }>> {
   const ref = v.clientRef(domainIn);
   const group = v.displayName(groupIn, '--group', 120);
-  return decideThenDo(
+  return carryOut(
     s,
     async (tx) => {
       const domain = await clientKey(tx, ref);
@@ -45,26 +45,37 @@ export async function assignGroup(
       may.globalAdmin(actor, 'client.assign', domain, 'assign security groups to client relationships');
       const gc = await granularClient(tx, domain);
       const rel = target ?? gc.gdap[gc.gdap.length - 1]!;
-      if (relationshipState(rel, now).status !== 'active') throw notActive(gc, rel, now);
+      if (!usable(relationshipState(rel, now).status)) throw notActive(gc, rel, now);
       const g = await tx.getGroup(group);
       if (!g) throw new NotFoundError(`No security group ${group} (create it with \`delegate group create ${group}\`)`);
       const assignment: AccessAssignment = { relationshipId: rel.id, group: g.name, roles, createdAt: nowIso(s) };
+      const write = async (tx: Tx, a: AccessAssignment, live: boolean) => {
+        await tx.upsertAssignment(a);
+        await appendAudit(tx, s.clock, {
+          actor: actor.email,
+          action: 'client.assign',
+          target: domain,
+          outcome: 'allowed',
+          detail: `${g.name}: ${roles.map(roleName).join(', ')}${gc.gdap.length > 1 ? ` (relationship ${rel.displayName})` : ''}${live ? ' (at Microsoft)' : ''}`,
+        });
+        return { assignment: a, relationship: rel };
+      };
+      // https://learn.microsoft.com/graph/api/delegatedadminrelationship-post-accessassignments: 201 with the
+      // assignment (status pending at first). Live, recorded only when Microsoft took it, at its time.
       return {
-        requests: () => [createAccessAssignment(partner.cloud, 'assignment', rel.id, objectIdOf(g), roles)],
-        apply: async () => {
-          await tx.upsertAssignment(assignment);
-          await appendAudit(tx, s.clock, {
-            actor: actor.email,
-            action: 'client.assign',
-            target: domain,
-            outcome: 'allowed',
-            detail: `${g.name}: ${roles.map(roleName).join(', ')}${gc.gdap.length > 1 ? ` (relationship ${rel.displayName})` : ''}`,
-          });
-          return { assignment, relationship: rel };
+        // Only a plan or a live run needs the group's object id (offline works without one).
+        get steps() {
+          return [[createAccessAssignment(partner.cloud, 'assignment', rel.id, objectIdOf(g), roles)]];
+        },
+        apply: (tx) => write(tx, assignment, false),
+        record: async (tx, responses) => {
+          const reply = responses.get('assignment') as { createdDateTime?: string } | undefined;
+          if (!reply) return { assignment, relationship: rel };
+          return write(tx, { ...assignment, createdAt: reply.createdDateTime ?? assignment.createdAt }, true);
         },
       };
     },
-    opts.plan,
+    opts.mode ?? modeOf(opts.plan),
   );
 }
 

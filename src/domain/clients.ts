@@ -8,7 +8,7 @@ import { onboard } from './assignments.js';
 import { decideTermination, toTerminate } from './relationship-lifecycle.js';
 import { RELATIONSHIP_ID } from './relationship-rules.js';
 import { activate, activeDap, activeGdap, checkAcceptable, clientStatus, expiring } from './relationships.js';
-import { decideThenDo, done, type Outcome } from './decision.js';
+import { carryOut, done, modeOf, type Carried, type Mode } from './decision.js';
 import { planRemoveDap } from './graph.js';
 import { roleName } from './roles.js';
 import { adminLinkOffer, findOffer, offerRef } from './offers.js';
@@ -303,14 +303,21 @@ export interface Ended {
  * End relationships with a client; history (acceptances, audit, the relationships themselves) is kept.
  * `remove` ends the delegated admin (DAP) relationship and leaves granular ones as they are; on a
  * client without an active DAP relationship it is `terminate`. `terminate` ends the granular
- * relationship named with `relationship`, else each active one. With `plan`, returns the requests
- * to Microsoft instead (Partner Center ends a DAP relationship; Graph's `terminate` request ends a
- * granular one).
+ * relationship named with `relationship`, else each active one. Carried out in the ledger, as a
+ * plan, or at Microsoft: Partner Center ends a DAP relationship (PATCH the customer with
+ * AllowDelegatedAccess false; live, recorded only when Partner Center answered it, with the
+ * client's tenant id when Graph looked it up), Graph's `terminate` request ends a granular one
+ * (see decideTermination).
  */
-export async function endClient(s: Session, domainIn: string, how: 'remove' | 'terminate', opts: { plan: boolean; relationship?: string }): Promise<Outcome<Ended>> {
+export async function endClient(
+  s: Session,
+  domainIn: string,
+  how: 'remove' | 'terminate',
+  opts: { plan?: boolean; mode?: Mode; relationship?: string },
+): Promise<Carried<Ended>> {
   const ref = v.clientRef(domainIn);
   const relationship = opts.relationship;
-  return decideThenDo<Ended>(
+  return carryOut<Ended>(
     s,
     async (tx) => {
       const domain = await clientKey(tx, ref);
@@ -324,35 +331,46 @@ export async function endClient(s: Session, domainIn: string, how: 'remove' | 't
       may.fullOrGlobalAdmin(actor, `client.${how}`, domain, 'end client relationships');
       const dap = activeDap(c);
       if (how === 'remove' && dap && relationship === undefined) {
+        const steps = [planRemoveDap(partner.cloud, domain, c.tenantId)];
+        const end = async (tx: Tx, tenantId: string | null, live: boolean): Promise<Ended> => {
+          const client: ClientRecord = { ...c, tenantId, dap: { ...dap, removedAt: nowIso(s) } };
+          await tx.upsertClient(client);
+          const still = activeGdap(c, now).length;
+          await appendAudit(tx, s.clock, {
+            actor: actor.email,
+            action: 'client.remove',
+            target: domain,
+            outcome: 'allowed',
+            detail: `delegated admin relationship from offer ${dap.offerId} ended${live ? ' at Partner Center' : ''}${still ? `; ${still} granular relationship${still === 1 ? '' : 's'} still active` : ''}`,
+          });
+          return { client, dap: true, terminated: [] };
+        };
         return {
-          requests: () => planRemoveDap(partner.cloud, domain, c.tenantId),
-          apply: async () => {
-            const client: ClientRecord = { ...c, dap: { ...dap, removedAt: nowIso(s) } };
-            await tx.upsertClient(client);
-            const still = activeGdap(c, now).length;
-            await appendAudit(tx, s.clock, {
-              actor: actor.email,
-              action: 'client.remove',
-              target: domain,
-              outcome: 'allowed',
-              detail: `delegated admin relationship from offer ${dap.offerId} ended${still ? `; ${still} granular relationship${still === 1 ? '' : 's'} still active` : ''}`,
-            });
-            return { client, dap: true, terminated: [] };
+          steps,
+          action: 'client.remove',
+          target: domain,
+          apply: (tx) => end(tx, c.tenantId, false),
+          record: async (tx, responses) => {
+            const found = responses.get('tenant')?.tenantId;
+            const tenantId = c.tenantId ?? (typeof found === 'string' ? found : null);
+            if (responses.has('customer')) return end(tx, tenantId, true);
+            // Only the tenant lookup succeeded: keep what it told (the client's tenant id), end nothing.
+            if (tenantId !== c.tenantId) await tx.upsertClient({ ...c, tenantId });
+            return { client: { ...c, tenantId }, dap: false, terminated: [] };
           },
         };
       }
       if (how === 'remove' && c.gdap.length === 0) throw new ConflictError(`${domain} was already removed at ${c.dap?.removedAt}`);
       const ending = toTerminate(c, now, relationship);
-      const d = decideTermination(tx, s, partner.cloud, c, ending, actor.email);
+      const d = decideTermination(s, partner.cloud, c, ending, actor.email);
+      const ended = (client: ClientRecord): Ended => ({ client, dap: false, terminated: client.gdap.filter((r) => ending.some((e) => e.id === r.id && r.status === 'terminated')) });
       return {
-        requests: d.requests,
-        apply: async () => {
-          const client = await d.apply();
-          return { client, dap: false, terminated: client.gdap.filter((r) => ending.some((e) => e.id === r.id)) };
-        },
+        ...d,
+        apply: async (tx) => ended(await d.apply(tx)),
+        record: async (tx, responses, failures) => ended(await d.record(tx, responses, failures)),
       };
     },
-    opts.plan,
+    opts.mode ?? modeOf(opts.plan),
   );
 }
 
@@ -367,5 +385,5 @@ function toTerminateOrMissing(c: ClientRecord, now: Date, relationship: string):
 
 /** endClient without a plan, for callers that need only the client afterwards. */
 export async function removeClient(s: Session, domain: string, how: 'remove' | 'terminate' = 'remove', relationship?: string): Promise<ClientRecord> {
-  return done(await endClient(s, domain, how, { plan: false, ...(relationship === undefined ? {} : { relationship }) })).client;
+  return done(await endClient(s, domain, how, { ...(relationship === undefined ? {} : { relationship }) })).client;
 }

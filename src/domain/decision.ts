@@ -5,8 +5,8 @@
  * asks whether it is planning.
  */
 import type { Tx } from './store.js';
-import { DelegateError } from './errors.js';
-import type { PlannedRequest } from './graph.js';
+import { DelegateError, InterruptedError, NotPermittedError } from './errors.js';
+import { usesPartnerCenter, type PlannedRequest } from './graph.js';
 import { writeAudited, type Session } from './session.js';
 
 export interface Decision<T> {
@@ -56,14 +56,32 @@ export interface Observed {
   user?: { upn: string; name: string; isAdmin: boolean } | null;
 }
 
+/** A live run cut short (an interrupt): what was in flight and how many requests were never sent. */
+export interface Stopped {
+  reason: Error;
+  /** Requests sent whose answer never came: applied at Microsoft or not, nobody knows. */
+  inFlight: string[];
+  notSent: number;
+}
+
+export interface RunResult {
+  responses: Responses;
+  failures: StepFailure[];
+  stopped?: Stopped;
+}
+
 /** The port to Microsoft (src/microsoft/execute.ts implements it; the domain never imports HTTP). */
 export interface Microsoft {
   /**
    * Send each group's requests in order, filling `${id.field}` from earlier
-   * responses; a failed request ends its group (the later groups still run).
-   * Nothing is retried here beyond what the HTTP client does (429/503).
+   * responses; a failed request ends its group (the later groups still run;
+   * independent groups may go together in Graph `$batch`es). Nothing is
+   * retried here beyond what the HTTP client does (429/503). An interrupt
+   * stops it: nothing more is sent, and `stopped` says what was in flight.
    */
-  run(groups: readonly (readonly PlannedRequest[])[], opts: { tenantId?: string }): Promise<{ responses: Responses; failures: StepFailure[] }>;
+  run(groups: readonly (readonly PlannedRequest[])[], opts: { tenantId?: string }): Promise<RunResult>;
+  /** Signed in as an application (certificate or secret), not a person. */
+  readonly appOnly?: boolean;
   /** Read a client tenant's domains and, when named, one user and whether it holds any directory role. */
   observe(target: { tenantId?: string; upn?: string }): Promise<Observed>;
 }
@@ -72,6 +90,18 @@ export interface Microsoft {
 export type Mode = { kind: 'ledger' } | { kind: 'plan' } | { kind: 'live'; microsoft: Microsoft };
 
 export const LEDGER: Mode = { kind: 'ledger' };
+export const PLAN: Mode = { kind: 'plan' };
+
+/** An operation's mode from the older `plan` flag, or as given. */
+export function modeOf(how: boolean | Mode | undefined): Mode {
+  if (how === undefined || how === false) return LEDGER;
+  return how === true ? PLAN : how;
+}
+
+/** True while deciding live (the first decision, before any reading of the tenant): see observeFirst. */
+export function deciding(seen: Observed | null | undefined): boolean {
+  return seen === null;
+}
 
 /**
  * What a domain operation decided: the requests to Microsoft, grouped (one
@@ -92,6 +122,9 @@ export interface Change<T> {
   record(tx: Tx, responses: Responses, failures: readonly StepFailure[]): Promise<T>;
   /** What to add to a failed step's message from what did succeed (e.g. the DNS record Microsoft wants). */
   failureNote?: (responses: Responses) => string | undefined;
+  /** The audited action and target, for a refusal by live mode itself (an app-only sign-in and Partner Center). */
+  action?: string;
+  target?: string;
 }
 
 /**
@@ -162,13 +195,25 @@ export async function carryOut<T>(s: Session, decide: (tx: Tx, seen?: Observed |
   }
   if (mode.kind === 'plan') return writeAudited(s, async (tx) => ({ kind: 'plan', requests: (await decide(tx)).steps.flat() }));
   let change = await writeAudited(s, (tx) => decide(tx, null));
+  if (mode.microsoft.appOnly && usesPartnerCenter(change.steps.flat())) {
+    const refused = change;
+    // https://learn.microsoft.com/partner-center/developer/remove-dap: "This scenario supports authentication with App+User credentials only."
+    await writeAudited(s, async () => {
+      throw new NotPermittedError(
+        'This change goes to Partner Center, which accepts it only from a signed-in person (App+User), not from an app-only sign-in (certificate or secret): run `delegate login` as a person',
+        { actor: s.actorEmail ?? 'app', action: refused.action ?? 'live', target: refused.target ?? '' },
+      );
+    });
+  }
   if (change.tenant) {
     const seen = await mode.microsoft.observe(change.tenant);
     change = await writeAudited(s, (tx) => decide(tx, seen));
   }
   const decided = change;
-  const { responses, failures } = await mode.microsoft.run(decided.steps, { tenantId: decided.tenant?.tenantId });
+  const { responses, failures, stopped } = await mode.microsoft.run(decided.steps, { tenantId: decided.tenant?.tenantId });
+  // Recorded even when interrupted: what Microsoft did must reach the ledger.
   const value = await s.store.write((tx) => decided.record(tx, responses, failures));
+  if (stopped) throw stoppedError(decided.steps, responses, stopped);
   if (failures.length && decided.steps.length === 1) {
     throw new StepFailedError(failures[0]!.id, failures[0]!.error, responses.size > 0, decided.failureNote?.(responses));
   }
@@ -179,4 +224,20 @@ export async function carryOut<T>(s: Session, decide: (tx: Tx, seen?: Observed |
     failures: failures.map((f) => ({ ...f, item: decided.labels?.[groupOf(f.id)] })),
     notes: decided.notes ?? [],
   };
+}
+
+/** One line for an interrupt in live mode: what was applied at Microsoft and recorded, what may have been, what was not sent. */
+function stoppedError(steps: readonly (readonly PlannedRequest[])[], responses: Responses, stopped: Stopped): Error {
+  if (!(stopped.reason instanceof InterruptedError)) return stopped.reason;
+  const all = steps.flat();
+  const changes = all.filter((r) => r.method !== 'GET' && responses.has(r.id)).map((r) => r.id);
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  const applied = changes.length
+    ? `${n(changes.length, 'change')} applied at Microsoft and recorded in the ledger (${changes.slice(0, 5).join(', ')}${changes.length > 5 ? ', ...' : ''})`
+    : 'nothing was applied at Microsoft or recorded';
+  const inFlight = stopped.inFlight.length
+    ? `; ${stopped.inFlight.join(', ')} ${stopped.inFlight.length === 1 ? 'was' : 'were'} sent without an answer, so Microsoft may or may not have applied ${stopped.inFlight.length === 1 ? 'it' : 'them'} (not recorded; \`delegate sync\` reads back what Microsoft holds)`
+    : '';
+  const rest = stopped.notSent ? `; ${n(stopped.notSent, 'request')} not sent` : '';
+  return new InterruptedError(stopped.reason.signal, `Interrupted (${stopped.reason.signal}) in live mode: ${applied}${inFlight}${rest}. Run the same command again to carry on.`);
 }

@@ -97,8 +97,14 @@ const SIGNAL_EXIT: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143
  * or committed and how much output was printed).
  */
 export class InterruptedError extends DelegateError {
-  constructor(readonly signal: InterruptSignal) {
-    super(`Interrupted (${signal})`, 'interrupted', SIGNAL_EXIT[signal]);
+  /** Set when the message says what the work left behind (live mode), instead of the store's account. */
+  readonly explained: boolean;
+  constructor(
+    readonly signal: InterruptSignal,
+    message?: string,
+  ) {
+    super(message ?? `Interrupted (${signal})`, 'interrupted', SIGNAL_EXIT[signal]);
+    this.explained = message !== undefined;
   }
 }
 

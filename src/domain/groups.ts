@@ -1,8 +1,8 @@
 /** The partner's security groups, which granular relationships give access to. */
 import { appendAudit } from './audit.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
-import { byItem, createSecurityGroup, deleteGroup, ids, planAddMembers, planRemoveMembers } from './graph.js';
-import { carryOut, decideThenDo, done, withSteps, type Carried, type Mode, type Outcome } from './decision.js';
+import { byItem, createSecurityGroup, deleteGroup, ids, planAddMembers, planRemoveMembers, type PlannedRequest } from './graph.js';
+import { carryOut, deciding, done, modeOf, withSteps, type Carried, type Mode } from './decision.js';
 import type { Group } from './model.js';
 import { relationshipState } from './relationships.js';
 import type { Tx } from './store.js';
@@ -25,27 +25,50 @@ export async function createGroup(s: Session, nameIn: string, objectId: string |
   return done(await groupCreate(s, nameIn, objectId, false));
 }
 
-export async function groupCreate(s: Session, nameIn: string, objectId: string | undefined, plan: boolean): Promise<Outcome<Group>> {
+/**
+ * `group create`: a security group in the partner's own tenant, POST /groups
+ * (https://learn.microsoft.com/graph/api/group-post-groups, 201 with the group). Live, the ledger
+ * records the group with the object id Microsoft gave it; a group the ledger holds without an object
+ * id (made offline) is created at Microsoft and given that id, so running it again carries on.
+ */
+export async function groupCreate(s: Session, nameIn: string, objectId: string | undefined, how: boolean | Mode): Promise<Carried<Group>> {
   const name = v.displayName(nameIn, 'group name', 120);
   const oid = objectId === undefined ? null : v.guid(objectId, '--object-id');
-  return decideThenDo(
+  return carryOut(
     s,
-    async (tx) => {
+    async (tx, seen) => {
       const partner = await requirePartner(tx);
       const actor = await resolveActor(tx, s);
       may.globalAdmin(actor, 'group.create', name, 'create security groups');
-      if (await tx.getGroup(name)) throw new ConflictError(`A security group named ${name} already exists`);
+      const existing = await tx.getGroup(name);
+      // Live carries on from an offline group: it has no object id yet.
+      const carryOn = existing && deciding(seen) && !existing.objectId;
+      if (existing && !carryOn) throw new ConflictError(`A security group named ${name} already exists`);
+      const audit = (tx: Tx, detail: string) => appendAudit(tx, s.clock, { actor: actor.email, action: 'group.create', target: name, outcome: 'allowed', detail });
       return {
-        requests: () => [createSecurityGroup(partner.cloud, 'group', name)],
-        apply: async () => {
+        steps: [[createSecurityGroup(partner.cloud, 'group', existing?.name ?? name)]],
+        apply: async (tx) => {
           const g = { name, objectId: oid, createdAt: nowIso(s) };
           await tx.insertGroup(g);
-          await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.create', target: name, outcome: 'allowed', detail: oid ? `object id ${oid}` : '' });
+          await audit(tx, oid ? `object id ${oid}` : '');
+          return { ...g, members: [] };
+        },
+        record: async (tx, responses) => {
+          const made = responses.get('group')?.id;
+          if (typeof made !== 'string') return existing ?? { name, objectId: null, createdAt: nowIso(s), members: [] };
+          if (existing) {
+            await tx.setGroupObjectId(existing.name, made);
+            await audit(tx, `created at Microsoft: object id ${made}`);
+            return { ...existing, objectId: made };
+          }
+          const g = { name, objectId: made, createdAt: nowIso(s) };
+          await tx.insertGroup(g);
+          await audit(tx, `created at Microsoft: object id ${made}`);
           return { ...g, members: [] };
         },
       };
     },
-    plan,
+    modeOf(how),
   );
 }
 
@@ -54,11 +77,18 @@ export async function addGroupMembers(s: Session, groupIn: string, emailsIn: rea
   return done(await groupAddMembers(s, groupIn, emailsIn, false));
 }
 
-export async function groupAddMembers(s: Session, groupIn: string, emailsIn: readonly string[], plan: boolean): Promise<Outcome<Group>> {
+/**
+ * `group add-member`: per new member, its id from GET /users/{upn}
+ * (https://learn.microsoft.com/graph/api/user-get), then POST /groups/{id}/members/$ref
+ * (https://learn.microsoft.com/graph/api/group-post-members). Live, members go in `$batch`es
+ * when there are several; a member is recorded only when it was added (or already was one at
+ * Microsoft), and each one that failed is named.
+ */
+export async function groupAddMembers(s: Session, groupIn: string, emailsIn: readonly string[], how: boolean | Mode): Promise<Carried<Group>> {
   const group = v.displayName(groupIn, 'group name', 120);
   if (emailsIn.length === 0) throw new UsageError('Give one or more member emails');
   const emails = emailsIn.map((e) => v.email(e));
-  return decideThenDo(
+  return carryOut(
     s,
     async (tx) => {
       const partner = await requirePartner(tx);
@@ -69,19 +99,25 @@ export async function groupAddMembers(s: Session, groupIn: string, emailsIn: rea
       const users = await tx.getUsers(emails);
       const unknown = emails.filter((e) => !users.has(e));
       if (unknown.length) throw new NotFoundError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a user' : 'are not users'} of this partner`);
+      const fresh = [...new Set(emails)].filter((e) => !g.members.includes(e));
+      // Only a plan or a live run needs the group's object id (offline works without one).
+      let made: PlannedRequest[][] | undefined;
+      const planned = () => (made ??= fresh.length ? byItem(planAddMembers(partner.cloud, objectIdOf(g), fresh)) : []);
+      const write = async (tx: Tx, added: string[], live: boolean) => {
+        const n = added.length ? await tx.addGroupMembers(g.name, added) : 0;
+        if (n > 0) await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.add-member', target: g.name, outcome: 'allowed', detail: added.join(', ') + (live ? ' (at Microsoft)' : '') });
+        return (await tx.getGroup(g.name))!;
+      };
       return {
-        requests: () => {
-          const fresh = [...new Set(emails)].filter((e) => !g.members.includes(e));
-          return fresh.length ? planAddMembers(partner.cloud, objectIdOf(g), fresh) : [];
+        get steps() {
+          return planned();
         },
-        apply: async () => {
-          const added = await tx.addGroupMembers(g.name, emails);
-          if (added > 0) await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.add-member', target: g.name, outcome: 'allowed', detail: emails.join(', ') });
-          return (await tx.getGroup(g.name))!;
-        },
+        labels: fresh,
+        apply: (tx) => write(tx, emails, false),
+        record: (tx, responses) => write(tx, fresh.filter((_, i) => planned()[i]!.every((r) => responses.has(r.id))), true),
       };
     },
-    plan,
+    modeOf(how),
   );
 }
 

@@ -135,6 +135,14 @@ export interface Relationship {
   terminatedAt: string | null;
   clientDomain: string | null;
   template: string | null;
+  /**
+   * Graph's status as Microsoft last reported it (a live command's answer, or `sync`); null or
+   * absent for a relationship Microsoft has not seen (an offline draft). `status` keeps the
+   * ledger's three states; relationshipState shows this one where it says more.
+   */
+  msStatus?: string | null;
+  /** The relationship's `@odata.etag` as Microsoft last returned it (If-Match for an update). */
+  etag?: string | null;
 }
 
 export interface Template {

@@ -3,8 +3,8 @@
  */
 import { appendAudit } from './audit.js';
 import { ConflictError } from './errors.js';
-import { planExtend, planTerminate } from './graph.js';
-import { decideThenDo, done, type Decision, type Outcome } from './decision.js';
+import { byItem, planExtend, planTerminate } from './graph.js';
+import { carryOut, done, modeOf, type Carried, type Change, type Mode } from './decision.js';
 import type { ClientRecord, Cloud, Relationship } from './model.js';
 import { activeDap, granularClient, noneActive, notActive, pick, relationshipState, replaceGdap } from './relationships.js';
 import { GLOBAL_ADMINISTRATOR } from './roles.js';
@@ -21,15 +21,88 @@ export interface Extended {
   skipped: Relationship[];
 }
 
+/** Graph's answer for a relationship (create, get, update: https://learn.microsoft.com/graph/api/resources/delegatedadminrelationship). */
+export interface MsRelationshipReply {
+  id?: string;
+  status?: string;
+  autoExtendDuration?: string;
+  duration?: string;
+  createdDateTime?: string;
+  activatedDateTime?: string | null;
+  endDateTime?: string | null;
+  '@odata.etag'?: string;
+}
+
+/** A relationship's Graph status, ETag and auto-extend as an update answered them (kept as they were where it says nothing). */
+export function fromReply(r: Relationship, reply: MsRelationshipReply): Relationship {
+  return {
+    ...r,
+    autoExtendDuration: reply.autoExtendDuration === 'P180D' ? 'P180D' : reply.autoExtendDuration === undefined ? r.autoExtendDuration : 'PT0S',
+    endsAt: reply.endDateTime ?? r.endsAt,
+    msStatus: reply.status ?? r.msStatus ?? null,
+    etag: reply['@odata.etag'] ?? r.etag ?? null,
+  };
+}
+
 /**
- * Turn auto-extend on (P180D) or off (PT0S) for a client's active granular relationships: the one
- * named with `relationship`, else each active one (turning it on skips those with Global
- * Administrator, which Graph does not let auto-extend). Exit 5 when none qualifies. Plan: per
- * relationship, read it for its ETag, then PATCH with If-Match (nothing for those already as asked).
+ * Decide auto-extend for one client (bulk work decides it client by client): on (P180D) or off
+ * (PT0S) for its active granular relationships, the one named with `relationship`, else each
+ * active one (turning it on skips those with Global Administrator, which Graph does not let
+ * auto-extend). Exit 5 when none qualifies. Requests, per relationship: read it for its ETag, then
+ * PATCH autoExtendDuration with If-Match (nothing for those already as asked). Live, a relationship
+ * is recorded as Microsoft's PATCH answered it (200 with the relationship), only when it succeeded.
  */
-export async function extendClient(s: Session, domainIn: string, on: boolean, opts: { plan: boolean; relationship?: string }): Promise<Outcome<Extended>> {
+export function decideExtend(s: Session, cloud: Cloud, actorEmail: string, c: ClientRecord, on: boolean, relationship?: string): Change<Extended> {
+  const domain = c.domain;
+  const now = s.clock.now();
+  const { chosen, active } = pick(c, now, relationship);
+  const hasGa = (r: Relationship) => on && r.roles.includes(GLOBAL_ADMINISTRATOR);
+  const gaWords = (r: Relationship) => `The granular relationship "${r.displayName}" with ${domain} includes Global Administrator, so it cannot auto-extend`;
+  if (chosen && !active.includes(chosen)) throw notActive(c, chosen, now);
+  if (chosen && hasGa(chosen)) throw new ConflictError(gaWords(chosen));
+  if (!chosen && active.length === 0) throw noneActive(c, now);
+  const candidates = chosen ? [chosen] : active;
+  const skipped = candidates.filter(hasGa);
+  const apply = candidates.filter((r) => !hasGa(r));
+  if (apply.length === 0) {
+    throw new ConflictError(skipped.length === 1 ? gaWords(skipped[0]!) : `Every active granular relationship with ${domain} includes Global Administrator, so none can auto-extend`);
+  }
+  const want = on ? 'P180D' : 'PT0S';
+  const unchanged = apply.filter((r) => r.autoExtendDuration === want);
+  // Fix the current end first, so turning auto-extend off never shortens a period already granted.
+  const changed = apply
+    .filter((r) => r.autoExtendDuration !== want)
+    .map((r): Relationship => ({ ...r, autoExtendDuration: want, endsAt: relationshipState(r, now).endsAt }));
+  const steps = byItem(planExtend(cloud, changed.map((r) => r.id), want));
+  const write = async (tx: Tx, done: Relationship[], live: boolean): Promise<Extended> => {
+    for (const r of done) await tx.updateRelationship(r);
+    if (done.length) {
+      await appendAudit(tx, s.clock, {
+        actor: actorEmail,
+        action: 'client.extend',
+        target: domain,
+        outcome: 'allowed',
+        detail: done.map((r) => `"${r.displayName}": auto-extend ${r.autoExtendDuration}; ends ${r.endsAt}`).join('; ') + (live ? ' (at Microsoft)' : ''),
+      });
+    }
+    return { client: replaceGdap(c, done), changed: done, unchanged, skipped };
+  };
+  return {
+    steps,
+    labels: changed.map((r) => r.displayName),
+    apply: (tx) => write(tx, changed, false),
+    record: (tx, responses) => {
+      const ids = new Map(steps.map((g, i) => [changed[i]!.id, g[g.length - 1]!.id]));
+      const done = changed.filter((r) => responses.has(ids.get(r.id)!)).map((r) => fromReply(r, responses.get(ids.get(r.id)!) as MsRelationshipReply));
+      return write(tx, done, true);
+    },
+  };
+}
+
+/** `client extend` / `--off` for one client: in the ledger, as a plan, or at Microsoft (see decideExtend). */
+export async function extendClient(s: Session, domainIn: string, on: boolean, opts: { plan?: boolean; mode?: Mode; relationship?: string }): Promise<Carried<Extended>> {
   const ref = v.clientRef(domainIn);
-  return decideThenDo(
+  return carryOut(
     s,
     async (tx) => {
       const domain = await clientKey(tx, ref);
@@ -37,66 +110,53 @@ export async function extendClient(s: Session, domainIn: string, on: boolean, op
       const actor = await resolveActor(tx, s);
       may.fullOrGlobalAdmin(actor, 'client.extend', domain, 'change how client relationships extend');
       const c = await granularClient(tx, domain);
-      const now = s.clock.now();
-      const { chosen, active } = pick(c, now, opts.relationship);
-      const hasGa = (r: Relationship) => on && r.roles.includes(GLOBAL_ADMINISTRATOR);
-      const gaWords = (r: Relationship) => `The granular relationship "${r.displayName}" with ${domain} includes Global Administrator, so it cannot auto-extend`;
-      if (chosen && !active.includes(chosen)) throw notActive(c, chosen, now);
-      if (chosen && hasGa(chosen)) throw new ConflictError(gaWords(chosen));
-      if (!chosen && active.length === 0) throw noneActive(c, now);
-      const candidates = chosen ? [chosen] : active;
-      const skipped = candidates.filter(hasGa);
-      const apply = candidates.filter((r) => !hasGa(r));
-      if (apply.length === 0) {
-        throw new ConflictError(skipped.length === 1 ? gaWords(skipped[0]!) : `Every active granular relationship with ${domain} includes Global Administrator, so none can auto-extend`);
-      }
-      const want = on ? 'P180D' : 'PT0S';
-      const unchanged = apply.filter((r) => r.autoExtendDuration === want);
-      // Fix the current end first, so turning auto-extend off never shortens a period already granted.
-      const changed = apply
-        .filter((r) => r.autoExtendDuration !== want)
-        .map((r): Relationship => ({ ...r, autoExtendDuration: want, endsAt: relationshipState(r, now).endsAt }));
-      return {
-        requests: () => planExtend(partner.cloud, changed.map((r) => r.id), want),
-        apply: async () => {
-          for (const r of changed) await tx.updateRelationship(r);
-          if (changed.length) {
-            await appendAudit(tx, s.clock, {
-              actor: actor.email,
-              action: 'client.extend',
-              target: domain,
-              outcome: 'allowed',
-              detail: changed.map((r) => `"${r.displayName}": auto-extend ${want}; ends ${r.endsAt}`).join('; '),
-            });
-          }
-          return { client: replaceGdap(c, changed), changed, unchanged, skipped };
-        },
-      };
+      return decideExtend(s, partner.cloud, actor.email, c, on, opts.relationship);
     },
-    opts.plan,
+    opts.mode ?? modeOf(opts.plan),
   );
 }
 
 export async function setAutoExtend(s: Session, domainIn: string, on: boolean, relationship?: string): Promise<Extended> {
-  return done(await extendClient(s, domainIn, on, { plan: false, ...(relationship === undefined ? {} : { relationship }) }));
+  return done(await extendClient(s, domainIn, on, { ...(relationship === undefined ? {} : { relationship }) }));
 }
 
-/** Terminate granular relationships of a client (already checked active): Graph's `terminate` request for each. */
-export function decideTermination(tx: Tx, s: Session, cloud: Cloud, c: ClientRecord, rels: readonly Relationship[], actorEmail: string): Decision<ClientRecord> {
-  return {
-    requests: () => planTerminate(cloud, rels.map((r) => r.id)),
-    apply: async () => {
-      const at = nowIso(s);
-      const ended = rels.map((r): Relationship => ({ ...r, status: 'terminated', terminatedAt: at }));
-      for (const r of ended) await tx.updateRelationship(r);
+/**
+ * Terminate granular relationships of a client (already checked active): Graph's `terminate`
+ * request for each (https://learn.microsoft.com/graph/api/delegatedadminrelationship-post-requests,
+ * 201 with the request). Offline the ledger marks them terminated; live, each one Microsoft took the
+ * request for is recorded as Graph then has it, `terminationRequested` (Graph's status while the
+ * termination is under way: https://learn.microsoft.com/graph/api/resources/delegatedadminrelationship),
+ * until `sync` reads `terminated`.
+ */
+export function decideTermination(s: Session, cloud: Cloud, c: ClientRecord, rels: readonly Relationship[], actorEmail: string): Change<ClientRecord> {
+  const steps = byItem(planTerminate(cloud, rels.map((r) => r.id)));
+  const write = async (tx: Tx, ended: Relationship[], live: boolean) => {
+    for (const r of ended) await tx.updateRelationship(r);
+    if (ended.length) {
       await appendAudit(tx, s.clock, {
         actor: actorEmail,
         action: 'client.terminate',
         target: c.domain,
         outcome: 'allowed',
-        detail: ended.map((r) => `relationship ${r.displayName} (${r.id}) terminated`).join('; '),
+        detail: ended.map((r) => `relationship ${r.displayName} (${r.id}) ${live ? 'termination requested at Microsoft' : 'terminated'}`).join('; '),
       });
-      return replaceGdap(c, ended);
+    }
+    return replaceGdap(c, ended);
+  };
+  return {
+    steps,
+    labels: rels.map((r) => r.displayName),
+    apply: (tx) => {
+      const at = nowIso(s);
+      return write(tx, rels.map((r): Relationship => ({ ...r, status: 'terminated', terminatedAt: at })), false);
+    },
+    record: (tx, responses) => {
+      const at = nowIso(s);
+      const ended = rels.flatMap((r, i): Relationship[] => {
+        const reply = responses.get(steps[i]![0]!.id) as { createdDateTime?: string } | undefined;
+        return reply ? [{ ...r, status: 'terminated', msStatus: 'terminationRequested', terminatedAt: reply.createdDateTime ?? at }] : [];
+      });
+      return write(tx, ended, true);
     },
   };
 }

@@ -19,7 +19,7 @@ export function activeDap(c: ClientRecord): DapRelationship | undefined {
 
 /** The client's granular relationships that are active now. */
 export function activeGdap(c: ClientRecord, now: Date): Relationship[] {
-  return c.gdap.filter((r) => relationshipState(r, now).status === 'active');
+  return c.gdap.filter((r) => usable(relationshipState(r, now).status));
 }
 
 /** When a relationship that is not active stopped being so (Infinity while it is still on its way out). */
@@ -41,7 +41,7 @@ interface Summary {
 export function clientSummary(c: ClientRecord, now: Date): Summary {
   if (activeDap(c)) return { status: 'active', removedAt: null };
   const states = c.gdap.map((r) => relationshipState(r, now));
-  if (states.some((st) => st.status === 'active')) return { status: 'active', removedAt: null };
+  if (states.some((st) => usable(st.status))) return { status: 'active', removedAt: null };
   const gdapEnd = Math.max(-Infinity, ...states.map(endedAt));
   const dapEnd = c.dap?.removedAt ? Date.parse(c.dap.removedAt) : -Infinity;
   if (c.gdap.length === 0 || dapEnd > gdapEnd) return { status: 'removed', removedAt: c.dap?.removedAt ?? null };
@@ -98,29 +98,47 @@ export interface RelationshipState {
   endsAt: string | null;
 }
 
+/** Active in Graph's meaning: `expiring` is an active relationship near its end. */
+export function usable(status: RelationshipStatus): boolean {
+  return status === 'active' || status === 'expiring';
+}
+
+/** Graph's statuses that say more than the ledger's three, by the ledger status they are stored under. */
+const FINER: Record<Relationship['status'], readonly string[]> = {
+  approvalPending: ['created', 'approvalPending', 'approved', 'activating'],
+  active: ['expiring'],
+  terminated: ['terminationRequested', 'terminating'],
+};
+
 /**
  * The relationship as of `now`: a pending offer expires 90 days after it was
  * made; an active one expires when endsAt passes, unless auto-extend adds
- * 180 days (as often as needed to reach now).
+ * 180 days (as often as needed to reach now). Where Microsoft last reported a
+ * finer status of the same state (`created`, `approved`, `activating`,
+ * `expiring`, `terminationRequested`, `terminating`), that is the status shown
+ * (Graph's statuses with Graph's meanings:
+ * https://learn.microsoft.com/graph/api/resources/delegatedadminrelationship).
  */
 export function relationshipState(r: Relationship, now: Date): RelationshipState {
   const t = now.getTime();
-  if (r.status === 'terminated') return { status: 'terminated', endsAt: r.terminatedAt ?? r.endsAt };
+  const finer = (computed: RelationshipStatus): RelationshipStatus =>
+    r.msStatus && FINER[r.status].includes(r.msStatus) ? (r.msStatus as RelationshipStatus) : computed;
+  if (r.status === 'terminated') return { status: finer('terminated'), endsAt: r.terminatedAt ?? r.endsAt };
   if (r.status === 'approvalPending') {
-    return { status: t >= Date.parse(r.createdAt) + PENDING_DAYS * DAY_MS ? 'expired' : 'approvalPending', endsAt: null };
+    return t >= Date.parse(r.createdAt) + PENDING_DAYS * DAY_MS ? { status: 'expired', endsAt: null } : { status: finer('approvalPending'), endsAt: null };
   }
   let ends = Date.parse(r.endsAt!);
   if (t >= ends && r.autoExtendDuration === 'P180D') {
     const periods = Math.floor((t - ends) / (AUTO_EXTEND_DAYS * DAY_MS)) + 1;
     ends += periods * AUTO_EXTEND_DAYS * DAY_MS;
   }
-  return t >= ends ? { status: 'expired', endsAt: new Date(ends).toISOString() } : { status: 'active', endsAt: new Date(ends).toISOString() };
+  return t >= ends ? { status: 'expired', endsAt: new Date(ends).toISOString() } : { status: finer('active'), endsAt: new Date(ends).toISOString() };
 }
 
 /** Can a client accept this granular offer now? (exit 5 when used up or expired) */
 export function checkAcceptable(r: Relationship, now: Date): void {
   const st = relationshipState(r, now);
-  if (r.clientDomain || st.status === 'active') {
+  if (r.clientDomain || usable(st.status)) {
     throw new ConflictError(`Granular offer "${r.displayName}" was already accepted by ${r.clientDomain ?? 'a client'}: each granular relationship is for one client`);
   }
   if (st.status === 'expired') throw new ConflictError(`Granular offer "${r.displayName}" expired: nobody accepted it within ${PENDING_DAYS} days`);
@@ -167,7 +185,7 @@ export function expiringGdap(c: ClientRecord, now: Date, days: number): { rel: R
   const out: { rel: Relationship; endsAt: string }[] = [];
   for (const rel of c.gdap) {
     const st = relationshipState(rel, now);
-    if (st.status === 'active' && Date.parse(st.endsAt!) <= limit) out.push({ rel, endsAt: st.endsAt! });
+    if (usable(st.status) && Date.parse(st.endsAt!) <= limit) out.push({ rel, endsAt: st.endsAt! });
   }
   return out.sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt));
 }

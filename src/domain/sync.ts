@@ -49,6 +49,7 @@ export interface MsRelationship {
   activatedDateTime?: string | null;
   endDateTime?: string | null;
   lastModifiedDateTime?: string | null;
+  '@odata.etag'?: string | null;
 }
 
 /** A delegatedAdminAccessAssignment: a security group of the partner and its roles. */
@@ -135,12 +136,18 @@ function fromMicrosoft(m: MsRelationship, base: Relationship, clientDomain: stri
     endsAt: m.endDateTime ?? base.endsAt,
     terminatedAt: status === 'terminated' ? (m.endDateTime ?? m.lastModifiedDateTime ?? base.terminatedAt ?? at) : null,
     clientDomain: status === 'approvalPending' ? base.clientDomain : clientDomain,
+    // Graph's own status, kept as Microsoft said it (relationshipState shows it), and the ETag.
+    msStatus: m.status,
+    etag: m['@odata.etag'] ?? base.etag ?? null,
   };
 }
 
 function describe(r: Relationship): string {
-  return `${r.status}${r.clientDomain ? ` with ${r.clientDomain}` : ''}`;
+  return `${r.msStatus ?? r.status}${r.clientDomain ? ` with ${r.clientDomain}` : ''}`;
 }
+
+/** A relationship as sync compares it: a new ETag alone is no change to report. */
+const compared = (r: Relationship) => JSON.stringify({ ...r, etag: undefined });
 
 /**
  * Before anything is sent: the partner exists (3) and the actor may sync (4, audited once).
@@ -240,7 +247,7 @@ async function reconcile(tx: Tx, s: Session, snap: TenantSnapshot, dryRun: boole
       const was = mine ? describe(mine) : undefined;
       if (!mine) {
         change({ kind: next.status === 'terminated' ? 'ended' : 'added', what: 'relationship', target: next.displayName, detail: `created elsewhere: ${describe(next)} (id ${next.id})` });
-      } else if (JSON.stringify(mine) !== JSON.stringify(next)) {
+      } else if (compared(mine) !== compared(next)) {
         const ended = mine.status !== 'terminated' && next.status === 'terminated';
         const parts: string[] = [];
         if (mine.id !== next.id) parts.push(`id ${mine.id} -> ${next.id} (Microsoft's)`);

@@ -77,6 +77,11 @@ export interface ClientOptions {
   timeoutMs?: number;
   graphVersion?: 'v1.0' | 'beta';
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * An interrupt: aborts the request in flight and any wait before a retry;
+   * the request then fails with the signal's reason (the InterruptedError).
+   */
+  signal?: AbortSignal;
 }
 
 export interface RequestSpec {
@@ -131,6 +136,7 @@ export class MicrosoftClient {
   private readonly timeoutMs: number;
   private readonly graphVersion: string;
   private readonly onRetry?: (event: RetryEvent) => void;
+  private readonly signal?: AbortSignal;
 
   constructor(o: ClientOptions) {
     this.endpoints = o.endpoints;
@@ -146,6 +152,33 @@ export class MicrosoftClient {
     this.timeoutMs = o.timeoutMs ?? 100_000;
     this.graphVersion = o.graphVersion ?? 'v1.0';
     this.onRetry = o.onRetry;
+    this.signal = o.signal;
+  }
+
+  /** Throw the interrupt's reason if one came. */
+  private checkSignal(): void {
+    if (this.signal?.aborted) throw this.signal.reason;
+  }
+
+  /** Wait before a retry, cut short by an interrupt. */
+  private async pause(ms: number): Promise<void> {
+    const signal = this.signal;
+    if (!signal) return this.sleep(ms);
+    this.checkSignal();
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.sleep(ms).then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
   }
 
   /** The base every URL of a service starts with (Graph's includes the version). */
@@ -238,7 +271,7 @@ export class MicrosoftClient {
         }
         if (again.length > 0) {
           this.onRetry?.({ service: 'graph', method: 'POST', path: '/$batch', status: retryStatus, attempt, waitMs, parts: again.length });
-          await this.sleep(waitMs);
+          await this.pause(waitMs);
         }
         pending = again;
       }
@@ -269,25 +302,28 @@ export class MicrosoftClient {
       let status: number;
       let replyHeaders: Record<string, string>;
       let text: string;
+      this.checkSignal();
       try {
+        const timeout = AbortSignal.timeout(this.timeoutMs);
         const res = await this.fetchFn(url, {
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: this.signal ? AbortSignal.any([timeout, this.signal]) : timeout,
           redirect: 'error',
         });
         status = res.status;
         replyHeaders = Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v]));
         text = await res.text();
       } catch (e) {
+        this.checkSignal();
         throw new NetworkError(service as ServiceName, method, shown, networkReason(e, this.timeoutMs));
       }
       if (RETRYABLE.has(status) && attempt < this.maxAttempts) {
         const waitMs = this.retryDelay(replyHeaders['retry-after'], attempt);
         if (waitMs <= this.maxRetryAfterMs) {
           this.onRetry?.({ service, method, path: shown, status, attempt, waitMs });
-          await this.sleep(waitMs);
+          await this.pause(waitMs);
           continue;
         }
       }

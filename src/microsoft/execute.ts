@@ -7,9 +7,10 @@
  * is really there).
  */
 import type { Json, Microsoft, Observed, Responses, StepFailure } from '../domain/decision.js';
-import { GRAPH_HOSTS, PARTNER_CENTER_HOSTS, planJson, substitute, type PlannedRequest } from '../domain/graph.js';
+import { InterruptedError } from '../domain/errors.js';
+import { GRAPH_HOSTS, PARTNER_CENTER_HOSTS, planJson, substitute, type PlanEntry } from '../domain/graph.js';
 import type { Cloud } from '../domain/model.js';
-import type { ApiService, MicrosoftClient, Method } from './client.js';
+import type { ApiService, BatchPart, MicrosoftClient, Method } from './client.js';
 import { MicrosoftError } from './errors.js';
 
 /** Which service and path a planned URL goes to (plans are written for the cloud's public hosts). */
@@ -45,38 +46,118 @@ export function alreadyDone(method: string, path: string, error: unknown): boole
   return method === 'POST' && error.status === 400 && /already exist/i.test(error.microsoftMessage);
 }
 
-export function executor(client: MicrosoftClient, cloud: Cloud): Microsoft {
+/** A request as printed, and the group (independent item) it belongs to. */
+interface Step {
+  entry: PlanEntry;
+  group: number;
+}
+
+/**
+ * The live executor. `signal` is the interrupt: nothing more is sent once it
+ * fires, and what was in flight is reported as such. `appOnly` says the
+ * sign-in is an application's (carryOut refuses Partner Center for it).
+ */
+export function executor(client: MicrosoftClient, cloud: Cloud, opts: { signal?: AbortSignal; appOnly?: boolean } = {}): Microsoft {
+  const interrupted = (e: unknown) => e instanceof InterruptedError || (opts.signal?.aborted === true && e === opts.signal.reason);
+
+  /** One request on its own (Partner Center, or Graph when there is nothing to batch with). */
+  async function single(e: PlanEntry, responses: Map<string, Json>, tenantId: string | undefined): Promise<void> {
+    const { service, path } = routeOf(cloud, substitute(e.url, responses));
+    const headers = e.headers ? (fill(e.headers, responses) as Record<string, string>) : undefined;
+    try {
+      const reply = await client.request<Json | undefined>({
+        service,
+        method: e.method as Method,
+        path,
+        body: e.body === undefined ? undefined : fill(e.body, responses),
+        headers,
+        tenantId,
+      });
+      responses.set(e.id, reply.body && typeof reply.body === 'object' ? reply.body : {});
+    } catch (error) {
+      if (!alreadyDone(e.method, path, error)) throw error;
+      responses.set(e.id, {});
+    }
+  }
+
   return {
-    async run(groups, opts) {
+    appOnly: opts.appOnly === true,
+
+    /**
+     * One group: its requests one after another. Several groups (independent
+     * items): in rounds, the next request of every group still going; a
+     * round's Graph requests go as `$batch`es of at most 20
+     * (https://learn.microsoft.com/graph/json-batching), its Partner Center
+     * requests one by one (Partner Center has no batch). A failed request
+     * ends its group only.
+     */
+    async run(groups, runOpts) {
       const entries = planJson(groups.flat());
+      const steps: Step[][] = [];
+      let at = 0;
+      groups.forEach((g, group) => {
+        steps.push(entries.slice(at, at + g.length).map((entry) => ({ entry, group })));
+        at += g.length;
+      });
       const responses = new Map<string, Json>();
       const failures: StepFailure[] = [];
-      let at = 0;
-      for (const group of groups) {
-        const mine = entries.slice(at, at + group.length);
-        at += group.length;
-        for (const e of mine) {
-          let route: { service: ApiService; path: string } | undefined;
-          try {
-            const { service, path } = (route = routeOf(cloud, substitute(e.url, responses)));
-            const headers = e.headers ? (fill(e.headers, responses) as Record<string, string>) : undefined;
-            const reply = await client.request<Json | undefined>({
-              service,
-              method: e.method as Method,
-              path,
-              body: e.body === undefined ? undefined : fill(e.body, responses),
-              headers,
-              tenantId: opts.tenantId,
-            });
-            responses.set(e.id, reply.body && typeof reply.body === 'object' ? reply.body : {});
-          } catch (error) {
-            if (route && alreadyDone(e.method, route.path, error)) {
-              responses.set(e.id, {});
-              continue;
+      const next = steps.map(() => 0);
+      const dead = new Set<number>();
+      // Neither answered, failed, nor in flight: never sent.
+      const unsent = (inFlight = 0) => entries.length - responses.size - failures.length - inFlight;
+      for (;;) {
+        const round = steps.map((g, i) => (dead.has(i) ? undefined : g[next[i]!])).filter((x): x is Step => x !== undefined);
+        if (round.length === 0) break;
+        if (opts.signal?.aborted) return { responses, failures, stopped: { reason: opts.signal.reason as Error, inFlight: [], notSent: unsent() } };
+        const fail = (st: Step, error: Error) => {
+          failures.push({ id: st.entry.id, error });
+          dead.add(st.group);
+        };
+        const batchable = round.length > 1 ? round.filter((st) => routeOf(cloud, st.entry.url.replace(/\$\{[^}]*\}/g, 'x')).service === 'graph') : [];
+        const alone = round.filter((st) => !batchable.includes(st));
+        try {
+          if (batchable.length) {
+            const parts: BatchPart[] = [];
+            const sent: Step[] = [];
+            for (const st of batchable) {
+              try {
+                const { path } = routeOf(cloud, substitute(st.entry.url, responses));
+                parts.push({ method: st.entry.method as Method, path, body: st.entry.body === undefined ? undefined : fill(st.entry.body, responses), headers: st.entry.headers ? (fill(st.entry.headers, responses) as Record<string, string>) : undefined });
+                sent.push(st);
+              } catch (error) {
+                fail(st, error as Error);
+              }
             }
-            failures.push({ id: e.id, error: error as Error });
-            break;
+            let outcomes;
+            try {
+              outcomes = await client.batch<Json | undefined>(parts, runOpts.tenantId);
+            } catch (error) {
+              if (interrupted(error)) {
+                return { responses, failures, stopped: { reason: error as Error, inFlight: sent.map((st) => st.entry.id), notSent: unsent(sent.length) } };
+              }
+              for (const st of sent) fail(st, error as Error);
+              outcomes = undefined;
+            }
+            outcomes?.forEach((o, k) => {
+              const st = sent[k]!;
+              if (o.ok) responses.set(st.entry.id, o.body && typeof o.body === 'object' ? o.body : {});
+              else if (alreadyDone(parts[k]!.method, parts[k]!.path, o.error)) responses.set(st.entry.id, {});
+              else fail(st, o.error);
+            });
           }
+          for (let k = 0; k < alone.length; k++) {
+            const st = alone[k]!;
+            try {
+              await single(st.entry, responses, runOpts.tenantId);
+            } catch (error) {
+              if (interrupted(error)) {
+                return { responses, failures, stopped: { reason: error as Error, inFlight: [st.entry.id], notSent: unsent(1) } };
+              }
+              fail(st, error as Error);
+            }
+          }
+        } finally {
+          for (const st of round) if (!dead.has(st.group)) next[st.group]!++;
         }
       }
       return { responses, failures };

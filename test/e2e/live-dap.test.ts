@@ -91,14 +91,19 @@ describe('user grant-admin / revoke-admin --live', () => {
 
   it('a failed join: that user keeps its recorded access, the other is recorded, exit 1 naming the step; running again carries on', async () => {
     await live(['user', 'grant-admin', GRACE, '--role', 'limited']);
-    // Grace moves from HelpdeskAgents to AdminAgents: she leaves, then her join is refused.
-    fake.fault({ kind: 'error', method: 'POST', path: `/groups/${ADMIN_AGENTS}/members/$ref`, status: 503, code: 'serviceNotAvailable', message: 'Try later.', times: 5, retryAfter: '0' });
+    // Two users go in $batches, round by round: their ids, then Grace leaves HelpdeskAgents while Hank joins
+    // AdminAgents (refused: the first join the fault meets), then Grace joins AdminAgents.
+    fake.fault({ kind: 'error', method: 'POST', path: `/groups/${ADMIN_AGENTS}/members/$ref`, status: 400, code: 'Request_BadRequest', message: 'Refused.', inBatch: true });
     const r = await live(['user', 'grant-admin', GRACE, HANK, '--role', 'full']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/grace@fabrikam\.com: failed at step "join-1": Microsoft Graph answered 503/);
-    expect(await access(GRACE)).toBe('limited'); // not what Microsoft holds in full, so not recorded as full
-    expect(await access(HANK)).toBe('full');
+    expect(r.stderr).toMatch(/hank@fabrikam\.com: failed at step "join-2": Microsoft Graph answered 400/);
+    expect(await access(HANK)).toBe('none'); // not what Microsoft holds, so not recorded as full
+    expect(await access(GRACE)).toBe('full');
     expect(members(HELPDESK_AGENTS)).toEqual([]); // she did leave at Microsoft
+    expect(fake.seen({ path: '/$batch' }).length).toBeGreaterThan(0);
+    // Hank's refused join was one part of a $batch whose other part (Grace leaving) was applied.
+    expect(fake.seen({ inBatch: true, method: 'POST', path: `/groups/${ADMIN_AGENTS}/members/$ref` })).toHaveLength(1);
+    expect(fake.seen({ inBatch: true, method: 'DELETE' })).toHaveLength(1);
     fake.clearFaults();
     const again = await live(['user', 'grant-admin', GRACE, HANK, '--role', 'full']);
     expect(again.code).toBe(0);

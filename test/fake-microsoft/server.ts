@@ -378,6 +378,7 @@ export class FakeMicrosoft {
     if ((g = /^\/domains\/([^/]+)\/verify$/.exec(p)) && m === 'POST') return this.verifyDomain(g[1]!);
     if (p === '/groups' && m === 'GET') return this.listGroups(r);
     if ((g = /^\/groups\/([^/]+)$/.exec(p)) && m === 'DELETE') return this.groups.delete(decodeURIComponent(g[1]!)) ? { status: 204 } : notFound(p);
+    if (p === '/groups' && m === 'POST') return this.createGroup(r);
     if ((g = /^\/groups\/([^/]+)\/members\/\$ref$/.exec(p)) && m === 'POST') return this.addMember(r, g[1]!);
     if ((g = /^\/groups\/([^/]+)\/members$/.exec(p)) && m === 'GET') return this.members(r, g[1]!);
     if ((g = /^\/groups\/([^/]+)\/members\/([^/]+)\/\$ref$/.exec(p)) && m === 'DELETE') return this.removeMember(g[1]!, g[2]!);
@@ -474,13 +475,17 @@ export class FakeMicrosoft {
     const ifMatch = r.headers['if-match'];
     if (!ifMatch) return graphError(400, 'BadRequest', 'The If-Match header is required.');
     if (ifMatch !== rel['@odata.etag']) return graphError(412, 'PreconditionFailed', 'The etag does not match the current relationship.');
-    if (rel.status !== 'created') return graphError(400, 'BadRequest', `A relationship can only be changed or deleted in the created status; it is ${rel.status}.`);
+    const b = (r.body ?? {}) as Json;
+    // "You can update the autoExtendDuration property when status is either created or active."
+    const onlyAutoExtend = r.method === 'PATCH' && Object.keys(b).length > 0 && Object.keys(b).every((k) => k === 'autoExtendDuration');
+    if (rel.status !== 'created' && !(onlyAutoExtend && rel.status === 'active')) {
+      return graphError(400, 'BadRequest', `A relationship can only be changed or deleted in the created status; it is ${rel.status}.`);
+    }
     if (r.method === 'DELETE') {
       this.relationships.delete(id);
       return { status: 204 };
     }
-    const b = (r.body ?? {}) as Json;
-    for (const k of ['displayName', 'duration', 'customer', 'accessDetails'] as const) if (b[k] !== undefined) rel[k] = b[k];
+    for (const k of ['displayName', 'duration', 'customer', 'accessDetails', 'autoExtendDuration'] as const) if (b[k] !== undefined) rel[k] = b[k];
     rel.lastModifiedDateTime = now();
     rel['@odata.etag'] = etag();
     return { status: 200, body: { ...context, ...rel } };
@@ -699,6 +704,36 @@ export class FakeMicrosoft {
     return this.page(r, list, '$metadata#groups');
   }
 
+  /**
+   * https://learn.microsoft.com/graph/api/group-post-groups: 201 Created with the group
+   * (displayName, mailEnabled, mailNickname and securityEnabled required; Graph does not require
+   * display names to be unique, so neither does the fake).
+   */
+  private createGroup(r: Req): Reply {
+    const b = (r.body ?? {}) as Json;
+    for (const k of ['displayName', 'mailEnabled', 'mailNickname', 'securityEnabled']) {
+      if (b[k] === undefined) return graphError(400, 'Request_BadRequest', `Property '${k}' is required.`);
+    }
+    const id = this.addGroup(String(b.displayName));
+    const t = now();
+    return {
+      status: 201,
+      body: {
+        '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#groups/$entity',
+        id,
+        createdDateTime: t,
+        description: b.description ?? null,
+        displayName: b.displayName,
+        groupTypes: [],
+        mail: null,
+        mailEnabled: b.mailEnabled,
+        mailNickname: b.mailNickname,
+        securityEnabled: b.securityEnabled,
+        visibility: null,
+      },
+    };
+  }
+
   /** https://learn.microsoft.com/graph/api/group-list-members */
   private members(r: Req, groupId: string): Reply {
     const g = this.groups.get(groupId);
@@ -758,6 +793,15 @@ export class FakeMicrosoft {
     if (g && r.method === 'GET') {
       const c = this.customers.get(g[1]!);
       if (!c) return { status: 404, body: { code: '600008', description: 'The requested resource could not be found.', data: [], source: 'PartnerFD' } };
+      return { status: 200, body: c };
+    }
+    if (g && r.method === 'PATCH') {
+      // https://learn.microsoft.com/partner-center/developer/remove-dap: a Customer with AllowDelegatedAccess
+      // false ends DAP; "200 OK" (the example's body is not shown: the fake answers with the customer).
+      const c = this.customers.get(g[1]!);
+      if (!c) return { status: 404, body: { code: '600008', description: 'The requested resource could not be found.', data: [], source: 'PartnerFD' } };
+      const b = (r.body ?? {}) as Json;
+      if (b.AllowDelegatedAccess === false || b.allowDelegatedAccess === false) c.allowDelegatedAccess = false;
       return { status: 200, body: c };
     }
     return { status: 404, body: { code: '600008', description: `No route for ${r.method} ${r.path}`, data: [], source: 'PartnerFD' } };

@@ -203,6 +203,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE access_assignments ADD COLUMN microsoft_id TEXT;
   `,
+  // 10: what Microsoft last said of a granular relationship (live commands and sync): Graph's own status
+  // (the ledger's status column keeps its three states) and the relationship's ETag (If-Match).
+  `
+  ALTER TABLE relationships ADD COLUMN ms_status TEXT;
+  ALTER TABLE relationships ADD COLUMN etag TEXT;
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

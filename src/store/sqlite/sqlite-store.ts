@@ -68,6 +68,9 @@ const toRelationship = (r: Row, p = ''): Relationship => ({
   terminatedAt: (r[p + 'terminated_at'] as string | null) ?? null,
   clientDomain: (r[p + 'client_domain'] as string | null) ?? null,
   template: (r[p + 'template'] as string | null) ?? null,
+  // Only when Microsoft has said something: an offline relationship reads back as it was written.
+  ...(r[p + 'ms_status'] != null ? { msStatus: r[p + 'ms_status'] as string } : {}),
+  ...(r[p + 'etag'] != null ? { etag: r[p + 'etag'] as string } : {}),
 });
 
 const toAssignment = (r: Row): AccessAssignment => ({
@@ -626,15 +629,15 @@ class SqliteTx implements Tx {
 
   async insertRelationship(r: Relationship) {
     this.run(
-      `INSERT INTO relationships (id, offer_id, display_name, duration, auto_extend, roles, status, created_at, activated_at, ends_at, terminated_at, client_domain, template)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      r.id, r.offerId, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.createdAt, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.template,
+      `INSERT INTO relationships (id, offer_id, display_name, duration, auto_extend, roles, status, created_at, activated_at, ends_at, terminated_at, client_domain, template, ms_status, etag)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.id, r.offerId, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.createdAt, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.template, r.msStatus ?? null, r.etag ?? null,
     );
   }
   async updateRelationship(r: Relationship) {
     this.run(
-      'UPDATE relationships SET auto_extend = ?, status = ?, activated_at = ?, ends_at = ?, terminated_at = ?, client_domain = ? WHERE id = ?',
-      r.autoExtendDuration, r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.id,
+      'UPDATE relationships SET auto_extend = ?, status = ?, activated_at = ?, ends_at = ?, terminated_at = ?, client_domain = ?, ms_status = ?, etag = ? WHERE id = ?',
+      r.autoExtendDuration, r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.msStatus ?? null, r.etag ?? null, r.id,
     );
   }
   async getRelationship(id: string) {
@@ -656,8 +659,8 @@ class SqliteTx implements Tx {
     }
     this.run(
       `UPDATE relationships SET id = ?, display_name = ?, duration = ?, auto_extend = ?, roles = ?, status = ?, activated_at = ?, ends_at = ?,
-         terminated_at = ?, client_domain = ? WHERE id = ?`,
-      r.id, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, oldId,
+         terminated_at = ?, client_domain = ?, ms_status = ?, etag = ? WHERE id = ?`,
+      r.id, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.msStatus ?? null, r.etag ?? null, oldId,
     );
   }
   async relationshipNameTaken(displayName: string) {

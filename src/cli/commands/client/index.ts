@@ -20,6 +20,7 @@ import { register as registerActing } from './acting.js';
 import { register as registerUnassign } from './unassign.js';
 import { usesPartnerCenter, type PlannedRequest } from '../../../domain/graph.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
+import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 
 export const acceptSchema = z.object({
   domain: z.optional(rule((s) => v.domain(s, '--domain'))),
@@ -171,12 +172,14 @@ export function register(program: Command, ctx: Context): void {
           : '\nExamples:\n  delegate client terminate contoso.com                       (ends every active granular relationship, listed)\n  delegate client terminate contoso.com --relationship "Contoso helpdesk"',
       )
       .option(...PLAN_OPTION)
-      .action(async (domain: string, raw: { relationship?: string; plan?: string | boolean }) => {
+      .option(...LIVE_OPTION)
+      .action(async (domain: string, raw: { relationship?: string; plan?: string | boolean; live?: boolean }) => {
         const plan = planFlag(raw);
         const d = v.clientRef(domain);
         const rel = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
         if (!plan) await ctx.confirm(how === 'remove' && rel === undefined ? `End the delegated administration relationship with ${d}?` : `Terminate ${rel === undefined ? 'the active granular relationships' : `granular relationship "${rel}"`} with ${d}?`);
-        const r = await endClient(await ctx.session({ actor: true }), d, how, { plan, ...(rel === undefined ? {} : { relationship: rel }) });
+        const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: `client.${how}`, target: d });
+        const r = await endClient(s, d, how, { mode, ...(rel === undefined ? {} : { relationship: rel }) });
         if (r.kind === 'plan') return printPlan(ctx, r.requests, endNote(r.requests));
         const ended = r.value;
         await renderOne(await ctx.target(), clientView(now()), ended.client);
@@ -184,16 +187,23 @@ export function register(program: Command, ctx: Context): void {
         const left = activeGdap(c, now());
         if (ended.dap) {
           ctx.note(
-            `Ended the delegated admin (DAP) relationship with ${c.domain}.${left.length ? ` Its granular relationship${left.length === 1 ? '' : 's'} ${left.map((r) => `"${r.displayName}"`).join(', ')} stay${left.length === 1 ? 's' : ''} active.` : ' You no longer administer it.'} Its history is kept.`,
+            `Ended the delegated admin (DAP) relationship with ${c.domain}${mode.kind === 'live' ? ' at Partner Center' : ''}.${left.length ? ` Its granular relationship${left.length === 1 ? '' : 's'} ${left.map((r) => `"${r.displayName}"`).join(', ')} stay${left.length === 1 ? 's' : ''} active.` : ' You no longer administer it.'} Its history is kept.`,
           );
         } else {
-          for (const r of ended.terminated) ctx.note(`Terminated granular relationship "${r.displayName}" (${r.id}) with ${c.domain}.`);
+          for (const r of ended.terminated) {
+            ctx.note(
+              r.msStatus === 'terminationRequested'
+                ? `Microsoft took the request to terminate granular relationship "${r.displayName}" (${r.id}) with ${c.domain}: it is terminationRequested until Microsoft ends it (\`delegate sync\` reads it back).`
+                : `Terminated granular relationship "${r.displayName}" (${r.id}) with ${c.domain}.`,
+            );
+          }
           ctx.note(
             left.length || activeDap(c)
               ? `${c.domain} is still active through ${[activeDap(c) ? 'its delegated admin (DAP) relationship' : '', ...left.map((r) => `"${r.displayName}"`)].filter(Boolean).join(', ')}.`
               : `You no longer administer ${c.domain}. Its history is kept.`,
           );
         }
+        reportLive(ctx, r);
       });
   }
 
@@ -208,21 +218,24 @@ export function register(program: Command, ctx: Context): void {
       '\nWithout --relationship it applies to each active granular relationship; turning it on skips (and lists)\nthose with Global Administrator, which cannot auto-extend. Exit 5 when none qualifies.',
     )
     .option(...PLAN_OPTION)
-    .action(async (domain: string, raw: { off?: boolean; relationship?: string; plan?: string | boolean }) => {
-      const plan = planFlag(raw);
+    .option(...LIVE_OPTION)
+    .action(async (domain: string, raw: { off?: boolean; relationship?: string; plan?: string | boolean; live?: boolean }) => {
+      const d = v.clientRef(domain);
       const rel = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
-      const out = await extendClient(await ctx.session({ actor: true }), domain, !raw.off, { plan, ...(rel === undefined ? {} : { relationship: rel }) });
+      const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'client.extend', target: d });
+      const out = await extendClient(s, d, !raw.off, { mode, ...(rel === undefined ? {} : { relationship: rel }) });
       if (out.kind === 'plan') return printPlan(ctx, out.requests, out.requests.length ? undefined : 'Auto-extend is already as asked: no request is needed.');
       const r = out.value;
       await renderOne(await ctx.target(), clientView(now()), r.client);
       const names = (list: readonly { displayName: string }[]) => list.map((x) => `"${x.displayName}"`).join(', ');
       const done = [...r.changed, ...r.unchanged];
-      ctx.note(
+      if (done.length) ctx.note(
         raw.off
           ? `Auto-extend is off for ${names(done)} with ${r.client.domain}.`
           : `${names(done)} with ${r.client.domain} now extend${done.length === 1 ? 's' : ''} by 180 days at a time when reaching the end.`,
       );
       if (r.skipped.length) ctx.note(`Skipped ${names(r.skipped)}: Global Administrator is among its roles, so it cannot auto-extend.`);
+      reportLive(ctx, out);
     });
 
   client
@@ -233,18 +246,19 @@ export function register(program: Command, ctx: Context): void {
     .option('--roles <roles>', 'roles (names or ids, comma-separated), among the relationship’s roles')
     .option(relationshipOption, 'the granular relationship, by display name or id (needed when the client has several active ones)')
     .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
     .addHelpText(
       'after',
       '\nAssigns on the client\'s active granular relationship; with several active, name one with --relationship (exit 2 otherwise).\nExample:\n  delegate client assign contoso.com --group Helpdesk --roles "Helpdesk Administrator"',
     )
-    .action(async (domain: string, raw: { group?: string; roles?: string; relationship?: string; plan?: string | boolean }) => {
-      const plan = planFlag(raw);
-      v.clientRef(domain);
+    .action(async (domain: string, raw: { group?: string; roles?: string; relationship?: string; plan?: string | boolean; live?: boolean }) => {
+      const d = v.clientRef(domain);
       if (!raw.group) throw new UsageError('Missing --group <group>');
       if (!raw.roles) throw new UsageError('Missing --roles <roles>');
       const roles = parseRoles(raw.roles);
       const relationship = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
-      const r = await assignGroup(await ctx.session({ actor: true }), domain, raw.group, roles, { plan, ...(relationship === undefined ? {} : { relationship }) });
+      const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'client.assign', target: d });
+      const r = await assignGroup(s, d, raw.group, roles, { mode, ...(relationship === undefined ? {} : { relationship }) });
       if (r.kind === 'plan') return printPlan(ctx, r.requests);
       const { assignment: a, relationship: rel } = r.value;
       const view: View<typeof a> = {

@@ -5,7 +5,7 @@ import { UsageError } from '../../../domain/errors.js';
 import type { Group } from '../../../domain/model.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
-import { deliver, LIVE_OPTION, sessionAndMode } from '../../live.js';
+import { deliver, LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 import * as v from '../../../domain/validate.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
@@ -28,12 +28,16 @@ export function register(program: Command, ctx: Context): void {
     .argument('[name]', 'group name (asked for on a terminal)')
     .option('--object-id <guid>', "the group's object id in your Microsoft Entra tenant (used in plans)")
     .option(...PLAN_OPTION)
-    .action(async (nameIn: string | undefined, raw: { objectId?: string; plan?: string | boolean }) => {
-      const plan = planFlag(raw);
+    .option(...LIVE_OPTION)
+    .action(async (nameIn: string | undefined, raw: { objectId?: string; plan?: string | boolean; live?: boolean }) => {
+      if (raw.objectId !== undefined && raw.live) throw new UsageError('--object-id records a group that already exists at Microsoft; --live creates one there: give one');
       const name = await ctx.need(nameIn, '<name>', 'Security group name:', (x) => v.displayName(x, 'group name', 120));
-      const r = await groupCreate(await ctx.session({ actor: true }), name, raw.objectId, plan);
+      const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'group.create', target: name });
+      if (raw.objectId !== undefined && mode.kind === 'live') throw new UsageError('--object-id records a group that already exists at Microsoft; live mode creates one there: work offline to record it');
+      const r = await groupCreate(s, name, raw.objectId, mode);
       if (r.kind === 'plan') return printPlan(ctx, r.requests, `Then record it with its id (the response's id): \`delegate group create <name> --object-id <id>\`.`);
       await renderOne(await ctx.target(), groupView, r.value);
+      if (mode.kind === 'live') ctx.note(`Created security group ${r.value.name} in your Microsoft Entra tenant (object id ${r.value.objectId}).`);
     });
   group
     .command('add-member')
@@ -41,11 +45,13 @@ export function register(program: Command, ctx: Context): void {
     .argument('<group>', 'group name')
     .argument('<email...>', 'partner users')
     .option(...PLAN_OPTION)
-    .action(async (name: string, emails: string[], raw: { plan?: string | boolean }) => {
-      const plan = planFlag(raw);
-      const r = await groupAddMembers(await ctx.session({ actor: true }), name, emails, plan);
+    .option(...LIVE_OPTION)
+    .action(async (name: string, emails: string[], raw: { plan?: string | boolean; live?: boolean }) => {
+      const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'group.add-member', target: name });
+      const r = await groupAddMembers(s, name, emails, mode);
       if (r.kind === 'plan') return printPlan(ctx, r.requests, 'Run these against your own tenant.');
       await renderOne(await ctx.target(), groupView, r.value);
+      reportLive(ctx, r);
     });
   group
     .command('set')

@@ -13,6 +13,7 @@ import { howKnown, parseSignupLink, type SignupLink } from '../../../domain/urls
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
+import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, safeText } from '../../render.js';
 import { printChunks } from '../../bulk.js';
@@ -108,6 +109,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--count <n>', 'granular: make n offers at once, named "<name> 1..n"')
     .option('--template <name>', 'granular: take roles, duration and auto-extend from a template')
     .option(PLAN_OPTION[0], 'granular: print the Graph requests (create each relationship, then lockForApproval) as JSON, and create nothing')
+    .option(LIVE_OPTION[0], 'granular: create each relationship at Microsoft and lock it for approval (after `delegate login`); the link carries Microsoft\'s id')
     .addHelpText(
       'after',
       [
@@ -124,14 +126,16 @@ export function register(program: Command, ctx: Context): void {
       ].join('\n'),
     )
     .action(async (raw: Record<string, unknown>) => {
-      const { plan: rawPlan, ...rest } = raw as { plan?: string | boolean };
+      const { plan: rawPlan, live: rawLive, ...rest } = raw as { plan?: string | boolean; live?: boolean };
       const plan = planFlag({ plan: rawPlan });
       const opts = parseWith(createSchema, rest);
       if (plan && !opts.granular && !opts.template) throw new UsageError('--roles, --duration, --auto-extend, --name, --count and --plan go with --granular');
+      // A plain, trial or purchase offer is text and links only: nothing to do at Microsoft.
+      if (rawLive && !opts.granular && !opts.template) throw new UsageError('--live goes with --granular (a granular offer is created at Microsoft; other offers are text and links only)');
       if (opts.granular || opts.template) {
         // Roles come from --roles or the template; neither: asked for on a terminal, else exit 2.
         const roles = opts.roles ?? (opts.template ? undefined : parseRoles(await ctx.need(undefined, '--roles <roles> (or --template <name>)', 'Roles (names or ids, comma-separated; see `delegate role list`):', (x) => parseRoles(x))));
-        const session = await ctx.session({ actor: true });
+        const { s: session, mode } = await sessionAndMode(ctx, { plan: rawPlan, live: rawLive }, { inClient: false, action: 'offer.create', target: 'granular' });
         const made = await createGranularOffers(session, {
           ...(roles ? { roles } : {}),
           ...(opts.duration ? { duration: opts.duration } : {}),
@@ -139,7 +143,7 @@ export function register(program: Command, ctx: Context): void {
           ...(opts.name ? { name: opts.name } : {}),
           ...(opts.template ? { template: opts.template } : {}),
           count: opts.count,
-          plan,
+          mode,
         });
         if (made.plan) return printPlan(ctx, made.plan, 'Access assignments are planned once the client approves (`delegate client assign --plan`).');
         const partner = await showPartner(session);
@@ -152,6 +156,16 @@ export function register(program: Command, ctx: Context): void {
         else target.write(safeText(offers.map((o) => o.text).join('\n\n----\n\n') + '\n'));
         if (opts.copy) await ctx.copy(offers.map((o) => o.text).join('\n\n'), 'offer');
         if (partner.cloud === 'china') ctx.note('Note: the 21Vianet GDAP invitation path is not publicly documented; this link mirrors the global path on portal.partner.microsoftonline.cn (unverified).');
+        if (mode.kind === 'live') {
+          for (const n of made.notes ?? []) ctx.note(n);
+          if (offers.length) {
+            ctx.note(
+              `${offers.length} granular offer${offers.length === 1 ? '' : 's'} created at Microsoft and locked for approval (approvalPending): each link carries Microsoft's relationship id, is for one client, and expires if not accepted within 90 days. Once a client approves, \`delegate sync\` makes it active here.`,
+            );
+          }
+          reportLive(ctx, { kind: 'done', value: made, failures: made.failures ?? [], notes: [] });
+          return;
+        }
         ctx.note(
           `${offers.length} granular offer${offers.length === 1 ? '' : 's'} created (approvalPending; each is for one client and expires if not accepted within 90 days). In Partner Center: ${partnerCenterHint(made.activeClients)}.`,
         );

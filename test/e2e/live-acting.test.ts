@@ -5,43 +5,28 @@
  * fake answered, never what did not happen; a fault at each step leaves a
  * truthful ledger, and running the same command again carries on.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listAuditEntries } from '../../src/domain/audit.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
-import { ADMIN, expectOneLine, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { FakeMicrosoft } from '../fake-microsoft/server.js';
+import { fakeForSuite, liveSandbox, setupAt, withLedger } from '../helpers/live.js';
+import { ADMIN, expectOneLine, runBin, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 
 const CLIENT_TENANT = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
 const LIMITED = 'lee@fabrikam.com';
 const GLOBAL_ADMIN_ROLE = '62e90394-69f5-4237-9190-012177145e10';
 
+const theFake = fakeForSuite();
 let fake: FakeMicrosoft;
 let sb: Sandbox;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  fake = await startFakeMicrosoft();
-});
-afterAll(async () => {
-  await fake.close();
-});
-
-async function setup(args: string[]): Promise<string> {
-  const r = await runInProcess(args, { env: { ...sb.env, DELEGATE_NOW: '2026-03-01T09:00:00.000Z' } });
-  if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const setup = (args: string[]): Promise<string> => setupAt(sb, args);
 
 beforeEach(async () => {
-  sb = sandbox();
-  env = { ...sb.env, ...fake.env() };
-  fake.requests.length = 0;
-  fake.clearFaults();
-  fake.users.clear();
-  fake.domains.clear();
-  fake.roleAssignments.length = 0;
+  ({ fake, sb, env } = liveSandbox(theFake()));
   // The client's tenant as Microsoft holds it: its accepted domain and initial domain, verified.
   for (const [id, isInitial] of [
     ['contoso.com', false],
@@ -59,14 +44,7 @@ afterEach(() => sb.cleanup());
 
 const live = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> => runBin([...args, '--live'], { ...env, ...extra });
 
-async function ledger<T>(fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = SqliteStore.open(sb.db, { create: false });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+const ledger = <T>(fn: (store: SqliteStore) => Promise<T>): Promise<T> => withLedger(sb, fn);
 const ledgerUser = (upn: string) => ledger((st) => st.read((tx) => tx.getClientUser('contoso.com', upn)));
 const ledgerDomains = () => ledger((st) => st.read((tx) => tx.listClientDomains('contoso.com')));
 const audit = () => ledger((st) => listAuditEntries(st, {}));

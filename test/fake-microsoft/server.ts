@@ -174,6 +174,16 @@ export class FakeMicrosoft {
     return this;
   }
 
+  /** Forget everything: requests, faults and every tenant's state (one test's world after another's). */
+  reset(): this {
+    this.requests.length = 0;
+    this.clearFaults();
+    for (const m of [this.relationships, this.relationshipRequests, this.accessAssignments, this.users, this.domains, this.groups, this.customers, this.pendingChanges]) m.clear();
+    this.roleAssignments.length = 0;
+    this.contracts.length = 0;
+    return this;
+  }
+
   /** The relationship's status becomes `status` once it has been read `afterReads` times (GET or list). */
   changeStatusAfterReads(id: string, status: string, afterReads: number): this {
     this.pendingChanges.set(id, { status, afterReads, reads: 0 });

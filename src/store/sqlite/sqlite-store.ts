@@ -165,7 +165,7 @@ const OFFER_SELECT = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.of
  */
 const OFFER_WITH_RELATIONSHIP = `SELECT o.seq, o.id, o.kind, o.product, o.quantity, o.link, o.link_id, o.status, o.created_at, o.created_by, o.revoked_at,
   (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id),
-  r.id, r.offer_id, r.display_name, r.duration, r.auto_extend, r.roles, r.status, r.created_at, r.activated_at, r.ends_at, r.terminated_at, r.client_domain, r.template
+  r.id, r.offer_id, r.display_name, r.duration, r.auto_extend, r.roles, r.status, r.created_at, r.activated_at, r.ends_at, r.terminated_at, r.client_domain, r.template, r.ms_status, r.etag
   FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id`;
 
 /** A row of OFFER_WITH_RELATIONSHIP. */
@@ -198,6 +198,9 @@ function offerWithRelationship(r: readonly unknown[]): OfferWithRelationship {
     terminatedAt: (r[22] as string | null) ?? null,
     clientDomain: (r[23] as string | null) ?? null,
     template: (r[24] as string | null) ?? null,
+    // Only when Microsoft has said something, as toRelationship reads it.
+    ...(r[25] != null ? { msStatus: r[25] as string } : {}),
+    ...(r[26] != null ? { etag: r[26] as string } : {}),
   };
   return { offer, relationship };
 }

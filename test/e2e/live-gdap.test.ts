@@ -235,6 +235,10 @@ describe('ending DAP live (Partner Center)', () => {
     expect(fake.customers.get(CONTOSO)!.allowDelegatedAccess).toBe(false);
     expect(JSON.parse(r.stdout).status).toBe('removed');
     expect(r.stderr).toMatch(/at Partner Center/);
+    // The client's tenant id names it in the audit as its domain does.
+    const byDomain = JSON.parse(await ok(['audit', '--client', 'contoso.com', '--json'])) as { action: string }[];
+    expect(byDomain.map((e) => e.action)).toEqual(['client.accept', 'client.remove']);
+    expect(JSON.parse(await ok(['audit', '--client', CONTOSO.toUpperCase(), '--json']))).toEqual(byDomain);
   });
 
   it('a Partner Center failure ends nothing in the ledger; running again carries on', async () => {

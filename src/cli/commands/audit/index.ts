@@ -5,6 +5,7 @@ import { AuditMismatchError, NotFoundError, UsageError } from '../../../domain/e
 import type { AuditEntry } from '../../../domain/model.js';
 import * as v from '../../../domain/validate.js';
 import type { Context } from '../../context.js';
+import { clientKey } from '../../../domain/session.js';
 import { nounCommand } from '../../program.js';
 import { renderOne, type View } from '../../render.js';
 import { printChunks } from '../../bulk.js';
@@ -57,7 +58,7 @@ function isoTime(s: string): string {
 
 export const auditSchema = z.object({
   actor: z.optional(rule((s) => v.email(s, '--actor'))),
-  client: z.optional(rule((s) => v.domain(s, '--client'))),
+  client: z.optional(rule((s) => v.clientRef(s, '--client'))),
   action: z.optional(rule((s) => {
     if (!/^[a-z][a-z.-]{0,63}$/.test(s)) throw new UsageError(`--action ${JSON.stringify(s.slice(0, 40))} is not an action name (e.g. offer.create, or offer for all offer actions)`);
     return s;
@@ -68,7 +69,7 @@ export const auditSchema = z.object({
 export function register(program: Command, ctx: Context): void {
   const audit = nounCommand(program, 'audit')
     .option('--actor <email>', 'only entries by this partner user')
-    .option('--client <domain>', 'only entries about this client')
+    .option('--client <domain>', "only entries about this client (its domain, or its tenant id)")
     .option('--action <name>', 'only this action (e.g. client.user.reset-password), or a prefix (client)')
     .option('--since <time>', 'only entries at or after this ISO-8601 time');
   ctx
@@ -77,6 +78,11 @@ export function register(program: Command, ctx: Context): void {
     .action(async (raw: Record<string, string | undefined>) => {
       const filter = parseWith(auditSchema, raw);
       const s = await ctx.session();
+      // A client's tenant id names it as its domain does (the key its entries are recorded under).
+      if (filter.client) {
+        const ref = filter.client;
+        filter.client = await s.store.read((tx) => clientKey(tx, ref));
+      }
       await printChunks(ctx, auditView, (fn) => eachAuditChunk(s.store, filter, fn));
     });
   audit

@@ -27,5 +27,13 @@ export function granularOfferJson(r: Relationship, now: Date) {
     status: st.status,
     activatedAt: r.activatedAt,
     endsAt: st.endsAt,
+    // SPEC "Granular relationships": offline, the id is the ledger's own and the link is not valid at
+    // Microsoft until the relationship is made there (--live, or the plan followed by sync).
+    ...(isDraft(r) ? { draft: true } : {}),
   };
+}
+
+/** A pending relationship Microsoft has never reported: made offline, its id is the ledger's own. */
+export function isDraft(r: Relationship): boolean {
+  return !r.msStatus && r.status === 'approvalPending';
 }

@@ -74,6 +74,7 @@ describe('offer create --granular --live', () => {
     expect(atMs.status).toBe('approvalPending');
     expect(out.granular).toMatchObject({ relationshipId: atMs.id, displayName: 'Contoso GDAP', status: 'approvalPending' });
     expect(out.url).toContain(atMs.id);
+    expect(out.granular.draft).toBeUndefined();
     expect(fake.seen({ method: 'POST' }).map((x) => [x.path, x.body])).toEqual([
       [REL, expect.objectContaining({ displayName: 'Contoso GDAP', duration: 'P730D', autoExtendDuration: 'PT0S', accessDetails: { unifiedRoles: [{ roleDefinitionId: HA }, { roleDefinitionId: UA }] } })],
       [`${REL}/${atMs.id}/requests`, { action: 'lockForApproval' }],
@@ -82,6 +83,14 @@ describe('offer create --granular --live', () => {
     expect(rel).toMatchObject({ id: atMs.id, status: 'approvalPending', msStatus: 'approvalPending', createdAt: atMs.createdDateTime });
     expect(r.stderr).toMatch(/created at Microsoft and locked for approval/);
     expect((await audit()).at(-1)).toMatchObject({ action: 'offer.create', outcome: 'allowed', detail: expect.stringContaining('(at Microsoft)') });
+  });
+
+  it("offline, the offer is a draft: the ledger's own id, and the output says the link is not valid at Microsoft yet", async () => {
+    const r = await runBin(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator', '--name', 'Offline GDAP', '--json'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).granular).toMatchObject({ displayName: 'Offline GDAP', status: 'approvalPending', draft: true });
+    expect(r.stderr).toMatch(/Draft: the link carries the ledger's own relationship id and is not valid at Microsoft/);
+    expect(fake.requests).toEqual([]);
   });
 
   it('a failed create records nothing and names the step; running again creates it', async () => {

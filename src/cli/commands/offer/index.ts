@@ -169,6 +169,9 @@ export function register(program: Command, ctx: Context): void {
         ctx.note(
           `${offers.length} granular offer${offers.length === 1 ? '' : 's'} created (approvalPending; each is for one client and expires if not accepted within 90 days). In Partner Center: ${partnerCenterHint(made.activeClients)}.`,
         );
+        ctx.note(
+          `Draft: the link carries the ledger's own relationship id and is not valid at Microsoft until the relationship is created there (\`--live\`, or the \`--plan\` requests followed by \`delegate sync\`, which gives it Microsoft's id).`,
+        );
         return;
       }
       const { offer: o, activeClients } = await createOffer(await ctx.session({ actor: true }), {

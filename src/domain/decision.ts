@@ -6,7 +6,7 @@
  */
 import type { Tx } from './store.js';
 import { DelegateError, InterruptedError, NotPermittedError } from './errors.js';
-import { usesPartnerCenter, type PlannedRequest } from './graph.js';
+import { ref, Template, usesPartnerCenter, type PlannedRequest, type Value } from './graph.js';
 import { writeAudited, type Session } from './session.js';
 
 export interface Decision<T> {
@@ -135,6 +135,58 @@ export interface Change<T> {
  */
 export function withSteps<T>(change: Omit<Change<T>, 'steps'>, steps: () => PlannedRequest[][]): Change<T> {
   return Object.defineProperty(change, 'steps', { get: steps, enumerable: true }) as Change<T>;
+}
+
+/**
+ * Several changes carried out as one (bulk work decided item by item, e.g. client by client): their
+ * steps side by side, each change's request ids prefixed with `<prefix><n>_` so they stay unique in
+ * one plan, and each change's `apply`/`record` given back its own responses under its own ids.
+ * Changes that act in a client tenant cannot be combined (one run goes to one tenant).
+ */
+export function combine<T>(changes: readonly Change<T>[], prefix = 'item'): Change<T[]> {
+  if (changes.some((c) => c.tenant)) throw new Error('changes acting in a client tenant cannot be combined');
+  const tag = (i: number) => `${prefix}${i + 1}_`;
+  const renamed = (v: Value, p: string): Value => {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
+    if (v instanceof Template) return new Template(v.parts.map((x) => (typeof x === 'string' ? x : ref(p + x.ref, x.field))));
+    if (Array.isArray(v)) return v.map((x) => renamed(x, p));
+    const o = v as Record<string, Value>;
+    if ('ref' in o && 'field' in o && Object.keys(o).length === 2) return ref(p + String(o.ref), String(o.field));
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, renamed(x, p)]));
+  };
+  const mine = (responses: Responses, i: number): Responses => {
+    const p = tag(i);
+    return new Map([...responses].filter(([id]) => id.startsWith(p)).map(([id, body]) => [id.slice(p.length), body]));
+  };
+  const failuresOf = (failures: readonly StepFailure[], i: number) =>
+    failures.filter((f) => f.id.startsWith(tag(i))).map((f) => ({ ...f, id: f.id.slice(tag(i).length) }));
+  return {
+    get steps() {
+      return changes.flatMap((c, i) =>
+        c.steps.map((group) =>
+          group.map((r): PlannedRequest => ({
+            ...r,
+            id: tag(i) + r.id,
+            url: renamed(r.url, tag(i)) as string | Template,
+            ...(r.headers ? { headers: renamed(r.headers, tag(i)) as Record<string, string | Template> } : {}),
+            ...(r.body !== undefined ? { body: renamed(r.body, tag(i)) } : {}),
+          })),
+        ),
+      );
+    },
+    labels: changes.flatMap((c) => c.steps.map((_, k) => c.labels?.[k] ?? '')),
+    notes: changes.flatMap((c) => c.notes ?? []),
+    apply: async (tx) => {
+      const out: T[] = [];
+      for (const c of changes) out.push(await c.apply(tx));
+      return out;
+    },
+    record: async (tx, responses, failures) => {
+      const out: T[] = [];
+      for (const [i, c] of changes.entries()) out.push(await c.record(tx, mine(responses, i), failuresOf(failures, i)));
+      return out;
+    },
+  };
 }
 
 export type Carried<T> =

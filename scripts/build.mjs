@@ -36,7 +36,7 @@ const out = await build({
   platform: 'node',
   target: 'node20',
   // better-sqlite3 is native; conf, clipboardy, @inquirer/prompts and @azure/msal-node (sign-in) load lazily and rarely.
-  external: ['better-sqlite3', ...ESM_EXTERNALS],
+  external: ['better-sqlite3', 'pg', 'pg-copy-streams', ...ESM_EXTERNALS],
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: true,

@@ -8,7 +8,6 @@ import type { Context, Deps } from './cli/context.js';
 import { Interrupts } from './cli/interrupt.js';
 import { jsonText, safeMessage } from './cli/render.js';
 import { DelegateError, InterruptedError, type InterruptSignal } from './domain/errors.js';
-import { explainSqlite } from './store/sqlite/errors.js';
 
 export async function defaultDeps(interrupts = new Interrupts()): Promise<Deps> {
   const env = process.env;
@@ -21,7 +20,7 @@ export async function defaultDeps(interrupts = new Interrupts()): Promise<Deps> 
     prompter: () => prompter,
     clipboard: () => clipboard,
     settings: async () => (await import('./cli/settings.js')).confSettings(env),
-    openStore: async (path, opts) => (await import('./store/sqlite/sqlite-store.js')).SqliteStore.open(path, opts),
+    openStore: async (path, opts) => (await import('./store/open.js')).openStore(path, opts, env),
     interrupts,
   };
 }
@@ -48,8 +47,6 @@ function describe(e: unknown, ctx: Context): Described {
     const message = String(err.message).replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     return { code: 'usage', message: message.charAt(0).toUpperCase() + message.slice(1), exit: 2 };
   }
-  const store = explainSqlite(e);
-  if (store) return { code: 'store', message: store, exit: 1 };
   return { code: 'internal', message: `Unexpected failure: ${err?.message ?? String(e)}`, exit: 1 };
 }
 

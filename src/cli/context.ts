@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { clockFromEnv, type Clock } from '../domain/clock.js';
 import { CancelledError, UsageError } from '../domain/errors.js';
-import { readingAs, type Session } from '../domain/session.js';
+import { readingAs, readingAsLogin, refuseDeclaredActor, type Session } from '../domain/session.js';
 import * as v from '../domain/validate.js';
 import type { Store } from '../domain/store.js';
 import type { Clipboard } from './clipboard.js';
@@ -34,7 +34,8 @@ export interface Deps {
   prompter: () => Prompter;
   clipboard: () => Clipboard;
   settings: () => Promise<Settings>;
-  openStore: (path: string, opts: { create: boolean }) => Promise<Store>;
+  /** Open a store; `migrate` (db migrate) brings a team store's schema up to date. */
+  openStore: (path: string, opts: { create: boolean; migrate?: boolean }) => Promise<Store>;
   /** SIGINT, SIGTERM and SIGHUP as they arrive (default: none ever arrives). */
   interrupts?: Interrupts;
 }
@@ -61,6 +62,8 @@ export class Context {
   fields?: string[];
   private store?: Store;
   private raw?: Store;
+  /** Stores a command opens besides its own (db copy, db migrate), closed with it. */
+  private others: Store[] = [];
   private settingsP?: Promise<Settings>;
   private clockV?: Clock;
   private cleanups: (() => void)[] = [];
@@ -142,8 +145,9 @@ export class Context {
     return this.io.columns;
   }
 
-  dbPath(): string {
-    return this.globals.db || this.env.DELEGATE_DB || defaultDbPath(this.env);
+  /** --db, DELEGATE_DB, the `db` setting, else a file in the user's data directory. */
+  async dbPath(): Promise<string> {
+    return this.globals.db || this.env.DELEGATE_DB || (await this.settings()).get('db') || defaultDbPath(this.env);
   }
 
   /**
@@ -155,11 +159,28 @@ export class Context {
   async session(opts: { create?: boolean; actor?: boolean } = {}): Promise<Session> {
     const actorEmail = await this.actor();
     if (!this.store) {
-      this.raw = await this.deps.openStore(this.dbPath(), { create: opts.create ?? false });
+      this.raw = await this.deps.openStore(await this.dbPath(), { create: opts.create ?? false });
       this.store = this.guard(this.raw);
+    }
+    if (this.store.login !== undefined) {
+      // A team store: the database login is who acts; a declared actor is refused (exit 4, audited).
+      // A technician's login cannot pin the clock; the store's owner (who could rewrite anything anyway) may, for tests.
+      if (this.env.DELEGATE_NOW && !this.store.loginOwnsStore) {
+        throw new UsageError("DELEGATE_NOW is refused on a team store (only its owner's login may pin the clock): its time is the clock's");
+      }
+      const session: Session = { store: this.store, clock: this.clock() };
+      if (actorEmail !== undefined) await refuseDeclaredActor(session, actorEmail, await this.actorSource());
+      return opts.actor ? session : { ...session, store: readingAsLogin(this.store, session.clock) };
     }
     const store = actorEmail !== undefined && !opts.actor ? readingAs(this.store, actorEmail) : this.store;
     return { store, clock: this.clock(), ...(actorEmail !== undefined ? { actorEmail } : {}) };
+  }
+
+  /** Where the declared actor came from, for messages. */
+  private async actorSource(): Promise<string> {
+    if (this.globals.as !== undefined) return '--as';
+    if (this.env.DELEGATE_AS) return 'DELEGATE_AS';
+    return 'The actor setting';
   }
 
   /**
@@ -237,7 +258,15 @@ export class Context {
     this.cleanUp();
     const s = this.store;
     this.store = undefined;
+    for (const o of this.others.splice(0)) await o.close().catch(() => undefined);
     await s?.close();
+  }
+
+  /** Open a store by name for a command that works on stores themselves (db copy, db migrate); closed with the command. */
+  async openOther(path: string, opts: { create: boolean; migrate?: boolean }): Promise<Store> {
+    const s = this.guard(await this.deps.openStore(path, opts));
+    this.others.push(s);
+    return s;
   }
 
   /** The one line that says what an interrupt left behind (SPEC: nothing written, or committed and how much was printed). */

@@ -20,6 +20,7 @@ export const NOUNS: Record<string, { description: string; load: Loader }> = {
   group: { description: 'Security groups that receive roles on granular relationships', load: () => import('./commands/group/index.js') },
   inbox: { description: 'Notifications: clients that accepted your offers', load: () => import('./commands/inbox/index.js') },
   audit: { description: 'The tamper-evident audit trail: list and verify', load: () => import('./commands/audit/index.js') },
+  db: { description: 'The store itself: migrate its schema, grant a login (team store), copy a ledger', load: () => import('./commands/db/index.js') },
   config: { description: 'Get and set settings (actor, output, mode)', load: () => import('./commands/config/index.js') },
   login: { description: 'Sign in to Microsoft (live mode); `login status` to check', load: () => import('./commands/login/index.js') },
   sync: { description: 'Reconcile the ledger with Microsoft (live mode): relationships, clients, agent users', load: () => import('./commands/sync/index.js') },

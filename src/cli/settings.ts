@@ -1,5 +1,5 @@
 /**
- * User settings (keys: actor, output, mode) kept by conf in its directory, or in
+ * User settings (keys: actor, output, db, mode) kept by conf in its directory, or in
  * DELEGATE_CONFIG_DIR. Reading a setting parses conf's JSON file directly
  * (conf itself, with its schema validator, loads only to change a setting),
  * and creates nothing: a command that only reads leaves no directory behind.
@@ -14,7 +14,7 @@ import { defaultConfigDir } from './paths.js';
 export const OUTPUTS = ['table', 'json', 'csv', 'plain'] as const;
 export type Output = (typeof OUTPUTS)[number];
 
-export const SETTING_KEYS = ['actor', 'output', 'mode'] as const;
+export const SETTING_KEYS = ['actor', 'output', 'db', 'mode'] as const;
 
 /** `mode`: offline (the ledger only, the default) or live (changing commands go to Microsoft, as with --live). */
 export const MODES = ['offline', 'live'] as const;
@@ -38,6 +38,8 @@ export function settingKey(key: string): SettingKey {
 /** Validate a value for a key; returns it normalised. */
 export function settingValue(key: SettingKey, value: string): string {
   if (key === 'actor') return v.email(value, 'actor');
+  // The store: a file path or a postgres:// URL (checked when it is opened).
+  if (key === 'db') return v.printable(value, 'db');
   return key === 'mode' ? v.oneOf(value, MODES, 'mode') : v.oneOf(value, OUTPUTS, 'output');
 }
 

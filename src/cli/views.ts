@@ -27,6 +27,16 @@ export const userView: View<PartnerUser> = {
   json: userJson,
 };
 
+/** A user on a team store: the database login that acts as them, too (SPEC.md JSON shapes). */
+export const teamUserView: View<PartnerUser> = {
+  fields: [...userView.fields!, 'dbLogin'],
+  columns: [...userView.columns, { header: 'dbLogin', value: (u) => u.dbLogin ?? '' }],
+  json: (u) => ({ ...userJson(u), dbLogin: u.dbLogin ?? null }),
+};
+
+/** The user view for this store: with dbLogin on a team store. */
+export const userViewFor = (store: { login?: string }): View<PartnerUser> => (store.login !== undefined ? teamUserView : userView);
+
 export const accessChangeView: View<AccessChange> = {
   columns: [
     { header: 'email', value: (c) => c.email },

@@ -108,9 +108,22 @@ export class InterruptedError extends DelegateError {
   }
 }
 
-/** The store cannot be used (not a delegate store, newer version, unreadable). Exit 1. */
+/**
+ * Why a store failed, whatever its backend (each backend turns its driver's errors into these):
+ * busy (another writer held it too long), full (no room), read-only, damaged, unreachable (cannot
+ * connect: server down, wrong password, no such database), lost (the connection died mid-command),
+ * refused (the database refused this login the operation), constraint (a key or reference the
+ * ledger's rules should have kept), retry (a serialization failure or deadlock: safe to run the
+ * transaction again), failed (anything else, including not a delegate store or a newer one).
+ */
+export type StoreFailure = 'busy' | 'full' | 'read-only' | 'damaged' | 'unreachable' | 'lost' | 'refused' | 'constraint' | 'retry' | 'failed';
+
+/** The store cannot be used (not a delegate store, newer version, unreadable, a driver failure). Exit 1. */
 export class StoreError extends DelegateError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: StoreFailure = 'failed',
+  ) {
     super(message, 'store', 1);
   }
 }

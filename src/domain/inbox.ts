@@ -2,12 +2,19 @@
 import { appendAudit } from './audit.js';
 import { NotFoundError } from './errors.js';
 import type { Notification } from './model.js';
+import type { Tx } from './store.js';
 import { nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
+
+/** On a team store read state is each partner user's own (SPEC.md "Team store"): theirs is the login's. */
+async function reader(tx: Tx, s: Session): Promise<string | undefined> {
+  return s.store.login === undefined ? undefined : (await resolveActor(tx, s)).email;
+}
 
 export async function listInbox(s: Session, opts: { unreadOnly: boolean }): Promise<Notification[]> {
   return s.store.read(async (tx) => {
     await requirePartner(tx);
-    return tx.listNotifications(opts);
+    const who = await reader(tx, s);
+    return tx.listNotifications({ ...opts, ...(who === undefined ? {} : { reader: who }) });
   });
 }
 
@@ -15,7 +22,8 @@ export async function listInbox(s: Session, opts: { unreadOnly: boolean }): Prom
 export async function eachInboxChunk(s: Session, opts: { unreadOnly: boolean }, fn: (chunk: Notification[]) => void | Promise<void>): Promise<void> {
   await s.store.read(async (tx) => {
     await requirePartner(tx);
-    for await (const chunk of tx.notificationChunks(opts, 2000)) await fn(chunk);
+    const who = await reader(tx, s);
+    for await (const chunk of tx.notificationChunks({ ...opts, ...(who === undefined ? {} : { reader: who }) }, 2000)) await fn(chunk);
   });
 }
 
@@ -25,7 +33,8 @@ export async function markRead(s: Session, which: number | 'all'): Promise<{ mar
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
     if (which !== 'all' && !(await tx.getNotification(which))) throw new NotFoundError(`No notification ${which} (see \`delegate inbox\`)`);
-    const marked = await tx.markNotificationsRead(which === 'all' ? 'all' : [which], nowIso(s));
+    const who = s.store.login === undefined ? undefined : actor.email;
+    const marked = await tx.markNotificationsRead(which === 'all' ? 'all' : [which], nowIso(s), who);
     if (marked > 0) {
       await appendAudit(tx, s.clock, { actor: actor.email, action: 'inbox.read', target: which === 'all' ? 'all' : String(which), outcome: 'allowed', detail: `${marked} marked read` });
     }

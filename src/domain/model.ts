@@ -28,6 +28,8 @@ export interface PartnerUser {
   orgRole: OrgRole;
   adminAccess: AdminAccess;
   createdAt: string;
+  /** The database login that acts as this user on a team store (PostgreSQL); null or absent: none. */
+  dbLogin?: string | null;
 }
 
 export type OfferKind = 'plain' | 'trial' | 'purchase' | 'granular';

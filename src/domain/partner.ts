@@ -12,6 +12,8 @@ export interface InitInput {
   mpnId?: number;
   adminEmail: string;
   adminName: string;
+  /** The database login that acts as the admin (team store; default there: the connection's login). */
+  dbLogin?: string;
 }
 
 /** Create the partner and its first global admin (with full admin access). */
@@ -30,7 +32,8 @@ export async function initPartner(s: Session, input: InitInput): Promise<{ partn
       adminAgentsGroupId: null,
       helpdeskAgentsGroupId: null,
     };
-    const admin: PartnerUser = { email: input.adminEmail, name: input.adminName, orgRole: 'global-admin', adminAccess: 'full', createdAt: at };
+    const dbLogin = input.dbLogin ?? s.store.login ?? null;
+    const admin: PartnerUser = { email: input.adminEmail, name: input.adminName, orgRole: 'global-admin', adminAccess: 'full', createdAt: at, dbLogin };
     await tx.insertPartner(partner);
     await tx.insertUsers([admin]);
     await appendAudit(tx, s.clock, {
@@ -38,7 +41,7 @@ export async function initPartner(s: Session, input: InitInput): Promise<{ partn
       action: 'partner.init',
       target: partner.tenantId,
       outcome: 'allowed',
-      detail: `${partner.name}, cloud ${partner.cloud}, ${partner.certified ? 'certified' : 'not certified'}${partner.mpnId === null ? '' : `, Partner ID ${partner.mpnId}`}; first global admin ${admin.email}`,
+      detail: `${partner.name}, cloud ${partner.cloud}, ${partner.certified ? 'certified' : 'not certified'}${partner.mpnId === null ? '' : `, Partner ID ${partner.mpnId}`}; first global admin ${admin.email}${dbLogin === null ? '' : ` (database login ${dbLogin})`}`,
     });
     return { partner, admin };
   });

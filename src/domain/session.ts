@@ -12,7 +12,10 @@ import * as v from './validate.js';
 export interface Session {
   store: Store;
   clock: Clock;
-  /** The acting partner user (--as, DELEGATE_AS, setting `actor`); undefined: the first global admin. */
+  /**
+   * The acting partner user (--as, DELEGATE_AS, setting `actor`); undefined: the first global admin.
+   * Never set on a team store, where the database login decides (store.login).
+   */
   actorEmail?: string;
 }
 
@@ -78,6 +81,7 @@ export function readingAs(store: Store, actorEmail: string): Store {
         }
         return fn(tx);
       }),
+    ...(store.login !== undefined ? { login: store.login } : {}),
     write: (fn) => store.write(fn),
     close: () => store.close(),
   };
@@ -89,11 +93,71 @@ export async function requirePartner(tx: Tx): Promise<Partner> {
   return p;
 }
 
+/**
+ * Who is acting. On a team store it is the partner user mapped to the connection's database
+ * login (SPEC.md "Team store"): a login mapped to nobody is refused (exit 4, audited as
+ * `db:<login>`). On a solo store it is the declared actor, else the first global admin.
+ */
 export async function resolveActor(tx: Tx, s: Session): Promise<PartnerUser> {
+  const login = s.store.login;
+  if (login !== undefined) return loginActor(tx, login);
   if (s.actorEmail !== undefined) return declaredActor(tx, s.actorEmail);
   const ga = await tx.firstGlobalAdmin();
   if (!ga) throw new NotFoundError('This store has no global admin to act as: run `delegate init` first');
   return ga;
+}
+
+async function loginActor(tx: Tx, login: string): Promise<PartnerUser> {
+  const u = await tx.userByLogin(login);
+  if (u) return u;
+  throw new NotPermittedError(
+    `The database login ${login} acts for no partner user: a global admin maps it with \`delegate user set <email> --db-login ${login}\``,
+    { actor: loginAuditActor(login), action: 'session.login', target: login },
+  );
+}
+
+/** How an audit entry names a database login that acts for no partner user. */
+export const loginAuditActor = (login: string) => `db:${login}`;
+
+/**
+ * The store as a team store's login reads it: the first read checks that the login acts for a
+ * partner user; one that does not is refused (exit 4) with a denied audit entry, as a write is.
+ */
+export function readingAsLogin(store: Store, clock: Clock): Store {
+  const login = store.login!;
+  let known = false;
+  return {
+    get path() {
+      return store.path;
+    },
+    login,
+    read: async (fn) => {
+      if (!known) {
+        const mapped = await store.read(async (tx) => !(await tx.getPartner()) || (await tx.userByLogin(login)) !== undefined);
+        if (!mapped) await writeAudited({ store, clock }, (tx) => loginActor(tx, login));
+        known = true;
+      }
+      return store.read(fn);
+    },
+    write: (fn) => store.write(fn),
+    close: () => store.close(),
+  };
+}
+
+/**
+ * A declared actor (--as, DELEGATE_AS, the actor setting) on a team store: refused (exit 4) and
+ * audited, since there the database login is who acts.
+ */
+export async function refuseDeclaredActor(s: Session, declared: string, source: string): Promise<never> {
+  const login = s.store.login!;
+  await writeAudited(s, async (tx) => {
+    const mapped = await tx.userByLogin(login);
+    throw new NotPermittedError(
+      `${source} is refused on a team store: the acting user is the one the database login ${login} is mapped to${mapped ? ` (${mapped.email})` : ''}; connect as another login to act as another user`,
+      { actor: mapped?.email ?? loginAuditActor(login), action: 'session.declare', target: declared },
+    );
+  });
+  throw new Error('unreachable');
 }
 
 async function declaredActor(tx: Tx, actorEmail: string): Promise<PartnerUser> {

@@ -1,7 +1,18 @@
 /**
- * The port: the Store the domain needs, which each backend in store/ implements.
- * The Store the domain talks to. Async so that a PostgreSQL implementation can
- * follow without touching the domain; every write runs as one unit of work.
+ * The port: the Store the domain needs, which each backend in store/ implements
+ * (SQLite in store/sqlite, PostgreSQL in store/postgres). Async; every write
+ * runs as one unit of work. What every backend keeps (pinned by the
+ * conformance suite, test/store/conformance*.test.ts):
+ * - write transactions are serialised against every other write on the same
+ *   store, in any process: the audit entry a write reads with lastAudit() is
+ *   still the newest when it commits, so appends never fork the chain
+ *   (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-level advisory lock
+ *   taken first thing in every write);
+ * - a read sees one consistent snapshot;
+ * - a failed or thrown write leaves nothing behind;
+ * - text comes back exactly as written (audit times feed the hash), numbers as numbers;
+ * - the driver's errors never leave the store: they become StoreError
+ *   (domain/errors.ts) with a reason and one plain line.
  */
 import type {
   AccessAssignment,
@@ -19,6 +30,15 @@ import type {
   Partner,
   PartnerUser,
 } from './model.js';
+
+/** The ledger's tables, parents before children: what db copy moves, in this order. */
+export const LEDGER_TABLES = [
+  'partner', 'users', 'offers', 'clients', 'acceptances', 'notifications', 'notification_reads', 'audit',
+  'client_users', 'client_domains', 'relationships', 'templates', 'groups', 'group_members', 'access_assignments',
+] as const;
+export type LedgerTable = (typeof LEDGER_TABLES)[number];
+/** A row as db copy carries it: column name to value (text, number, boolean or null), the same on every backend. */
+export type LedgerRow = Record<string, string | number | boolean | null>;
 
 export interface UserFilter {
   access?: AdminAccess;
@@ -79,6 +99,10 @@ export interface Tx {
   /** The same users, in chunks, without holding them all (for large lists). */
   userChunks(filter: UserFilter, size: number): AsyncIterable<PartnerUser[]>;
   firstGlobalAdmin(): Promise<PartnerUser | undefined>;
+  /** The user whose database login this is (team stores), if any. */
+  userByLogin(login: string): Promise<PartnerUser | undefined>;
+  /** Map a user to a database login (null: none); a login maps to one user at most. */
+  setDbLogin(email: string, login: string | null): Promise<void>;
   countGlobalAdmins(): Promise<number>;
   insertUsers(users: readonly PartnerUser[]): Promise<void>;
   setAdminAccess(changes: readonly { email: string; adminAccess: AdminAccess }[]): Promise<void>;
@@ -139,11 +163,15 @@ export interface Tx {
   partnerUsesDomain(name: string): Promise<boolean>;
 
   insertNotification(n: Omit<Notification, 'id'>): Promise<number>;
-  listNotifications(opts: { unreadOnly: boolean }): Promise<Notification[]>;
+  /**
+   * With `reader` (a team store), read state is that partner user's own: readAt is when they read it.
+   * Without, read state is the ledger's (a solo store).
+   */
+  listNotifications(opts: { unreadOnly: boolean; reader?: string }): Promise<Notification[]>;
   /** The same notifications in pages of `size`, oldest first, without holding them all. */
-  notificationChunks(opts: { unreadOnly: boolean }, size: number): AsyncIterable<Notification[]>;
-  getNotification(id: number): Promise<Notification | undefined>;
-  markNotificationsRead(ids: 'all' | number[], at: string): Promise<number>;
+  notificationChunks(opts: { unreadOnly: boolean; reader?: string }, size: number): AsyncIterable<Notification[]>;
+  getNotification(id: number, reader?: string): Promise<Notification | undefined>;
+  markNotificationsRead(ids: 'all' | number[], at: string, reader?: string): Promise<number>;
 
   lastAudit(): Promise<AuditEntry | undefined>;
   insertAudit(e: AuditEntry): Promise<void>;
@@ -190,12 +218,38 @@ export interface Tx {
   assignmentsOfGroup(group: string): Promise<AccessAssignment[]>;
   deleteAssignment(relationshipId: string, group: string): Promise<boolean>;
 
+  /** Every row of a table, in key order, page by page (db copy). */
+  exportRows(table: LedgerTable): AsyncIterable<LedgerRow[]>;
+  /** Insert rows as exportRows gives them (db copy, into an empty store). */
+  importRows(table: LedgerTable, rows: readonly LedgerRow[]): Promise<void>;
+  /** Whether the ledger holds nothing at all (no partner, no audit entry, no row anywhere). */
+  isEmpty(): Promise<boolean>;
+
+  /**
+   * Team stores only: give a database login what delegate needs and no more, in this transaction;
+   * returns what was granted, in words. Undefined on a solo store (its file is its trust boundary).
+   */
+  grantLogin?(login: string): Promise<string[]>;
+
   /** Undo everything this transaction wrote so far, keeping it open (for audited refusals). */
   rollbackWrites(): Promise<void>;
 }
 
 export interface Store {
+  /** What to call the store in messages (a PostgreSQL URL without its password). */
   readonly path: string;
+  /**
+   * On a team store (PostgreSQL), the database login this connection acts as (session_user):
+   * the acting partner user is the one mapped to it, never a declared one. Undefined on a solo store.
+   */
+  readonly login?: string;
+  /**
+   * On a team store, whether the login owns the store's tables (or is a superuser): the database
+   * holds such a login to nothing, so nothing is kept from it that it could not do anyway.
+   */
+  readonly loginOwnsStore?: boolean;
+  /** Set when opening brought a team store's schema up to date (db migrate reports it). */
+  readonly migrated?: { from: number; to: number };
   /** Read-only unit of work (a consistent snapshot). */
   read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** One write transaction: committed when `fn` resolves, rolled back when it throws. */

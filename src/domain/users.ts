@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import { carryOut, type Carried, type Microsoft } from './decision.js';
 import { byItem, planAccessChanges, type PlannedRequest } from './graph.js';
 import type { AdminAccess, PartnerUser } from './model.js';
+import type { Tx } from './store.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import * as v from './validate.js';
 
@@ -36,12 +37,14 @@ export function defaultDisplayName(email: string): string {
 export async function addUsers(
   s: Session,
   rows: RowSource,
-  opts: { globalAdmin: boolean; source: string; sink?: (added: PartnerUser[]) => void | Promise<void> },
+  opts: { globalAdmin: boolean; source: string; sink?: (added: PartnerUser[]) => void | Promise<void>; dbLogin?: string },
 ): Promise<PartnerUser[]> {
   const bad = new BadRows(opts.source);
+  const dbLogin = opts.dbLogin === undefined ? null : v.dbLogin(opts.dbLogin);
   return writeAudited(s, async (tx) => {
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
+    if (dbLogin !== null) await loginFree(tx, dbLogin);
     // Permission is decided after the rows are read: bad input is exit 2 even for an actor who would be refused.
     const denied = actor.orgRole !== 'global-admin';
     let seenValid = 0;
@@ -59,7 +62,7 @@ export async function addUsers(
         const rawName = row.fields.name;
         const name = rawName === undefined || rawName.trim() === '' ? defaultDisplayName(email) : bad.check(row, () => v.displayName(rawName));
         if (name === undefined) continue;
-        valid.push({ row, user: { email, name, orgRole: opts.globalAdmin ? 'global-admin' : 'user', adminAccess: 'none', createdAt: at } });
+        valid.push({ row, user: { email, name, orgRole: opts.globalAdmin ? 'global-admin' : 'user', adminAccess: 'none', createdAt: at, dbLogin } });
       }
       const existing = await tx.getUsers(valid.map((x) => x.user.email));
       const seen = new Set<string>();
@@ -92,7 +95,7 @@ export async function addUsers(
       action: 'user.add',
       target: count === 1 ? one!.email : opts.source,
       outcome: 'allowed',
-      detail: count === 1 ? `${one!.name}, ${one!.orgRole}` : `${count} users added`,
+      detail: count === 1 ? `${one!.name}, ${one!.orgRole}${dbLogin === null ? '' : `, database login ${dbLogin}`}` : `${count} users added`,
     });
     return added;
   });
@@ -284,6 +287,38 @@ export async function changeAdminAccessLive(
     }),
     { kind: 'live', microsoft },
   );
+}
+
+/** A database login acts for one partner user at most (exit 5 when another holds it). */
+async function loginFree(tx: Tx, login: string, except?: string): Promise<void> {
+  const holder = await tx.userByLogin(login);
+  if (holder && holder.email !== except) throw new ConflictError(`The database login ${login} already acts for ${holder.email}; unmap it there first (\`delegate user set ${holder.email} --no-db-login\`)`);
+}
+
+/**
+ * Map a partner user to the database login that acts for them on a team store (null: none).
+ * Global admins only; audited.
+ */
+export async function setUserDbLogin(s: Session, emailIn: string, loginIn: string | null): Promise<PartnerUser> {
+  const email = v.email(emailIn);
+  const login = loginIn === null ? null : v.dbLogin(loginIn);
+  return writeAudited(s, async (tx) => {
+    await requirePartner(tx);
+    const user = await tx.getUser(email);
+    if (!user) throw new NotFoundError(`${email} is not a user of this partner`);
+    const actor = await resolveActor(tx, s);
+    may.globalAdmin(actor, 'user.set', email, 'map database logins');
+    if (login !== null) await loginFree(tx, login, email);
+    await tx.setDbLogin(email, login);
+    await appendAudit(tx, s.clock, {
+      actor: actor.email,
+      action: 'user.set',
+      target: email,
+      outcome: 'allowed',
+      detail: login === null ? `database login ${user.dbLogin ?? '(none)'} unmapped` : `database login ${login}${user.dbLogin ? ` (was ${user.dbLogin})` : ''}`,
+    });
+    return { ...user, dbLogin: login };
+  });
 }
 
 /** Remove a partner user. The last global admin cannot be removed. */

@@ -104,3 +104,14 @@ export function clientRef(value: string, what = 'client domain'): string {
 export function isGuid(value: string): boolean {
   return GUID.test(value);
 }
+
+/**
+ * A database login (a PostgreSQL role name): 1 to 63 bytes (NAMEDATALEN - 1), no control
+ * characters. https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
+ */
+export function dbLogin(value: string, what = '--db-login'): string {
+  if (value === '' || Buffer.byteLength(value, 'utf8') > 63 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new UsageError(`${what} must be a database login name (1 to 63 bytes, no control characters), not "${value}"`);
+  }
+  return value;
+}

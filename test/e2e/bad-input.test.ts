@@ -304,7 +304,7 @@ const cases: Record<string, Case[]> = {
   ],
   config: [
     { name: 'get: unknown key', args: ['config', 'get', 'colour'], code: 2, message: /colour/ },
-    { name: 'set: unknown key', args: ['config', 'set', 'db', '/tmp/x.db'], code: 2, message: /"db"/ },
+    { name: 'set: unknown key', args: ['config', 'set', 'store', '/tmp/x.db'], code: 2, message: /"store"/ },
     { name: 'set: bad output', args: ['config', 'set', 'output', 'xml'], code: 2, message: /xml/ },
     { name: 'set: bad actor', args: ['config', 'set', 'actor', 'grace'], code: 2, message: /grace/ },
     { name: 'set: missing value', args: ['config', 'set', 'output'], code: 2, message: /value/ },
@@ -335,6 +335,7 @@ test.concurrent('config: a refused set leaves the settings as they were', async 
     expect(JSON.parse(list.stdout)).toEqual([
       { key: 'actor', value: null },
       { key: 'output', value: 'csv' },
+      { key: 'db', value: null },
       { key: 'mode', value: null },
     ]);
   } finally {

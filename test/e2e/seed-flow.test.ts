@@ -448,6 +448,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   expect(json(await ok(['config', 'list', '--json']))).toEqual([
     { key: 'actor', value: null },
     { key: 'output', value: null },
+    { key: 'db', value: null },
     { key: 'mode', value: null },
   ]);
 
@@ -478,6 +479,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   expect(rows(plainConfig.stdout)).toEqual([
     ['actor', GRACE],
     ['output', 'json'],
+    ['db', ''],
     ['mode', ''],
   ]);
   for (const r of bad) {
@@ -488,6 +490,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   expect(json(await ok(['config', 'list', '--json']))).toEqual([
     { key: 'actor', value: GRACE },
     { key: 'output', value: 'json' },
+    { key: 'db', value: null },
     { key: 'mode', value: null },
   ]);
 });
@@ -519,7 +522,7 @@ test('output formats: json arrays for list commands, csv with a header, plain ta
   lists.forEach(({ args, keys }, i) => {
     const arr = json(arrays[i]!);
     expect(Array.isArray(arr)).toBe(true);
-    expect(arr).toHaveLength(args[0] === 'config' ? 3 : 1);
+    expect(arr).toHaveLength(args[0] === 'config' ? 4 : 1);
     for (const k of keys) expect(arr[0]).toHaveProperty(k);
   });
   // empty lists are still arrays

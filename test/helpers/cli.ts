@@ -12,7 +12,8 @@ import { runCli } from '../../src/main.js';
 import type { Clipboard } from '../../src/cli/clipboard.js';
 import type { Interrupts } from '../../src/cli/interrupt.js';
 import type { Settings, SettingKey } from '../../src/cli/settings.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open.js';
+import { isPgUrl, pgActing, pgSandboxStore, pgStoreHash, PG_MODE } from './pg-e2e.js';
 import { fakeIO } from './fake-io.js';
 import { scriptedPrompter, type Answer } from './prompter.js';
 
@@ -31,8 +32,21 @@ export interface Sandbox {
   cleanup(): void;
 }
 
+/** A sandbox; with DELEGATE_TEST_STORE=postgres its store is a schema of its own on the test server (see pg-e2e.ts). */
 export function sandbox(): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'delegate-test-'));
+  if (PG_MODE) {
+    const pg = pgSandboxStore();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: join(dir, 'home'),
+      DELEGATE_DB: pg.url,
+      DELEGATE_CONFIG_DIR: join(dir, 'config'),
+      DELEGATE_NO_CLIPBOARD: '1',
+      NO_COLOR: '1',
+    };
+    return { dir, db: pg.url, env, cleanup: () => (rmSync(dir, { recursive: true, force: true }), pg.drop()) };
+  }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: join(dir, 'home'),
@@ -51,7 +65,8 @@ export interface Result {
 }
 
 /** Run the built CLI as a child process (no terminal). */
-export function runBin(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Result> {
+export function runBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: string): Promise<Result> {
+  const { args, env } = PG_MODE ? pgActing(argsIn, envIn) : { args: argsIn, env: envIn };
   return new Promise((resolveP, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -89,7 +104,10 @@ export interface InProcessOptions {
 }
 
 /** Run the CLI in this process with injected dependencies. */
-export async function runInProcess(args: string[], opts: InProcessOptions = {}) {
+export async function runInProcess(argsIn: string[], optsIn: InProcessOptions = {}) {
+  const acting = PG_MODE && optsIn.env ? pgActing(argsIn, optsIn.env) : { args: argsIn, env: optsIn.env };
+  const args = acting.args;
+  const opts: InProcessOptions = { ...optsIn, ...(acting.env ? { env: acting.env } : {}) };
   const io = fakeIO({ tty: opts.tty, stdin: opts.stdin });
   const record = io.out;
   if (opts.onOut) io.out = (t) => (opts.onOut!(t), record(t));
@@ -103,7 +121,7 @@ export async function runInProcess(args: string[], opts: InProcessOptions = {}) 
     prompter: () => prompter,
     clipboard: () => clipboard,
     settings: async () => settings,
-    openStore: async (path, o) => SqliteStore.open(path, o),
+    openStore: async (path, o) => openStore(path, o, { ...process.env, ...(opts.env ?? {}) }),
     ...(opts.interrupts ? { interrupts: opts.interrupts } : {}),
   });
   return { code, stdout: io.stdout(), stderr: io.stderr(), asked: prompter.asked, copied };
@@ -127,6 +145,7 @@ export function expectOneLine(stderr: string, message?: RegExp): void {
 
 /** SHA-256 of the store file and its WAL/SHM siblings (absent ones count as absent). */
 export function storeHash(db: string): string {
+  if (isPgUrl(db)) return pgStoreHash(db);
   const h = createHash('sha256');
   for (const p of [db, db + '-wal', db + '-shm']) {
     h.update(p.slice(db.length) + ':');
@@ -160,7 +179,7 @@ export async function setupIn(sb: Sandbox, args: string[]): Promise<string> {
 /** The audit trail, read straight from a sandbox's store. */
 export async function auditOf(sb: Sandbox): Promise<import('../../src/domain/model.js').AuditEntry[]> {
   const { listAuditEntries } = await import('../../src/domain/audit.js');
-  const store = SqliteStore.open(sb.db, { create: false });
+  const store = await openStore(sb.db, { create: false });
   try {
     return await listAuditEntries(store, {});
   } finally {

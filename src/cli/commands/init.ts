@@ -17,6 +17,7 @@ export const initSchema = z.object({
   cloud: z._default(rule((s) => v.oneOf(s, CLOUDS, '--cloud')), 'global'),
   certified: z._default(z.boolean(), false),
   mpnId: z.optional(rule((s) => v.partnerId(s, '--mpn-id'))),
+  dbLogin: z.optional(rule((s) => v.dbLogin(s, '--db-login'))),
 });
 
 export function register(program: Command, ctx: Context): void {
@@ -30,8 +31,9 @@ export function register(program: Command, ctx: Context): void {
     .addOption(new Option('--cloud <cloud>', 'global (Microsoft 365) or china (Office 365 operated by 21Vianet)'))
     .option('--certified', 'the partner is certified to offer delegated administration')
     .option('--mpn-id <n>', 'the Partner ID (formerly MPN ID) Partner Center puts in trial and purchase links as msppid')
+    .option('--db-login <login>', 'on a team store: the database login that acts as the admin (default: the one connected)')
     .addHelpText('after', '\nExample:\n  delegate init --name "Fabrikam IT" --tenant-id 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b --admin ada@fabrikam.com --certified --mpn-id 1234567')
-    .action(async (raw: { name?: string; tenantId?: string; admin?: string; adminName?: string; cloud?: string; certified?: boolean; mpnId?: string }) => {
+    .action(async (raw: { name?: string; tenantId?: string; admin?: string; adminName?: string; cloud?: string; certified?: boolean; mpnId?: string; dbLogin?: string }) => {
       const name = await ctx.need(raw.name, '--name', "Partner name (as clients will see it):", (s) => v.displayName(s));
       const tenantId = await ctx.need(raw.tenantId, '--tenant-id', "Partner's tenant id (a GUID):", (s) => v.guid(s));
       const admin = await ctx.need(raw.admin, '--admin', 'First global admin (email):', (s) => v.email(s));
@@ -46,7 +48,7 @@ export function register(program: Command, ctx: Context): void {
       if (ctx.canPrompt() && certified === undefined) {
         certified = await ctx.deps.prompter().confirm(`Is ${name} certified to offer delegated administration?`, { default: false });
       }
-      const opts = parseWith(initSchema, { name, tenantId, admin, adminName: raw.adminName, cloud, certified, mpnId: raw.mpnId });
+      const opts = parseWith(initSchema, { name, tenantId, admin, adminName: raw.adminName, cloud, certified, mpnId: raw.mpnId, dbLogin: raw.dbLogin });
       const session = await ctx.session({ create: true });
       const { partner, admin: user } = await initPartner(session, {
         name: opts.name,
@@ -56,6 +58,7 @@ export function register(program: Command, ctx: Context): void {
         ...(opts.mpnId === undefined ? {} : { mpnId: opts.mpnId }),
         adminEmail: opts.admin,
         adminName: opts.adminName ?? defaultDisplayName(opts.admin),
+        ...(opts.dbLogin === undefined ? {} : { dbLogin: opts.dbLogin }),
       });
       const target = await ctx.target();
       if (target.output === 'json') {
@@ -63,7 +66,10 @@ export function register(program: Command, ctx: Context): void {
       } else {
         await renderOne(target, partnerView, partner);
       }
-      ctx.note(`Set up ${partner.name} in ${session.store.path}; ${user.email} is its global admin with full admin access.`);
+      ctx.note(
+        `Set up ${partner.name} in ${session.store.path}; ${user.email} is its global admin with full admin access` +
+          (user.dbLogin ? ` (acting as the database login ${user.dbLogin}).` : '.'),
+      );
       ctx.note(
         partner.certified
           ? 'Next: `delegate offer create` prints an offer to send to your clients.'

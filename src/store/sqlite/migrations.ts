@@ -209,6 +209,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE relationships ADD COLUMN ms_status TEXT;
   ALTER TABLE relationships ADD COLUMN etag TEXT;
   `,
+  // 11: a partner user's database login (the identity on a team store, kept by db copy both ways),
+  // and inbox read state per partner user (a team store's; db copy carries it)
+  `
+  ALTER TABLE users ADD COLUMN db_login TEXT;
+  CREATE UNIQUE INDEX users_db_login ON users(db_login) WHERE db_login IS NOT NULL;
+  CREATE TABLE notification_reads (
+    notification_id INTEGER NOT NULL REFERENCES notifications(id),
+    email TEXT NOT NULL,
+    read_at TEXT NOT NULL,
+    PRIMARY KEY (notification_id, email)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

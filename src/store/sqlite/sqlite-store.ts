@@ -16,7 +16,19 @@ import type {
   Partner,
   PartnerUser,
 } from '../../domain/model.js';
-import type { AuditFilter, ClientFilter, ClientLineForm, OfferWithRelationship, Store, Tx, UserFilter } from '../../domain/store.js';
+import {
+  LEDGER_TABLES,
+  type AuditFilter,
+  type ClientFilter,
+  type ClientLineForm,
+  type LedgerRow,
+  type LedgerTable,
+  type OfferWithRelationship,
+  type Store,
+  type Tx,
+  type UserFilter,
+} from '../../domain/store.js';
+import { toStoreError } from './errors.js';
 import { openDatabase, type OpenOptions } from './open.js';
 
 type Row = Record<string, unknown>;
@@ -38,7 +50,21 @@ const toUser = (r: Row): PartnerUser => ({
   orgRole: r.org_role as PartnerUser['orgRole'],
   adminAccess: r.admin_access as AdminAccess,
   createdAt: r.created_at as string,
+  dbLogin: (r.db_login as string | null) ?? null,
 });
+
+/** Columns SQLite keeps as 0/1 that the ledger's rows (db copy) carry as booleans. */
+const BOOLEAN_COLUMNS: Partial<Record<LedgerTable, readonly string[]>> = {
+  partner: ['certified'],
+  client_users: ['is_admin', 'force_change'],
+  client_domains: ['is_initial', 'verified'],
+};
+/** Each table's key, for a stable export order. */
+const TABLE_KEYS: Record<LedgerTable, string> = {
+  partner: 'id', users: 'email', offers: 'seq', clients: 'domain', acceptances: 'id', notifications: 'id',
+  notification_reads: 'notification_id, email', audit: 'seq', client_users: 'client_domain, upn', client_domains: 'client_domain, name',
+  relationships: 'id', templates: 'name', groups: 'name', group_members: 'group_name, email', access_assignments: 'relationship_id, group_name',
+};
 
 const toOffer = (r: Row): OfferRecord => ({
   id: r.id as string,
@@ -257,6 +283,10 @@ const pageSize = (size: number) => Math.max(1, Math.floor(size));
 /** Escape LIKE wildcards so user text matches literally. */
 const likeText = (s: string) => '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 
+function checkTable(t: string): void {
+  if (!(LEDGER_TABLES as readonly string[]).includes(t)) throw new Error(`not a ledger table: ${t}`);
+}
+
 class SqliteTx implements Tx {
   constructor(private readonly s: SqliteStore) {}
   private all(sql: string, ...params: unknown[]): Row[] {
@@ -310,13 +340,13 @@ class SqliteTx implements Tx {
   async *userChunks(f: UserFilter, size: number): AsyncGenerator<PartnerUser[]> {
     // Keyset pages (email > last), as for clients.
     const st = this.s
-      .stmt(`SELECT email, name, org_role, admin_access, created_at FROM users WHERE email > ?${f.access ? ' AND admin_access = ?' : ''} ORDER BY email LIMIT ${pageSize(size)}`)
+      .stmt(`SELECT email, name, org_role, admin_access, created_at, db_login FROM users WHERE email > ?${f.access ? ' AND admin_access = ?' : ''} ORDER BY email LIMIT ${pageSize(size)}`)
       .raw(true);
     let last = '';
     for (;;) {
-      const rows = (f.access ? st.all(last, f.access) : st.all(last)) as string[][];
+      const rows = (f.access ? st.all(last, f.access) : st.all(last)) as (string | null)[][];
       if (rows.length === 0) return;
-      const chunk = rows.map((r) => ({ email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: r[3] as AdminAccess, createdAt: r[4]! }));
+      const chunk = rows.map((r) => ({ email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: r[3] as AdminAccess, createdAt: r[4]!, dbLogin: r[5] ?? null }));
       last = chunk[chunk.length - 1]!.email;
       yield chunk;
       if (rows.length < size) return;
@@ -326,12 +356,19 @@ class SqliteTx implements Tx {
     const r = this.get("SELECT * FROM users WHERE org_role = 'global-admin' ORDER BY created_at, email LIMIT 1");
     return r && toUser(r);
   }
+  async userByLogin(login: string) {
+    const r = this.get('SELECT * FROM users WHERE db_login = ?', login);
+    return r && toUser(r);
+  }
+  async setDbLogin(email: string, login: string | null) {
+    this.run('UPDATE users SET db_login = ? WHERE email = ?', login, email);
+  }
   async countGlobalAdmins() {
     return (this.get("SELECT count(*) AS n FROM users WHERE org_role = 'global-admin'") as { n: number }).n;
   }
   async insertUsers(users: readonly PartnerUser[]) {
-    const st = this.s.stmt('INSERT INTO users (email, name, org_role, admin_access, created_at) VALUES (?, ?, ?, ?, ?)');
-    for (const u of users) st.run(u.email, u.name, u.orgRole, u.adminAccess, u.createdAt);
+    const st = this.s.stmt('INSERT INTO users (email, name, org_role, admin_access, created_at, db_login) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const u of users) st.run(u.email, u.name, u.orgRole, u.adminAccess, u.createdAt, u.dbLogin ?? null);
   }
   async setAdminAccess(changes: readonly { email: string; adminAccess: AdminAccess }[]) {
     // One UPDATE per access level and chunk, the emails passed as a JSON array.
@@ -564,27 +601,48 @@ class SqliteTx implements Tx {
     );
     return Number(r.lastInsertRowid);
   }
-  async listNotifications(opts: { unreadOnly: boolean }) {
+  async listNotifications(opts: { unreadOnly: boolean; reader?: string }) {
     const out: Notification[] = [];
     for await (const chunk of this.notificationChunks(opts, 5000)) for (const n of chunk) out.push(n);
     return out;
   }
-  async *notificationChunks(opts: { unreadOnly: boolean }, size: number): AsyncGenerator<Notification[]> {
-    const st = this.s.stmt(`SELECT * FROM notifications WHERE id > ?${opts.unreadOnly ? ' AND read_at IS NULL' : ''} ORDER BY id LIMIT ${pageSize(size)}`);
+  async *notificationChunks(opts: { unreadOnly: boolean; reader?: string }, size: number): AsyncGenerator<Notification[]> {
+    // With a reader (a team store's ledger copied here), read state is that user's own.
+    const st =
+      opts.reader !== undefined
+        ? this.s.stmt(
+            `SELECT n.id, n.at, n.kind, n.client_domain, n.offer_id, n.message, r.read_at FROM notifications n
+             LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.email = ? WHERE n.id > ?${opts.unreadOnly ? ' AND r.read_at IS NULL' : ''} ORDER BY n.id LIMIT ${pageSize(size)}`,
+          )
+        : this.s.stmt(`SELECT * FROM notifications WHERE id > ?${opts.unreadOnly ? ' AND read_at IS NULL' : ''} ORDER BY id LIMIT ${pageSize(size)}`);
     let last = 0;
     for (;;) {
-      const rows = st.all(last) as Row[];
+      const rows = (opts.reader !== undefined ? st.all(opts.reader, last) : st.all(last)) as Row[];
       if (rows.length === 0) return;
       yield rows.map(toNotification);
       last = rows[rows.length - 1]!.id as number;
       if (rows.length < size) return;
     }
   }
-  async getNotification(id: number) {
-    const r = this.get('SELECT * FROM notifications WHERE id = ?', id);
+  async getNotification(id: number, reader?: string) {
+    const r =
+      reader !== undefined
+        ? this.get(
+            `SELECT n.id, n.at, n.kind, n.client_domain, n.offer_id, n.message, r.read_at FROM notifications n
+             LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.email = ? WHERE n.id = ?`,
+            reader, id,
+          )
+        : this.get('SELECT * FROM notifications WHERE id = ?', id);
     return r && toNotification(r);
   }
-  async markNotificationsRead(ids: 'all' | number[], at: string) {
+  async markNotificationsRead(ids: 'all' | number[], at: string, reader?: string) {
+    if (reader !== undefined) {
+      const insert = 'INSERT OR IGNORE INTO notification_reads (notification_id, email, read_at) SELECT id, ?, ? FROM notifications';
+      if (ids === 'all') return this.run(insert, reader, at).changes;
+      let n = 0;
+      for (const id of ids) n += this.run(`${insert} WHERE id = ?`, reader, at, id).changes;
+      return n;
+    }
     if (ids === 'all') return this.run('UPDATE notifications SET read_at = ? WHERE read_at IS NULL', at).changes;
     let n = 0;
     for (const id of ids) n += this.run('UPDATE notifications SET read_at = ? WHERE id = ? AND read_at IS NULL', at, id).changes;
@@ -742,6 +800,34 @@ class SqliteTx implements Tx {
     return this.run('DELETE FROM access_assignments WHERE relationship_id = ? AND group_name = ?', relationshipId, group).changes === 1;
   }
 
+  async *exportRows(table: LedgerTable): AsyncGenerator<LedgerRow[]> {
+    checkTable(table);
+    const bools = BOOLEAN_COLUMNS[table] ?? [];
+    let page: LedgerRow[] = [];
+    for (const r of this.s.stmt(`SELECT * FROM ${table} ORDER BY ${TABLE_KEYS[table]}`).iterate() as IterableIterator<LedgerRow>) {
+      for (const c of bools) r[c] = r[c] === 1;
+      page.push(r);
+      if (page.length === 2000) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length) yield page;
+  }
+  async importRows(table: LedgerTable, rows: readonly LedgerRow[]) {
+    checkTable(table);
+    if (rows.length === 0) return;
+    const bools = new Set(BOOLEAN_COLUMNS[table] ?? []);
+    const cols = Object.keys(rows[0]!);
+    for (const c of cols) if (!/^[a-z_]+$/.test(c)) throw new Error(`bad column ${c}`);
+    const st = this.s.stmt(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    for (const r of rows) st.run(...cols.map((c) => (bools.has(c) ? (r[c] ? 1 : 0) : r[c])));
+  }
+  async isEmpty() {
+    for (const t of LEDGER_TABLES) if (this.get(`SELECT 1 AS x FROM ${t} LIMIT 1`)) return false;
+    return true;
+  }
+
   async rollbackWrites() {
     this.s.db.exec('ROLLBACK TO work');
   }
@@ -774,7 +860,12 @@ export class SqliteStore implements Store {
     if (this.closed) throw new Error('store is closed');
     if (this.busy) throw new Error('nested transaction');
     this.busy = true;
-    this.db.exec(begin);
+    try {
+      this.db.exec(begin);
+    } catch (e) {
+      this.busy = false;
+      throw toStoreError(e);
+    }
     try {
       if (savepoint) this.db.exec('SAVEPOINT work');
       const result = await fn(new SqliteTx(this));
@@ -782,8 +873,12 @@ export class SqliteStore implements Store {
       this.db.exec('COMMIT');
       return result;
     } catch (e) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw e;
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // the transaction is gone with the failure that ended it
+      }
+      throw toStoreError(e);
     } finally {
       this.busy = false;
     }
@@ -801,6 +896,10 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.cache.clear();
-    this.db.close();
+    try {
+      this.db.close();
+    } catch (e) {
+      throw toStoreError(e);
+    }
   }
 }

@@ -1,4 +1,4 @@
-/** `delegate config get|set|list` (keys: actor, output, mode). */
+/** `delegate config get|set|list` (keys: actor, output, db, mode). */
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
@@ -38,7 +38,7 @@ export function register(program: Command, ctx: Context): void {
     .command('set')
     .description('Change a setting')
     .argument('<key>', SETTING_KEYS.join(' | '))
-    .argument('<value>', 'the value (actor: an email; output: table, json, csv or plain; mode: offline or live)')
+    .argument('<value>', 'the value (actor: an email; output: table, json, csv or plain; db: a store file or postgres:// URL; mode: offline or live)')
     .action(async (key: string, value: string) => {
       const k = settingKey(key);
       const val = settingValue(k, value);

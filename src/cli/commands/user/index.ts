@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import { ADMIN_ACCESS } from '../../../domain/model.js';
-import { addUsers, changeAdminAccess, changeAdminAccessLive, eachUserChunk, planAdminAccess, removeUser } from '../../../domain/users.js';
+import { addUsers, changeAdminAccess, changeAdminAccessLive, eachUserChunk, planAdminAccess, removeUser, setUserDbLogin } from '../../../domain/users.js';
 import { LEDGER } from '../../../domain/decision.js';
 import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
@@ -14,7 +14,7 @@ import type { RowSource } from '../../../domain/bulk.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
-import { accessChangeView, userView } from '../../views.js';
+import { accessChangeView, teamUserView, userView, userViewFor } from '../../views.js';
 
 const listSchema = z.object({ access: z.optional(rule((s) => v.oneOf(s, ADMIN_ACCESS, '--access'))) });
 const grantSchema = z.object({
@@ -82,9 +82,12 @@ export function register(program: Command, ctx: Context): void {
     .option('--name <display>', 'display name (default: the part of the email before @)')
     .option('--global-admin', "make the user one of the partner's global admins")
     .option('--file <csv|->', 'add many users from a CSV file with header email,name (- for stdin)')
+    .option('--db-login <login>', 'the database login that acts as this user on a team store (PostgreSQL)')
     .addHelpText('after', '\nExamples:\n  delegate user add grace@fabrikam.com --name "Grace Hopper"\n  delegate user add --file users.csv')
-    .action(async (emailArg: string | undefined, raw: { name?: string; globalAdmin?: boolean; file?: string }) => {
+    .action(async (emailArg: string | undefined, raw: { name?: string; globalAdmin?: boolean; file?: string; dbLogin?: string }) => {
       if (emailArg && raw.file) throw new UsageError('Give an email or --file, not both');
+      if (raw.file && raw.dbLogin !== undefined) throw new UsageError('--db-login goes with a single email; map logins one by one with `delegate user set <email> --db-login <login>`');
+      if (raw.dbLogin !== undefined) v.dbLogin(raw.dbLogin);
       if (raw.file && raw.name) throw new UsageError('--name goes with a single email; in a file, give the name column');
       if (raw.file) {
         const file = raw.file;
@@ -100,18 +103,40 @@ export function register(program: Command, ctx: Context): void {
       const email = await ctx.need(emailArg, '<email> (or --file)', "New user's email:", (s) => v.email(s));
       v.email(email);
       if (raw.name !== undefined) v.displayName(raw.name, '--name');
-      const added = await addUsers(await ctx.session({ actor: true }), argRows([email], 'email', { name: raw.name }), { globalAdmin: Boolean(raw.globalAdmin), source: 'arguments' });
-      await renderOne(await ctx.target(), userView, added[0]!);
+      const session = await ctx.session({ actor: true });
+      const added = await addUsers(session, argRows([email], 'email', { name: raw.name }), {
+        globalAdmin: Boolean(raw.globalAdmin),
+        source: 'arguments',
+        ...(raw.dbLogin !== undefined ? { dbLogin: raw.dbLogin } : {}),
+      });
+      await renderOne(await ctx.target(), userViewFor(session.store), added[0]!);
+    });
+
+  user
+    .command('set')
+    .description("Change a partner user: the database login that acts as them on a team store (global admins only)")
+    .argument('<email>', 'the user')
+    .option('--db-login <login>', 'map this database login (PostgreSQL role) to the user')
+    .option('--no-db-login', 'unmap the database login the user has')
+    .addHelpText('after', '\nExample:\n  delegate user set grace@fabrikam.com --db-login grace')
+    .action(async (email: string, raw: { dbLogin?: string | false }) => {
+      const e = v.email(email);
+      if (raw.dbLogin === undefined) throw new UsageError('Nothing to change: give --db-login <login> (or --no-db-login)');
+      if (raw.dbLogin !== false) v.dbLogin(raw.dbLogin);
+      const session = await ctx.session({ actor: true });
+      const changed = await setUserDbLogin(session, e, raw.dbLogin === false ? null : raw.dbLogin);
+      await renderOne(await ctx.target(), userViewFor(session.store), changed);
+      ctx.note(changed.dbLogin ? `The database login ${changed.dbLogin} now acts as ${changed.email}.` : `${changed.email} has no database login now.`);
     });
 
   ctx
-    .listFields(user.command('list'), userView.fields!)
+    .listFields(user.command('list'), teamUserView.fields!)
     .description("List the partner's users")
     .option('--access <access>', 'only users with this admin access: full, limited or none')
     .action(async (raw: { access?: string }) => {
       const opts = parseWith(listSchema, raw);
       const session = await ctx.session();
-      await printChunks(ctx, userView, (fn) => eachUserChunk(session, opts, fn));
+      await printChunks(ctx, userViewFor(session.store), (fn) => eachUserChunk(session, opts, fn));
     });
 
   user
@@ -178,8 +203,9 @@ export function register(program: Command, ctx: Context): void {
     .action(async (email: string) => {
       const e = v.email(email);
       await ctx.confirm(`Remove user ${e}?`);
-      const removed = await removeUser(await ctx.session({ actor: true }), e);
-      await renderOne(await ctx.target(), userView, removed);
+      const session = await ctx.session({ actor: true });
+      const removed = await removeUser(session, e);
+      await renderOne(await ctx.target(), userViewFor(session.store), removed);
       ctx.note(`Removed ${removed.email}.`);
     });
 }

@@ -28,7 +28,7 @@ const base = {
  * expect SQLite's identity rules (--as for a user who does not exist is exit 3 there, exit 4 on
  * a team store), or user JSON without dbLogin. team-store.test.ts is PostgreSQL already.
  */
-const ON_POSTGRES = ['smoke', 'sync', 'login', 'offer-links', 'completion', 'terminal'];
+const ON_POSTGRES = ['smoke', 'sync', 'login', 'offer-links', 'completion', 'terminal', 'client-show'];
 
 export default {
   testTimeout: 60000,

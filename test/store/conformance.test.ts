@@ -213,6 +213,7 @@ for (const backend of BACKENDS) {
     });
 
     test("a client's users and domains", async () => {
+      // (deleteClientUser and deleteClientDomain at the end)
       await w(async (tx) => {
         await tx.insertOffer(offer('o1'));
         await tx.upsertClient(client('contoso.com', 'o1'));
@@ -238,6 +239,10 @@ for (const backend of BACKENDS) {
       await w((tx) => tx.setDomainVerified('contoso.com', 'extra.com'));
       expect((await r((tx) => tx.listClientDomains('contoso.com')))[2]!.verified).toBe(true);
       expect(await r((tx) => tx.domainOwners('extra.com'))).toEqual(['contoso.com']);
+      expect(await w((tx) => tx.deleteClientDomain('contoso.com', 'extra.com'))).toBe(true);
+      expect(await w((tx) => tx.deleteClientDomain('contoso.com', 'extra.com'))).toBe(false);
+      expect(await w((tx) => tx.deleteClientUser('contoso.com', 'a@contoso.com'))).toBe(true);
+      expect((await r((tx) => tx.listClientUsers('contoso.com'))).map((u) => u.upn)).toEqual(['b@contoso.com']);
     });
 
     test('notifications: read state of the ledger, and per reader', async () => {
@@ -310,7 +315,10 @@ for (const backend of BACKENDS) {
       await w((tx) => tx.replaceRelationship('draft-1', real));
       expect(await r((tx) => tx.getRelationship('draft-1'))).toBeUndefined();
       expect(await r((tx) => tx.getRelationship('ms-1'))).toEqual(real);
-      expect(await r((tx) => tx.listAssignments('ms-1'))).toEqual([{ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a', 'b'], createdAt: AT }]);
+      expect(await r((tx) => tx.listAssignments('ms-1'))).toEqual([{ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a', 'b'], createdAt: AT, microsoftId: null }]);
+      await w((tx) => tx.upsertAssignment({ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a', 'b'], createdAt: AT, microsoftId: 'm-1' }));
+      await w((tx) => tx.upsertAssignment({ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a'], createdAt: AT }));
+      expect(await r((tx) => tx.assignmentsOfGroup('Helpdesk'))).toEqual([{ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a'], createdAt: AT, microsoftId: 'm-1' }]);
       await w((tx) => tx.updateRelationship({ ...real, status: 'terminated', terminatedAt: AT }));
       expect((await r((tx) => tx.listRelationships())).map((x) => x.status)).toEqual(['terminated']);
 
@@ -331,6 +339,44 @@ for (const backend of BACKENDS) {
       // A removed user leaves its groups.
       await w((tx) => tx.deleteUser('bob@f.com'));
       expect((await r((tx) => tx.getGroup('Helpdesk')))!.members).toEqual(['ada@f.com']);
+      expect(await w((tx) => tx.removeGroupMembers('Helpdesk', ['ada@f.com', 'nobody@f.com']))).toBe(1);
+      expect(await w((tx) => tx.deleteAssignment('ms-1', 'Helpdesk'))).toBe(true);
+      expect(await w((tx) => tx.deleteAssignment('ms-1', 'Helpdesk'))).toBe(false);
+      expect(await w((tx) => tx.deleteTemplate('STD'))).toBe(true);
+      expect(await w((tx) => tx.deleteGroup('helpdesk'))).toBe(true);
+      expect(await r((tx) => tx.listGroups())).toEqual([]);
+      expect(await r((tx) => tx.listTemplates())).toEqual([]);
+    });
+
+    test('pages: offers with their relationship, audit by filter, notifications per reader, clients by state', async () => {
+      await w(async (tx) => {
+        await tx.insertOffer(offer('o1'));
+        await tx.insertOffer(offer('g1', { kind: 'granular' }));
+        await tx.insertOffer(offer('o3', { status: 'revoked', revokedAt: AT }));
+        await tx.insertRelationship(relationship('r1', 'g1', { template: 'Std' }));
+        for (let i = 1; i <= 5; i++) await tx.insertAudit({ seq: i, at: AT, actor: i % 2 ? 'a@f.com' : 'b@f.com', action: 'x', target: 't', outcome: 'allowed', detail: '', hash: 'h' });
+        await tx.insertNotification({ at: AT, kind: 'k', clientDomain: null, offerId: null, message: 'm1', readAt: null });
+        await tx.insertNotification({ at: AT, kind: 'k', clientDomain: null, offerId: null, message: 'm2', readAt: null });
+        await tx.upsertClient(client('a.com', 'o1'));
+        await tx.upsertClient(client('b.com', 'o1', { dap: { offerId: 'o1', acceptedAt: AT, removedAt: AT } }));
+        await tx.upsertClient(client('c.com', 'g1', { dap: null }));
+        await tx.updateRelationship(relationship('r1', 'g1', { status: 'active', clientDomain: 'c.com', activatedAt: AT, endsAt: '2027-01-01T00:00:00.000Z', template: 'Std' }));
+      });
+      const offers = (await r((tx) => collect(tx.offerChunks({ all: false }, 1)))).flat();
+      expect(offers.map((o) => [o.offer.id, o.relationship?.id])).toEqual([['o1', undefined], ['g1', 'r1']]);
+      expect((await r((tx) => collect(tx.offerChunks({ all: true }, 10)))).flat()).toHaveLength(3);
+      expect((await r((tx) => collect(tx.auditChunks({ actor: 'a@f.com' }, 2)))).map((c) => c.map((e) => e.seq))).toEqual([[1, 3], [5]]);
+      await w((tx) => tx.markNotificationsRead('all', AT, 'a@f.com'));
+      expect((await r((tx) => collect(tx.notificationChunks({ unreadOnly: true, reader: 'a@f.com' }, 1)))).flat()).toEqual([]);
+      expect((await r((tx) => collect(tx.notificationChunks({ unreadOnly: true, reader: 'b@f.com' }, 1)))).map((c) => c.map((n) => n.message))).toEqual([['m1'], ['m2']]);
+      const now = '2026-06-01T00:00:00.000Z';
+      const names = async (f: Parameters<Tx['clientChunks']>[0]) => (await r((tx) => collect(tx.clientChunks(f, 2)))).flat().map((c) => c.domain);
+      expect(await names({ active: { now, is: true } })).toEqual(['a.com', 'c.com']);
+      expect(await names({ active: { now, is: false } })).toEqual(['b.com']);
+      expect(await names({ endingBy: { now, by: '2027-06-01T00:00:00.000Z' } })).toEqual(['c.com']);
+      expect(await names({ endingBy: { now, by: '2026-07-01T00:00:00.000Z' } })).toEqual([]);
+      expect(await names({ templated: true })).toEqual(['c.com']);
+      expect((await r((tx) => tx.getClient('c.com')))!.gdap.map((g) => g.id)).toEqual(['r1']);
     });
 
     test('a write that throws leaves nothing; rollbackWrites undoes and carries on', async () => {

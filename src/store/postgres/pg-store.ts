@@ -624,10 +624,10 @@ class PgTx implements Tx {
     );
   }
   async removeGroupMembers(group: string, emails: readonly string[]) {
-    return this.run('DELETE FROM group_members WHERE lower(group_name) = lower($1) AND email = ANY($2::text[])', group, emails);
+    return this.run('DELETE FROM group_members WHERE group_name = $1 AND email = ANY($2::text[])', group, emails);
   }
   async deleteGroup(name: string) {
-    await this.run('DELETE FROM access_assignments WHERE lower(group_name) = lower($1)', name);
+    await this.run('DELETE FROM access_assignments WHERE group_name = $1', name);
     return (await this.run('DELETE FROM groups WHERE lower(name) = lower($1)', name)) === 1;
   }
   async groupsOf(email: string) {
@@ -645,10 +645,10 @@ class PgTx implements Tx {
     return (await this.all('SELECT * FROM access_assignments WHERE relationship_id = $1 ORDER BY lower(group_name), group_name', relationshipId)).map(toAssignment);
   }
   async assignmentsOfGroup(group: string) {
-    return (await this.all('SELECT * FROM access_assignments WHERE lower(group_name) = lower($1) ORDER BY relationship_id', group)).map(toAssignment);
+    return (await this.all('SELECT * FROM access_assignments WHERE group_name = $1 ORDER BY relationship_id', group)).map(toAssignment);
   }
   async deleteAssignment(relationshipId: string, group: string) {
-    return (await this.run('DELETE FROM access_assignments WHERE relationship_id = $1 AND lower(group_name) = lower($2)', relationshipId, group)) === 1;
+    return (await this.run('DELETE FROM access_assignments WHERE relationship_id = $1 AND group_name = $2', relationshipId, group)) === 1;
   }
 
   async *exportRows(table: LedgerTable): AsyncGenerator<LedgerRow[]> {

@@ -365,9 +365,17 @@ class PgTx implements Tx {
     if (f.templated) where.push("EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND r.template IS NOT NULL)");
     const sql = `SELECT ${CLIENT_COLS.split(', ').map((x) => 'c.' + x).join(', ')} FROM clients c WHERE ${where.join(' AND ')} ORDER BY c.domain LIMIT ${n}`;
     const anyGdap = (await this.get('SELECT 1 AS x FROM relationships WHERE client_domain IS NOT NULL LIMIT 1')) !== undefined;
+    // The next page is asked for before this one is handed out, so the server works while it is printed.
+    const fetch = (after: string) => {
+      const q = this.s.query(sql, [after, ...params.slice(1)], true).then((r) => r.rows as unknown as unknown[][]);
+      q.catch(() => undefined);
+      return q;
+    };
+    let next = fetch('');
     for (;;) {
-      const rows = (await this.s.query(sql, params, true)).rows as unknown as unknown[][];
+      const rows = await next;
       if (rows.length === 0) return;
+      if (rows.length === n) next = fetch(rows[rows.length - 1]![0] as string);
       const rels = new Map<string, Relationship[]>();
       if (anyGdap) {
         for (const r of await this.all(`SELECT * FROM relationships WHERE client_domain = ANY($1::text[]) ORDER BY client_domain, activated_at NULLS FIRST, created_at, id`, rows.map((x) => x[0]))) {
@@ -382,7 +390,6 @@ class PgTx implements Tx {
         const r = rows[i]!;
         chunk[i] = toClient(r, rels.get(r[0] as string) ?? []);
       }
-      params[0] = chunk[chunk.length - 1]!.domain;
       yield chunk;
       if (rows.length < n) return;
     }

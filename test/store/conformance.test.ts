@@ -202,6 +202,13 @@ for (const backend of BACKENDS) {
       });
       expect((await r((tx) => tx.clientByTenant('aaaa-1')))!.domain).toBe('contoso.com');
       expect((await r((tx) => tx.getClient('beta.com')))!.gdap.map((g) => g.id)).toEqual(['r1']);
+      const some = await r((tx) => tx.getClients(['beta.com', 'nope.com', 'contoso.com']));
+      expect([...some.keys()].sort()).toEqual(['beta.com', 'contoso.com']);
+      expect(some.get('beta.com')!.gdap.map((g) => g.id)).toEqual(['r1']);
+      expect(some.get('contoso.com')).toEqual(await r((tx) => tx.getClient('contoso.com')));
+      // clientLines: text or records, in the same order as clientChunks.
+      const lines = (await r((tx) => collect(tx.clientLines({}, 2, 'csv')))).flat();
+      expect(lines.map((x) => (typeof x === 'string' ? x.split(',')[0] : x.domain))).toEqual(['Alpha.com', 'beta.com', 'contoso.com']);
       expect((await r((tx) => tx.listClients({}))).map((c) => c.domain)).toEqual(['Alpha.com', 'beta.com', 'contoso.com']);
       expect((await r((tx) => tx.listClients({ search: 'CONT' }))).map((c) => c.domain)).toEqual(['contoso.com']);
       expect((await r((tx) => tx.listClients({ search: '%' }))).map((c) => c.domain)).toEqual([]);

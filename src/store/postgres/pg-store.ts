@@ -32,7 +32,7 @@ import type {
   Template,
 } from '../../domain/model.js';
 import { ConflictError, NotFoundError, StoreError } from '../../domain/errors.js';
-import { LEDGER_TABLES, type AuditFilter, type ClientFilter, type LedgerRow, type LedgerTable, type OfferWithRelationship, type Store, type Tx, type UserFilter } from '../../domain/store.js';
+import { LEDGER_TABLES, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferWithRelationship, type Store, type Tx, type UserFilter } from '../../domain/store.js';
 import { clientConfig, redacted } from './connect.js';
 import { toStoreError } from './errors.js';
 import { LATEST_VERSION, LOCK, MIGRATIONS } from './migrations.js';
@@ -333,6 +333,26 @@ class PgTx implements Tx {
   async getClient(domain: string) {
     const r = (await this.s.query(`SELECT ${CLIENT_COLS} FROM clients WHERE domain = $1`, [domain], true)).rows[0] as unknown as unknown[] | undefined;
     return r && toClient(r, (await this.all(`SELECT * FROM relationships WHERE client_domain = $1 ${GDAP_ORDER}`, domain)).map((x) => toRelationship(x)));
+  }
+  async getClients(domains: readonly string[]) {
+    const out = new Map<string, ClientRecord>();
+    if (domains.length === 0) return out;
+    const rows = (await this.s.query(`SELECT ${CLIENT_COLS} FROM clients WHERE domain = ANY($1::text[])`, [domains], true)).rows as unknown as unknown[][];
+    const rels = new Map<string, Relationship[]>();
+    if (rows.length) {
+      for (const r of await this.all(`SELECT * FROM relationships WHERE client_domain = ANY($1::text[]) ORDER BY client_domain, activated_at NULLS FIRST, created_at, id`, rows.map((x) => x[0]))) {
+        const rel = toRelationship(r);
+        const list = rels.get(rel.clientDomain!);
+        if (list) list.push(rel);
+        else rels.set(rel.clientDomain!, [rel]);
+      }
+    }
+    for (const r of rows) out.set(r[0] as string, toClient(r, rels.get(r[0] as string) ?? []));
+    return out;
+  }
+  /** Records only (the contract allows it): the printing is render.ts's. */
+  async *clientLines(f: ClientFilter, size: number, _form: ClientLineForm): AsyncGenerator<(string | ClientRecord)[]> {
+    yield* this.clientChunks(f, size);
   }
   async clientByTenant(tenantId: string) {
     const r = await this.get('SELECT domain FROM clients WHERE lower(tenant_id) = lower($1) ORDER BY domain LIMIT 1', tenantId);

@@ -289,6 +289,62 @@ if (wanted('bulk add')) {
   rows.push({ what: 'user add --file: time(1M) / time(100k)', mine: `${t1m.secs.toFixed(2)} s / ${t100k.secs.toFixed(2)} s`, ref: '', ratio: scale.toFixed(2) + 'x', target: '<= 12x', ok: scale <= 12 });
 }
 
+// ---------------------------------------------------------------- the team store (PostgreSQL) against psql
+if (wanted('team') || wanted('postgres')) {
+  const pgBase = process.env.DELEGATE_BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  if (spawnSync('psql', [pgBase, '-XAtqc', 'SELECT 1'], { encoding: 'utf8' }).stdout?.trim() !== '1') {
+    console.error(`bench: no PostgreSQL answers at ${pgBase} (set DELEGATE_BENCH_PG_URL): the team store measures are left out`);
+  } else {
+    console.error('bench: team store (PostgreSQL): 100,000 users and 100,000 clients, moved there with db copy ...');
+    const dbName = `delegate_bench_${process.pid}`;
+    const psql = (sql, url = pgBase) => execFileSync('psql', [url, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+    psql(`DROP DATABASE IF EXISTS ${dbName}`);
+    psql(`CREATE DATABASE ${dbName}`);
+    const u = new URL(pgBase);
+    u.pathname = '/' + dbName;
+    const pgUrl = u.toString();
+    const inSchema = (schema) => `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    try {
+      psql('CREATE SCHEMA users_store; CREATE SCHEMA clients_store', pgUrl);
+      const users = newStore('team-users');
+      const usersCsv = join(WORK, 'team-users.csv');
+      await writeLines(usersCsv, 'email,name', 100000, (i) => `user${i}@bench.example,User ${i}`);
+      cli(users, ['user', 'add', '--file', usersCsv, '-q']);
+      cli(users, ['db', 'copy', users, inSchema('users_store'), '-q']);
+      cli(large.db, ['db', 'copy', large.db, inSchema('clients_store'), '-q']);
+      const grantCsv = join(WORK, 'team-grant.csv');
+      await writeLines(grantCsv, 'email,role', 100000, (i) => `user${i}@bench.example,${i % 3 ? 'limited' : 'full'}`);
+      const refSql = join(WORK, 'team-grant.sql');
+      writeFileSync(
+        refSql,
+        [
+          'SET search_path = users_store;',
+          'BEGIN;',
+          'CREATE TEMP TABLE g(email text PRIMARY KEY, role text);',
+          `\\copy g FROM ${sh(grantCsv)} CSV HEADER`,
+          'UPDATE users SET admin_access = g.role FROM g WHERE g.email = users.email;',
+          'COMMIT;',
+        ].join('\n') + '\n',
+      );
+      // Both sides change every row: access is reset before each run.
+      const reset = `psql ${sh(pgUrl)} -Xqc ${sh(`UPDATE users_store.users SET admin_access = 'none' WHERE email <> '${ADMIN}'`)}`;
+      const [grant, grantRef] = measure([`DELEGATE_DB=${sh(inSchema('users_store'))} ${dg(`user grant-admin --file ${sh(grantCsv)} -q`)} > /dev/null`, `psql ${sh(pgUrl)} -Xq -f ${sh(refSql)}`], {
+        prepare: reset,
+        runs: quick ? 1 : 5,
+        warmup: 0,
+      });
+      report('team store: user grant-admin --file (100,000 rows)', grant, grantRef, 'psql \\copy + UPDATE ... FROM', 3);
+      // The reference: psql --csv of the same columns, in the same order, with the same values.
+      const q = `SELECT domain, name, tenant_id AS "tenantId", CASE WHEN dap_removed_at IS NULL THEN 'active' ELSE 'removed' END AS status,
+        offer_id AS "offerId", accepted_at AS "acceptedAt", dap_removed_at AS "removedAt" FROM clients_store.clients ORDER BY domain`;
+      const [csv, csvRef] = measure([`DELEGATE_DB=${sh(inSchema('clients_store'))} ${dg('client list --output csv')}`, `psql ${sh(pgUrl)} -X --csv -c ${sh(q)}`]);
+      report('team store: client list --output csv (100,000 clients)', csv, csvRef, 'psql --csv', 4);
+    } finally {
+      psql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    }
+  }
+}
+
 const width = (k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
 const cols = ['what', 'mine', 'ref', 'ratio', 'target'];
 const line = (r) => cols.map((c) => String(r[c]).padEnd(width(c))).join('  ') + '  ' + (r.ok === undefined ? 'result' : r.ok ? 'ok' : 'MISSED');

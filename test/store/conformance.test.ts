@@ -169,6 +169,27 @@ for (const backend of BACKENDS) {
       expect((await r((tx) => tx.listUsers({ access: 'limited' }))).length).toBe(6000);
     });
 
+    test('bulk admin changes are seen by every later read of the same transaction, and undone with it', async () => {
+      await w((tx) => tx.insertUsers([user('a@f.com'), user('b@f.com'), user('c@f.com')]));
+      await w(async (tx) => {
+        await tx.setAdminAccess([{ email: 'a@f.com', adminAccess: 'full' }]);
+        expect((await tx.getUsers(['a@f.com', 'b@f.com'])).get('a@f.com')!.adminAccess).toBe('full');
+        await tx.setAdminAccess([{ email: 'a@f.com', adminAccess: 'limited' }, { email: 'b@f.com', adminAccess: 'full' }]);
+        expect((await tx.getUsers(['a@f.com'])).get('a@f.com')!.adminAccess).toBe('limited');
+        expect((await tx.getUser('b@f.com'))!.adminAccess).toBe('full');
+        expect((await tx.listUsers({ access: 'limited' })).map((u) => u.email)).toEqual(['a@f.com']);
+        await tx.setAdminAccess([{ email: 'c@f.com', adminAccess: 'full' }]);
+        await tx.rollbackWrites();
+        expect((await tx.getUser('c@f.com'))!.adminAccess).toBe('none');
+        await tx.setAdminAccess([{ email: 'c@f.com', adminAccess: 'limited' }]);
+      });
+      expect((await r((tx) => tx.listUsers({}))).map((u) => [u.email, u.adminAccess])).toEqual([
+        ['a@f.com', 'none'],
+        ['b@f.com', 'none'],
+        ['c@f.com', 'limited'],
+      ]);
+    });
+
     test('offers: exact id, prefix, lists, latest active, by link, status, acceptance count', async () => {
       await w(async (tx) => {
         await tx.insertOffer(offer('abc123'));

@@ -227,9 +227,11 @@ class PgTx implements Tx {
   async getUsers(emails: readonly string[]) {
     const out = new Map<string, Omit<PartnerUser, 'createdAt'>>();
     if (emails.length === 0) return out;
-    const res = await this.s.query('SELECT u.email, u.name, u.org_role, u.admin_access, u.db_login FROM users u WHERE u.email = ANY($1::text[])', [emails], true);
+    // Read past access changes still queued for their one UPDATE (the queue is overlaid, not flushed).
+    const res = await this.s.query('SELECT u.email, u.name, u.org_role, u.admin_access, u.db_login FROM users u WHERE u.email = ANY($1::text[])', [emails], true, true);
+    const queued = this.s.queuedAccess;
     for (const r of res.rows as unknown as (string | null)[][]) {
-      out.set(r[0]!, { email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: r[3] as AdminAccess, dbLogin: r[4] ?? null });
+      out.set(r[0]!, { email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: (queued.get(r[0]!) ?? r[3]) as AdminAccess, dbLogin: r[4] ?? null });
     }
     return out;
   }
@@ -280,12 +282,7 @@ class PgTx implements Tx {
   }
   async setAdminAccess(changes: readonly { email: string; adminAccess: AdminAccess }[]) {
     if (changes.length === 0) return;
-    await this.s.bulkUpdate(
-      'delegate_access_changes',
-      'email text COLLATE "C", admin_access text',
-      changes.map((c) => [c.email, c.adminAccess]),
-      'UPDATE users u SET admin_access = c.admin_access FROM delegate_access_changes c WHERE u.email = c.email',
-    );
+    await this.s.queueAccessChanges(changes);
   }
   async deleteUser(email: string) {
     await this.run('DELETE FROM users WHERE email = $1', email);
@@ -746,6 +743,7 @@ class PgTx implements Tx {
   }
 
   async rollbackWrites() {
+    this.s.forgetQueued();
     await this.s.query('ROLLBACK TO SAVEPOINT work');
   }
 }
@@ -762,6 +760,7 @@ export interface PgOpenOptions {
 }
 
 /** The second key of delegate's advisory locks: this store's schema. */
+const ACCESS_TEMP = 'delegate_access_changes';
 const STORE_KEY = "hashtext(coalesce(current_schema(), ''))";
 
 /** How many times a write that hit a serialization failure or deadlock is run again. */
@@ -878,9 +877,14 @@ export class PgStore implements Store {
     }
   }
 
-  /** One query, its driver errors made the store's own. `array`: rows as arrays (cheaper for long lists). */
-  async query(sql: string, params: readonly unknown[] = [], array = false): Promise<{ rows: QueryResultRow[]; rowCount: number | null }> {
+  /**
+   * One query, its driver errors made the store's own. `array`: rows as arrays (cheaper for long
+   * lists). Queued access changes are applied first, so every other statement sees them;
+   * `overlay` is for the one read that overlays the queue itself (getUsers).
+   */
+  async query(sql: string, params: readonly unknown[] = [], array = false, overlay = false): Promise<{ rows: QueryResultRow[]; rowCount: number | null }> {
     if (this.broken) throw toStoreError(this.broken, this.path);
+    if (this.queuedAccess.size && !overlay) await this.applyQueued();
     try {
       return array ? await this.client.query({ text: sql, values: params as unknown[], rowMode: 'array' }) : await this.client.query(sql, params as unknown[]);
     } catch (e) {
@@ -888,22 +892,39 @@ export class PgStore implements Store {
     }
   }
 
+  /** Admin access changes COPYed into the temporary table, not yet applied (email to access). */
+  readonly queuedAccess = new Map<string, string>();
+
   /**
-   * PostgreSQL's bulk path: COPY the rows into a temporary table, then one set-based
-   * statement. The temporary table lives until the transaction ends.
+   * PostgreSQL's bulk path for admin access: each chunk's rows are COPYed into a temporary table
+   * as they come; one set-based UPDATE ... FROM applies them all, just before the next statement
+   * that is not the bulk's own (at the latest, the commit). A user named again while queued
+   * applies the queue first, so the table never holds two rows for one user.
    */
-  async bulkUpdate(temp: string, columns: string, rows: readonly (readonly (string | null)[])[], statement: string): Promise<number> {
-    if (!this.temps.has(temp)) {
-      await this.query(`CREATE TEMP TABLE ${temp} (${columns}) ON COMMIT DROP`);
-      this.temps.add(temp);
-    } else {
-      await this.query(`DELETE FROM ${temp}`);
+  async queueAccessChanges(changes: readonly { email: string; adminAccess: string }[]): Promise<void> {
+    if (changes.some((c) => this.queuedAccess.has(c.email))) await this.applyQueued();
+    if (!this.temps.has(ACCESS_TEMP)) {
+      await this.query(`CREATE TEMP TABLE ${ACCESS_TEMP} (email text COLLATE "C", admin_access text) ON COMMIT DROP`, [], false, true);
+      this.temps.add(ACCESS_TEMP);
     }
-    await this.copyIn(`COPY ${temp} FROM STDIN (FORMAT text)`, rows);
-    // A temporary table has no statistics until analysed: without them the planner may scan the
-    // whole target table for each chunk instead of probing its key.
-    await this.query(`ANALYZE ${temp}`);
-    return (await this.query(statement)).rowCount ?? 0;
+    await this.copyIn(`COPY ${ACCESS_TEMP} FROM STDIN (FORMAT text)`, changes.map((c) => [c.email, c.adminAccess]));
+    for (const c of changes) this.queuedAccess.set(c.email, c.adminAccess);
+  }
+
+  private async applyQueued(): Promise<void> {
+    const n = this.queuedAccess.size;
+    this.queuedAccess.clear();
+    if (n === 0) return;
+    // Statistics first: without them the planner may probe users row by row instead of one join.
+    await this.query(`ANALYZE ${ACCESS_TEMP}`, [], false, true);
+    await this.query(`UPDATE users u SET admin_access = c.admin_access FROM ${ACCESS_TEMP} c WHERE u.email = c.email`, [], false, true);
+    await this.query(`TRUNCATE ${ACCESS_TEMP}`, [], false, true);
+  }
+
+  /** Drop the queue (the writes it stood for are being rolled back). */
+  forgetQueued(): void {
+    this.queuedAccess.clear();
+    this.temps.clear();
   }
 
   /** COPY ... FROM STDIN with rows in COPY's text format. */
@@ -936,7 +957,7 @@ export class PgStore implements Store {
     try {
       for (let attempt = 1; ; attempt++) {
         let began = false;
-        this.temps.clear();
+        this.forgetQueued();
         try {
           if (kind === 'read') {
             await this.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

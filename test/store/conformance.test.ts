@@ -339,7 +339,7 @@ for (const backend of BACKENDS) {
       expect(await r((tx) => tx.relationshipNameTaken('contoso admin'))).toBe(true);
       expect(await r((tx) => tx.relationshipNameTaken('other'))).toBe(false);
       expect((await r((tx) => tx.relationshipByOffer('g1')))!.id).toBe('draft-1');
-      const real = relationship('ms-1', 'g1', { displayName: 'Contoso Admin', status: 'active', activatedAt: AT, endsAt: '2028-01-01T00:00:00.000Z' });
+      const real = relationship('ms-1', 'g1', { displayName: 'Contoso Admin', status: 'active', activatedAt: AT, endsAt: '2028-01-01T00:00:00.000Z', msStatus: 'active', etag: 'W/"1"' });
       await w((tx) => tx.replaceRelationship('draft-1', real));
       expect(await r((tx) => tx.getRelationship('draft-1'))).toBeUndefined();
       expect(await r((tx) => tx.getRelationship('ms-1'))).toEqual(real);

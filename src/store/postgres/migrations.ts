@@ -11,7 +11,7 @@
 const T = 'text COLLATE "C"';
 
 export const MIGRATIONS: readonly string[] = [
-  // 1: the ledger as SQLite's version 10 holds it (users' database logins, per-user inbox read state, access assignments' Microsoft ids).
+  // 1: the ledger as SQLite's version 11 holds it (users' database logins, per-user inbox read state, access assignments' Microsoft ids, relationships' Graph status and ETag).
   `
   CREATE TABLE partner (
     id integer PRIMARY KEY CHECK (id = 1),
@@ -125,7 +125,9 @@ export const MIGRATIONS: readonly string[] = [
     ends_at ${T},
     terminated_at ${T},
     client_domain ${T} REFERENCES clients(domain),
-    template ${T}
+    template ${T},
+    ms_status ${T},
+    etag ${T}
   );
   CREATE UNIQUE INDEX relationships_display_name ON relationships(lower(display_name));
   CREATE INDEX relationships_client ON relationships(client_domain);

@@ -92,6 +92,8 @@ const toRelationship = (r: Row, p = ''): Relationship => ({
   terminatedAt: (r[p + 'terminated_at'] as string | null) ?? null,
   clientDomain: (r[p + 'client_domain'] as string | null) ?? null,
   template: (r[p + 'template'] as string | null) ?? null,
+  ...(r[p + 'ms_status'] != null ? { msStatus: r[p + 'ms_status'] as string } : {}),
+  ...(r[p + 'etag'] != null ? { etag: r[p + 'etag'] as string } : {}),
 });
 
 const toAssignment = (r: Row): AccessAssignment => ({
@@ -102,7 +104,7 @@ const toAssignment = (r: Row): AccessAssignment => ({
   microsoftId: (r.microsoft_id as string | null) ?? null,
 });
 
-const RELATIONSHIP_COLS = ['id', 'offer_id', 'display_name', 'duration', 'auto_extend', 'roles', 'status', 'created_at', 'activated_at', 'ends_at', 'terminated_at', 'client_domain', 'template'];
+const RELATIONSHIP_COLS = ['id', 'offer_id', 'display_name', 'duration', 'auto_extend', 'roles', 'status', 'created_at', 'activated_at', 'ends_at', 'terminated_at', 'client_domain', 'template', 'ms_status', 'etag'];
 /** Offers with the granular relationship each carries, its columns prefixed r_ (one query for a page of offers). */
 const OFFER_WITH_RELATIONSHIP = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id) AS accepted_count,
   ${RELATIONSHIP_COLS.map((c) => `r.${c} AS r_${c}`).join(', ')}
@@ -570,15 +572,16 @@ class PgTx implements Tx {
 
   async insertRelationship(r: Relationship) {
     await this.run(
-      `INSERT INTO relationships (id, offer_id, display_name, duration, auto_extend, roles, status, created_at, activated_at, ends_at, terminated_at, client_domain, template)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO relationships (id, offer_id, display_name, duration, auto_extend, roles, status, created_at, activated_at, ends_at, terminated_at, client_domain, template, ms_status, etag)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       r.id, r.offerId, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.createdAt, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.template,
+      r.msStatus ?? null, r.etag ?? null,
     );
   }
   async updateRelationship(r: Relationship) {
     await this.run(
-      'UPDATE relationships SET auto_extend = $1, status = $2, activated_at = $3, ends_at = $4, terminated_at = $5, client_domain = $6 WHERE id = $7',
-      r.autoExtendDuration, r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.id,
+      'UPDATE relationships SET auto_extend = $1, status = $2, activated_at = $3, ends_at = $4, terminated_at = $5, client_domain = $6, ms_status = $7, etag = $8 WHERE id = $9',
+      r.autoExtendDuration, r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, r.msStatus ?? null, r.etag ?? null, r.id,
     );
   }
   async getRelationship(id: string) {
@@ -596,8 +599,9 @@ class PgTx implements Tx {
     // The access assignments follow the id (ON UPDATE CASCADE).
     await this.run(
       `UPDATE relationships SET id = $1, display_name = $2, duration = $3, auto_extend = $4, roles = $5, status = $6, activated_at = $7, ends_at = $8,
-         terminated_at = $9, client_domain = $10 WHERE id = $11`,
-      r.id, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain, oldId,
+         terminated_at = $9, client_domain = $10, ms_status = $11, etag = $12 WHERE id = $13`,
+      r.id, r.displayName, r.duration, r.autoExtendDuration, JSON.stringify(r.roles), r.status, r.activatedAt, r.endsAt, r.terminatedAt, r.clientDomain,
+      r.msStatus ?? null, r.etag ?? null, oldId,
     );
   }
   async relationshipNameTaken(displayName: string) {

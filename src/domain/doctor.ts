@@ -122,10 +122,9 @@ async function clientFindings(tx: Tx, f: Fleet, c: ClientRecord): Promise<Findin
     const name = `granular relationship "${r.displayName}"`;
     const hasGa = r.roles.includes(GLOBAL_ADMINISTRATOR);
     const rest = r.roles.filter((x) => x !== GLOBAL_ADMINISTRATOR);
-    // Graph never auto-extends a relationship with Global Administrator: a new one without it, then end this one.
-    const withoutGa = rest.length
-      ? `delegate offer create --granular --roles ${roleList(rest)} --auto-extend P180D (once the client accepts it: delegate client terminate ${q(c.domain)} --relationship ${q(r.displayName)})`
-      : newOffer(f, r);
+    // Graph never auto-extends a relationship with Global Administrator, but lets an active one lose that role
+    // (client remove-role); with no other role, only a new relationship helps.
+    const withoutGa = rest.length ? `delegate client remove-role ${q(c.domain)} --role "Global Administrator" && delegate client extend ${q(c.domain)}${which}` : newOffer(f, r);
     if (r.autoExtendDuration === 'P180D') {
       add('relationship', 'info', `${name} active, ${plural(days, 'day')} left (ends ${st.endsAt}), auto-extends by 180 days`, null);
     } else {

@@ -299,6 +299,22 @@ export function setRelationshipAutoExtend(cloud: Cloud, id: string, relationship
 }
 
 /**
+ * Change a relationship's roles (accessDetails), with If-Match. On an active
+ * relationship Graph allows only removing Global Administrator, "a
+ * long-running operation".
+ * https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-update?view=graph-rest-1.0
+ */
+export function setRelationshipRoles(cloud: Cloud, id: string, relationshipId: string, etag: string | Ref, roles: readonly string[]): PlannedRequest {
+  return {
+    id,
+    method: 'PATCH',
+    url: `${relationships(cloud)}/${seg(relationshipId)}`,
+    headers: { 'If-Match': tpl`${etag}`, ...JSON_BODY },
+    body: { accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) } },
+  };
+}
+
+/**
  * Give a security group roles on an active relationship.
  * https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-post-accessassignments?view=graph-rest-1.0
  */
@@ -557,6 +573,13 @@ export function planExtend(cloud: Cloud, relationshipIds: readonly string[], aut
     getRelationship(cloud, getIds[i]!, id),
     setRelationshipAutoExtend(cloud, extendIds[i]!, id, ref(getIds[i]!, '@odata.etag'), autoExtendDuration),
   ]);
+}
+
+/** `client remove-role`: per relationship, read it for its ETag, then PATCH the roles it keeps with If-Match. */
+export function planRemoveRole(cloud: Cloud, rels: readonly { id: string; roles: readonly string[] }[]): PlannedRequest[] {
+  const getIds = ids('relationship', rels.length);
+  const patchIds = ids('roles', rels.length);
+  return rels.flatMap((r, i) => [getRelationship(cloud, getIds[i]!, r.id), setRelationshipRoles(cloud, patchIds[i]!, r.id, ref(getIds[i]!, '@odata.etag'), r.roles)]);
 }
 
 /** `client terminate`: Graph's `terminate` request for each relationship. */

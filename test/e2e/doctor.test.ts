@@ -104,7 +104,7 @@ describe('doctor', () => {
       expect.objectContaining({
         severity: 'warning',
         message: 'granular relationship "Wingtip" includes Global Administrator, so it cannot auto-extend: it ends 2026-03-21T09:00:00.000Z (in 5 days)',
-        fix: 'delegate offer create --granular --roles "Helpdesk Administrator" --auto-extend P180D (once the client accepts it: delegate client terminate wingtip.com --relationship Wingtip)',
+        fix: 'delegate client remove-role wingtip.com --role "Global Administrator" && delegate client extend wingtip.com',
       }),
     ]);
     expect(of('wingtip.com', 'users-without-group')).toEqual([

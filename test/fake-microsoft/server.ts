@@ -488,6 +488,19 @@ export class FakeMicrosoft {
     const b = (r.body ?? {}) as Json;
     // "You can update the autoExtendDuration property when status is either created or active."
     const onlyAutoExtend = r.method === 'PATCH' && Object.keys(b).length > 0 && Object.keys(b).every((k) => k === 'autoExtendDuration');
+    // "You can only remove the Microsoft Entra Global Administrator role when the status property is active, which
+    // indicates a long-running operation": the answer's status is not documented; 202 with no body here.
+    const GA = '62e90394-69f5-4237-9190-012177145e10';
+    const roleIds = (x: unknown) => (((x as Json | undefined)?.unifiedRoles as { roleDefinitionId: string }[] | undefined) ?? []).map((u) => u.roleDefinitionId).sort();
+    const had = roleIds(rel.accessDetails);
+    const removesGaOnly =
+      r.method === 'PATCH' && Object.keys(b).length === 1 && b.accessDetails !== undefined && had.includes(GA) && JSON.stringify(roleIds(b.accessDetails)) === JSON.stringify(had.filter((x) => x !== GA));
+    if (removesGaOnly && rel.status === 'active') {
+      rel.accessDetails = b.accessDetails;
+      rel.lastModifiedDateTime = now();
+      rel['@odata.etag'] = etag();
+      return { status: 202 };
+    }
     if (rel.status !== 'created' && !(onlyAutoExtend && rel.status === 'active')) {
       return graphError(400, 'BadRequest', `A relationship can only be changed or deleted in the created status; it is ${rel.status}.`);
     }

@@ -18,6 +18,8 @@ import { parseWith, rule, z } from '../../schema.js';
 import { clientRelationshipRows, clientShowView, clientView, CLIENT_FIELDS } from '../../views.js';
 import { register as registerActing } from './acting.js';
 import { register as registerUnassign } from './unassign.js';
+import { isBulk, runFleet, type FleetFlags } from './fleet.js';
+import { GLOBAL_ADMINISTRATOR, parseRole } from '../../../domain/roles.js';
 import { usesPartnerCenter, type PlannedRequest } from '../../../domain/graph.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
@@ -157,25 +159,35 @@ export function register(program: Command, ctx: Context): void {
 
   for (const how of ['remove', 'terminate'] as const) {
     const cmd = client.command(how);
-    if (how === 'terminate') cmd.option(relationshipOption, relationshipHelp);
+    if (how === 'terminate') {
+      cmd
+        .option(relationshipOption, `${relationshipHelp} (one client only)`)
+        .option('--file <csv|->', 'terminate for every client in a CSV file with a domain column (a tenant id also serves; - for stdin)')
+        .option('--dry-run', 'print what would be terminated, one line per client, and change nothing');
+    }
     cmd
       .description(
         how === 'remove'
           ? 'End the delegated admin (DAP) relationship with a client (full access or global admin); granular ones stay. A client without an active DAP relationship: same as terminate'
           : "Terminate a client's granular relationships: each active one, or the one named with --relationship (full access or global admin)",
       )
-      .argument('<domain>', "the client's domain, or its tenant id")
+      .argument(how === 'remove' ? '<domain>' : '[domain...]', how === 'remove' ? "the client's domain, or its tenant id" : "clients' domains, or tenant ids")
       .addHelpText(
         'after',
         how === 'remove'
           ? '\nMicrosoft\'s path from DAP to GDAP: the client approves a granular offer, you assign your groups, then\n  delegate client remove contoso.com      (ends DAP only; its granular relationships stay active)'
-          : '\nExamples:\n  delegate client terminate contoso.com                       (ends every active granular relationship, listed)\n  delegate client terminate contoso.com --relationship "Contoso helpdesk"',
+          : '\nExamples:\n  delegate client terminate contoso.com                       (ends every active granular relationship, listed)\n  delegate client terminate contoso.com --relationship "Contoso helpdesk"\n  delegate client terminate contoso.com wingtip.com --yes     (one line per client)\n  delegate client terminate --file leaving.csv --dry-run',
       )
       .option(...PLAN_OPTION)
       .option(...LIVE_OPTION)
-      .action(async (domain: string, raw: { relationship?: string; plan?: string | boolean; live?: boolean }) => {
+      .action(async (domainArg: string | string[], raw: { relationship?: string; plan?: string | boolean; live?: boolean } & FleetFlags) => {
+        const domains = Array.isArray(domainArg) ? domainArg : [domainArg];
+        if (how === 'terminate' && isBulk(domains, raw)) {
+          if (raw.relationship !== undefined) throw new UsageError('--relationship goes with one client');
+          return runFleet(ctx, { kind: 'terminate' }, domains, raw, { destructive: true });
+        }
         const plan = planFlag(raw);
-        const d = v.clientRef(domain);
+        const d = v.clientRef(domains[0]!);
         const rel = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
         if (!plan) await ctx.confirm(how === 'remove' && rel === undefined ? `End the delegated administration relationship with ${d}?` : `Terminate ${rel === undefined ? 'the active granular relationships' : `granular relationship "${rel}"`} with ${d}?`);
         const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: `client.${how}`, target: d });
@@ -209,18 +221,25 @@ export function register(program: Command, ctx: Context): void {
 
   client
     .command('extend')
-    .description("Turn auto-extend (P180D) on for a client's active granular relationships, or off with --off")
-    .argument('<domain>', "the client's domain, or its tenant id")
+    .description("Turn auto-extend (P180D) on for clients' active granular relationships, or off with --off")
+    .argument('[domain...]', "clients' domains, or tenant ids")
     .option('--off', 'turn auto-extend off (PT0S)')
-    .option(relationshipOption, relationshipHelp)
+    .option(relationshipOption, `${relationshipHelp} (one client only)`)
+    .option('--all', 'every client with an active granular relationship it applies to (those with Global Administrator only are listed as skipped)')
+    .option('--file <csv|->', 'every client in a CSV file with a domain column (a tenant id also serves; - for stdin)')
+    .option('--dry-run', 'print what would change, one line per client, and change nothing')
     .addHelpText(
       'after',
       '\nWithout --relationship it applies to each active granular relationship; turning it on skips (and lists)\nthose with Global Administrator, which cannot auto-extend. Exit 5 when none qualifies.',
     )
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
-    .action(async (domain: string, raw: { off?: boolean; relationship?: string; plan?: string | boolean; live?: boolean }) => {
-      const d = v.clientRef(domain);
+    .action(async (domains: string[], raw: { off?: boolean; relationship?: string } & FleetFlags) => {
+      if (isBulk(domains, raw)) {
+        if (raw.relationship !== undefined) throw new UsageError('--relationship goes with one client');
+        return runFleet(ctx, { kind: 'extend', on: !raw.off }, domains, raw, { destructive: false });
+      }
+      const d = v.clientRef(domains[0]!);
       const rel = raw.relationship === undefined ? undefined : v.displayName(raw.relationship, '--relationship', 120);
       const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'client.extend', target: d });
       const out = await extendClient(s, d, !raw.off, { mode, ...(rel === undefined ? {} : { relationship: rel }) });
@@ -236,6 +255,27 @@ export function register(program: Command, ctx: Context): void {
       );
       if (r.skipped.length) ctx.note(`Skipped ${names(r.skipped)}: Global Administrator is among its roles, so it cannot auto-extend.`);
       reportLive(ctx, out);
+    });
+
+  client
+    .command('remove-role')
+    .description("Remove Global Administrator from clients' active granular relationships (the one role Graph lets an active relationship lose), so they can auto-extend")
+    .argument('[domain...]', "clients' domains, or tenant ids")
+    .option('--role <role>', 'the role to remove: Global Administrator (by name or id)')
+    .option('--all', 'every client with an active granular relationship that has the role (the others are listed as skipped)')
+    .option('--file <csv|->', 'every client in a CSV file with a domain column (a tenant id also serves; - for stdin)')
+    .option('--dry-run', 'print what would change, one line per client, and change nothing')
+    .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
+    .addHelpText(
+      'after',
+      '\nAsks y/N on a terminal; pass --yes in scripts. Per relationship Graph is asked to PATCH its roles (a long-running operation).\n\nExamples:\n  delegate client remove-role contoso.com --role "Global Administrator" --yes\n  delegate client remove-role --all --role "Global Administrator" --dry-run',
+    )
+    .action(async (domains: string[], raw: { role?: string } & FleetFlags) => {
+      if (!raw.role) throw new UsageError('Missing --role "Global Administrator"');
+      const role = parseRole(raw.role).id;
+      if (role !== GLOBAL_ADMINISTRATOR) throw new UsageError(`--role: Graph lets an active relationship lose only Global Administrator, not ${roleName(role)}`);
+      return runFleet(ctx, { kind: 'remove-role', role }, domains, raw, { destructive: true });
     });
 
   client

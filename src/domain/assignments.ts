@@ -69,9 +69,10 @@ export async function assignGroup(
         },
         apply: (tx) => write(tx, assignment, false),
         record: async (tx, responses) => {
-          const reply = responses.get('assignment') as { createdDateTime?: string } | undefined;
+          const reply = responses.get('assignment') as { id?: string; createdDateTime?: string } | undefined;
           if (!reply) return { assignment, relationship: rel };
-          return write(tx, { ...assignment, createdAt: reply.createdDateTime ?? assignment.createdAt }, true);
+          // Microsoft's id for it too, so `client unassign` can name it without a `sync` first.
+          return write(tx, { ...assignment, createdAt: reply.createdDateTime ?? assignment.createdAt, microsoftId: reply.id ?? null }, true);
         },
       };
     },

@@ -162,6 +162,11 @@ describe('a granular client, live from approval to termination', () => {
     const a = await live(['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator', '--json']);
     expect(a.code).toBe(0);
     expect(fake.accessAssignments.get(id)).toEqual([expect.objectContaining({ accessContainer: { accessContainerId: oid, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: [{ roleDefinitionId: HA }] } })]);
+    // Microsoft's id for the assignment was recorded from its answer: unassign (and assign again) needs no sync first.
+    const u = await live(['client', 'unassign', 'contoso.com', '--group', 'Helpdesk', '--yes', '--json']);
+    expect(u.code).toBe(0);
+    expect(fake.accessAssignments.get(id)).toEqual([]);
+    expect((await live(['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator'])).code).toBe(0);
 
     const etag = fake.relationships.get(id)!['@odata.etag'];
     const e = await live(['client', 'extend', 'contoso.com', '--json']);

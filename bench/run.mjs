@@ -7,7 +7,8 @@
 // from the process itself (process.resourceUsage().maxRSS, written on exit by
 // a preloaded file). The sqlite3 shell is the reference for bulk work and
 // builds the million-row stores (Debian: apt-get install sqlite3).
-// `--quick`: fewer runs; `--only <word>`: only the measures whose name has it.
+// `--quick`: fewer runs; `--only <word>`: only the measures whose name has it; `--callgrind`:
+// start-up also counted in instructions with valgrind (slow, but the same on a busy machine).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -157,6 +158,20 @@ if (wanted('start-up')) {
   const cmds = ['client list', 'user list', 'offer list', 'audit', 'offer create -q'];
   const [ref, ...mine] = measure(['node -e 0', ...cmds.map((c) => `${e} ${dg(c)}`)], { runs: RUNS + 4 });
   cmds.forEach((c, i) => report(`start-up: ${c} (empty store, piped)`, mine[i], ref, 'node -e 0', 1.6));
+  if (process.argv.includes('--callgrind')) {
+    // Instructions executed (valgrind's callgrind): what start-up costs, whatever else the machine is doing.
+    const instructions = (cmd) => {
+      const r = spawnSync('/bin/sh', ['-c', `valgrind --tool=callgrind --callgrind-out-file=/dev/null ${cmd} 2>&1 >/dev/null`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const m = /Collected : (\d+)/.exec(r.stdout.toString());
+      if (!m) throw new Error(`bench: valgrind failed on ${cmd}`);
+      return Number(m[1]);
+    };
+    const base = instructions('node -e 0');
+    for (const c of cmds) {
+      const n = instructions(`${e} ${dg(c)}`);
+      rows.push({ what: `start-up: ${c}, instructions (callgrind)`, mine: `${(n / 1e6).toFixed(0)} M`, ref: `${(base / 1e6).toFixed(0)} M (node -e 0)`, ratio: (n / base).toFixed(2) + 'x', target: '<= 1.6x', ok: n / base <= 1.6 });
+    }
+  }
   const [node2, list] = measure(['node -e 0', `DELEGATE_DB=${sh(small.db)} ${dg('client list --output json')}`]);
   report('client list --output json (1,000 clients)', list, node2, 'node -e 0', 2);
 }

@@ -160,15 +160,15 @@ if (wanted('start-up')) {
   cmds.forEach((c, i) => report(`start-up: ${c} (empty store, piped)`, mine[i], ref, 'node -e 0', 1.6));
   if (process.argv.includes('--callgrind')) {
     // Instructions executed (valgrind's callgrind): what start-up costs, whatever else the machine is doing.
-    const instructions = (cmd) => {
-      const r = spawnSync('/bin/sh', ['-c', `valgrind --tool=callgrind --callgrind-out-file=/dev/null ${cmd} 2>&1 >/dev/null`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const instructions = (cmd, vars = '') => {
+      const r = spawnSync('/bin/sh', ['-c', `${vars} valgrind --tool=callgrind --callgrind-out-file=/dev/null ${cmd} 2>&1 >/dev/null`], { stdio: ['ignore', 'pipe', 'pipe'] });
       const m = /Collected : (\d+)/.exec(r.stdout.toString());
       if (!m) throw new Error(`bench: valgrind failed on ${cmd}`);
       return Number(m[1]);
     };
     const base = instructions('node -e 0');
     for (const c of cmds) {
-      const n = instructions(`${e} ${dg(c)}`);
+      const n = instructions(dg(c), e);
       rows.push({ what: `start-up: ${c}, instructions (callgrind)`, mine: `${(n / 1e6).toFixed(0)} M`, ref: `${(base / 1e6).toFixed(0)} M (node -e 0)`, ratio: (n / base).toFixed(2) + 'x', target: '<= 1.6x', ok: n / base <= 1.6 });
     }
   }

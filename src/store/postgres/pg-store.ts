@@ -33,6 +33,7 @@ import type {
 } from '../../domain/model.js';
 import { ConflictError, NotFoundError, StoreError } from '../../domain/errors.js';
 import { LEDGER_TABLES, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferWithRelationship, type Store, type Tx, type UserFilter } from '../../domain/store.js';
+import { FIELD_LINE, PRINTABLE, printedPage } from '../client-lines.js';
 import { clientConfig, redacted } from './connect.js';
 import { toStoreError } from './errors.js';
 import { LATEST_VERSION, LOCK, MIGRATIONS } from './migrations.js';
@@ -193,8 +194,50 @@ function checkTable(t: string): void {
   if (!(LEDGER_TABLES as readonly string[]).includes(t)) throw new Error(`not a ledger table: ${t}`);
 }
 
+/** The WHERE clause of a client filter, after the keyset condition c.domain > $1 (its parameters from $2 on). */
+function clientWhere(f: ClientFilter): { where: string; params: unknown[] } {
+  const params: unknown[] = [''];
+  const p = (v: unknown) => (params.push(v), `$${params.length}`);
+  const where = ['c.domain > $1'];
+  if (f.search) {
+    const t = p(likeText(f.search));
+    where.push(`(c.domain ILIKE ${t} ESCAPE '\\' OR c.name ILIKE ${t} ESCAPE '\\' OR c.tenant_id ILIKE ${t} ESCAPE '\\')`);
+  }
+  if (f.active) {
+    const active = `((c.dap_offer_id IS NOT NULL AND c.dap_removed_at IS NULL) OR EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR r.ends_at > ${p(f.active.now)})))`;
+    where.push(f.active.is ? active : `NOT ${active}`);
+  }
+  if (f.endingBy) {
+    where.push(
+      `EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR (r.ends_at > ${p(f.endingBy.now)} AND r.ends_at <= ${p(f.endingBy.by)})))`,
+    );
+  }
+  if (f.templated) where.push("EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND r.template IS NOT NULL)");
+  return { where: where.join(' AND '), params: params.slice(1) };
+}
+
 class PgTx implements Tx {
   constructor(private readonly s: PgStore) {}
+  /**
+   * Rows of `sql` (its $1 the key after which a page starts, its other parameters `params`) in keyset
+   * pages of `n`, as arrays; the next page is asked for before this one is handed out, so the
+   * server works while it is printed.
+   */
+  private async *keysetPages<R extends readonly unknown[]>(sql: string, params: readonly unknown[], n: number): AsyncGenerator<R[]> {
+    const fetch = (after: string) => {
+      const q = this.s.query(sql, [after, ...params], true).then((r) => r.rows as unknown as R[]);
+      q.catch(() => undefined);
+      return q;
+    };
+    let next = fetch('');
+    for (;;) {
+      const rows = await next;
+      if (rows.length === 0) return;
+      if (rows.length === n) next = fetch(rows[rows.length - 1]![0] as string);
+      yield rows;
+      if (rows.length < n) return;
+    }
+  }
   private async all(sql: string, ...params: unknown[]): Promise<Row[]> {
     return (await this.s.query(sql, params)).rows;
   }
@@ -252,7 +295,6 @@ class PgTx implements Tx {
       const chunk = rows.map((r) => ({ email: r[0]!, name: r[1]!, orgRole: r[2] as PartnerUser['orgRole'], adminAccess: r[3] as AdminAccess, createdAt: r[4]!, dbLogin: r[5] ?? null }));
       last = chunk[chunk.length - 1]!.email;
       yield chunk;
-      if (rows.length < n) return;
     }
   }
   async firstGlobalAdmin() {
@@ -349,9 +391,13 @@ class PgTx implements Tx {
     for (const r of rows) out.set(r[0] as string, toClient(r, rels.get(r[0] as string) ?? []));
     return out;
   }
-  /** Records only (the contract allows it): the printing is render.ts's. */
-  async *clientLines(f: ClientFilter, size: number, _form: ClientLineForm): AsyncGenerator<(string | ClientRecord)[]> {
-    yield* this.clientChunks(f, size);
+  async *clientLines(f: ClientFilter, size: number, form: ClientLineForm): AsyncGenerator<(string | ClientRecord)[]> {
+    // Each row: its domain and its field line (NULL unless a DAP-only client); records for the rest
+    // (client-lines.ts: the same SQL and text as on SQLite). The next page is asked for early.
+    const { where, params } = clientWhere(f);
+    const n = pageSize(size);
+    const sql = `SELECT c.domain, CASE WHEN ${PRINTABLE} THEN ${FIELD_LINE} END FROM clients c WHERE ${where} ORDER BY c.domain LIMIT ${n}`;
+    for await (const rows of this.keysetPages<[string, string | null]>(sql, params, n)) yield await printedPage(rows, form, (domains) => this.getClients(domains));
   }
   async clientByTenant(tenantId: string) {
     const r = await this.get('SELECT domain FROM clients WHERE lower(tenant_id) = lower($1) ORDER BY domain LIMIT 1', tenantId);
@@ -365,36 +411,10 @@ class PgTx implements Tx {
   async *clientChunks(f: ClientFilter, size: number): AsyncGenerator<ClientRecord[]> {
     // Keyset pages (domain > last): every filter in the query, each page's relationships with one more query.
     const n = pageSize(size);
-    const params: unknown[] = [''];
-    const p = (v: unknown) => (params.push(v), `$${params.length}`);
-    const where = ['c.domain > $1'];
-    if (f.search) {
-      const t = p(likeText(f.search));
-      where.push(`(c.domain ILIKE ${t} ESCAPE '\\' OR c.name ILIKE ${t} ESCAPE '\\' OR c.tenant_id ILIKE ${t} ESCAPE '\\')`);
-    }
-    if (f.active) {
-      const active = `((c.dap_offer_id IS NOT NULL AND c.dap_removed_at IS NULL) OR EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR r.ends_at > ${p(f.active.now)})))`;
-      where.push(f.active.is ? active : `NOT ${active}`);
-    }
-    if (f.endingBy) {
-      where.push(
-        `EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR (r.ends_at > ${p(f.endingBy.now)} AND r.ends_at <= ${p(f.endingBy.by)})))`,
-      );
-    }
-    if (f.templated) where.push("EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND r.template IS NOT NULL)");
-    const sql = `SELECT ${CLIENT_COLS.split(', ').map((x) => 'c.' + x).join(', ')} FROM clients c WHERE ${where.join(' AND ')} ORDER BY c.domain LIMIT ${n}`;
+    const { where, params } = clientWhere(f);
+    const sql = `SELECT ${CLIENT_COLS.split(', ').map((x) => 'c.' + x).join(', ')} FROM clients c WHERE ${where} ORDER BY c.domain LIMIT ${n}`;
     const anyGdap = (await this.get('SELECT 1 AS x FROM relationships WHERE client_domain IS NOT NULL LIMIT 1')) !== undefined;
-    // The next page is asked for before this one is handed out, so the server works while it is printed.
-    const fetch = (after: string) => {
-      const q = this.s.query(sql, [after, ...params.slice(1)], true).then((r) => r.rows as unknown as unknown[][]);
-      q.catch(() => undefined);
-      return q;
-    };
-    let next = fetch('');
-    for (;;) {
-      const rows = await next;
-      if (rows.length === 0) return;
-      if (rows.length === n) next = fetch(rows[rows.length - 1]![0] as string);
+    for await (const rows of this.keysetPages<unknown[]>(sql, params, n)) {
       const rels = new Map<string, Relationship[]>();
       if (anyGdap) {
         for (const r of await this.all(`SELECT * FROM relationships WHERE client_domain = ANY($1::text[]) ORDER BY client_domain, activated_at NULLS FIRST, created_at, id`, rows.map((x) => x[0]))) {

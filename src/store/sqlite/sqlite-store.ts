@@ -28,6 +28,7 @@ import {
   type Tx,
   type UserFilter,
 } from '../../domain/store.js';
+import { FIELD_LINE, PRINTABLE, printedPage } from '../client-lines.js';
 import { toStoreError } from './errors.js';
 import { openDatabase, type OpenOptions } from './open.js';
 
@@ -231,47 +232,6 @@ function offerWithRelationship(r: readonly unknown[]): OfferWithRelationship {
   return { offer, relationship };
 }
 
-/**
- * Lines the store prints itself (Tx.clientLines), for a client with its DAP relationship and no
- * granular one: the query joins its eight fields with commas, and a field line is printed here only
- * when every field is printable ASCII with nothing CSV or JSON would quote, escape or neutralise
- * (no quote, backslash or comma, no leading = + - @), so exactly seven commas separate them. The
- * text is then what render.ts makes by construction; every other client goes there as its record.
- */
-const FIELD_LINE = ['c.domain', 'c.name', 'c.tenant_id', 'c.offer_id', 'c.accepted_at', 'c.dap_offer_id', 'c.dap_accepted_at', 'c.dap_removed_at']
-  .map((f) => `coalesce(${f}, '')`)
-  .join(" || ',' || ");
-const PRINTABLE = 'c.dap_offer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain)';
-// eslint-disable-next-line no-control-regex
-const PLAIN_FIELDS = /^(?:(?![=+\-@])[^",\\\u0000-\u001f\u007f-\uffff]*,){7}(?![=+\-@])[^",\\\u0000-\u001f\u007f-\uffff]*$/;
-const json = (v: string) => (v === '' ? 'null' : `"${v}"`);
-
-/** The default client list's line for a field line that passed PLAIN_FIELDS (empty field: null). */
-function printedClient(fields: string, form: ClientLineForm): string {
-  const [domain, name, tenantId, offerId, acceptedAt, dapOfferId, dapAcceptedAt, dapRemovedAt] = fields.split(',') as [string, string, string, string, string, string, string, string];
-  const status = dapRemovedAt === '' ? 'active' : 'removed';
-  // clientView's columns: domain, name, tenantId, status, offerId, acceptedAt, removedAt.
-  if (form === 'csv') return `${domain},${name},${tenantId},${status},${offerId},${acceptedAt},${dapRemovedAt}\n`;
-  // clientJson, as an element of a list printed with JSON.stringify(list, null, 2).
-  return `  {
-    "domain": ${json(domain)},
-    "name": ${json(name)},
-    "tenantId": ${json(tenantId)},
-    "status": "${status}",
-    "offerId": ${json(offerId)},
-    "acceptedAt": ${json(acceptedAt)},
-    "removedAt": ${json(dapRemovedAt)},
-    "relationships": [
-      {
-        "kind": "dap",
-        "status": "${status}",
-        "offerId": ${json(dapOfferId)},
-        "acceptedAt": ${json(dapAcceptedAt)},
-        "removedAt": ${json(dapRemovedAt)}
-      }
-    ]
-  }`;
-}
 
 /** A relationship of the client is active at ? (the rule of countActiveClients and the domain's relationshipState). */
 const ACTIVE_GDAP = "EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR r.ends_at > ?))";
@@ -521,18 +481,7 @@ class SqliteTx implements Tx {
     for (;;) {
       const rows = st.all(last, ...params) as [string, string | null][];
       if (rows.length === 0) return;
-      const out: (string | ClientRecord)[] = new Array(rows.length);
-      const records: number[] = [];
-      for (let i = 0; i < rows.length; i++) {
-        const line = rows[i]![1];
-        if (line !== null && PLAIN_FIELDS.test(line)) out[i] = printedClient(line, form);
-        else records.push(i);
-      }
-      if (records.length) {
-        const found = await this.getClients(records.map((i) => rows[i]![0]));
-        for (const i of records) out[i] = found.get(rows[i]![0])!;
-      }
-      yield out;
+      yield await printedPage(rows, form, (domains) => this.getClients(domains));
       last = rows[rows.length - 1]![0];
       if (rows.length < size) return;
     }

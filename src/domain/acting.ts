@@ -6,7 +6,7 @@
 import { appendAudit } from './audit.js';
 import { BadRows, eachRow, requireField, type RowSource, type SourceRow } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
-import { carryOut, LEDGER, observeFirst, type Carried, type Change, type Mode, type Observed } from './decision.js';
+import { carryOut, deciding, LEDGER, observeFirst, type Carried, type Change, type Mode, type Observed } from './decision.js';
 import { addDomain, byItem, deleteDomain, deleteUser, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword, type PlannedRequest } from './graph.js';
 import { rolesOf } from './assignments.js';
 import { activeDap, activeGdap, clientSummary } from './relationships.js';
@@ -76,6 +76,11 @@ interface Acting {
   /** Roles held through security groups on any of the client's active granular relationships. */
   held: string[];
   now: Date;
+  /**
+   * Live, before the tenant is read: its domains are checked on what the tenant holds (the ledger may
+   * know none, e.g. for a client `sync` found), so a UPN's domain is not judged on the ledger's alone.
+   */
+  domainsUnread: boolean;
 }
 
 /**
@@ -95,7 +100,7 @@ async function acting(tx: Tx, s: Session, domain: string, seen?: Observed | null
   const now = s.clock.now();
   const held = new Set<string>();
   for (const r of client ? activeGdap(client, now) : []) for (const role of await rolesOf(tx, actor.email, r)) held.add(role);
-  return { partner, actor, domain, client, domains, held: [...held], now };
+  return { partner, actor, domain, client, domains, held: [...held], now, domainsUnread: deciding(seen) };
 }
 
 /** What the permission check reads of an Acting. */
@@ -148,7 +153,7 @@ function authorize(a: Acting, action: ClientAction, targetIsAdmin: boolean, audi
 /** A UPN must be well formed and in one of the client's domains (exit 2 otherwise). */
 function checkUpn(a: Acting, raw: string, what = 'UPN'): string {
   const upn = v.email(raw, what);
-  if (a.client) {
+  if (a.client && !a.domainsUnread) {
     const d = upn.slice(upn.indexOf('@') + 1);
     if (!a.domains.some((x) => x.name === d)) {
       throw new UsageError(`${what} ${upn} is not in a domain of ${a.domain} (its domains: ${a.domains.map((x) => x.name).join(', ')})`);

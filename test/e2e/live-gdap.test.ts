@@ -168,11 +168,23 @@ describe('a granular client, live from approval to termination', () => {
     expect(fake.accessAssignments.get(id)).toEqual([]);
     expect((await live(['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator'])).code).toBe(0);
 
+    // Acting in the client live, with the roles the group holds there: Helpdesk Administrator resets a
+    // non-admin's password but may not add users (User Administrator may), read from the tenant first.
+    fake.domains.set('contoso.com', { id: 'contoso.com', isInitial: false, isVerified: true, isDefault: true, authenticationType: 'Managed', supportedServices: [] });
+    fake.addUser('alex@contoso.com');
+    const reset = await live(['client', 'user', 'reset-password', 'contoso.com', 'alex@contoso.com', '--json']);
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ upn: 'alex@contoso.com', forceChangePasswordNextSignIn: true });
+    expect(fake.seen({ method: 'PATCH', path: '/users/alex%40contoso.com' })).toHaveLength(1);
+    const add = await live(['client', 'user', 'add', 'contoso.com', 'sam@contoso.com']);
+    expect(add.code).toBe(4);
+    expect(fake.seen({ method: 'POST', path: '/users' })).toEqual([]);
+
     const etag = fake.relationships.get(id)!['@odata.etag'];
     const e = await live(['client', 'extend', 'contoso.com', '--json']);
     expect(e.code).toBe(0);
     expect(fake.relationships.get(id)!.autoExtendDuration).toBe('P180D');
-    expect(fake.seen({ method: 'PATCH' })[0]!.headers['if-match']).toBe(etag);
+    expect(fake.seen({ method: 'PATCH', path: `${REL}/${id}` })[0]!.headers['if-match']).toBe(etag);
     const [rel] = await relationships();
     expect(rel).toMatchObject({ autoExtendDuration: 'P180D', etag: fake.relationships.get(id)!['@odata.etag'] });
 

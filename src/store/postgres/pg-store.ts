@@ -224,16 +224,16 @@ class PgTx implements Tx {
    * server works while it is printed.
    */
   private async *keysetPages<R extends readonly unknown[]>(sql: string, params: readonly unknown[], n: number): AsyncGenerator<R[]> {
-    const fetch = (after: string) => {
+    const pageAfter = (after: string) => {
       const q = this.s.query(sql, [after, ...params], true).then((r) => r.rows as unknown as R[]);
       q.catch(() => undefined);
       return q;
     };
-    let next = fetch('');
+    let next = pageAfter('');
     for (;;) {
       const rows = await next;
       if (rows.length === 0) return;
-      if (rows.length === n) next = fetch(rows[rows.length - 1]![0] as string);
+      if (rows.length === n) next = pageAfter(rows[rows.length - 1]![0] as string);
       yield rows;
       if (rows.length < n) return;
     }

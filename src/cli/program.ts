@@ -107,6 +107,8 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
 
 /** The root's boolean short flags: an argument like `-yq` is a group of them. */
 const ROOT_SHORT_FLAGS = new Set(['y', 'q', 'h', 'V']);
+/** The root's boolean long flags, which commander also takes out of any argument. */
+const ROOT_LONG_FLAGS = new Set(['--json', '--no-input', '--yes', '--no-color', '--quiet', '--version', '--help']);
 
 /**
  * Commander lets the root program take its short flags out of any argument,
@@ -114,12 +116,14 @@ const ROOT_SHORT_FLAGS = new Set(['y', 'q', 'h', 'V']);
  * lose "-y" to --yes and store "-mB" (found by the property tests). A
  * dash-led value that is not a group of the root's short flags is attached
  * to the value option before it (`--name=-ymB`), so it reaches that option
- * whole.
+ * whole. A root long flag after a value option (`--name --json --global-admin`)
+ * is that flag, so the value is missing (exit 2): left to commander, the root
+ * would take `--json` and `--name` the next argument ("--global-admin").
  */
 export function protectDashValues(program: Command, argv: readonly string[]): string[] {
-  const valueOptions = new Set<string>();
+  const valueOptions = new Map<string, string>();
   const walk = (c: Command): void => {
-    for (const o of c.options) if ((o.required || o.optional) && o.long) valueOptions.add(o.long);
+    for (const o of c.options) if ((o.required || o.optional) && o.long) valueOptions.set(o.long, o.flags);
     c.commands.forEach(walk);
   };
   walk(program);
@@ -131,6 +135,7 @@ export function protectDashValues(program: Command, argv: readonly string[]): st
       break;
     }
     const next = argv[i + 1];
+    if (valueOptions.has(a) && next !== undefined && ROOT_LONG_FLAGS.has(next)) throw new UsageError(`Option '${valueOptions.get(a)}' argument missing`);
     if (valueOptions.has(a) && next !== undefined && /^-[^-]./.test(next) && ![...next.slice(1)].every((ch) => ROOT_SHORT_FLAGS.has(ch))) {
       out.push(`${a}=${next}`);
       i++;

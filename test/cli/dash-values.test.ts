@@ -27,6 +27,14 @@ test('a group of root flags after a value option is still those flags: --name -y
   expect(storeHash(sb.db)).toBe(before);
 });
 
+test('a root long flag after a value option is that flag: --name --json --global-admin is a missing value (exit 2), nothing written', async () => {
+  const before = storeHash(sb.db);
+  const r = await runInProcess(['--db', sb.db, 'user', 'add', 'grace@fabrikam.com', '--name', '--json', '--global-admin']);
+  expect(r.code).toBe(2);
+  expectOneLine(r.stderr, /--name/);
+  expect(storeHash(sb.db)).toBe(before);
+});
+
 test('root flags grouped before the command still work: -yq', async () => {
   await runOk(['--db', sb.db, 'user', 'add', 'grace@fabrikam.com']);
   const r = await runInProcess(['--db', sb.db, '-yq', 'user', 'remove', 'grace@fabrikam.com']);

@@ -413,7 +413,7 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T):
 /**
  * A row the store printed itself, exactly as this renderer prints it in that form for the view
  * asked for (Tx.clientLines: a CSV record with its newline, or a JSON array element indented as in
- * the list); only csv and json lists take one.
+ * the list; Tx.offerLines: a plain line with its newline); csv, json and plain lists take one.
  */
 export class Printed {
   constructor(readonly text: string) {}
@@ -481,15 +481,18 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
       return {
         async add(rows) {
           // Lines joined once: one flat string a page (a rope of cells would keep every cell's source alive).
-          const lines = new Array<string>(rows.length + 1);
+          const lines = new Array<string>(rows.length);
           const cells = new Array<string>(n);
           let k = 0;
-          for (const r of rows as readonly T[]) {
+          for (const r of rows) {
+            if (r instanceof Printed) {
+              lines[k++] = r.text;
+              continue;
+            }
             for (let i = 0; i < n; i++) cells[i] = shown(columns[i]!.value(r));
-            lines[k++] = cells.join('\t');
+            lines[k++] = cells.join('\t') + '\n';
           }
-          lines[k] = '';
-          if (k) target.write(lines.join('\n'));
+          if (k) target.write(lines.join(''));
         },
         async end() {},
       };

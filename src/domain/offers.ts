@@ -7,11 +7,11 @@ import { granularOfferJson } from './granular-views.js';
 import { relationshipState } from './relationships.js';
 import type { OfferRecord, Partner, Relationship } from './model.js';
 import { roleName } from './roles.js';
-import { durationDays } from './duration.js';
+import { DAY_MS, PENDING_DAYS, durationDays } from './duration.js';
 import { renderOffer, type OfferFormat } from './offer-text.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from './session.js';
 import { adminOfferUrl, linkNotOurs, type SignupLink } from './urls.js';
-import type { Tx } from './store.js';
+import type { OfferLineSpec, Tx } from './store.js';
 
 /** An offer as scripts see it (SPEC.md "JSON shapes"). */
 export interface Offer {
@@ -190,6 +190,25 @@ export async function eachOfferChunk(s: Session, opts: { all: boolean }, fn: (ch
     const partner = await requirePartner(tx);
     const now = s.clock.now();
     for await (const chunk of tx.offerChunks(opts, 2000)) await fn(chunk.map((x) => offerView(partner, x.offer, 'text', x.relationship, now)));
+  });
+}
+
+/** What the store needs to print a granular offer's plain line itself, for this partner at this time (Tx.offerLines). */
+export function offerLineSpec(partner: Pick<Partner, 'cloud'>, now: Date): OfferLineSpec {
+  return { now: now.toISOString(), pendingSince: new Date(now.getTime() - PENDING_DAYS * DAY_MS).toISOString(), urlPrefix: granularUrl(partner.cloud, '') };
+}
+
+/**
+ * A whole offer list to print as plain output: an offer comes as the line the store printed for it,
+ * or as the offer (Tx.offerLines), a page at a time.
+ */
+export async function eachOfferLineChunk(s: Session, opts: { all: boolean }, fn: (chunk: (string | Offer)[]) => void | Promise<void>): Promise<void> {
+  await s.store.read(async (tx) => {
+    const partner = await requirePartner(tx);
+    const now = s.clock.now();
+    for await (const chunk of tx.offerLines(opts, 2000, offerLineSpec(partner, now))) {
+      await fn(chunk.map((x) => (typeof x === 'string' ? x : offerView(partner, x.offer, 'text', x.relationship, now))));
+    }
   });
 }
 

@@ -103,8 +103,8 @@ export function usable(status: RelationshipStatus): boolean {
   return status === 'active' || status === 'expiring';
 }
 
-/** Graph's statuses that say more than the ledger's three, by the ledger status they are stored under. */
-const FINER: Record<Relationship['status'], readonly string[]> = {
+/** Graph's statuses that say more than the ledger's three, by the ledger status they are stored under (also in the store's offer lines, offer-lines.ts). */
+export const FINER: Record<Relationship['status'], readonly string[]> = {
   approvalPending: ['created', 'approvalPending', 'approved', 'activating'],
   active: ['expiring'],
   terminated: ['terminationRequested', 'terminating'],

@@ -77,6 +77,19 @@ export interface OfferWithRelationship {
   relationship?: Relationship;
 }
 
+/**
+ * What a store needs to print an offer's plain line itself (Tx.offerLines): the clock, and the
+ * invitation link's fixed start.
+ */
+export interface OfferLineSpec {
+  /** The clock, as toISOString writes it. */
+  now: string;
+  /** The clock less PENDING_DAYS, the same way: a pending relationship made after it has not expired. */
+  pendingSince: string;
+  /** granularUrl(cloud, ''): a granular offer's link is this, then its relationship id (encoded). */
+  urlPrefix: string;
+}
+
 export interface AuditFilter {
   actor?: string;
   target?: string;
@@ -113,6 +126,14 @@ export interface Tx {
   listOffers(opts: { all: boolean }): Promise<OfferRecord[]>;
   /** The same offers in pages of `size`, each with its granular relationship: one query a page, none per offer. */
   offerChunks(opts: { all: boolean }, size: number): AsyncIterable<OfferWithRelationship[]>;
+  /**
+   * offerChunks for printing a whole list as plain output: an offer may come, instead of its record,
+   * as the exact line the default (piped) offer list prints for it, with its newline, made in the
+   * page's query (README "Performance"); one query a page, and one more for a page's records when
+   * it has any. A record is always a correct answer. The text must be what render.ts would print
+   * (tested: test/store/paged-reads.test.ts).
+   */
+  offerLines(opts: { all: boolean }, size: number, spec: OfferLineSpec): AsyncIterable<(string | OfferWithRelationship)[]>;
   /** The newest active non-granular offer; with 'plain', the newest active offer with neither trial nor purchase. */
   latestActiveOffer(kind?: 'plain'): Promise<OfferRecord | undefined>;
   /** The offer carrying the Partner Center link of this kind and id: the newest active one, else the newest. */

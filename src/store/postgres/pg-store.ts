@@ -32,8 +32,9 @@ import type {
   Template,
 } from '../../domain/model.js';
 import { ConflictError, NotFoundError, StoreError } from '../../domain/errors.js';
-import { LEDGER_TABLES, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferWithRelationship, type Store, type Tx, type UserFilter } from '../../domain/store.js';
+import { LEDGER_TABLES, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferLineSpec, type OfferWithRelationship, type Store, type Tx, type UserFilter } from '../../domain/store.js';
 import { FIELD_LINE, PRINTABLE, printedPage } from '../client-lines.js';
+import { offerLineSql, PG_ISO_TIME, printedOffers } from '../offer-lines.js';
 import { clientConfig, redacted } from './connect.js';
 import { toStoreError } from './errors.js';
 import { LATEST_VERSION, LOCK, MIGRATIONS } from './migrations.js';
@@ -110,6 +111,9 @@ const RELATIONSHIP_COLS = ['id', 'offer_id', 'display_name', 'duration', 'auto_e
 const OFFER_WITH_RELATIONSHIP = `SELECT o.*, (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id) AS accepted_count,
   ${RELATIONSHIP_COLS.map((c) => `r.${c} AS r_${c}`).join(', ')}
   FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id`;
+
+/** A row of OFFER_WITH_RELATIONSHIP. */
+const offerRow = (r: Row): OfferWithRelationship => (r.r_id == null ? { offer: toOffer(r) } : { offer: toOffer(r), relationship: toRelationship(r, 'r_') });
 
 /** A page size for LIMIT: a whole number, at least 1. */
 const pageSize = (size: number) => Math.max(1, Math.floor(size));
@@ -223,13 +227,13 @@ class PgTx implements Tx {
    * pages of `n`, as arrays; the next page is asked for before this one is handed out, so the
    * server works while it is printed.
    */
-  private async *keysetPages<R extends readonly unknown[]>(sql: string, params: readonly unknown[], n: number): AsyncGenerator<R[]> {
-    const pageAfter = (after: string) => {
+  private async *keysetPages<R extends readonly unknown[]>(sql: string, params: readonly unknown[], n: number, start: string | number = ''): AsyncGenerator<R[]> {
+    const pageAfter = (after: string | number) => {
       const q = this.s.query(sql, [after, ...params], true).then((r) => r.rows as unknown as R[]);
       q.catch(() => undefined);
       return q;
     };
-    let next = pageAfter('');
+    let next = pageAfter(start);
     for (;;) {
       const rows = await next;
       if (rows.length === 0) return;
@@ -342,10 +346,19 @@ class PgTx implements Tx {
     for (;;) {
       const rows = await this.all(`${OFFER_WITH_RELATIONSHIP} WHERE o.seq > $1${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${pageSize(size)}`, last);
       if (rows.length === 0) return;
-      yield rows.map((r) => (r.r_id == null ? { offer: toOffer(r) } : { offer: toOffer(r), relationship: toRelationship(r, 'r_') }));
+      yield rows.map(offerRow);
       last = rows[rows.length - 1]!.seq as number;
       if (rows.length < size) return;
     }
+  }
+  async *offerLines(opts: { all: boolean }, size: number, spec: OfferLineSpec): AsyncGenerator<(string | OfferWithRelationship)[]> {
+    // Each row: its seq and its plain line, NULL for the offers read as records (offer-lines.ts: the same SQL as on SQLite).
+    const n = pageSize(size);
+    const line = offerLineSql({ isoTime: PG_ISO_TIME, now: '$2', pendingSince: '$3', urlPrefix: '$4' });
+    const sql = `SELECT o.seq, ${line} FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id WHERE o.seq > $1${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${n}`;
+    const bySeq = async (seqs: (number | string)[]) =>
+      new Map((await this.all(`${OFFER_WITH_RELATIONSHIP} WHERE o.seq = ANY($1::bigint[])`, seqs)).map((r) => [String(r.seq), offerRow(r)]));
+    for await (const rows of this.keysetPages<[string, string | null]>(sql, [spec.now, spec.pendingSince, spec.urlPrefix], n, 0)) yield await printedOffers(rows, spec, bySeq);
   }
   async listOffers(opts: { all: boolean }) {
     const rows = opts.all ? await this.all(`${OFFER_SELECT} ORDER BY o.seq`) : await this.all(`${OFFER_SELECT} WHERE o.status = 'active' ORDER BY o.seq`);

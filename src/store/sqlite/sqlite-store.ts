@@ -23,12 +23,14 @@ import {
   type ClientLineForm,
   type LedgerRow,
   type LedgerTable,
+  type OfferLineSpec,
   type OfferWithRelationship,
   type Store,
   type Tx,
   type UserFilter,
 } from '../../domain/store.js';
 import { FIELD_LINE, PRINTABLE, printedPage } from '../client-lines.js';
+import { offerLineSql, printedOffers, SQLITE_ISO_TIME } from '../offer-lines.js';
 import { toStoreError } from './errors.js';
 import { openDatabase, type OpenOptions } from './open.js';
 
@@ -367,6 +369,23 @@ class SqliteTx implements Tx {
       if (rows.length === 0) return;
       yield rows.map(offerWithRelationship);
       last = rows[rows.length - 1]![0] as number;
+      if (rows.length < size) return;
+    }
+  }
+  async *offerLines(opts: { all: boolean }, size: number, spec: OfferLineSpec): AsyncGenerator<(string | OfferWithRelationship)[]> {
+    // Each row: its seq and its plain line (NULL unless a granular offer whose times compare exactly); records for the rest.
+    const line = offerLineSql({ isoTime: SQLITE_ISO_TIME, now: '@now', pendingSince: '@pendingSince', urlPrefix: '@urlPrefix' });
+    const st = this.s
+      .stmt(`SELECT o.seq, ${line} FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id WHERE o.seq > @last${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${pageSize(size)}`)
+      .raw(true);
+    const records = this.s.stmt(`${OFFER_WITH_RELATIONSHIP} WHERE o.seq IN (SELECT value FROM json_each(?))`).raw(true);
+    const bySeq = async (seqs: (number | string)[]) => new Map((records.all(JSON.stringify(seqs)) as unknown[][]).map((r) => [String(r[0]), offerWithRelationship(r)]));
+    let last = 0;
+    for (;;) {
+      const rows = st.all({ ...spec, last }) as [number, string | null][];
+      if (rows.length === 0) return;
+      yield await printedOffers(rows, spec, bySeq);
+      last = rows[rows.length - 1]![0];
       if (rows.length < size) return;
     }
   }

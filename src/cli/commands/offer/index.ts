@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../domain/errors.js';
 import type { Partner } from '../../../domain/model.js';
 import { OFFER_FORMATS, partnerCenterHint } from '../../../domain/offer-text.js';
-import { createOffer, eachOfferChunk, offerView as buildOfferView, revokeOffer, showOffer, type Offer } from '../../../domain/offers.js';
+import { createOffer, eachOfferChunk, eachOfferLineChunk, offerView as buildOfferView, revokeOffer, showOffer, type Offer } from '../../../domain/offers.js';
 import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
 import { createGranularOffers } from '../../../domain/granular-offers.js';
 import { checkDisplayName } from '../../../domain/relationship-rules.js';
@@ -15,7 +15,7 @@ import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 import { nounCommand } from '../../program.js';
-import { renderList, renderOne, safeText } from '../../render.js';
+import { Printed, renderList, renderOne, safeText } from '../../render.js';
 import { printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { offerView } from '../../views.js';
@@ -225,7 +225,12 @@ export function register(program: Command, ctx: Context): void {
     .option('--all', 'include revoked offers')
     .action(async (raw: { all?: boolean }) => {
       const s = await ctx.session();
-      await printChunks(ctx, offerView, (fn) => eachOfferChunk(s, { all: Boolean(raw.all) }, fn));
+      const opts = { all: Boolean(raw.all) };
+      if ((await ctx.target()).output === 'plain' && !ctx.fields) {
+        // The default piped list: the store prints the granular offers it can (Tx.offerLines).
+        const printed = (x: string | Offer) => (typeof x === 'string' ? new Printed(x) : x);
+        await printChunks(ctx, offerView, (fn) => eachOfferLineChunk(s, opts, (chunk) => fn(chunk.map(printed))));
+      } else await printChunks(ctx, offerView, (fn) => eachOfferChunk(s, opts, fn));
     });
 
   offer

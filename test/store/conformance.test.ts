@@ -14,6 +14,8 @@ import type { AuditEntry, ClientRecord, OfferRecord, Partner, PartnerUser, Relat
 import { LEDGER_TABLES, type LedgerRow, type Store, type Tx } from '../../src/domain/store.js';
 import { openStore } from '../../src/store/open.js';
 import { freshSchema, PG_MISSING, type PgSchema } from '../helpers/pg.js';
+import { bothOfferLists } from '../helpers/offer-lines.js';
+import { offerLineSpec } from '../../src/domain/offers.js';
 
 interface Backend {
   name: string;
@@ -405,6 +407,51 @@ for (const backend of BACKENDS) {
       expect(await names({ endingBy: { now, by: '2026-07-01T00:00:00.000Z' } })).toEqual([]);
       expect(await names({ templated: true })).toEqual(['c.com']);
       expect((await r((tx) => tx.getClient('c.com')))!.gdap.map((g) => g.id)).toEqual(['r1']);
+    });
+
+    test('offerLines: the plain lines the store prints are the renderer\'s, in offer order; records for the rest', async () => {
+      const now = new Date('2026-06-01T00:00:00.000Z');
+      const day = (n: number) => new Date(now.getTime() + n * 86_400_000).toISOString();
+      // [relationship (none: a plain offer), printed by the store?]
+      const shapes: [Partial<Relationship> | null, boolean][] = [
+        [null, false],
+        [{ createdAt: day(-10) }, true],
+        [{ createdAt: day(-90) }, true], // exactly PENDING_DAYS: expired
+        [{ createdAt: day(-89.99), msStatus: 'approved' }, true],
+        [{ status: 'active', activatedAt: day(-5), endsAt: day(5) }, true],
+        [{ status: 'active', activatedAt: day(-5), endsAt: day(0) }, true], // ends now: expired
+        [{ status: 'active', activatedAt: day(-500), endsAt: day(-300), autoExtendDuration: 'P180D' }, true],
+        [{ status: 'active', activatedAt: day(-5), endsAt: day(5), msStatus: 'expiring' }, true],
+        [{ status: 'terminated', terminatedAt: day(-1), msStatus: 'terminating' }, true],
+        [{ status: 'active', activatedAt: day(-5), endsAt: '2026-06-01T00:00:01Z' }, true], // as Graph writes it
+        [{ status: 'active', activatedAt: day(-5), endsAt: '2026-06-01T00:00:00.9999999Z' }, false],
+        [{ status: 'active', activatedAt: day(-5), endsAt: '2026-07-01' }, false],
+        [{ displayName: 'tab\there' }, false],
+        [{ displayName: 'back\\slash' }, false],
+        [{ displayName: '\u202eevil' }, false],
+        [{ displayName: 'Zoë, "quoted" =1' }, true],
+        [{ id: 'rel/with space' }, false],
+      ];
+      await w(async (tx) => {
+        await tx.insertPartner(PARTNER);
+        for (const [i, [rel]] of shapes.entries()) {
+          const id = `o${String(i).padStart(2, '0')}`;
+          await tx.insertOffer(offer(id, { kind: rel ? 'granular' : 'plain', status: i === 4 ? 'revoked' : 'active', createdAt: day(-100) }));
+          if (rel) await tx.insertRelationship(relationship(`r${i}`, id, { displayName: `Rel ${i}`, ...rel }));
+        }
+        for (const domain of ['a.com', 'b.com']) {
+          await tx.upsertClient(client(domain, 'o01'));
+          await tx.recordAcceptance({ offerId: 'o01', clientDomain: domain, at: AT, recordedBy: 'ada@fabrikam.com' });
+        }
+      });
+      for (const all of [true, false]) {
+        const { fromStore, fromRecords, printed } = await bothOfferLists(store, PARTNER, now, { all }, 3);
+        expect(fromStore).toBe(fromRecords);
+        expect(printed).toBe(shapes.filter(([, p], i) => p && (all || i !== 4)).length);
+        expect(fromStore.split('\n')[1]).toMatch(/^o01\tactive\tgranular: Rel 1 \(approvalPending\)\t2\t/);
+      }
+      const lines = (await r((tx) => collect(tx.offerLines({ all: true }, 4, offerLineSpec(PARTNER, now))))).flat();
+      expect(lines.map((x) => (typeof x === 'string' ? x.split('\t')[0] : x.offer.id))).toEqual(shapes.map((_, i) => `o${String(i).padStart(2, '0')}`));
     });
 
     test('a write that throws leaves nothing; rollbackWrites undoes and carries on', async () => {

@@ -9,7 +9,8 @@ import { listClients, storeClientFilter } from '../../src/domain/clients.js';
 import { eachAuditChunk } from '../../src/domain/audit.js';
 import { eachDriftChunk } from '../../src/domain/drift.js';
 import { eachInboxChunk } from '../../src/domain/inbox.js';
-import { eachOfferChunk } from '../../src/domain/offers.js';
+import { eachOfferChunk, eachOfferLineChunk } from '../../src/domain/offers.js';
+import { bothOfferLists } from '../helpers/offer-lines.js';
 import { clientStatus, expiring } from '../../src/domain/relationships.js';
 import type { ClientRecord, OfferRecord, Relationship } from '../../src/domain/model.js';
 import type { Session } from '../../src/domain/session.js';
@@ -93,6 +94,109 @@ test('offer list: one store read a page, the granular relationship joined in; no
   expect(calls.get('offerChunks')).toBe(1);
   expect(calls.get('relationshipByOffer')).toBeUndefined();
   expect(calls.get('listOffers')).toBeUndefined();
+});
+
+test('offer list, piped: one query a page, the lines made in it; no query per offer and no record read for a printable offer', async () => {
+  await store.write(async (tx) => {
+    for (let i = 0; i < 4500; i++) {
+      const o = offer('granular', i);
+      await tx.insertOffer(o);
+      await tx.insertRelationship(relationship(o, i, i % 2 ? { status: 'approvalPending', activatedAt: null, endsAt: null, createdAt: day(-10) } : {}));
+    }
+  });
+  // Every statement the store runs while listing, counted at the driver's door.
+  const ran: string[] = [];
+  const stmt = store.stmt.bind(store);
+  store.stmt = (sql: string) => {
+    const st = stmt(sql);
+    const counted: typeof st = new Proxy(st, {
+      get(target, key) {
+        const v = Reflect.get(target, key, target) as unknown;
+        if (typeof v !== 'function') return v;
+        const f = v as (...a: unknown[]) => unknown;
+        if (key === 'all' || key === 'get' || key === 'run' || key === 'iterate') return (...args: unknown[]) => (ran.push(sql), f.apply(target, args));
+        // raw(), pluck() and the like return the statement itself: hand back the counted one.
+        return (...args: unknown[]) => {
+          const r = f.apply(target, args);
+          return r === target ? counted : r;
+        };
+      },
+    });
+    return counted;
+  };
+  const pages: number[] = [];
+  let lines = 0;
+  await eachOfferLineChunk({ store, clock: { now: () => new Date(NOW) } }, { all: false }, (chunk) => {
+    pages.push(chunk.length);
+    lines += chunk.filter((x) => typeof x === 'string').length;
+  });
+  expect(pages).toEqual([2000, 2000, 500]);
+  expect(lines).toBe(4500);
+  expect(ran.filter((sql) => /\bFROM offers\b/.test(sql))).toHaveLength(3);
+  expect(ran.filter((sql) => /\brelationships\b/.test(sql) && !/\bFROM offers\b/.test(sql))).toEqual([]);
+});
+
+test('offerLines: what the store prints itself is what the renderer prints from the records, for any offer at any time', async () => {
+  // Times near the rules' edges (a pending offer's 90 days, an active one's end), in the forms a store holds.
+  const near = fc.oneof(fc.constantFrom(0, 1, -1, 999, -999, 1000, -1000, 86_400_000, -86_400_000), fc.integer({ min: -400, max: 400 }).map((d) => d * 86_400_000));
+  const times = (base: number) =>
+    near.chain((ms) => {
+      const iso = new Date(base + ms).toISOString();
+      return fc.constantFrom(iso, iso.replace(/\.\d{3}Z$/, 'Z'), iso.replace('Z', '0000Z'), iso.slice(0, 10));
+    });
+  const names = fc.oneof(fc.constantFrom('Contoso helpdesk', 'tab\there', 'back\\slash', 'Zoë', '日本', '\u202eevil', 'new\nline', 'a "b", =c'), fc.string({ minLength: 1, maxLength: 10 }));
+  const ids = fc.oneof(fc.uuid(), fc.constantFrom('a/b', 'x y', "ok-_.!~*'()", 'é'));
+  const msStatus = fc.option(fc.constantFrom('created', 'approvalPending', 'approved', 'activating', 'active', 'expiring', 'expired', 'terminationRequested', 'terminating', 'terminated', 'bogus'), { nil: undefined });
+  const rel = fc.record({
+    status: fc.constantFrom('approvalPending', 'active', 'terminated'),
+    autoExtend: fc.boolean(),
+    createdAt: times(NOW.getTime() - 90 * 86_400_000),
+    endsAt: times(NOW.getTime()),
+    msStatus,
+    name: names,
+    id: ids,
+  });
+  const spec = fc.record({ granular: fc.option(rel, { nil: undefined }), revoked: fc.boolean() });
+  let printedInAll = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(spec, { minLength: 1, maxLength: 12 }), near, fc.boolean(), async (specs, shift, all) => {
+      const s = SqliteStore.open(':memory:', { create: true });
+      try {
+        await s.write(async (tx) => {
+          await tx.insertPartner(PARTNER);
+          for (const [i, x] of specs.entries()) {
+            const o = { ...offer(x.granular ? 'granular' : 'plain', i), ...(x.revoked ? { status: 'revoked' as const, revokedAt: day(-1) } : {}) };
+            await tx.insertOffer(o);
+            const g = x.granular;
+            if (g) {
+              await tx.insertRelationship(
+                relationship(o, i, {
+                  id: `${g.id}${i}`,
+                  displayName: `${g.name} ${i}`,
+                  status: g.status,
+                  autoExtendDuration: g.autoExtend ? 'P180D' : 'PT0S',
+                  createdAt: g.createdAt,
+                  activatedAt: g.status === 'approvalPending' ? null : g.createdAt,
+                  endsAt: g.status === 'approvalPending' ? null : g.endsAt,
+                  terminatedAt: g.status === 'terminated' ? g.endsAt : null,
+                  ...(g.msStatus ? { msStatus: g.msStatus } : {}),
+                }),
+              );
+            }
+          }
+        });
+        const now = new Date(NOW.getTime() + shift);
+        const { fromStore, fromRecords, printed } = await bothOfferLists(s, PARTNER, now, { all }, 5);
+        expect(fromStore).toBe(fromRecords);
+        printedInAll += printed;
+      } finally {
+        await s.close();
+      }
+    }),
+    { numRuns: 200 },
+  );
+  // The store printed many of them itself (else the property says little).
+  expect(printedInAll).toBeGreaterThan(100);
 });
 
 test('audit and inbox are read in pages, handed on before the next page is read', async () => {

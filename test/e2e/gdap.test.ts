@@ -275,6 +275,11 @@ describe('a granular relationship over its whole life, through the CLI', () => {
     const at = plus(T0, 90 * DAY);
     const listed = json<OfferJson[]>(await cli(at, ['offer', 'list', '--json'])).find((o) => o.id === offers[2]!.id)!;
     expect(listed.granular!.status).toBe('expired');
+    // Piped, the default list (whose lines the store makes itself) says the same, to the millisecond.
+    const line = async (when: string) => (await ok(when, ['offer', 'list'])).stdout.split('\n').find((l) => l.startsWith(offers[2]!.id))!.split('\t');
+    const [id, status, kind, accepted, createdAt, createdBy, url] = await line(plus(T0, 90 * DAY - 1));
+    expect([id, status, kind, accepted, createdAt, createdBy, url]).toEqual([listed.id, 'active', 'granular: Std 3 (approvalPending)', '0', listed.createdAt, listed.createdBy, listed.url]);
+    expect((await line(at))[2]).toBe('granular: Std 3 (expired)');
     const before = storeHash(sb.db);
     const r = await cli(at, ['client', 'accept', offers[2]!.url, '--domain', 'late.com']);
     expect(r.code).toBe(5);

@@ -27,9 +27,13 @@ export const SQLITE_ISO_TIME = (x: string, millis: boolean): string =>
   `${x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]${millis ? '.[0-9][0-9][0-9]' : ''}Z'`;
 export const PG_ISO_TIME = (x: string, millis: boolean): string => `${x} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}${millis ? '\\.[0-9]{3}' : ''}Z$'`;
 
-/** A stored ISO time as toISOString writes it (milliseconds added when it has none), else NULL: then text order is time order. */
-function isoKey(d: OfferLineDialect, x: string): string {
-  return `CASE WHEN ${d.isoTime(x, true)} THEN ${x} WHEN ${d.isoTime(x, false)} THEN substr(${x}, 1, 19) || '.000Z' END`;
+/**
+ * `then(key)` with `key` the stored ISO time `x` as toISOString writes it (milliseconds added when it
+ * has none), where text order is time order; NULL when `x` is in neither form. Each form is tested
+ * once (SQL does not share a repeated expression).
+ */
+function byTime(d: OfferLineDialect, x: string, then: (key: string) => string): string {
+  return `CASE WHEN ${d.isoTime(x, true)} THEN ${then(x)} WHEN ${d.isoTime(x, false)} THEN ${then(`(substr(${x}, 1, 19) || '.000Z')`)} END`;
 }
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -45,12 +49,12 @@ function finer(status: keyof typeof FINER): string {
  * active one when its end passes, unless it auto-extends (then it is always within a period).
  */
 function statusSql(d: OfferLineDialect): string {
-  const created = isoKey(d, 'r.created_at');
-  const ends = isoKey(d, 'r.ends_at');
+  const pending = (created: string) => `CASE WHEN ${created} > ${d.pendingSince} THEN ${finer('approvalPending')} ELSE 'expired' END`;
+  const active = (ends: string) => `CASE WHEN r.auto_extend = 'P180D' OR ${ends} > ${d.now} THEN ${finer('active')} ELSE 'expired' END`;
   return `CASE r.status
     WHEN 'terminated' THEN ${finer('terminated')}
-    WHEN 'approvalPending' THEN CASE WHEN (${created}) > ${d.pendingSince} THEN ${finer('approvalPending')} WHEN (${created}) IS NOT NULL THEN 'expired' END
-    WHEN 'active' THEN CASE WHEN (${ends}) IS NULL THEN NULL WHEN r.auto_extend = 'P180D' OR (${ends}) > ${d.now} THEN ${finer('active')} ELSE 'expired' END
+    WHEN 'approvalPending' THEN ${byTime(d, 'r.created_at', pending)}
+    WHEN 'active' THEN ${byTime(d, 'r.ends_at', active)}
   END`;
 }
 

@@ -50,6 +50,8 @@ interface OfferJson {
   id: string;
   url: string;
   status: string;
+  createdAt: string;
+  createdBy: string;
   acceptedCount: number;
   granular?: GranularJson;
 }

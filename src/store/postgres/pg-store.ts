@@ -801,7 +801,7 @@ const ACCESS_TEMP = 'delegate_access_changes';
 const STORE_KEY = "hashtext(coalesce(current_schema(), ''))";
 
 /** How many times a write that hit a serialization failure or deadlock is run again. */
-const MAX_ATTEMPTS = 5;
+export const MAX_ATTEMPTS = 5;
 
 export class PgStore implements Store {
   private busy = false;

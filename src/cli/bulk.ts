@@ -3,16 +3,20 @@
  * as they are made into a spool that only reaches stdout once the command
  * commits, and a progress bar on stderr when it is a terminal. Each step
  * checks for an interrupt (see interrupt.ts); the spool and the progress bar
- * are cleaned up however the command ends.
+ * are cleaned up however the command ends. A team store may run the write
+ * again (a deadlock): `restart` throws away what the attempt rendered, so the
+ * results are printed once.
  */
 import type { SourceRow } from '../domain/bulk.js';
 import type { Context } from './context.js';
 import { readCsv, type CsvSpec } from './csv.js';
-import { renderListStream, type Printed, type View } from './render.js';
+import { renderListStream, type ListStream, type Printed, type View } from './render.js';
 import { Spool } from './spool.js';
 
 export interface BulkOutput<T> {
   sink: (rows: T[]) => Promise<void>;
+  /** Throw away everything the sink was given (the write is being run again). */
+  restart(): void;
   /** Print everything (after the store committed). */
   commit(): Promise<void>;
   discard(): void;
@@ -21,13 +25,24 @@ export interface BulkOutput<T> {
 
 export async function bulkOutput<T>(ctx: Context, view: View<T>, opts: { secret?: boolean } = {}): Promise<BulkOutput<T>> {
   const target = await ctx.target();
-  const spool = new Spool(!opts.secret);
-  ctx.onClose(() => spool.discard());
-  const stream = renderListStream({ ...target, write: (t) => spool.write(t) }, view);
+  let spool!: Spool;
+  let stream!: ListStream<T>;
   let count = 0;
   // [spool size, rows rendered] after each chunk: how many whole rows a printed prefix holds.
-  const marks: [number, number][] = [];
+  let marks: [number, number][] = [];
+  const start = () => {
+    spool = new Spool(!opts.secret);
+    stream = renderListStream({ ...target, write: (t) => spool.write(t) }, view);
+    count = 0;
+    marks = [];
+  };
+  start();
+  ctx.onClose(() => spool.discard());
   return {
+    restart() {
+      spool.discard();
+      start();
+    },
     sink: async (rows) => {
       await ctx.interrupts.checkpoint();
       count += rows.length;
@@ -56,11 +71,16 @@ export async function bulkOutput<T>(ctx: Context, view: View<T>, opts: { secret?
   };
 }
 
-/** Run bulk work with its output held back until it succeeds. */
-export async function withBulkOutput<T, R>(ctx: Context, view: View<T>, work: (sink: (rows: T[]) => Promise<void>) => Promise<R>, opts: { secret?: boolean } = {}): Promise<{ result: R; count: number }> {
+/** Run bulk work with its output held back until it succeeds (`restart`: throw away an attempt's output, the work being run again). */
+export async function withBulkOutput<T, R>(
+  ctx: Context,
+  view: View<T>,
+  work: (sink: (rows: T[]) => Promise<void>, restart: () => void) => Promise<R>,
+  opts: { secret?: boolean } = {},
+): Promise<{ result: R; count: number }> {
   const out = await bulkOutput(ctx, view, opts);
   try {
-    const result = await work(out.sink);
+    const result = await work(out.sink, () => out.restart());
     await out.commit();
     return { result, count: out.count };
   } catch (e) {

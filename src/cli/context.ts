@@ -210,12 +210,12 @@ export class Context {
    */
   private guard(store: Store, rollBackOnSignal = true): Store {
     const interrupts = this.interrupts;
-    const write: Store['write'] = async (fn) => {
+    const write: Store['write'] = async (fn, opts) => {
       const result = await store.write(async (tx) => {
         const value = await fn(tx);
         if (rollBackOnSignal) interrupts.check();
         return value;
-      });
+      }, opts);
       this.committed = true;
       return result;
     };

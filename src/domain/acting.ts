@@ -4,7 +4,7 @@
  * are in permissions.ts). Every refusal is audited.
  */
 import { appendAudit } from './audit.js';
-import { BadRows, eachRow, requireField, type RowSource, type SourceRow } from './bulk.js';
+import { BadRows, eachRow, requireField, rerunBulk, type RowSource, type SourceRow } from './bulk.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from './errors.js';
 import { carryOut, deciding, LEDGER, observeFirst, type Carried, type Change, type Mode, type Observed } from './decision.js';
 import { addDomain, byItem, deleteDomain, deleteUser, listDomains, listUsers, planAddUsers, planVerifyDomain, resetPassword, type PlannedRequest } from './graph.js';
@@ -286,6 +286,8 @@ export async function addClientUsers(s: Session, domainIn: string, rows: RowSour
       };
     },
     opts.mode,
+    // Offline, the rows stream through the transaction: it is run again only when they can be read again.
+    { rerun: () => rerunBulk(kept ?? rows, {}) },
   );
 }
 

@@ -61,6 +61,20 @@ export class BadRows {
   }
 }
 
+/**
+ * WriteOptions.rerun for a bulk write: it can be run again only when its rows can be read again
+ * (held in memory, not a stream) and the results it handed to a sink can be taken back
+ * (`restart`, which is called to do so).
+ */
+export function rerunBulk(rows: RowSource, out: { sink?: unknown; restart?: () => void }): boolean {
+  if (!Array.isArray(rows)) return false;
+  if (out.sink) {
+    if (!out.restart) return false;
+    out.restart();
+  }
+  return true;
+}
+
 /** Group rows (or batches of rows) into chunks of about `size`, so a store can be asked about many at once. */
 export async function* chunked(rows: RowSource, size: number): AsyncGenerator<SourceRow[]> {
   let buf: SourceRow[] = [];

@@ -1,7 +1,7 @@
 /** Client organizations: acceptance of an offer, listing, ending the relationship. */
 import { startingDomains } from './acting.js';
 import { appendAudit } from './audit.js';
-import { BadRows, chunked, requireField, type RowSource } from './bulk.js';
+import { BadRows, chunked, requireField, rerunBulk, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import type { AccessAssignment, ClientRecord, ClientStatus, OfferRecord, Partner, Relationship } from './model.js';
 import { onboard } from './assignments.js';
@@ -110,8 +110,8 @@ export type Accepted = ClientRecord & { assigned?: AccessAssignment[] };
 
 export async function acceptOffer(s: Session, reference: string, rows: RowSource, opts: { source: string }): Promise<Accepted[]> {
   const ref = parseOfferReference(reference);
-  const bad = new BadRows(opts.source);
   return writeAudited(s, async (tx) => {
+    const bad = new BadRows(opts.source);
     const partner = await requirePartner(tx);
     checkLinkIsOurs(partner, ref);
     const actor = await resolveActor(tx, s);
@@ -214,7 +214,7 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
       if (assigned.length) return [{ ...one, assigned }];
     }
     return out;
-  });
+  }, { rerun: () => rerunBulk(rows, {}) });
 }
 
 export interface ClientListFilter {

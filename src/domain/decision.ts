@@ -4,7 +4,7 @@
  * (`requests`, for `--plan`). Executors carry one of them out; no rule
  * asks whether it is planning.
  */
-import type { Tx } from './store.js';
+import type { Tx, WriteOptions } from './store.js';
 import { DelegateError, InterruptedError, NotPermittedError } from './errors.js';
 import { ref, Template, usesPartnerCenter, type PlannedRequest, type Value } from './graph.js';
 import { writeAudited, type Session } from './session.js';
@@ -237,16 +237,17 @@ export class StepFailedError extends DelegateError {
  *   requests outside any transaction; then `record` what Microsoft answered in
  *   a new transaction, never what did not happen. A single item that failed
  *   is a StepFailedError after recording; a bulk change returns its failures.
+ * `write`: how the transactions that run `decide` may be run again (WriteOptions.rerun).
  */
-export async function carryOut<T>(s: Session, decide: (tx: Tx, seen?: Observed | null) => Promise<Change<T>>, mode: Mode): Promise<Carried<T>> {
+export async function carryOut<T>(s: Session, decide: (tx: Tx, seen?: Observed | null) => Promise<Change<T>>, mode: Mode, write?: WriteOptions): Promise<Carried<T>> {
   if (mode.kind === 'ledger') {
     return writeAudited(s, async (tx) => {
       const change = await decide(tx);
       return { kind: 'done', value: await change.apply(tx), failures: [], notes: change.notes ?? [] };
-    });
+    }, write);
   }
-  if (mode.kind === 'plan') return writeAudited(s, async (tx) => ({ kind: 'plan', requests: (await decide(tx)).steps.flat() }));
-  let change = await writeAudited(s, (tx) => decide(tx, null));
+  if (mode.kind === 'plan') return writeAudited(s, async (tx) => ({ kind: 'plan', requests: (await decide(tx)).steps.flat() }), write);
+  let change = await writeAudited(s, (tx) => decide(tx, null), write);
   if (mode.microsoft.appOnly && usesPartnerCenter(change.steps.flat())) {
     const refused = change;
     // https://learn.microsoft.com/partner-center/developer/remove-dap: "This scenario supports authentication with App+User credentials only."
@@ -259,7 +260,7 @@ export async function carryOut<T>(s: Session, decide: (tx: Tx, seen?: Observed |
   }
   if (change.tenant) {
     const seen = await mode.microsoft.observe(change.tenant);
-    change = await writeAudited(s, (tx) => decide(tx, seen));
+    change = await writeAudited(s, (tx) => decide(tx, seen), write);
   }
   const decided = change;
   const { responses, failures, stopped } = await mode.microsoft.run(decided.steps, { tenantId: decided.tenant?.tenantId });

@@ -2,7 +2,7 @@
  * What every domain operation runs with: the store, the clock, and who is
  * acting. Also the unit of work that audits refusals in the same transaction.
  */
-import type { Store, Tx } from './store.js';
+import type { Store, Tx, WriteOptions } from './store.js';
 import { appendAudit } from './audit.js';
 import { notBefore, type Clock } from './clock.js';
 import { NotFoundError, NotPermittedError } from './errors.js';
@@ -26,10 +26,12 @@ export function nowIso(s: Session): string {
 /**
  * Run `fn` in one write transaction. A NotPermittedError undoes whatever `fn`
  * wrote, appends a "denied" audit entry, commits that, and is rethrown.
+ * A team store may run `fn` again (see WriteOptions.rerun).
  */
-export async function writeAudited<T>(s: Session, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export async function writeAudited<T>(s: Session, fn: (tx: Tx) => Promise<T>, opts?: WriteOptions): Promise<T> {
   let denied: NotPermittedError | undefined;
   const result = await s.store.write(async (tx) => {
+    denied = undefined;
     await keepTimeForward(tx, s);
     try {
       return await fn(tx);
@@ -40,7 +42,7 @@ export async function writeAudited<T>(s: Session, fn: (tx: Tx) => Promise<T>): P
       denied = e;
       return undefined as T;
     }
-  });
+  }, opts);
   if (denied) throw denied;
   return result;
 }
@@ -82,7 +84,7 @@ export function readingAs(store: Store, actorEmail: string): Store {
         return fn(tx);
       }),
     ...(store.login !== undefined ? { login: store.login } : {}),
-    write: (fn) => store.write(fn),
+    write: (fn, opts) => store.write(fn, opts),
     close: () => store.close(),
   };
 }
@@ -139,7 +141,7 @@ export function readingAsLogin(store: Store, clock: Clock): Store {
       }
       return store.read(fn);
     },
-    write: (fn) => store.write(fn),
+    write: (fn, opts) => store.write(fn, opts),
     close: () => store.close(),
   };
 }

@@ -256,6 +256,17 @@ export interface Tx {
   rollbackWrites(): Promise<void>;
 }
 
+export interface WriteOptions {
+  /**
+   * Asked before `fn` is run again after its transaction was rolled back (a deadlock or a
+   * serialization failure): undo what the attempt did outside the transaction (results handed
+   * out, counts kept) and return true; or return false when it cannot be done again (it read a
+   * stream of rows that cannot be read twice), and the write fails with the store's error,
+   * nothing written. Without it, `fn` is run again as it is.
+   */
+  rerun?: () => boolean;
+}
+
 export interface Store {
   /** What to call the store in messages (a PostgreSQL URL without its password). */
   readonly path: string;
@@ -273,7 +284,11 @@ export interface Store {
   readonly migrated?: { from: number; to: number };
   /** Read-only unit of work (a consistent snapshot). */
   read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** One write transaction: committed when `fn` resolves, rolled back when it throws. */
-  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One write transaction: committed when `fn` resolves, rolled back when it throws. A team store
+   * runs `fn` again, a bounded number of times, when the transaction lost a deadlock or hit a
+   * serialization failure (nothing of it was committed); see WriteOptions.rerun.
+   */
+  write<T>(fn: (tx: Tx) => Promise<T>, opts?: WriteOptions): Promise<T>;
   close(): Promise<void>;
 }

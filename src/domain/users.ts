@@ -1,6 +1,6 @@
 /** The partner's own users and their admin access to the companies it supports. */
 import { appendAudit } from './audit.js';
-import { BadRows, chunked, requireField, type RowSource } from './bulk.js';
+import { BadRows, chunked, requireField, rerunBulk, type RowSource } from './bulk.js';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import { carryOut, type Carried, type Microsoft } from './decision.js';
 import { byItem, planAccessChanges, type PlannedRequest } from './graph.js';
@@ -37,11 +37,18 @@ export function defaultDisplayName(email: string): string {
 export async function addUsers(
   s: Session,
   rows: RowSource,
-  opts: { globalAdmin: boolean; source: string; sink?: (added: PartnerUser[]) => void | Promise<void>; dbLogin?: string },
+  opts: {
+    globalAdmin: boolean;
+    source: string;
+    sink?: (added: PartnerUser[]) => void | Promise<void>;
+    /** Take back what the sink was given (the write is being run again; see WriteOptions.rerun). */
+    restart?: () => void;
+    dbLogin?: string;
+  },
 ): Promise<PartnerUser[]> {
-  const bad = new BadRows(opts.source);
   const dbLogin = opts.dbLogin === undefined ? null : v.dbLogin(opts.dbLogin);
   return writeAudited(s, async (tx) => {
+    const bad = new BadRows(opts.source);
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
     if (dbLogin !== null) await loginFree(tx, dbLogin);
@@ -98,7 +105,7 @@ export async function addUsers(
       detail: count === 1 ? `${one!.name}, ${one!.orgRole}${dbLogin === null ? '' : `, database login ${dbLogin}`}` : `${count} users added`,
     });
     return added;
-  });
+  }, { rerun: () => rerunBulk(rows, opts) });
 }
 
 export interface AccessChange {
@@ -127,11 +134,13 @@ export async function changeAdminAccess(
     source: string;
     /** Receives the results chunk by chunk instead of returning them all. */
     sink?: (changes: AccessChange[]) => void | Promise<void>;
+    /** Take back what the sink was given (the write is being run again; see WriteOptions.rerun). */
+    restart?: () => void;
   },
 ): Promise<AccessChange[]> {
-  const bad = new BadRows(opts.source);
   const action = opts.mode === 'grant' ? 'user.grant-admin' : 'user.revoke-admin';
   const work = async (tx: import('./store.js').Tx): Promise<AccessChange[]> => {
+    const bad = new BadRows(opts.source);
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
     const denied = actor.orgRole !== 'global-admin';
@@ -205,7 +214,7 @@ export async function changeAdminAccess(
     }
     return changes;
   };
-  return writeAudited(s, work);
+  return writeAudited(s, work, { rerun: () => rerunBulk(rows, opts) });
 }
 
 /**
@@ -233,7 +242,7 @@ async function decideAdminAccess(
   opts: { mode: 'grant' | 'revoke'; defaultRole?: 'full' | 'limited'; source: string },
 ): Promise<{ changes: AccessChange[]; requests: PlannedRequest[] }> {
   const changes: AccessChange[] = [];
-  await changeAdminAccess(s, rows, { ...opts, dryRun: true, sink: (c) => void changes.push(...c) });
+  await changeAdminAccess(s, rows, { ...opts, dryRun: true, sink: (c) => void changes.push(...c), restart: () => void changes.splice(0) });
   const partner = await s.store.read((tx) => requirePartner(tx));
   const plan = planAccessChanges(partner.cloud, changes, { adminAgentsGroupId: partner.adminAgentsGroupId ?? null, helpdeskAgentsGroupId: partner.helpdeskAgentsGroupId ?? null });
   if ('requests' in plan) return { changes, requests: plan.requests };

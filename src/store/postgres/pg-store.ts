@@ -32,7 +32,7 @@ import type {
   Template,
 } from '../../domain/model.js';
 import { ConflictError, NotFoundError, StoreError } from '../../domain/errors.js';
-import { LEDGER_TABLES, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferLineSpec, type OfferWithRelationship, type Store, type Tx, type UserFilter } from '../../domain/store.js';
+import { LEDGER_TABLES, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferLineSpec, type OfferWithRelationship, type Store, type Tx, type UserFilter, type WriteOptions } from '../../domain/store.js';
 import { FIELD_LINE, PRINTABLE, printedPage } from '../client-lines.js';
 import { offerLineSql, PG_ISO_TIME, printedOffers } from '../offer-lines.js';
 import { clientConfig, redacted } from './connect.js';
@@ -800,7 +800,7 @@ export interface PgOpenOptions {
 const ACCESS_TEMP = 'delegate_access_changes';
 const STORE_KEY = "hashtext(coalesce(current_schema(), ''))";
 
-/** How many times a write that hit a serialization failure or deadlock is run again. */
+/** How many times, at most, a write transaction is attempted (the first, and reruns after a serialization failure or deadlock). */
 export const MAX_ATTEMPTS = 5;
 
 export class PgStore implements Store {
@@ -987,7 +987,7 @@ export class PgStore implements Store {
     }
   }
 
-  private async unit<T>(kind: 'read' | 'write', fn: (tx: Tx) => Promise<T>): Promise<T> {
+  private async unit<T>(kind: 'read' | 'write', fn: (tx: Tx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     if (this.closed) throw new Error('store is closed');
     if (this.busy) throw new Error('nested transaction');
     this.busy = true;
@@ -1017,7 +1017,8 @@ export class PgStore implements Store {
         } catch (e) {
           if (began) await this.client.query('ROLLBACK').catch(() => undefined);
           const err = toStoreError(e, this.path);
-          if (kind === 'write' && err instanceof StoreError && err.reason === 'retry' && attempt < MAX_ATTEMPTS) continue;
+          // Nothing of the attempt was committed: run it again, if what it did outside the transaction can be undone.
+          if (kind === 'write' && err instanceof StoreError && err.reason === 'retry' && attempt < MAX_ATTEMPTS && (opts.rerun?.() ?? true)) continue;
           throw err;
         }
       }
@@ -1030,8 +1031,8 @@ export class PgStore implements Store {
     return this.unit('read', fn);
   }
 
-  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.unit('write', fn);
+  write<T>(fn: (tx: Tx) => Promise<T>, opts?: WriteOptions): Promise<T> {
+    return this.unit('write', fn, opts);
   }
 
   async close(): Promise<void> {

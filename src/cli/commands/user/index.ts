@@ -52,12 +52,16 @@ async function accessChange(
     return printPlan(ctx, requests, requests.length ? "Run these against your own tenant: admin access is membership of your AdminAgents / HelpdeskAgents groups." : 'Every user already has the access asked for: no request is needed.');
   }
   let changed = 0;
-  await withBulkOutput(ctx, accessChangeView, async (sink) =>
+  await withBulkOutput(ctx, accessChangeView, async (sink, restart) =>
     changeAdminAccess(session, rows, {
       ...opts,
       sink: async (changes) => {
         for (const c of changes) if (c.changed) changed++;
         await sink(changes);
+      },
+      restart: () => {
+        changed = 0;
+        restart();
       },
     }),
   );
@@ -94,8 +98,8 @@ export function register(program: Command, ctx: Context): void {
         const progress = await progressFor(ctx, checkReadable(file));
         const source = sourceName(file);
         const session = await ctx.session({ actor: true });
-        const { count } = await withBulkOutput(ctx, userView, (sink) =>
-          addUsers(session, csvRows(ctx, file, { required: ['email'], optional: ['name'] }, progress), { globalAdmin: Boolean(raw.globalAdmin), source, sink }),
+        const { count } = await withBulkOutput(ctx, userView, (sink, restart) =>
+          addUsers(session, csvRows(ctx, file, { required: ['email'], optional: ['name'] }, progress), { globalAdmin: Boolean(raw.globalAdmin), source, sink, restart }),
         ).finally(() => progress.stop());
         ctx.note(`Added ${count} user${count === 1 ? '' : 's'} from ${source}.`);
         return;

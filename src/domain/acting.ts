@@ -47,24 +47,42 @@ export async function allocateInitialDomain(taken: (name: string) => Promise<boo
 }
 
 /**
- * The domains a newly accepted client starts with, both verified: the one it
- * accepted under and its initial one. A client that accepts again keeps the
- * initial domain it had.
+ * The domains newly accepted clients start with, both verified: the one each
+ * accepted under and its initial one (a client that accepts again keeps the
+ * initial domain it had). For a chunk of clients accepting one after another,
+ * as if each one's domains were written before the next one's were chosen (a
+ * name one of them takes is taken for the rest), to be written with one
+ * insertClientDomains. The chunk's first-choice initial names are looked up
+ * in one query; only a taken one falls back to a look-up per name, and a
+ * client not in the ledger yet (`known: false`) has no domains there to read.
  */
-export async function startingDomains(
+export async function startingDomainsOf(
   tx: Tx,
   cloud: Cloud,
-  clientDomain: string,
+  clients: readonly { domain: string; known: boolean }[],
   at: string,
-  opts: { known?: boolean } = {},
 ): Promise<ClientDomain[]> {
-  // A client not in the ledger yet has no domains there: `known: false` saves bulk work the look-up.
-  const had = opts.known === false ? undefined : (await tx.listClientDomains(clientDomain)).find((d) => d.isInitial);
-  const initial = had?.name ?? (await allocateInitialDomain(async (name) => (await tx.domainOwners(name)).length > 0, cloud, clientDomain));
-  return [
-    { clientDomain, name: clientDomain, isInitial: false, verified: true, addedAt: at },
-    { clientDomain, name: initial, isInitial: true, verified: true, addedAt: had?.addedAt ?? at },
-  ];
+  const suffix = INITIAL_SUFFIX[cloud];
+  const firstChoices = clients.map((c) => initialLabel(c.domain) + suffix);
+  const asked = new Set(firstChoices);
+  const inLedger = await tx.takenDomainNames([...asked]);
+  // Names this chunk has given so far: not in the ledger yet, taken all the same.
+  const given = new Set<string>();
+  const taken = async (name: string) => given.has(name) || (asked.has(name) ? inLedger.has(name) : (await tx.domainOwners(name)).length > 0);
+  const out: ClientDomain[] = [];
+  for (let i = 0; i < clients.length; i++) {
+    const clientDomain = clients[i]!.domain;
+    const had = clients[i]!.known ? (await tx.listClientDomains(clientDomain)).find((d) => d.isInitial) : undefined;
+    const first = firstChoices[i]!;
+    const initial = had?.name ?? (!(await taken(first)) ? first : await allocateInitialDomain(taken, cloud, clientDomain));
+    given.add(clientDomain);
+    given.add(initial);
+    out.push(
+      { clientDomain, name: clientDomain, isInitial: false, verified: true, addedAt: at },
+      { clientDomain, name: initial, isInitial: true, verified: true, addedAt: had?.addedAt ?? at },
+    );
+  }
+  return out;
 }
 
 interface Acting {

@@ -68,6 +68,14 @@ export interface ClientFilter {
   templated?: boolean;
 }
 
+/** An offer's acceptance by a client, as history keeps it. */
+export interface Acceptance {
+  offerId: string;
+  clientDomain: string;
+  at: string;
+  recordedBy: string;
+}
+
 /** The forms a backend may print a client in itself (Tx.clientLines). */
 export type ClientLineForm = 'csv' | 'json';
 
@@ -165,7 +173,11 @@ export interface Tx {
    * written with insertRelationship/updateRelationship; history stays in acceptances.
    */
   upsertClient(c: ClientRecord): Promise<void>;
-  recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }): Promise<void>;
+  /** upsertClient for many clients (a chunk of a bulk file), in a few statements rather than one a client. */
+  upsertClients(cs: readonly ClientRecord[]): Promise<void>;
+  recordAcceptance(a: Acceptance): Promise<void>;
+  /** recordAcceptance for many, in order, in a few statements. */
+  recordAcceptances(as: readonly Acceptance[]): Promise<void>;
 
   getClientUser(clientDomain: string, upn: string): Promise<ClientUser | undefined>;
   listClientUsers(clientDomain: string): Promise<ClientUser[]>;
@@ -176,6 +188,9 @@ export interface Tx {
   listClientDomains(clientDomain: string): Promise<ClientDomain[]>;
   /** Which clients hold a domain of this name. */
   domainOwners(name: string): Promise<string[]>;
+  /** The names among `names` that some client holds as a domain (domainOwners for a chunk at once). */
+  takenDomainNames(names: readonly string[]): Promise<Set<string>>;
+  /** Insert domains (one already recorded for its client is left as it is), in a few statements. */
   insertClientDomains(domains: readonly ClientDomain[]): Promise<void>;
   setDomainVerified(clientDomain: string, name: string): Promise<void>;
   /** Remove a client's domain; false when there was none. */
@@ -184,6 +199,8 @@ export interface Tx {
   partnerUsesDomain(name: string): Promise<boolean>;
 
   insertNotification(n: Omit<Notification, 'id'>): Promise<number>;
+  /** insertNotification for many, numbered in order, in a few statements. */
+  insertNotifications(ns: readonly Omit<Notification, 'id'>[]): Promise<void>;
   /**
    * With `reader` (a team store), read state is that partner user's own: readAt is when they read it.
    * Without, read state is the ledger's (a solo store).

@@ -32,7 +32,7 @@ import type {
   Template,
 } from '../../domain/model.js';
 import { ConflictError, NotFoundError, StoreError } from '../../domain/errors.js';
-import { LEDGER_TABLES, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferLineSpec, type OfferWithRelationship, type Store, type Tx, type UserFilter, type WriteOptions } from '../../domain/store.js';
+import { LEDGER_TABLES, type Acceptance, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferLineSpec, type OfferWithRelationship, type Store, type Tx, type UserFilter, type WriteOptions } from '../../domain/store.js';
 import { FIELD_LINE, PRINTABLE, printedPage } from '../client-lines.js';
 import { offerLineSql, PG_ISO_TIME, printedOffers } from '../offer-lines.js';
 import { clientConfig, redacted } from './connect.js';
@@ -459,8 +459,28 @@ class PgTx implements Tx {
       c.domain, c.name, c.tenantId, c.offerId, c.acceptedAt, c.dap?.offerId ?? null, c.dap?.acceptedAt ?? null, c.dap?.removedAt ?? null,
     );
   }
-  async recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }) {
+  async upsertClients(cs: readonly ClientRecord[]) {
+    // One statement for the lot (arrays unnested in order); each client appears once.
+    if (cs.length === 0) return;
+    await this.run(
+      `INSERT INTO clients (domain, name, tenant_id, offer_id, accepted_at, dap_offer_id, dap_accepted_at, dap_removed_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+       ON CONFLICT (domain) DO UPDATE SET name = excluded.name, tenant_id = excluded.tenant_id, offer_id = excluded.offer_id, accepted_at = excluded.accepted_at,
+         dap_offer_id = excluded.dap_offer_id, dap_accepted_at = excluded.dap_accepted_at, dap_removed_at = excluded.dap_removed_at`,
+      cs.map((c) => c.domain), cs.map((c) => c.name), cs.map((c) => c.tenantId), cs.map((c) => c.offerId), cs.map((c) => c.acceptedAt),
+      cs.map((c) => c.dap?.offerId ?? null), cs.map((c) => c.dap?.acceptedAt ?? null), cs.map((c) => c.dap?.removedAt ?? null),
+    );
+  }
+  async recordAcceptance(a: Acceptance) {
     await this.run('INSERT INTO acceptances (offer_id, client_domain, at, recorded_by) VALUES ($1, $2, $3, $4)', a.offerId, a.clientDomain, a.at, a.recordedBy);
+  }
+  async recordAcceptances(as: readonly Acceptance[]) {
+    if (as.length === 0) return;
+    await this.run(
+      `INSERT INTO acceptances (offer_id, client_domain, at, recorded_by)
+       SELECT o, d, t, b FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(o, d, t, b, i) ORDER BY i`,
+      as.map((a) => a.offerId), as.map((a) => a.clientDomain), as.map((a) => a.at), as.map((a) => a.recordedBy),
+    );
   }
 
   async getClientUser(clientDomain: string, upn: string) {
@@ -494,6 +514,10 @@ class PgTx implements Tx {
   async domainOwners(name: string) {
     return (await this.all('SELECT client_domain FROM client_domains WHERE name = $1 ORDER BY client_domain', name)).map((r) => r.client_domain as string);
   }
+  async takenDomainNames(names: readonly string[]) {
+    if (names.length === 0) return new Set<string>();
+    return new Set((await this.all('SELECT DISTINCT name FROM client_domains WHERE name = ANY($1::text[])', names)).map((r) => r.name as string));
+  }
   async insertClientDomains(domains: readonly ClientDomain[]) {
     if (domains.length === 0) return;
     await this.run(
@@ -515,6 +539,15 @@ class PgTx implements Tx {
       n.at, n.kind, n.clientDomain, n.offerId, n.message, n.readAt,
     );
     return r!.id as number;
+  }
+  async insertNotifications(ns: readonly Omit<Notification, 'id'>[]) {
+    // Numbered in order: the rows are inserted in the arrays' order.
+    if (ns.length === 0) return;
+    await this.run(
+      `INSERT INTO notifications (at, kind, client_domain, offer_id, message, read_at)
+       SELECT a, k, d, o, m, r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(a, k, d, o, m, r, i) ORDER BY i`,
+      ns.map((n) => n.at), ns.map((n) => n.kind), ns.map((n) => n.clientDomain), ns.map((n) => n.offerId), ns.map((n) => n.message), ns.map((n) => n.readAt),
+    );
   }
   async listNotifications(opts: { unreadOnly: boolean; reader?: string }) {
     const out: Notification[] = [];

@@ -18,6 +18,7 @@ import type {
 } from '../../domain/model.js';
 import {
   LEDGER_TABLES,
+  type Acceptance,
   type AuditFilter,
   type ClientFilter,
   type ClientLineForm,
@@ -238,6 +239,12 @@ function offerWithRelationship(r: readonly unknown[]): OfferWithRelationship {
 /** A relationship of the client is active at ? (the rule of countActiveClients and the domain's relationshipState). */
 const ACTIVE_GDAP = "EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain AND r.status = 'active' AND (r.auto_extend = 'P180D' OR r.ends_at > ?))";
 const ACTIVE_CLIENT = `((c.dap_offer_id IS NOT NULL AND c.dap_removed_at IS NULL) OR ${ACTIVE_GDAP})`;
+
+/**
+ * Rows a multi-row INSERT carries: 200 rows of 8 columns are 1,600 bound values, far below SQLite's
+ * limit (32,766); more rows a statement measured no faster.
+ */
+const ROWS_PER_STATEMENT = 200;
 
 /** A page size for LIMIT: a whole number, at least 1. */
 const pageSize = (size: number) => Math.max(1, Math.floor(size));
@@ -512,15 +519,36 @@ class SqliteTx implements Tx {
     return (this.get(sql, now) as { n: number }).n;
   }
   async upsertClient(c: ClientRecord) {
-    this.run(
-      `INSERT INTO clients (domain, name, tenant_id, offer_id, accepted_at, dap_offer_id, dap_accepted_at, dap_removed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (domain) DO UPDATE SET name = excluded.name, tenant_id = excluded.tenant_id, offer_id = excluded.offer_id, accepted_at = excluded.accepted_at,
+    await this.upsertClients([c]);
+  }
+  async upsertClients(cs: readonly ClientRecord[]) {
+    this.insertRows(
+      'INSERT INTO clients (domain, name, tenant_id, offer_id, accepted_at, dap_offer_id, dap_accepted_at, dap_removed_at) VALUES',
+      '(?, ?, ?, ?, ?, ?, ?, ?)',
+      `ON CONFLICT (domain) DO UPDATE SET name = excluded.name, tenant_id = excluded.tenant_id, offer_id = excluded.offer_id, accepted_at = excluded.accepted_at,
          dap_offer_id = excluded.dap_offer_id, dap_accepted_at = excluded.dap_accepted_at, dap_removed_at = excluded.dap_removed_at`,
-      c.domain, c.name, c.tenantId, c.offerId, c.acceptedAt, c.dap?.offerId ?? null, c.dap?.acceptedAt ?? null, c.dap?.removedAt ?? null,
+      cs,
+      (c, v) => v.push(c.domain, c.name, c.tenantId, c.offerId, c.acceptedAt, c.dap?.offerId ?? null, c.dap?.acceptedAt ?? null, c.dap?.removedAt ?? null),
     );
   }
-  async recordAcceptance(a: { offerId: string; clientDomain: string; at: string; recordedBy: string }) {
-    this.run('INSERT INTO acceptances (offer_id, client_domain, at, recorded_by) VALUES (?, ?, ?, ?)', a.offerId, a.clientDomain, a.at, a.recordedBy);
+  async recordAcceptance(a: Acceptance) {
+    await this.recordAcceptances([a]);
+  }
+  async recordAcceptances(as: readonly Acceptance[]) {
+    this.insertRows('INSERT INTO acceptances (offer_id, client_domain, at, recorded_by) VALUES', '(?, ?, ?, ?)', '', as, (a, v) => v.push(a.offerId, a.clientDomain, a.at, a.recordedBy));
+  }
+
+  /**
+   * Insert rows with multi-row VALUES statements, up to ROWS_PER_STATEMENT rows each (prepared once
+   * per row count): a bulk chunk is a few statements, not one a row (README "Performance").
+   */
+  private insertRows<T>(head: string, tuple: string, tail: string, rows: readonly T[], values: (row: T, out: unknown[]) => void): void {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const n = Math.min(ROWS_PER_STATEMENT, rows.length - i);
+      const params: unknown[] = [];
+      for (let j = i; j < i + n; j++) values(rows[j]!, params);
+      this.s.multiRow(head, tuple, tail, n).run(params);
+    }
   }
 
   async getClientUser(clientDomain: string, upn: string) {
@@ -548,9 +576,17 @@ class SqliteTx implements Tx {
   async domainOwners(name: string) {
     return this.all('SELECT client_domain FROM client_domains WHERE name = ? ORDER BY client_domain', name).map((r) => r.client_domain as string);
   }
+  async takenDomainNames(names: readonly string[]) {
+    const taken = new Set<string>();
+    if (names.length === 0) return taken;
+    const st = this.s.stmt('SELECT DISTINCT name FROM client_domains WHERE name IN (SELECT value FROM json_each(?))').pluck();
+    for (const n of st.all(JSON.stringify(names)) as string[]) taken.add(n);
+    return taken;
+  }
   async insertClientDomains(domains: readonly ClientDomain[]) {
-    const st = this.s.stmt('INSERT OR IGNORE INTO client_domains (client_domain, name, is_initial, verified, added_at) VALUES (?, ?, ?, ?, ?)');
-    for (const d of domains) st.run(d.clientDomain, d.name, d.isInitial ? 1 : 0, d.verified ? 1 : 0, d.addedAt);
+    this.insertRows('INSERT OR IGNORE INTO client_domains (client_domain, name, is_initial, verified, added_at) VALUES', '(?, ?, ?, ?, ?)', '', domains, (d, v) =>
+      v.push(d.clientDomain, d.name, d.isInitial ? 1 : 0, d.verified ? 1 : 0, d.addedAt),
+    );
   }
   async setDomainVerified(clientDomain: string, name: string) {
     this.run('UPDATE client_domains SET verified = 1 WHERE client_domain = ? AND name = ?', clientDomain, name);
@@ -568,6 +604,11 @@ class SqliteTx implements Tx {
       n.at, n.kind, n.clientDomain, n.offerId, n.message, n.readAt,
     );
     return Number(r.lastInsertRowid);
+  }
+  async insertNotifications(ns: readonly Omit<Notification, 'id'>[]) {
+    this.insertRows('INSERT INTO notifications (at, kind, client_domain, offer_id, message, read_at) VALUES', '(?, ?, ?, ?, ?, ?)', '', ns, (n, v) =>
+      v.push(n.at, n.kind, n.clientDomain, n.offerId, n.message, n.readAt),
+    );
   }
   async listNotifications(opts: { unreadOnly: boolean; reader?: string }) {
     const out: Notification[] = [];
@@ -803,6 +844,7 @@ class SqliteTx implements Tx {
 
 export class SqliteStore implements Store {
   private readonly cache = new Map<string, Database.Statement>();
+  private readonly multi = new Map<string, Database.Statement>();
   private busy = false;
   private closed = false;
 
@@ -813,6 +855,17 @@ export class SqliteStore implements Store {
 
   static open(path: string, opts: OpenOptions): SqliteStore {
     return new SqliteStore(path, openDatabase(path, opts));
+  }
+
+  /** The statement inserting `rows` rows: `head` then `tuple` that many times, then `tail`; prepared once per shape. */
+  multiRow(head: string, tuple: string, tail: string, rows: number): Database.Statement {
+    const key = `${rows}\u0000${head}\u0000${tail}`;
+    let st = this.multi.get(key);
+    if (!st) {
+      st = this.db.prepare(`${head} ${Array<string>(rows).fill(tuple).join(', ')} ${tail}`);
+      this.multi.set(key, st);
+    }
+    return st;
   }
 
   stmt(sql: string): Database.Statement {
@@ -864,6 +917,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.cache.clear();
+    this.multi.clear();
     try {
       this.db.close();
     } catch (e) {

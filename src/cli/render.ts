@@ -411,9 +411,10 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T):
 }
 
 /**
- * A row the store printed itself, exactly as this renderer prints it in that form for the view
- * asked for (Tx.clientLines: a CSV record with its newline, or a JSON array element indented as in
- * the list; Tx.offerLines: a plain line with its newline); csv, json and plain lists take one.
+ * Rows the store printed itself, one or more in a row, exactly as this renderer prints them in that
+ * form for the view asked for (Tx.clientLines: CSV records with their newlines, or JSON array
+ * elements indented as in the list and joined with ",\n"; Tx.offerLines: a plain line with its
+ * newline); csv, json and plain lists take one.
  */
 export class Printed {
   constructor(readonly text: string) {}

@@ -158,12 +158,13 @@ export interface Tx {
   /** The same clients, in chunks, without holding them all (for large lists). */
   clientChunks(filter: ClientFilter, size: number): AsyncIterable<ClientRecord[]>;
   /**
-   * clientChunks for printing a whole list: a client may come, instead of its record, as the exact
-   * text the default client list prints for it in `form` (a CSV record with its newline; a JSON
-   * array element as JSON.stringify(list, null, 2) indents it, without separator), made in the
-   * store's query where that is much cheaper than reading the record (README "Performance"). A
-   * record is always a correct answer: a backend that never prints stays correct. The text must be
-   * what render.ts would print (tested: test/store/paged-reads.test.ts).
+   * clientChunks for printing a whole list: consecutive clients may come, instead of their records,
+   * as the exact text the default client list prints for them in `form` (CSV records, each with its
+   * newline; JSON array elements as JSON.stringify(list, null, 2) indents them, joined with ",\n",
+   * without a separator before the first or after the last), made in the store's query where that
+   * is much cheaper than reading the records (README "Performance"). A record is always a correct
+   * answer: a backend that never prints stays correct. The text must be what render.ts would print
+   * (tested: test/store/paged-reads.test.ts).
    */
   clientLines(filter: ClientFilter, size: number, form: ClientLineForm): AsyncIterable<(string | ClientRecord)[]>;
   /** Clients with an active relationship (DAP, or granular not yet past its end) as of `now` (ISO time). */

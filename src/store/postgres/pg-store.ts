@@ -33,7 +33,7 @@ import type {
 } from '../../domain/model.js';
 import { ConflictError, NotFoundError, StoreError } from '../../domain/errors.js';
 import { LEDGER_TABLES, type Acceptance, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferLineSpec, type OfferWithRelationship, type Store, type Tx, type UserFilter, type WriteOptions } from '../../domain/store.js';
-import { FIELD_LINE, PRINTABLE, printedPage } from '../client-lines.js';
+import { PRINTABLE, printedPage, printedSql } from '../client-lines.js';
 import { offerLineSql, PG_ISO_TIME, printedOffers } from '../offer-lines.js';
 import { clientConfig, redacted } from './connect.js';
 import { toStoreError } from './errors.js';
@@ -405,11 +405,11 @@ class PgTx implements Tx {
     return out;
   }
   async *clientLines(f: ClientFilter, size: number, form: ClientLineForm): AsyncGenerator<(string | ClientRecord)[]> {
-    // Each row: its domain and its field line (NULL unless a DAP-only client); records for the rest
+    // Each row: its domain and its printed text (NULL unless a DAP-only client); records for the rest
     // (client-lines.ts: the same SQL and text as on SQLite). The next page is asked for early.
     const { where, params } = clientWhere(f);
     const n = pageSize(size);
-    const sql = `SELECT c.domain, CASE WHEN ${PRINTABLE} THEN ${FIELD_LINE} END FROM clients c WHERE ${where} ORDER BY c.domain LIMIT ${n}`;
+    const sql = `SELECT c.domain, CASE WHEN ${PRINTABLE} THEN ${printedSql(form, 'postgres')} END FROM clients c WHERE ${where} ORDER BY c.domain LIMIT ${n}`;
     for await (const rows of this.keysetPages<[string, string | null]>(sql, params, n)) yield await printedPage(rows, form, (domains) => this.getClients(domains));
   }
   async clientByTenant(tenantId: string) {

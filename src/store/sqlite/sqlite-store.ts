@@ -30,7 +30,7 @@ import {
   type Tx,
   type UserFilter,
 } from '../../domain/store.js';
-import { FIELD_LINE, PRINTABLE, printedPage } from '../client-lines.js';
+import { PRINTABLE, printedPage, printedSql } from '../client-lines.js';
 import { offerLineSql, printedOffers, SQLITE_ISO_TIME } from '../offer-lines.js';
 import { toStoreError } from './errors.js';
 import { openDatabase, type OpenOptions } from './open.js';
@@ -500,9 +500,9 @@ class SqliteTx implements Tx {
   }
 
   async *clientLines(f: ClientFilter, size: number, form: ClientLineForm): AsyncGenerator<(string | ClientRecord)[]> {
-    // Each row: its domain and its field line (NULL when it is not a DAP-only client); records for the rest.
+    // Each row: its domain and its printed text (NULL when it is not a DAP-only client); records for the rest.
     const { where, params } = this.clientWhere(f);
-    const st = this.s.stmt(`SELECT c.domain, CASE WHEN ${PRINTABLE} THEN ${FIELD_LINE} END FROM clients c WHERE ${where} ORDER BY c.domain LIMIT ${pageSize(size)}`).raw(true);
+    const st = this.s.stmt(`SELECT c.domain, CASE WHEN ${PRINTABLE} THEN ${printedSql(form, 'sqlite')} END FROM clients c WHERE ${where} ORDER BY c.domain LIMIT ${pageSize(size)}`).raw(true);
     let last = '';
     for (;;) {
       const rows = st.all(last, ...params) as [string, string | null][];

@@ -242,6 +242,56 @@ for (const backend of BACKENDS) {
       expect(await r((tx) => tx.getClient('contoso.com'))).toMatchObject({ name: 'Renamed', tenantId: null });
     });
 
+    test('bulk acceptance writes: clients, acceptances, domains and notifications many at once, in order', async () => {
+      const n = 450; // more than one multi-row statement's worth
+      const domains = Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, '0')}.example.com`);
+      await w(async (tx) => {
+        await tx.insertOffer(offer('o1'));
+        await tx.upsertClient(client('c001.example.com', 'o1', { name: 'Before' }));
+        await tx.insertClientDomains([{ clientDomain: 'c001.example.com', name: 'c001.example.com', isInitial: false, verified: false, addedAt: AT }]);
+      });
+      await w(async (tx) => {
+        await tx.upsertClients(domains.map((d, i) => client(d, 'o1', { tenantId: i % 2 ? null : `t-${i}` })));
+        await tx.recordAcceptances(domains.map((d) => ({ offerId: 'o1', clientDomain: d, at: AT, recordedBy: 'a@x.com' })));
+        await tx.insertClientDomains(
+          domains.flatMap((d) => [
+            { clientDomain: d, name: d, isInitial: false, verified: true, addedAt: AT },
+            { clientDomain: d, name: `${d.split('.')[0]}.onmicrosoft.com`, isInitial: true, verified: true, addedAt: AT },
+          ]),
+        );
+        await tx.insertNotifications(domains.map((d) => ({ at: AT, kind: 'offer.accepted', clientDomain: d, offerId: 'o1', message: `m ${d}`, readAt: null })));
+        await tx.upsertClients([]);
+        await tx.recordAcceptances([]);
+        await tx.insertNotifications([]);
+      });
+      // An upsert updates the client already there; a domain already recorded is left as it was.
+      expect(await r((tx) => tx.getClient('c001.example.com'))).toEqual(client('c001.example.com', 'o1', { name: 'c001' }));
+      expect(await r((tx) => tx.getClient('c002.example.com'))).toEqual(client('c002.example.com', 'o1', { tenantId: 't-2' }));
+      expect((await r((tx) => tx.listClients({}))).length).toBe(n);
+      expect(await r((tx) => tx.listClientDomains('c001.example.com'))).toEqual([
+        { clientDomain: 'c001.example.com', name: 'c001.onmicrosoft.com', isInitial: true, verified: true, addedAt: AT },
+        { clientDomain: 'c001.example.com', name: 'c001.example.com', isInitial: false, verified: false, addedAt: AT },
+      ]);
+      expect((await r((tx) => tx.listNotifications({ unreadOnly: false }))).map((x) => x.clientDomain)).toEqual(domains);
+      expect((await r((tx) => tx.findOffers('o1')))[0]!.acceptedCount).toBe(n);
+      const taken = await r((tx) => tx.takenDomainNames(['c007.onmicrosoft.com', 'nope.onmicrosoft.com', 'c449.example.com', 'c007.onmicrosoft.com']));
+      expect([...taken].sort()).toEqual(['c007.onmicrosoft.com', 'c449.example.com']);
+      expect((await r((tx) => tx.takenDomainNames([]))).size).toBe(0);
+      // A whole list in csv: consecutive printed clients come as one text (not a string a client).
+      const csv = (await r((tx) => collect(tx.clientLines({}, 1000, 'csv')))).flat();
+      expect(csv.every((x) => typeof x === 'string')).toBe(true);
+      expect(csv.length).toBeLessThanOrEqual(2);
+      expect(csv.join('').split('\n').slice(0, 2)).toEqual([`c000.example.com,c000,t-0,active,o1,${AT},`, `c001.example.com,c001,,active,o1,${AT},`]);
+      const json = (await r((tx) => collect(tx.clientLines({}, 1000, 'json')))).flat();
+      expect(json.length).toBeLessThanOrEqual(2);
+      const list = JSON.parse(`[${json.join(',\n')}]`) as unknown[];
+      expect(list).toHaveLength(n);
+      expect(list[1]).toEqual({
+        ...{ domain: 'c001.example.com', name: 'c001', tenantId: null, status: 'active', offerId: 'o1', acceptedAt: AT, removedAt: null },
+        relationships: [{ kind: 'dap', status: 'active', offerId: 'o1', acceptedAt: AT, removedAt: null }],
+      });
+    });
+
     test("a client's users and domains", async () => {
       // (deleteClientUser and deleteClientDomain at the end)
       await w(async (tx) => {

@@ -22,14 +22,6 @@ const base = {
   globalTeardown: '<rootDir>/test/pg-teardown.mjs',
 };
 
-/**
- * The end-to-end files that run on PostgreSQL too. The others do not yet: they compare store
- * files byte for byte (storeHash has a PostgreSQL form, but copies of store files do not),
- * expect SQLite's identity rules (--as for a user who does not exist is exit 3 there, exit 4 on
- * a team store), or user JSON without dbLogin. team-store.test.ts is PostgreSQL already.
- */
-const ON_POSTGRES = ['smoke', 'sync', 'login', 'offer-links', 'completion', 'terminal', 'client-show'];
-
 export default {
   testTimeout: 60000,
   projects: [
@@ -39,8 +31,9 @@ export default {
           {
             ...base,
             displayName: 'e2e on postgres',
-            // DELEGATE_TEST_PG_E2E=all: every end-to-end file (to see what does not run there yet).
-            testMatch: process.env.DELEGATE_TEST_PG_E2E === 'all' ? ['<rootDir>/test/e2e/**/*.test.ts'] : ON_POSTGRES.map((f) => `<rootDir>/test/e2e/${f}.test.ts`),
+            // Every end-to-end file; team-store.test.ts is about PostgreSQL already (it runs in the first project).
+            testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+            testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/team-store\\.test\\.ts$'],
             setupFiles: ['<rootDir>/test/store-env-postgres.cjs'],
           },
         ]

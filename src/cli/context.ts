@@ -4,7 +4,7 @@
  * exit path, after the command's cleanups).
  */
 import type { Command } from 'commander';
-import { clockFromEnv, type Clock } from '../domain/clock.js';
+import { clockFromEnv, systemClock, type Clock } from '../domain/clock.js';
 import { CancelledError, UsageError } from '../domain/errors.js';
 import { readingAs, readingAsLogin, refuseDeclaredActor, type Session } from '../domain/session.js';
 import * as v from '../domain/validate.js';
@@ -38,6 +38,8 @@ export interface Deps {
   openStore: (path: string, opts: { create: boolean; migrate?: boolean }) => Promise<Store>;
   /** SIGINT, SIGTERM and SIGHUP as they arrive (default: none ever arrives). */
   interrupts?: Interrupts;
+  /** The system clock (default: the machine's); tests may stand another in. DELEGATE_NOW pins over it. */
+  clock?: Clock;
 }
 
 /** How much of a committed command's output had been printed (for the interrupt message). */
@@ -94,7 +96,7 @@ export class Context {
   }
 
   clock(): Clock {
-    this.clockV ??= clockFromEnv(this.env.DELEGATE_NOW);
+    this.clockV ??= this.env.DELEGATE_NOW ? clockFromEnv(this.env.DELEGATE_NOW) : (this.deps.clock ?? systemClock);
     return this.clockV;
   }
 
@@ -164,9 +166,10 @@ export class Context {
     }
     if (this.store.login !== undefined) {
       // A team store: the database login is who acts; a declared actor is refused (exit 4, audited).
-      // A technician's login cannot pin the clock; the store's owner (who could rewrite anything anyway) may, for tests.
-      if (this.env.DELEGATE_NOW && !this.store.loginOwnsStore) {
-        throw new UsageError("DELEGATE_NOW is refused on a team store (only its owner's login may pin the clock): its time is the clock's");
+      // SPEC "Who is acting"/"Safety": no login pins a team store's clock, its owner's neither; the time is the clock's.
+      if (this.env.DELEGATE_NOW) {
+        this.clock(); // a malformed time is named as such first
+        throw new UsageError("DELEGATE_NOW is refused on a team store: its time is the clock's (unset it)");
       }
       const session: Session = { store: this.store, clock: this.clock() };
       if (actorEmail !== undefined) await refuseDeclaredActor(session, actorEmail, await this.actorSource());

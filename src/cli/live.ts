@@ -7,7 +7,7 @@
  */
 import { LEDGER, type Carried, type Mode } from '../domain/decision.js';
 import { DelegateError, NotPermittedError, UsageError } from '../domain/errors.js';
-import { requirePartner, writeAudited, type Session } from '../domain/session.js';
+import { requirePartner, resolveActor, writeAudited, type Session } from '../domain/session.js';
 import type { Context } from './context.js';
 import { defaultDbPath } from './paths.js';
 import { planFlag, printPlan } from './plan.js';
@@ -65,6 +65,17 @@ export async function sessionAndMode(
     });
   if (account && declared !== undefined && declared.toLowerCase() !== account.toLowerCase()) {
     await refuse(`In live mode the actor is the signed-in account ${account}; --as ${declared} names someone else (sign in as that user with \`delegate login\`)`, declared);
+  }
+  if (account && s.store.login !== undefined) {
+    // A team store: the acting user is the database login's (SPEC "Who is acting"); in live mode it must be the
+    // signed-in account too, as a declared actor must on a local store.
+    const acting = await s.store.read((tx) => resolveActor(tx, s)).catch(() => undefined);
+    if (acting && acting.email.toLowerCase() !== account.toLowerCase()) {
+      await refuse(
+        `In live mode the actor is the signed-in account ${account}; the database login ${s.store.login} acts for ${acting.email}, someone else (sign in as that user with \`delegate login\`, or connect as your own login)`,
+        acting.email,
+      );
+    }
   }
   if (appOnly && what.inClient) {
     await refuse(

@@ -647,6 +647,9 @@ export function mdmTarget(args: readonly string[]): string {
 /** Delegated access to Mobile Device Management is not supported: always refused, and audited. */
 export async function refuseMdm(s: Session, args: readonly string[]): Promise<never> {
   const target = mdmTarget(args);
+  // A ledger with no partner yet (a team store its owner has only migrated) has nobody to audit: the
+  // same answer as with no store at all.
+  if (!(await s.store.read((tx) => tx.getPartner()))) throw new NotPermittedError(MDM_NOT_SUPPORTED, { actor: '', action: 'client.mdm', target: '' });
   await writeAudited(s, async (tx) => {
     await requirePartner(tx);
     const actor = await resolveActor(tx, s).then(

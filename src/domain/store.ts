@@ -293,11 +293,6 @@ export interface Store {
    * the acting partner user is the one mapped to it, never a declared one. Undefined on a solo store.
    */
   readonly login?: string;
-  /**
-   * On a team store, whether the login owns the store's tables (or is a superuser): the database
-   * holds such a login to nothing, so nothing is kept from it that it could not do anyway.
-   */
-  readonly loginOwnsStore?: boolean;
   /** Set when opening brought a team store's schema up to date (db migrate reports it). */
   readonly migrated?: { from: number; to: number };
   /** Read-only unit of work (a consistent snapshot). */

@@ -3,12 +3,11 @@
  * a client (after acceptance)"): client user add/list/reset-password, client
  * domain add/list, client mdm, --plan graph, bulk files, and bad input.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { listAuditEntries } from '../../src/domain/audit.js';
 import type { AuditEntry } from '../../src/domain/model.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { ADMIN, TENANT, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, storeExists, copyStore, storeContents, withStore, TENANT, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
 import { checkPlan } from '../helpers/plan.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -73,8 +72,7 @@ async function buildChina(): Promise<Sandbox> {
 /** A sandbox holding a copy of a template's store. */
 function copyOf(template: Sandbox): Sandbox {
   const sb = newSandbox();
-  mkdirSync(dirname(sb.db), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(template.db + suffix)) copyFileSync(template.db + suffix, sb.db + suffix);
+  copyStore(template, sb);
   return sb;
 }
 
@@ -87,7 +85,7 @@ const STRONG = (p: string) => p.length >= 16 && /[A-Z]/.test(p) && /[a-z]/.test(
 
 /** The store's bytes (file and WAL), to show a password never reached it. */
 function storeBytes(sb: Sandbox): Buffer {
-  return Buffer.concat([sb.db, sb.db + '-wal'].filter(existsSync).map((p) => readFileSync(p)));
+  return storeContents(sb.db);
 }
 
 async function json(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}): Promise<any> {
@@ -96,12 +94,7 @@ async function json(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}): P
 
 /** The audit trail, read straight from the store file (cheaper than spawning `delegate audit`). */
 async function auditEntries(sb: Sandbox): Promise<AuditEntry[]> {
-  const store = SqliteStore.open(sb.db, { create: false });
-  try {
-    return await listAuditEntries(store, {});
-  } finally {
-    await store.close();
-  }
+  return withStore(sb.db, (store) => listAuditEntries(store, {}));
 }
 
 async function lastAudit(sb: Sandbox): Promise<AuditEntry | undefined> {
@@ -666,7 +659,7 @@ describe('client mdm', () => {
     const r = await runBin(['client', 'mdm', 'enroll'], sb.env);
     expect(r.code).toBe(4);
     expect(r.stderr).toBe('Error: Delegated access to Mobile Device Management is not supported.\n');
-    expect(existsSync(sb.db)).toBe(false);
+    expect(storeExists(sb.db)).toBe(false);
   });
 });
 

@@ -3,11 +3,9 @@
  * chain recomputed here independently, tamper detection by `audit verify`,
  * and the filters of `delegate audit`.
  */
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { ADMIN, TENANT, expectOneLine, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, emptyStore, copyStore, storeSql, TENANT, expectOneLine, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import { PG_MODE } from '../helpers/pg-e2e.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 const T1 = '2026-03-02T09:00:00.000Z';
@@ -61,19 +59,15 @@ async function audit(sb: Sandbox, args: string[] = []): Promise<Entry[]> {
 
 function copyOfTemplate(): Sandbox {
   const sb = newSandbox();
-  mkdirSync(dirname(sb.db), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(template.db + suffix)) copyFileSync(template.db + suffix, sb.db + suffix);
+  copyStore(template, sb);
   return sb;
 }
 
-/** Change the store behind delegate's back, as someone with the file could. */
-function tamper(sb: Sandbox, fn: (db: Database.Database) => void): void {
-  const db = new Database(sb.db);
-  try {
-    fn(db);
-  } finally {
-    db.close();
-  }
+/** Change the store behind delegate's back, as someone with the file (or the store's owner login) could: `fn` lists the SQL, run in order. */
+async function tamper(sb: Sandbox, fn: (exec: (sql: string, ...params: unknown[]) => void) => void): Promise<void> {
+  const statements: [string, unknown[]][] = [];
+  fn((sql, ...params) => void statements.push([sql, params]));
+  for (const [sql, params] of statements) await storeSql(sb.db, sql, ...params);
 }
 
 /** SPEC.md: sha256(previous hash + "\n" + JSON.stringify([seq, at, actor, action, target, outcome, detail])), 64 zeros first. */
@@ -208,7 +202,7 @@ describe('audit verify', () => {
 
   test('an edited detail is found, naming that entry', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => db.prepare("UPDATE audit SET detail = 'nothing to see' WHERE seq = 5").run());
+    await tamper(sb, (exec) => exec("UPDATE audit SET detail = 'nothing to see' WHERE seq = 5"));
     await expectBroken(sb, 5);
     const j = await runBin(['audit', 'verify', '--json'], sb.env);
     expect(j.code).toBe(1);
@@ -217,54 +211,54 @@ describe('audit verify', () => {
 
   test('with several edits, the first one is named', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => {
-      db.prepare("UPDATE audit SET detail = 'x' WHERE seq = 12").run();
-      db.prepare("UPDATE audit SET detail = 'y' WHERE seq = 3").run();
+    await tamper(sb, (exec) => {
+      exec("UPDATE audit SET detail = 'x' WHERE seq = 12");
+      exec("UPDATE audit SET detail = 'y' WHERE seq = 3");
     });
     await expectBroken(sb, 3);
   });
 
   test('a refusal turned into an allowed entry is found', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => db.prepare("UPDATE audit SET outcome = 'allowed' WHERE seq = 12").run());
+    await tamper(sb, (exec) => exec("UPDATE audit SET outcome = 'allowed' WHERE seq = 12"));
     await expectBroken(sb, 12);
   });
 
   test('an edited actor or time is found', async () => {
     const a = copyOfTemplate();
-    tamper(a, (db) => db.prepare('UPDATE audit SET actor = ? WHERE seq = 14').run(ADMIN));
+    await tamper(a, (exec) => exec('UPDATE audit SET actor = ? WHERE seq = 14', ADMIN));
     await expectBroken(a, 14);
     const b = copyOfTemplate();
-    tamper(b, (db) => db.prepare("UPDATE audit SET at = '2026-02-28T09:00:00.000Z' WHERE seq = 1").run());
+    await tamper(b, (exec) => exec("UPDATE audit SET at = '2026-02-28T09:00:00.000Z' WHERE seq = 1"));
     await expectBroken(b, 1);
   });
 
   test('re-hashing the edited entry itself breaks the next one', async () => {
     const sb = copyOfTemplate();
     const forged = { ...trail[7]!, target: 'northwind.com' };
-    tamper(sb, (db) => db.prepare('UPDATE audit SET target = ?, hash = ? WHERE seq = 8').run(forged.target, chainHash(trail[6]!.hash, forged)));
+    await tamper(sb, (exec) => exec('UPDATE audit SET target = ?, hash = ? WHERE seq = 8', forged.target, chainHash(trail[6]!.hash, forged)));
     await expectBroken(sb, 9);
   });
 
   test('an edited hash on the last entry is found', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => db.prepare("UPDATE audit SET hash = ? WHERE seq = 17").run('f'.repeat(64)));
+    await tamper(sb, (exec) => exec("UPDATE audit SET hash = ? WHERE seq = 17", 'f'.repeat(64)));
     await expectBroken(sb, 17);
   });
 
   test('a deleted entry is found', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => db.prepare('DELETE FROM audit WHERE seq = 8').run());
+    await tamper(sb, (exec) => exec('DELETE FROM audit WHERE seq = 8'));
     const r = await expectBroken(sb, 9);
     expect(r.stderr).toMatch(/8/);
   });
 
   test('a deleted entry with the rest renumbered is found', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => {
-      db.prepare('DELETE FROM audit WHERE seq = 8').run();
-      db.prepare('UPDATE audit SET seq = -(seq - 1) WHERE seq > 8').run();
-      db.prepare('UPDATE audit SET seq = -seq WHERE seq < 0').run();
+    await tamper(sb, (exec) => {
+      exec('DELETE FROM audit WHERE seq = 8');
+      exec('UPDATE audit SET seq = -(seq - 1) WHERE seq > 8');
+      exec('UPDATE audit SET seq = -seq WHERE seq < 0');
     });
     await expectBroken(sb, 8);
   });
@@ -376,7 +370,7 @@ describe('audit filters', () => {
 const ZEROS = '0'.repeat(64);
 
 /** Rewrite the whole trail through `edit`, recomputing every hash, as someone with the file and SPEC.md could. */
-function rewriteChain(sb: Sandbox, edit: (e: Entry) => Entry): Entry[] {
+async function rewriteChain(sb: Sandbox, edit: (e: Entry) => Entry): Promise<Entry[]> {
   let prev = ZEROS;
   const out = trail.map((e0) => {
     const e = edit({ ...e0 });
@@ -384,9 +378,8 @@ function rewriteChain(sb: Sandbox, edit: (e: Entry) => Entry): Entry[] {
     prev = e.hash;
     return e;
   });
-  tamper(sb, (db) => {
-    const st = db.prepare('UPDATE audit SET at = ?, actor = ?, action = ?, target = ?, outcome = ?, detail = ?, hash = ? WHERE seq = ?');
-    for (const e of out) st.run(e.at, e.actor, e.action, e.target, e.outcome, e.detail, e.hash, e.seq);
+  await tamper(sb, (exec) => {
+    for (const e of out) exec('UPDATE audit SET at = ?, actor = ?, action = ?, target = ?, outcome = ?, detail = ?, hash = ? WHERE seq = ?', e.at, e.actor, e.action, e.target, e.outcome, e.detail, e.hash, e.seq);
   });
   return out;
 }
@@ -438,9 +431,7 @@ describe('audit head', () => {
     await refused(sb, ['audit', 'head', '17'], 2, /too many arguments|unknown/i);
 
     const empty = newSandbox();
-    const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
-    mkdirSync(dirname(empty.db), { recursive: true });
-    await SqliteStore.open(empty.db, { create: true }).close();
+    await emptyStore(empty.db);
     await refused(empty, ['audit', 'head'], 3, /^Error: The audit trail has no entries yet/);
     await refused(empty, ['audit', 'verify', '--expect', `1:${ZEROS}`], 1, /^Error: Audit entry 1 is missing: the trail has no entries/);
   });
@@ -465,7 +456,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
 
   test('the newest entries cut off: plain verify cannot tell; --expect names the missing entry (exit 1)', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => db.prepare('DELETE FROM audit WHERE seq >= 15').run());
+    await tamper(sb, (exec) => exec('DELETE FROM audit WHERE seq >= 15'));
     const plain = await runBin(['audit', 'verify'], sb.env);
     expect([plain.code, plain.stdout]).toEqual([0, `ok\t14\t${trail[13]!.hash}\n`]); // what a chain alone shows
     const r = await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, /^Error: Audit entry 17 is missing: the trail ends at entry 14/);
@@ -476,7 +467,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
 
   test('the newest entry cut off and a new one written in its place: --expect finds the other hash', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => db.prepare('DELETE FROM audit WHERE seq = 17').run());
+    await tamper(sb, (exec) => exec('DELETE FROM audit WHERE seq = 17'));
     await run(sb, ['client', 'domain', 'add', 'contoso.com', 'contoso.org'], T2);
     expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0);
     await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, new RegExp(`^Error: Audit entry 17 does not match: its hash is [0-9a-f]{64}, not the expected ${trail[16]!.hash}`));
@@ -484,7 +475,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
 
   test('the whole chain rewritten with recomputed hashes (a refusal turned into an allowed change): plain verify passes; --expect fails', async () => {
     const sb = copyOfTemplate();
-    const forged = rewriteChain(sb, (e) => (e.seq === 12 ? { ...e, outcome: 'allowed', detail: 'alex added' } : e));
+    const forged = await rewriteChain(sb, (e) => (e.seq === 12 ? { ...e, outcome: 'allowed', detail: 'alex added' } : e));
     expect((await audit(sb))[11]).toMatchObject({ outcome: 'allowed', hash: forged[11]!.hash });
     expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0); // what a chain alone shows
     await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, /^Error: Audit entry 17 does not match: its hash is/);
@@ -495,7 +486,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
 
   test('a broken chain is reported first, whatever the anchor says', async () => {
     const sb = copyOfTemplate();
-    tamper(sb, (db) => db.prepare("UPDATE audit SET detail = 'x' WHERE seq = 3").run());
+    await tamper(sb, (exec) => exec("UPDATE audit SET detail = 'x' WHERE seq = 3"));
     await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, /^Error: Audit entry 3 does not match: its hash does not match its content/);
   });
 
@@ -539,13 +530,27 @@ describe('the ledger’s time never runs backwards', () => {
     ['client user add', ['client', 'user', 'add', 'contoso.com', 'kim@contoso.com']],
     ['a refusal that would be audited (exit 4 at the right time)', ['--as', LEE, 'offer', 'create']],
     ['client remove', ['client', 'remove', 'contoso.com', '--yes']],
-  ] as [string, string[] | (() => string[])][])('a write pinned before the newest entry is exit 2, one line, store unchanged: %s', async (_what, args) => {
-    const sb = copyOfTemplate();
-    const argv = typeof args === 'function' ? args() : args;
-    await refused(sb, argv, 2, new RegExp(`^Error: DELEGATE_NOW ${EARLIER} is earlier than the newest audit entry \\(entry 17, at ${T2}\\): the ledger's time never runs backwards; nothing was written$`, 'm'), {
-      DELEGATE_NOW: EARLIER,
+  ] as [string, string[] | (() => string[])][])(
+    PG_MODE ? 'on a team store DELEGATE_NOW is refused whatever its time (SPEC): exit 2, one line, store unchanged: %s' : 'a write pinned before the newest entry is exit 2, one line, store unchanged: %s',
+    async (_what, args) => {
+      const sb = copyOfTemplate();
+      const argv = typeof args === 'function' ? args() : args;
+      if (PG_MODE) await refused(sb, argv, 2, /^Error: DELEGATE_NOW is refused on a team store/, { DELEGATE_NOW: EARLIER, DELEGATE_TEST_KEEP_NOW: '1' });
+      else
+        await refused(sb, argv, 2, new RegExp(`^Error: DELEGATE_NOW ${EARLIER} is earlier than the newest audit entry \\(entry 17, at ${T2}\\): the ledger's time never runs backwards; nothing was written$`, 'm'), {
+          DELEGATE_NOW: EARLIER,
+        });
+    },
+  );
+
+  if (PG_MODE) {
+    test('on a team store a machine clock behind the newest entry is moved up to it: the write is dated at the newest entry', async () => {
+      const sb = copyOfTemplate();
+      await run(sb, ['user', 'add', 'behind@fabrikam.com'], EARLIER); // the test process's clock, frozen at EARLIER
+      expect((await audit(sb)).at(-1)).toMatchObject({ seq: 18, at: T2, action: 'user.add' });
+      expect((await runBin(['audit', 'verify'], sb.env)).stderr).not.toMatch(/Warning/);
     });
-  });
+  }
 
   test('the same time as the newest entry is allowed; reading at an earlier time still works and writes nothing', async () => {
     const sb = copyOfTemplate();
@@ -566,8 +571,10 @@ describe('the ledger’s time never runs backwards', () => {
     const LATER = '2026-03-06T09:00:00.000Z'; // the relationship ended on the 5th
     await run(sb, ['user', 'add', 'later@fabrikam.com'], LATER);
     await refused(sb, ['client', 'extend', 'short.example.com'], 5, /expired, not active/, { DELEGATE_NOW: LATER });
-    // Back to when it was running: refused, and it stays expired.
-    await refused(sb, ['client', 'extend', 'short.example.com'], 2, /^Error: DELEGATE_NOW 2026-03-04T21:00:00\.000Z is earlier than the newest audit entry/, { DELEGATE_NOW: '2026-03-04T21:00:00.000Z' });
+    // Back to when it was running: refused, and it stays expired (a team store takes no DELEGATE_NOW: there a
+    // clock set back is moved up to the newest entry, where the relationship has ended).
+    if (PG_MODE) await refused(sb, ['client', 'extend', 'short.example.com'], 5, /expired, not active/, { DELEGATE_NOW: '2026-03-04T21:00:00.000Z' });
+    else await refused(sb, ['client', 'extend', 'short.example.com'], 2, /^Error: DELEGATE_NOW 2026-03-04T21:00:00\.000Z is earlier than the newest audit entry/, { DELEGATE_NOW: '2026-03-04T21:00:00.000Z' });
     const shown = JSON.parse((await run(sb, ['client', 'show', 'short.example.com', '--json'], LATER)).stdout) as { granular: { status: string; autoExtendDuration: string } };
     expect(shown.granular).toMatchObject({ status: 'expired', autoExtendDuration: 'PT0S' });
     expect((await runBin(['audit', 'verify'], sb.env)).stderr).not.toMatch(/Warning/);
@@ -576,7 +583,7 @@ describe('the ledger’s time never runs backwards', () => {
   test('audit verify lists entries dated earlier than the one before as warnings; the hashes decide the exit code', async () => {
     const sb = copyOfTemplate();
     // As an older version could write (or anyone with the file, hashes recomputed): entry 10 dated before entry 9.
-    const forged = rewriteChain(sb, (e) => (e.seq === 10 ? { ...e, at: T0 } : e));
+    const forged = await rewriteChain(sb, (e) => (e.seq === 10 ? { ...e, at: T0 } : e));
     const r = await runBin(['audit', 'verify'], sb.env);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`ok\t17\t${forged[16]!.hash}\n`);

@@ -9,10 +9,12 @@
  * Every case gets its own copy of one prepared store, so cases are independent
  * and can run concurrently.
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MPN, partnerCenterLink, pcId } from '../helpers/links.js';
-import { ADMIN, OTHER_TENANT, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
+import { ADMIN, copyStore, OTHER_TENANT, runBin, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
+import { expectRefused as expectRefusedAudited } from '../helpers/cli.js';
+import { PG_MODE } from '../helpers/pg-e2e.js';
 
 const GRACE = 'grace@fabrikam.com'; // user, full admin access (not a global admin)
 const BOB = 'bob@fabrikam.com'; // user, limited admin access
@@ -54,10 +56,7 @@ afterAll(() => template?.cleanup());
 /** A fresh sandbox holding a copy of the prepared store. */
 function fromTemplate(): Sandbox {
   const sb = sandbox();
-  mkdirSync(dirname(sb.db), { recursive: true, mode: 0o700 });
-  for (const suffix of ['', '-wal', '-shm']) {
-    if (existsSync(template.db + suffix)) copyFileSync(template.db + suffix, sb.db + suffix);
-  }
+  copyStore(template, sb);
   return sb;
 }
 
@@ -123,11 +122,13 @@ describe('before init: every command says to run init (exit 3) and creates no st
   test.concurrent.each(commands.map((args) => ({ args, name: args.join(' ') })))('$name', async ({ args }) => {
     const sb = sandbox();
     try {
+      // No store file on SQLite (its hash is the absent file's); a team store's tables as the owner's db migrate left them.
+      const before = storeHash(sb.db);
       const r = await runBin(args, sb.env);
       expect(r.code).toBe(3);
       expect(r.stdout).toBe('');
       expectOneLine(r.stderr, /delegate init/);
-      expect(existsSync(sb.db)).toBe(false);
+      expect(storeHash(sb.db)).toBe(before);
     } finally {
       sb.cleanup();
     }
@@ -231,7 +232,8 @@ const cases: Record<string, Case[]> = {
     { name: 'a 21Vianet --purchase-url for a global partner', args: ['offer', 'create', '--purchase-url', partnerCenterLink('Purchase', pcId(3), MPN, 'china')], code: 2, message: /21Vianet/ },
     { name: 'a --trial-url another active offer already carries', args: ['offer', 'create', '--trial-url', TRIAL_LINK.replace(TRIAL_ID, TRIAL_ID.toUpperCase())], code: 5, message: /already carries that trial link/ },
     { name: 'malformed --as', args: ['offer', 'create', '--as', 'grace'], code: 2, message: /grace/ },
-    { name: 'unknown --as user', args: ['offer', 'create', '--as', 'nobody@fabrikam.com'], code: 3, message: /nobody@fabrikam\.com/ },
+    // On a team store the actor is the database login (SPEC "Who is acting"): see the team-store case below.
+    ...(PG_MODE ? [] : [{ name: 'unknown --as user', args: ['offer', 'create', '--as', 'nobody@fabrikam.com'], code: 3 as const, message: /nobody@fabrikam\.com/ }]),
     { name: 'a bad --format is exit 2 even for an actor who may not create offers', args: ['offer', 'create', '--format', 'pdf', '--as', CAROL], code: 2, message: /pdf/ },
     { name: 'unknown flag', args: ['offer', 'create', '--bogus'], code: 2, message: /--bogus/ },
   ],
@@ -320,6 +322,17 @@ const cases: Record<string, Case[]> = {
 for (const [command, list] of Object.entries(cases)) {
   describe(`${command}: refused, one line, store unchanged`, () => {
     test.concurrent.each(list)('$name', (c) => expectRefused(c));
+    if (PG_MODE && command === 'offer create') {
+      test('unknown --as user, on a team store: a login mapped to nobody, exit 4, one denied audit entry and nothing else', async () => {
+        const sb = fromTemplate();
+        try {
+          await expectRefusedAudited(sb, ['offer', 'create', '--as', 'nobody@fabrikam.com'], { action: 'session.login', actor: expect.stringMatching(/^db:/), target: expect.any(String) }, /acts for no partner user/);
+          expect(JSON.parse((await runBin(['offer', 'list', '--json'], sb.env)).stdout)).toHaveLength(JSON.parse((await runBin(['offer', 'list', '--json'], template.env)).stdout).length);
+        } finally {
+          sb.cleanup();
+        }
+      });
+    }
   });
 }
 

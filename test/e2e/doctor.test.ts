@@ -4,8 +4,7 @@
  * command that fixes it; exit 0 when every finding is info, 1 otherwise.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { ADMIN, TENANT, copySandbox, expectOneLine, runBin, runInProcess, sandbox, setupIn, storeHash, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, TENANT, copySandbox, expectOneLine, runBin, runInProcess, sandbox, setupIn, storeHash, withStore, type Sandbox } from '../helpers/cli.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 /** 15 days later: the 20-day relationship has 5 days left. */
@@ -54,12 +53,7 @@ async function buildFleet(): Promise<Sandbox> {
   await setup(sb, ['client', 'unassign', 'northwind.com', '--group', 'Helpdesk', '--yes']);
   const adatum = await acceptGranular(sb, 'adatum.com', ['--name', 'Adatum', '--roles', 'User Administrator', '--auto-extend', 'P180D']);
   await setup(sb, ['client', 'assign', 'adatum.com', '--group', 'Nobody', '--roles', 'User Administrator']);
-  const store = SqliteStore.open(sb.db, { create: false });
-  try {
-    await store.write((tx) => tx.upsertAssignment({ relationshipId: adatum, group: 'Helpdesk', roles: [GA_ROLE], createdAt: T0 }));
-  } finally {
-    await store.close();
-  }
+  await withStore(sb.db, (store) => store.write((tx) => tx.upsertAssignment({ relationshipId: adatum, group: 'Helpdesk', roles: [GA_ROLE], createdAt: T0 })));
   return sb;
 }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
-import { ADMIN, TENANT, auditOf, copySandbox, expectRefused, expectUnchanged, runBin, sandbox, setupIn, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, TENANT, auditOf, copySandbox, expectRefused, expectUnchanged, runBin, sandbox, setupIn, storeHash, withStore, type Result, type Sandbox } from '../helpers/cli.js';
 import { checkPlan } from '../helpers/plan.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -217,15 +217,14 @@ describe('--live, against the fake', () => {
     ] as const) {
       ids[name] = fake.addRelationship({ displayName: name, status: 'active', roles: [...roles] });
     }
-    const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
-    const store = SqliteStore.open(sb.db, { create: false });
-    await store.write(async (tx) => {
-      for (const name of ['contoso', 'wingtip']) {
-        const r = (await tx.getRelationship(rel[name]!))!;
-        await tx.replaceRelationship(r.id, { ...r, id: ids[name]! });
-      }
-    });
-    await store.close();
+    await withStore(sb.db, (store) =>
+      store.write(async (tx) => {
+        for (const name of ['contoso', 'wingtip']) {
+          const r = (await tx.getRelationship(rel[name]!))!;
+          await tx.replaceRelationship(r.id, { ...r, id: ids[name]! });
+        }
+      }),
+    );
     const env = { ...sb.env, ...fake.env() };
     delete env.DELEGATE_NOW;
     const r = await runBin(['client', 'remove-role', 'contoso.com', '--role', 'Global Administrator', '--yes', '--live', '--json'], env);

@@ -5,10 +5,8 @@
  * --expiring, auto-extension, expiry and termination; legacy and granular
  * clients side by side; and bad input for every GDAP command.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { ROLES } from '../../src/domain/roles.js';
-import { ADMIN, initPartner, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, copyStore, initPartner, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 import { checkPlan } from '../helpers/plan.js';
 
 const DAY = 86_400_000;
@@ -413,10 +411,7 @@ afterAll(() => prepared.sb?.cleanup());
 
 function copyOfPrepared(): Sandbox {
   const sb = sandbox();
-  mkdirSync(dirname(sb.db), { recursive: true, mode: 0o700 });
-  for (const suffix of ['', '-wal', '-shm']) {
-    if (existsSync(prepared.sb!.db + suffix)) copyFileSync(prepared.sb!.db + suffix, sb.db + suffix);
-  }
+  copyStore(prepared.sb!, sb);
   return sb;
 }
 

@@ -5,9 +5,10 @@
  * that is none of the partner's users is exit 3 (existence), input first.
  * Each refusal: one line on stderr, nothing on stdout, the store unchanged.
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { ADMIN, expectOneLine, runBin, runOk, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADMIN, copyStore, expectOneLine, expectRefused, runBin, runOk, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { PG_MODE } from '../helpers/pg-e2e.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 const LEE = 'lee@fabrikam.com';
@@ -24,8 +25,7 @@ function newSandbox(): Sandbox {
 
 function copyOfTemplate(): Sandbox {
   const sb = newSandbox();
-  mkdirSync(dirname(sb.db), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(template.db + suffix)) copyFileSync(template.db + suffix, sb.db + suffix);
+  copyStore(template, sb);
   return sb;
 }
 
@@ -109,22 +109,34 @@ describe('a declared actor that is not an email: exit 2 on every command', () =>
   });
 });
 
-describe('a declared actor that is none of the partner users: exit 3, reading commands too', () => {
+/**
+ * On a team store the actor is the database login (SPEC "Who is acting"), and the harness acts as GHOST by
+ * connecting with a login mapped to nobody: exit 4, and the refusal audited once as db:<login>.
+ */
+const asNobody = (sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  expectRefused(sb, args, { actor: expect.stringMatching(/^db:/), action: 'session.login', target: expect.any(String) }, /acts for no partner user/, env);
+
+describe(`a declared actor that is none of the partner users: ${PG_MODE ? 'on a team store, a login mapped to nobody: exit 4, audited' : 'exit 3'}, reading commands too`, () => {
   test.each(READS.map((args) => [args.join(' '), args]))('--as ghost %s', async (_name, args) => {
     const sb = copyOfTemplate();
-    await refused(sb, ['--as', GHOST, ...args], {}, 3, /^Error: Acting user ghost@fabrikam\.com is not a user of this partner/);
+    if (PG_MODE) await asNobody(sb, ['--as', GHOST, ...args]);
+    else await refused(sb, ['--as', GHOST, ...args], {}, 3, /^Error: Acting user ghost@fabrikam\.com is not a user of this partner/);
   });
 
-  test.each(WRITES.map((args) => [args.join(' '), args]))('--as ghost %s (a write: nothing written, no audit entry)', async (_name, args) => {
+  test.each(WRITES.map((args) => [args.join(' '), args]))(`--as ghost %s (a write: nothing written, ${PG_MODE ? 'only the refusal audited' : 'no audit entry'})`, async (_name, args) => {
     const sb = copyOfTemplate();
-    await refused(sb, ['--as', GHOST, ...args], {}, 3, /^Error: Acting user ghost@fabrikam\.com is not a user of this partner/);
+    if (PG_MODE) await asNobody(sb, ['--as', GHOST, ...args]);
+    else await refused(sb, ['--as', GHOST, ...args], {}, 3, /^Error: Acting user ghost@fabrikam\.com is not a user of this partner/);
   });
 
   test('from DELEGATE_AS or the setting alike', async () => {
     const sb = copyOfTemplate();
-    await refused(sb, ['user', 'list'], { DELEGATE_AS: GHOST }, 3, /ghost@fabrikam\.com is not a user/);
+    if (PG_MODE) await asNobody(sb, ['user', 'list'], { DELEGATE_AS: GHOST });
+    else await refused(sb, ['user', 'list'], { DELEGATE_AS: GHOST }, 3, /ghost@fabrikam\.com is not a user/);
     expect((await runBin(['config', 'set', 'actor', GHOST], sb.env)).code).toBe(0);
-    await refused(sb, ['audit'], {}, 3, /ghost@fabrikam\.com is not a user/);
+    // A team store takes no actor setting at all (exit 4, audited).
+    if (PG_MODE) await expectRefused(sb, ['audit'], { actor: expect.any(String), action: expect.any(String), target: expect.any(String) }, /actor setting is refused on a team store/);
+    else await refused(sb, ['audit'], {}, 3, /ghost@fabrikam\.com is not a user/);
   });
 
   test('input is checked first: a bad argument is exit 2 even for an unknown actor', async () => {

@@ -5,9 +5,8 @@
  * membership change, and running again after a failure carries on.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
-import { ADMIN, expectOneLine, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, expectOneLine, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, withStore, type Sandbox } from '../helpers/cli.js';
 
 const GRACE = 'grace@fabrikam.com';
 const HANK = 'hank@fabrikam.com';
@@ -52,12 +51,7 @@ afterEach(() => sb.cleanup());
 
 const live = (args: string[]): Promise<Result> => runBin([...args, '--live'], env);
 async function access(email: string): Promise<string | undefined> {
-  const store = SqliteStore.open(sb.db, { create: false });
-  try {
-    return (await store.read((tx) => tx.getUser(email)))?.adminAccess;
-  } finally {
-    await store.close();
-  }
+  return withStore(sb.db, async (store) => (await store.read((tx) => tx.getUser(email)))?.adminAccess);
 }
 const members = (group: string) => [...fake.groups.get(group)!.members];
 

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listAuditEntries } from '../../src/domain/audit.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/domain/store.js';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { fakeForSuite, liveSandbox, setupAt, withLedger } from '../helpers/live.js';
 import { ADMIN, BIN, expectOneLine, runBin, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
@@ -49,7 +49,7 @@ async function ok(args: string[]): Promise<string> {
 }
 const show = async (client: string) => JSON.parse(await ok(['client', 'show', client, '--json'])) as Record<string, any>;
 
-const ledger = <T>(fn: (store: SqliteStore) => Promise<T>): Promise<T> => withLedger(sb, fn);
+const ledger = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withLedger(sb, fn);
 const relationships = () => ledger((st) => st.read((tx) => tx.listRelationships()));
 const group = (name: string) => ledger((st) => st.read((tx) => tx.getGroup(name)));
 const audit = () => ledger((st) => listAuditEntries(st, {}));

@@ -4,11 +4,10 @@
  * printed, an allowed plan writes nothing (not even an audit entry), and a
  * refused one is exit 4 with exactly one audit entry.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { listAuditEntries } from '../../src/domain/audit.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { ADMIN, expectOneLine, runBin, runOk, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, copyStore, withStore, expectOneLine, runBin, runOk, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
 import { checkPlan, HOSTS } from '../helpers/plan.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
@@ -52,8 +51,7 @@ async function build(cloud: 'global' | 'china'): Promise<{ sb: Sandbox; relation
 function copyOf(from: Sandbox): Sandbox {
   const sb = sandbox();
   sandboxes.push(sb);
-  mkdirSync(dirname(sb.db), { recursive: true });
-  copyFileSync(from.db, sb.db);
+  copyStore(from, sb);
   return sb;
 }
 
@@ -63,12 +61,7 @@ beforeAll(async () => {
 afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
 
 async function auditCount(sb: Sandbox): Promise<number> {
-  const store = SqliteStore.open(sb.db, { create: false });
-  try {
-    return (await listAuditEntries(store, {})).length;
-  } finally {
-    await store.close();
-  }
+  return withStore(sb.db, async (store) => (await listAuditEntries(store, {})).length);
 }
 
 /** Run a plan: exit 0, store byte for byte unchanged (no audit entry either), a checked plan on stdout, one line on stderr. */

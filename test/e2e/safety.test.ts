@@ -12,12 +12,16 @@
  * - input files: UTF-8 with or without a BOM and UTF-16 with a BOM are read;
  *   invalid UTF-8 and UTF-16 without a BOM are exit 2 naming the line.
  */
-import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { auditHash } from '../../src/domain/audit.js';
-import { ADMIN, BIN, expectOneLine, initPartner, runBin, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, storeExists, BIN, expectOneLine, initPartner, runBin, sandbox, storeHash, storeSql, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { isPgUrl, PG_MODE } from '../helpers/pg-e2e.js';
+
+/** On a team store a user record carries its dbLogin too (SPEC: "+ dbLogin on a team store"); these users have none. */
+const LOGIN_CELL = (separator: string) => (PG_MODE ? separator : '');
+const USERS_CSV_HEADER = `email,name,orgRole,adminAccess,canCreateOffers${PG_MODE ? ',dbLogin' : ''}\n`;
 
 const NOW = '2026-03-01T09:00:00.000Z';
 /** What output must never print raw: C0 (but the newline that ends a line and the tab between plain fields), DEL, C1, bidirectional overrides. */
@@ -25,8 +29,8 @@ const NOW = '2026-03-01T09:00:00.000Z';
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const sandboxes: Sandbox[] = [];
-function newSandbox(): Sandbox {
-  const sb = sandbox();
+function newSandbox(opts: { file?: boolean } = {}): Sandbox {
+  const sb = sandbox(opts);
   sandboxes.push(sb);
   return sb;
 }
@@ -43,24 +47,11 @@ async function ok(sb: Sandbox, args: string[], stdin?: string): Promise<string> 
 }
 
 /** Run the built CLI with these bytes on stdin, each chunk written separately (so reads can split anywhere). */
-function runWithBytes(args: string[], env: NodeJS.ProcessEnv, chunks: Buffer[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.on('error', () => undefined); // the CLI may stop reading at the first fault
-    for (const c of chunks) child.stdin.write(c);
-    child.stdin.end();
-  });
-}
+const runWithBytes = (args: string[], env: NodeJS.ProcessEnv, chunks: Buffer[]): Promise<Result> => runBin(args, env, chunks);
 
 /** A refusal: the exit code, nothing on stdout, one line on stderr with nothing unsafe in it, the store as it was. */
 async function refused(sb: Sandbox, args: string[], code: number, message: RegExp, stdin?: Buffer): Promise<Result> {
-  const before = existsSync(sb.db) ? storeHash(sb.db) : undefined;
+  const before = isPgUrl(sb.db) || existsSync(sb.db) ? storeHash(sb.db) : undefined;
   const r = stdin ? await runWithBytes(args, at(sb), [stdin]) : await runBin(args, at(sb));
   expect({ code: r.code, stdout: r.stdout }).toEqual({ code, stdout: '' });
   expectOneLine(r.stderr, message);
@@ -86,25 +77,22 @@ describe('a store written by an older version, holding escape sequences', () => 
     sb = newSandbox();
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     await ok(sb, ['user', 'add', USER, '--name', 'Eve']);
-    const db = new Database(sb.db);
-    try {
-      db.prepare('UPDATE partner SET name = ?').run(PARTNER_NAME);
-      db.prepare('UPDATE users SET name = ? WHERE email = ?').run(USER_NAME, USER);
-      // An older `client mdm` audited its arguments raw: append such an entry, hash chain intact.
-      const last = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
-      const entry = { seq: last.seq + 1, at: NOW, actor: ADMIN, action: 'client.mdm', target: MDM_TARGET, outcome: 'denied' as const, detail: MDM_DETAIL };
-      db.prepare('INSERT INTO audit (seq, at, actor, action, target, outcome, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.outcome, entry.detail, auditHash(last.hash, entry),
-      );
-      mdmSeq = entry.seq;
-    } finally {
-      db.close();
-    }
+    await storeSql(sb.db, 'UPDATE partner SET name = ?', PARTNER_NAME);
+    await storeSql(sb.db, 'UPDATE users SET name = ? WHERE email = ?', USER_NAME, USER);
+    // An older `client mdm` audited its arguments raw: append such an entry, hash chain intact.
+    const last = (await storeSql(sb.db, 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0] as { seq: number; hash: string };
+    const entry = { seq: Number(last.seq) + 1, at: NOW, actor: ADMIN, action: 'client.mdm', target: MDM_TARGET, outcome: 'denied' as const, detail: MDM_DETAIL };
+    await storeSql(
+      sb.db,
+      'INSERT INTO audit (seq, at, actor, action, target, outcome, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.outcome, entry.detail, auditHash(last.hash, entry),
+    );
+    mdmSeq = entry.seq;
   });
 
   test('plain output shows every control character and override escaped, byte for byte', async () => {
     const users = await ok(sb, ['user', 'list']);
-    expect(users.split('\n').find((l) => l.startsWith(USER))).toBe(`${USER}\tEve\\u202egnp.exe \\x9b31m\\\\x1b\\x7f\tuser\tnone\tfalse`);
+    expect(users.split('\n').find((l) => l.startsWith(USER))).toBe(`${USER}\tEve\\u202egnp.exe \\x9b31m\\\\x1b\\x7f\tuser\tnone\tfalse${LOGIN_CELL('\t')}`);
     expect(users).not.toMatch(UNSAFE);
 
     const partner = await ok(sb, ['partner', 'show']);
@@ -119,7 +107,7 @@ describe('a store written by an older version, holding escape sequences', () => 
     const table = await ok(sb, ['user', 'list', '--output', 'table']);
     expect(table).not.toMatch(UNSAFE);
     const row = table.split('\n').find((l) => l.includes(USER))!;
-    expect(row.split('│').map((c) => c.trim())).toEqual(['', USER, 'Eve\\u202egnp.exe \\x9b31m\\\\x1b\\x7f', 'user', 'none', 'false', '']);
+    expect(row.split('│').map((c) => c.trim())).toEqual(['', USER, 'Eve\\u202egnp.exe \\x9b31m\\\\x1b\\x7f', 'user', 'none', 'false', ...(PG_MODE ? [''] : []), '']);
 
     const partner = await ok(sb, ['partner', 'show', '--output', 'table']);
     expect(partner).not.toMatch(UNSAFE);
@@ -178,7 +166,7 @@ describe('client mdm validates its arguments before auditing them', () => {
   test('with no store at all: still exit 2, and no store is made', async () => {
     const fresh = newSandbox();
     await refused(fresh, ['client', 'mdm', '\u001b[2J'], 2, /control character/);
-    expect(existsSync(fresh.db)).toBe(false);
+    expect(storeExists(fresh.db)).toBe(false);
   });
 
   test('ordinary arguments: exit 4 with the explanation, audited exactly as given', async () => {
@@ -230,29 +218,24 @@ describe('CSV output neutralises spreadsheet formulas', () => {
   test('in lists, streamed bulk output and single records; JSON keeps the values', async () => {
     const added = await ok(sb, ['user', 'add', '--file', '-', '--output', 'csv', '-q'], 'email,name\nf1@fabrikam.com,"=HYPERLINK(""http://evil.example"")"\nf2@fabrikam.com,+1+2\nf3@fabrikam.com,-2+3\nf4@fabrikam.com,@SUM(A1)\nf5@fabrikam.com,ok=fine\n');
     expect(added).toBe(
-      'email,name,orgRole,adminAccess,canCreateOffers\n' +
-        `f1@fabrikam.com,"'=HYPERLINK(""http://evil.example"")",user,none,false\n` +
-        "f2@fabrikam.com,'+1+2,user,none,false\n" +
-        "f3@fabrikam.com,'-2+3,user,none,false\n" +
-        "f4@fabrikam.com,'@SUM(A1),user,none,false\n" +
-        'f5@fabrikam.com,ok=fine,user,none,false\n',
+      USERS_CSV_HEADER +
+        `f1@fabrikam.com,"'=HYPERLINK(""http://evil.example"")",user,none,false${LOGIN_CELL(',')}\n` +
+        `f2@fabrikam.com,'+1+2,user,none,false${LOGIN_CELL(',')}\n` +
+        `f3@fabrikam.com,'-2+3,user,none,false${LOGIN_CELL(',')}\n` +
+        `f4@fabrikam.com,'@SUM(A1),user,none,false${LOGIN_CELL(',')}\n` +
+        `f5@fabrikam.com,ok=fine,user,none,false${LOGIN_CELL(',')}\n`,
     );
     const listed = await ok(sb, ['user', 'list', '--output', 'csv']);
     for (const line of added.split('\n').slice(1).filter(Boolean)) expect(listed).toContain(line + '\n');
-    expect(await ok(sb, ['user', 'remove', 'f2@fabrikam.com', '--yes', '--output', 'csv', '-q'])).toBe("email,name,orgRole,adminAccess,canCreateOffers\nf2@fabrikam.com,'+1+2,user,none,false\n");
+    expect(await ok(sb, ['user', 'remove', 'f2@fabrikam.com', '--yes', '--output', 'csv', '-q'])).toBe(`${USERS_CSV_HEADER}f2@fabrikam.com,'+1+2,user,none,false${LOGIN_CELL(',')}\n`);
     const json = JSON.parse(await ok(sb, ['user', 'list', '--json'])) as { email: string; name: string }[];
     expect(json.find((u) => u.email === 'f1@fabrikam.com')!.name).toBe('=HYPERLINK("http://evil.example")');
   });
 
   test('a stored tab or carriage return at the start of a cell, and a single record', async () => {
-    const db = new Database(sb.db);
-    try {
-      db.prepare('UPDATE users SET name = ? WHERE email = ?').run('\tcmd', 'f5@fabrikam.com');
-      db.prepare('UPDATE partner SET name = ?').run('\r=1+1');
-    } finally {
-      db.close();
-    }
-    expect(await ok(sb, ['user', 'list', '--output', 'csv'])).toContain("f5@fabrikam.com,'\tcmd,user,none,false\n");
+    await storeSql(sb.db, 'UPDATE users SET name = ? WHERE email = ?', '\tcmd', 'f5@fabrikam.com');
+    await storeSql(sb.db, 'UPDATE partner SET name = ?', '\r=1+1');
+    expect(await ok(sb, ['user', 'list', '--output', 'csv'])).toContain(`f5@fabrikam.com,'\tcmd,user,none,false${LOGIN_CELL(',')}\n`);
     const partner = await ok(sb, ['partner', 'show', '--output', 'csv']);
     expect(partner.split('\n')[1]!.startsWith(`"'\r=1+1",${TENANT},global,true,`)).toBe(true);
   });
@@ -312,14 +295,14 @@ describe('files: private whatever the umask', () => {
   });
 
   test('umask 000 with DELEGATE_DB and DELEGATE_CONFIG_DIR: the same', async () => {
-    const sb = newSandbox();
+    const sb = newSandbox({ file: true }); // the store file itself is the subject
     expect((await withUmask('000', ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], sb.env)).code).toBe(0);
     expect((await withUmask('000', ['config', 'set', 'actor', ADMIN], sb.env)).code).toBe(0);
     expect(modes(sb.dir)).toEqual({ config: '700', 'config/config.json': '600', store: '700', 'store/delegate.db': '600' });
   });
 
   test('an existing 0644 store and settings file are narrowed to 0600; a directory delegate did not create keeps its mode', async () => {
-    const sb = newSandbox();
+    const sb = newSandbox({ file: true }); // the store file itself is the subject
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     expect((await runBin(['config', 'set', 'output', 'plain'], sb.env)).code).toBe(0);
     const settings = join(sb.env.DELEGATE_CONFIG_DIR!, 'config.json');
@@ -360,7 +343,7 @@ describe('a --db that is a dangling symbolic link', () => {
   });
 
   test('a symbolic link to a store is used as the store', async () => {
-    const sb = newSandbox();
+    const sb = newSandbox({ file: true }); // the store file itself is the subject
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     const link = join(sb.dir, 'link.db');
     symlinkSync(sb.db, link);

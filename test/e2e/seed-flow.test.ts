@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MPN, partnerCenterLink, pcId } from '../helpers/links.js';
 import { ADMIN, runBin, runInProcess, sandbox, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { PG_MODE } from '../helpers/pg-e2e.js';
 
 const GRACE = 'grace@fabrikam.com';
 const BOB = 'bob@fabrikam.com';
@@ -73,7 +74,7 @@ describe.each(['text', 'json'] as const)('the seed process, %s output', (mode) =
       const p = json(init);
       expect(p).toMatchObject({ name: 'Fabrikam IT', tenantId: TENANT, cloud: 'global', certified: false });
       expect(p.createdAt).toMatch(ISO);
-      expect(p.admin).toEqual({ email: ADMIN, name: expect.any(String), orgRole: 'global-admin', adminAccess: 'full', canCreateOffers: true });
+      expect(p.admin).toEqual({ email: ADMIN, name: expect.any(String), orgRole: 'global-admin', adminAccess: 'full', canCreateOffers: true, ...(PG_MODE ? { dbLogin: expect.any(String) } : {}) });
     } else {
       expect(rows(init.stdout)[0]!.slice(0, 4)).toEqual(['Fabrikam IT', TENANT, 'global', 'false']);
     }
@@ -91,9 +92,9 @@ describe.each(['text', 'json'] as const)('the seed process, %s output', (mode) =
     // --- partner users, and the seed's "click Yes": full and limited admin access
     const [added] = await Promise.all([ok(['user', 'add', GRACE, '--name', 'Grace Hopper', ...J]), ok(['user', 'add', BOB, ...J])]);
     if (mode === 'json') {
-      expect(json(added)).toEqual({ email: GRACE, name: 'Grace Hopper', orgRole: 'user', adminAccess: 'none', canCreateOffers: false });
+      expect(json(added)).toEqual({ email: GRACE, name: 'Grace Hopper', orgRole: 'user', adminAccess: 'none', canCreateOffers: false, ...(PG_MODE ? { dbLogin: null } : {}) });
     } else {
-      expect(rows(added.stdout)).toEqual([[GRACE, 'Grace Hopper', 'user', 'none', 'false']]);
+      expect(rows(added.stdout)).toEqual([[GRACE, 'Grace Hopper', 'user', 'none', 'false', ...(PG_MODE ? [''] : [])]]);
     }
 
     const [full, limited] = await Promise.all([
@@ -453,15 +454,22 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   ]);
 
   await ok(['config', 'set', 'actor', 'Grace@Fabrikam.com']);
-  const [got, asSetting, asFlag] = await Promise.all([
-    ok(['config', 'get', 'actor']),
-    ok(['offer', 'create', '--json']),
-    // --as wins over the setting
-    ok(['offer', 'create', '--json', '--as', ADMIN]),
-  ]);
-  expect(got.stdout).toBe(GRACE + '\n');
-  expect(json(asSetting).createdBy).toBe(GRACE);
-  expect(json(asFlag).createdBy).toBe(ADMIN);
+  expect((await ok(['config', 'get', 'actor'])).stdout).toBe(GRACE + '\n');
+  if (PG_MODE) {
+    // On a team store the acting user is the database login's (SPEC "Who is acting"): the setting is exit 4.
+    const refused = await run(['offer', 'create', '--json']);
+    expect(refused.code).toBe(4);
+    expect(JSON.parse(refused.stderr)).toEqual({ error: { code: 'not_permitted', message: expect.stringMatching(/^The actor setting is refused on a team store/) } });
+    await ok(['config', 'unset', 'actor']);
+  } else {
+    const [asSetting, asFlag] = await Promise.all([
+      ok(['offer', 'create', '--json']),
+      // --as wins over the setting
+      ok(['offer', 'create', '--json', '--as', ADMIN]),
+    ]);
+    expect(json(asSetting).createdBy).toBe(GRACE);
+    expect(json(asFlag).createdBy).toBe(ADMIN);
+  }
 
   await ok(['config', 'set', 'output', 'json']);
   const [users, plainUsers, plainConfig, ...bad] = await Promise.all([
@@ -477,7 +485,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   expect((JSON.parse(users.stdout) as { email: string }[]).map((u) => u.email)).toEqual([ADMIN, GRACE]);
   expect(rows(plainUsers.stdout).map((r) => r[0])).toEqual([ADMIN, GRACE]);
   expect(rows(plainConfig.stdout)).toEqual([
-    ['actor', GRACE],
+    ['actor', PG_MODE ? '' : GRACE],
     ['output', 'json'],
     ['db', ''],
     ['mode', ''],
@@ -488,7 +496,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
   }
   // the refused sets changed nothing
   expect(json(await ok(['config', 'list', '--json']))).toEqual([
-    { key: 'actor', value: GRACE },
+    { key: 'actor', value: PG_MODE ? null : GRACE },
     { key: 'output', value: 'json' },
     { key: 'db', value: null },
     { key: 'mode', value: null },

@@ -236,7 +236,7 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
   it('refusals before any request: DELEGATE_NOW (2), a bad --only (2), no sign-in (4), not permitted (4, audited once)', async () => {
     const before = storeHash(sb.db);
     fake.requests.length = 0;
-    const pinned = await run(['sync'], { ...env, DELEGATE_NOW: '2026-01-01T00:00:00Z' });
+    const pinned = await run(['sync'], { ...env, DELEGATE_NOW: '2026-01-01T00:00:00Z', DELEGATE_TEST_KEEP_NOW: '1' });
     expect(pinned.code).toBe(2);
     expectOneLine(pinned.stderr, /DELEGATE_NOW/);
     const only = await run(['sync', '--only', 'offers'], env);

@@ -5,8 +5,7 @@
  * prompt), write nothing, and give the terminal back with the cursor shown.
  * test/cli/prompts.test.ts covers the same paths with the scripted fake.
  */
-import { existsSync } from 'node:fs';
-import { ADMIN, initPartner, runBin, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, storeExists, initPartner, runBin, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
 import { runOnPty } from '../helpers/pty.js';
 
 const CTRL_C = '\x03';
@@ -25,14 +24,14 @@ test('delegate init: Ctrl-C at the first prompt exits 130 and creates no store',
   expect(r.code).toBe(130);
   expect(r.output).toMatch(/Cancelled\./);
   expect(cursorShown(r.output)).toBe(true);
-  expect(existsSync(sb.db)).toBe(false);
+  expect(storeExists(sb.db)).toBe(false);
 });
 
 test('delegate init: Ctrl-C at a later prompt (after answers were typed) still writes nothing', async () => {
   const r = await runOnPty(['init', '--name', 'Fabrikam IT', '--tenant-id', '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', '--admin', ADMIN], sb.env, /Cloud/, CTRL_C);
   expect(r.acted).toBe(true);
   expect(r.code).toBe(130);
-  expect(existsSync(sb.db)).toBe(false);
+  expect(storeExists(sb.db)).toBe(false);
 });
 
 test('user remove: Ctrl-C at the y/N confirmation exits 130 and leaves the store byte for byte as it was', async () => {

@@ -6,9 +6,9 @@
  * --live against the fake.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
-import { ADMIN, TENANT, auditOf, copySandbox, expectOneLine, expectRefused, expectUnchanged, runBin, runInProcess, sandbox, setupIn, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, TENANT, auditOf, copySandbox, expectOneLine, expectRefused, expectUnchanged, runBin, runInProcess, sandbox, setupIn, storeHash, type Result, withStore, type Sandbox } from '../helpers/cli.js';
+import type { Store } from '../../src/domain/store.js';
 import { checkPlan } from '../helpers/plan.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -70,14 +70,7 @@ async function ok(sb: Sandbox, args: string[]): Promise<Result> {
   return r;
 }
 
-async function withStore<T>(sb: Sandbox, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = SqliteStore.open(sb.db, { create: false });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+const withSandboxStore = <T>(sb: Sandbox, fn: (store: Store) => Promise<T>): Promise<T> => withStore(sb.db, fn);
 
 const auditEntries = auditOf;
 
@@ -248,7 +241,7 @@ describe('client unassign', () => {
   test("--plan names Microsoft's id for the assignment: unknown is exit 5 naming sync; known, GET for its ETag then DELETE or PATCH with If-Match", async () => {
     const sb = copyOf();
     await expectUnchanged(sb, ['client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', '--plan'], 5, /Microsoft's id for Helpdesk's access assignment on "Wingtip" is not in the ledger.*`delegate sync --only relationships`/);
-    await withStore(sb, (st) =>
+    await withSandboxStore(sb, (st) =>
       st.write(async (tx) => {
         const a = (await tx.listAssignments(relationshipId))[0]!;
         await tx.upsertAssignment({ ...a, microsoftId: 'assignment-1' });
@@ -321,7 +314,7 @@ describe('--live, against the fake', () => {
     fake.accessAssignments.set(msId, [
       { id: 'assignment-1', '@odata.etag': 'W/"1"', status: 'active', accessContainer: { accessContainerId: HELPDESK_OID, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: [{ roleDefinitionId: HELPDESK }, { roleDefinitionId: USER_ADMIN }] } },
     ]);
-    await withStore(sb, (st) =>
+    await withSandboxStore(sb, (st) =>
       st.write(async (tx) => {
         const r = (await tx.getRelationship(relationshipId))!;
         await tx.replaceRelationship(relationshipId, { ...r, id: msId });

@@ -13,7 +13,8 @@ import type { Clipboard } from '../../src/cli/clipboard.js';
 import type { Interrupts } from '../../src/cli/interrupt.js';
 import type { Settings, SettingKey } from '../../src/cli/settings.js';
 import { openStore } from '../../src/store/open.js';
-import { isPgUrl, pgActing, pgSandboxStore, pgStoreHash, PG_MODE } from './pg-e2e.js';
+import { isPgUrl, pgActing, pgCopyStore, pgSandboxStore, pgStoreHash, pgStoreSql, pgStoreText, PG_MODE } from './pg-e2e.js';
+import type { Store } from '../../src/domain/store.js';
 import { fakeIO } from './fake-io.js';
 import { scriptedPrompter, type Answer } from './prompter.js';
 
@@ -32,10 +33,14 @@ export interface Sandbox {
   cleanup(): void;
 }
 
-/** A sandbox; with DELEGATE_TEST_STORE=postgres its store is a schema of its own on the test server (see pg-e2e.ts). */
-export function sandbox(): Sandbox {
+/**
+ * A sandbox; with DELEGATE_TEST_STORE=postgres its store is a schema of its own on the test server
+ * (see pg-e2e.ts). `file: true`: a SQLite store file in either project, for tests whose subject is
+ * the store file itself (its mode, a symbolic link to it).
+ */
+export function sandbox(opts: { file?: boolean } = {}): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'delegate-test-'));
-  if (PG_MODE) {
+  if (PG_MODE && !opts.file) {
     const pg = pgSandboxStore();
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -65,7 +70,7 @@ export interface Result {
 }
 
 /** Run the built CLI as a child process (no terminal). */
-export function runBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: string): Promise<Result> {
+export function runBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: string | Buffer[]): Promise<Result> {
   const { args, env } = PG_MODE ? pgActing(argsIn, envIn) : { args: argsIn, env: envIn };
   return new Promise((resolveP, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -75,7 +80,10 @@ export function runBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: strin
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code, signal) => resolveP({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-    child.stdin.end(stdin ?? '');
+    child.stdin.on('error', () => undefined); // the CLI may stop reading at the first fault
+    // Chunks are written one by one, so the CLI's reads can split anywhere.
+    if (Array.isArray(stdin)) for (const c of stdin) child.stdin.write(c);
+    child.stdin.end(typeof stdin === 'string' ? stdin : '');
   });
 }
 
@@ -105,7 +113,7 @@ export interface InProcessOptions {
 
 /** Run the CLI in this process with injected dependencies. */
 export async function runInProcess(argsIn: string[], optsIn: InProcessOptions = {}) {
-  const acting = PG_MODE && optsIn.env ? pgActing(argsIn, optsIn.env) : { args: argsIn, env: optsIn.env };
+  const acting: { args: string[]; env?: NodeJS.ProcessEnv; frozenAt?: Date } = PG_MODE ? pgActing(argsIn, optsIn.env ?? {}) : { args: argsIn, env: optsIn.env };
   const args = acting.args;
   const opts: InProcessOptions = { ...optsIn, ...(acting.env ? { env: acting.env } : {}) };
   const io = fakeIO({ tty: opts.tty, stdin: opts.stdin });
@@ -116,6 +124,8 @@ export async function runInProcess(argsIn: string[], optsIn: InProcessOptions = 
   const copied: string[] = [];
   const clipboard: Clipboard = opts.clipboard ?? { copy: async (t) => void copied.push(t) };
   const code = await runCli(args, {
+    // A frozen system clock (not a pinned one: the ledger moves it up to its newest entry, as it would a real clock).
+    ...(acting.frozenAt ? { clock: { now: () => new Date(acting.frozenAt!.getTime()) } } : {}),
     io,
     env: { NO_COLOR: '1', ...(opts.env ?? {}) },
     prompter: () => prompter,
@@ -154,13 +164,63 @@ export function storeHash(db: string): string {
   return h.digest('hex');
 }
 
-/** A new sandbox holding a copy of another's store (file, WAL and SHM), for tests that share one set-up. */
+/** Whether a ledger was made at `db`: SQLite, the store file exists; PostgreSQL (set up by db migrate), it holds a partner or an audit entry. */
+export function storeExists(db: string): boolean {
+  if (!isPgUrl(db)) return existsSync(db);
+  return pgStoreSql(db, 'SELECT (SELECT count(*) FROM partner) + (SELECT count(*) FROM audit) AS n', [])[0]!.n !== 0;
+}
+
+/** Copy one sandbox's store into another's (SQLite: the file, WAL and SHM; PostgreSQL: the schema). */
+export function copyStore(from: Sandbox, to: Sandbox): void {
+  if (isPgUrl(to.db)) return pgCopyStore(from.db, to.db);
+  mkdirSync(dirname(to.db), { recursive: true, mode: 0o700 });
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(from.db + suffix)) copyFileSync(from.db + suffix, to.db + suffix);
+}
+
+/** A new sandbox holding a copy of another's store, for tests that share one set-up. */
 export function copySandbox(from: Sandbox, env: NodeJS.ProcessEnv = {}): Sandbox {
   const sb = sandbox();
   Object.assign(sb.env, env);
-  mkdirSync(dirname(sb.db), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(from.db + suffix)) copyFileSync(from.db + suffix, sb.db + suffix);
+  copyStore(from, sb);
   return sb;
+}
+
+/** What the store holds, as bytes (SQLite: the file and its WAL; PostgreSQL: every row), to show a secret never reached it. */
+export function storeContents(db: string): Buffer {
+  if (isPgUrl(db)) return Buffer.from(pgStoreText(db));
+  return Buffer.concat([db, db + '-wal'].filter(existsSync).map((p) => readFileSync(p)));
+}
+
+/**
+ * SQL straight at a sandbox's store, past delegate (to tamper with it, or to set up what the CLI
+ * cannot): `?` placeholders, the same SQL on both backends. A SELECT returns its rows.
+ */
+export async function storeSql(db: string, sql: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
+  if (isPgUrl(db)) return pgStoreSql(db, sql, params);
+  const { default: Database } = await import('better-sqlite3');
+  const conn = new Database(db);
+  try {
+    const st = conn.prepare(sql);
+    return st.reader ? (st.all(...params) as Record<string, unknown>[]) : (st.run(...params), []);
+  } finally {
+    conn.close();
+  }
+}
+
+/** Make an empty store (the schema, no partner yet) at `db`, on either backend. */
+export async function emptyStore(db: string): Promise<void> {
+  if (!isPgUrl(db)) mkdirSync(dirname(db), { recursive: true, mode: 0o700 });
+  await (await openStore(db, { create: true, migrate: true })).close();
+}
+
+/** Open a sandbox's store through the store contract (either backend), run `fn`, close it. */
+export async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(db, { create: false });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /** Set up a certified partner with its first admin in a sandbox, through the real CLI. */
@@ -179,12 +239,7 @@ export async function setupIn(sb: Sandbox, args: string[]): Promise<string> {
 /** The audit trail, read straight from a sandbox's store. */
 export async function auditOf(sb: Sandbox): Promise<import('../../src/domain/model.js').AuditEntry[]> {
   const { listAuditEntries } = await import('../../src/domain/audit.js');
-  const store = await openStore(sb.db, { create: false });
-  try {
-    return await listAuditEntries(store, {});
-  } finally {
-    await store.close();
-  }
+  return withStore(sb.db, (store) => listAuditEntries(store, {}));
 }
 
 /** Bad input or state through the built CLI: this exit code, one line, and the store's files byte for byte as they were. */

@@ -4,9 +4,9 @@
  * backwards), and the ledger opened directly to see what was recorded.
  */
 import { afterAll, beforeAll } from '@jest/globals';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/domain/store.js';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
-import { runInProcess, sandbox, type Sandbox } from './cli.js';
+import { runInProcess, sandbox, withStore, type Sandbox } from './cli.js';
 
 export const SETUP_TIME = '2026-03-01T09:00:00.000Z';
 
@@ -30,13 +30,8 @@ export async function setupAt(sb: Sandbox, args: string[]): Promise<string> {
 }
 
 /** Read the sandbox's ledger directly. */
-export async function withLedger<T>(sb: Sandbox, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = SqliteStore.open(sb.db, { create: false });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
+export function withLedger<T>(sb: Sandbox, fn: (store: Store) => Promise<T>): Promise<T> {
+  return withStore(sb.db, fn);
 }
 
 /** A fresh sandbox whose environment points delegate at the fake (reset), with its token. */

@@ -12,29 +12,37 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { freshSchema, PG_URL, psql, RUN_ID } from './pg.js';
 
 export const PG_MODE = process.env.DELEGATE_TEST_STORE === 'postgres';
 
 export const isPgUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
 
+/**
+ * A sandbox's team store: a schema of its own, already set up by `delegate db migrate` as a team's
+ * owner would have done before anyone works on it (an unmigrated store is team-store.test.ts's
+ * subject). The first one in a process is migrated by the built CLI; the others are copies of it.
+ */
 export function pgSandboxStore(): { url: string; drop(): void } {
   const s = freshSchema();
+  if (migrated === undefined) {
+    const r = spawnSync(process.execPath, [BIN, '--db', s.url, 'db', 'migrate', '-q'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    if (r.status !== 0) throw new Error(`db migrate of a test schema failed: ${r.stderr}`);
+    migrated = { schema: s.name, dump: dumpSchema(s.name) };
+  } else restoreAs(migrated.dump, migrated.schema, s.name);
   return { url: s.url, drop: s.drop };
 }
+
+let migrated: { schema: string; dump: string } | undefined;
+const BIN = fileURLToPath(new URL('../../bin/delegate.js', import.meta.url));
 
 const schemaOf = (url: string) => /search_path%3D([A-Za-z0-9_]+)/.exec(url)?.[1] ?? 'public';
 
 /** A hash of every row of every table of the store's schema. */
 export function pgStoreHash(url: string): string {
-  const schema = schemaOf(url);
-  const tables = psql(`SELECT tablename FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`).split('\n').filter(Boolean);
-  const h = createHash('sha256');
-  if (tables.length === 0) return h.update('<no tables>').digest('hex');
-  const sql = tables
-    .map((t) => `SELECT '${t}', coalesce((SELECT string_agg(x::text, E'\\n' ORDER BY x::text) FROM ${schema}.${t} x), '')`)
-    .join(' UNION ALL ');
-  return h.update(psql(sql)).digest('hex');
+  const text = pgStoreText(url);
+  return createHash('sha256').update(text === '' ? '<no tables>' : text).digest('hex');
 }
 
 const made = new Set<string>();
@@ -50,14 +58,22 @@ function loginFor(email: string): string {
   return name;
 }
 
-/** Map the login to the user (when the user and the table exist), as the owner, outside the ledger's rules. */
-function mapLogin(url: string, login: string, email: string): void {
+/**
+ * The login that acts as `email` on the store: the one mapped to that user already (the
+ * connected login, for the admin init mapped), else this run's login for that email, mapped now
+ * (directly in the table: the owner's bypass, so the ledger's audit trail is the test's own). An
+ * email that is no user gets an unmapped login, which the store refuses as acting for nobody.
+ */
+function actingLogin(url: string, email: string): string {
   const schema = schemaOf(url);
-  spawnSync(
+  const mine = loginFor(email);
+  const e = `lower('${email.replace(/'/g, "''")}')`;
+  const r = spawnSync(
     'psql',
-    [PG_URL, '-XAtq', '-c', `UPDATE ${schema}.users SET db_login = NULL WHERE db_login = '${login}'; UPDATE ${schema}.users SET db_login = '${login}' WHERE lower(email) = lower('${email.replace(/'/g, "''")}')`],
+    [PG_URL, '-XAtq', '-c', `UPDATE ${schema}.users SET db_login = '${mine}' WHERE lower(email) = ${e} AND db_login IS NULL; SELECT db_login FROM ${schema}.users WHERE lower(email) = ${e}`],
     { encoding: 'utf8' },
   );
+  return r.stdout.trim() || mine;
 }
 
 const looksLikeEmail = (s: string) => /^[^@\s]+@[^@\s]+$/.test(s);
@@ -66,9 +82,13 @@ const looksLikeEmail = (s: string) => /^[^@\s]+@[^@\s]+$/.test(s);
  * A command line and environment as they act on a team store: a declared actor becomes the
  * login that acts for that user. An actor that is not an email is left for the CLI to refuse (exit 2).
  */
-export function pgActing(args: readonly string[], env: NodeJS.ProcessEnv): { args: string[]; env: NodeJS.ProcessEnv } {
-  const db = env.DELEGATE_DB;
-  if (!db || !isPgUrl(db)) return { args: [...args], env };
+export function pgActing(args: readonly string[], envIn: NodeJS.ProcessEnv): { args: string[]; env: NodeJS.ProcessEnv; frozenAt?: Date } {
+  // The store: --db on the command line, else DELEGATE_DB.
+  const dbAt = args.findIndex((a) => a === '--db' || a.startsWith('--db='));
+  const db = dbAt < 0 ? envIn.DELEGATE_DB : args[dbAt] === '--db' ? args[dbAt + 1] : args[dbAt]!.slice(5);
+  if (!db || !isPgUrl(db)) return { args: [...args], env: envIn };
+  const { env, frozenAt } = pgClock(envIn);
+  const clock = frozenAt ? { frozenAt } : {};
   let actor: string | undefined;
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -88,15 +108,106 @@ export function pgActing(args: readonly string[], env: NodeJS.ProcessEnv): { arg
     out.push(a);
   }
   const next = { ...env };
-  if (actor === undefined && env.DELEGATE_AS && looksLikeEmail(env.DELEGATE_AS)) {
-    actor = env.DELEGATE_AS;
+  if (env.DELEGATE_AS && looksLikeEmail(env.DELEGATE_AS)) {
+    // The declared actor when --as gives none; overruled by --as otherwise (as on a local store).
+    actor ??= env.DELEGATE_AS;
     delete next.DELEGATE_AS;
   }
-  if (actor === undefined) return { args: out, env: next };
-  const login = loginFor(actor);
-  mapLogin(db, login, actor);
+  if (actor === undefined) return { args: out, env: next, ...clock };
+  const login = actingLogin(db, actor);
   const u = new URL(db.replace(/^postgresql:/, 'postgres:'));
   u.username = login;
-  next.DELEGATE_DB = u.toString();
-  return { args: out, env: next };
+  if (dbAt < 0) next.DELEGATE_DB = u.toString();
+  else {
+    const i = out.findIndex((a) => a === '--db' || a.startsWith('--db='));
+    if (out[i] === '--db') out[i + 1] = u.toString();
+    else out[i] = `--db=${u.toString()}`;
+  }
+  return { args: out, env: next, ...clock };
+}
+
+/**
+ * A copy of one sandbox's store in another's schema (what copying the store file is on SQLite). Both
+ * schemas were made by the same migrations (pgSandboxStore), so the copy is rows, not DDL: every table
+ * of the target emptied and filled from the source's, foreign keys held off meanwhile (the server's
+ * superuser, replica role), and every sequence set where the source's stands. One statement, in the server.
+ */
+export function pgCopyStore(fromUrl: string, toUrl: string): void {
+  const from = schemaOf(fromUrl);
+  const to = schemaOf(toUrl);
+  psql(`SET session_replication_role = replica;
+DO $$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '${from}' LOOP
+    EXECUTE format('TRUNCATE %I.%I CASCADE', '${to}', t.tablename);
+  END LOOP;
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '${from}' LOOP
+    EXECUTE format('INSERT INTO %I.%I SELECT * FROM %I.%I', '${to}', t.tablename, '${from}', t.tablename);
+  END LOOP;
+  FOR t IN SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = '${from}' LOOP
+    IF t.last_value IS NOT NULL THEN
+      EXECUTE format('SELECT setval(%L, %s)', '${to}.' || t.sequencename, t.last_value);
+    END IF;
+  END LOOP;
+END $$;`);
+}
+
+function dumpSchema(schema: string): string {
+  const dump = spawnSync('pg_dump', ['--dbname', PG_URL, '--schema', schema], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (dump.status !== 0) throw new Error(`pg_dump failed: ${dump.stderr}`);
+  return dump.stdout;
+}
+
+/** Restore a dump of schema `from` as schema `to` (replacing it). */
+function restoreAs(dump: string, from: string, to: string): void {
+  const restore = spawnSync('psql', [PG_URL, '-XAtq', '-v', 'ON_ERROR_STOP=1'], { input: `DROP SCHEMA IF EXISTS ${to} CASCADE;\n${dump.split(from).join(to)}`, encoding: 'utf8' });
+  if (restore.status !== 0) throw new Error(`restoring a copy of ${from} as ${to} failed: ${restore.stderr}`);
+}
+
+/** Every row of every table of the store's schema, as text (what a store file's bytes are on SQLite). */
+export function pgStoreText(url: string): string {
+  const schema = schemaOf(url);
+  const tables = psql(`SELECT tablename FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`).split('\n').filter(Boolean);
+  if (tables.length === 0) return '';
+  // users.db_login is left out: the harness maps logins itself when a test acts as someone (pgActing).
+  const row = "(to_jsonb(x) - 'db_login')::text";
+  return psql(tables.map((t) => `SELECT '${t}', coalesce((SELECT string_agg(${row}, E'\\n' ORDER BY ${row}) FROM ${schema}.${t} x), '')`).join(' UNION ALL '));
+}
+
+/** A SQL literal for a test's parameter (the tests' own values; no user input reaches this). */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  return `'${String(v).replace(/'/g, "''")}'`;
+}
+
+/** SQL with `?` placeholders run in the store's schema as the server's superuser; rows as objects. */
+export function pgStoreSql(url: string, sql: string, params: readonly unknown[]): Record<string, unknown>[] {
+  let i = 0;
+  const text = sql.replace(/\?/g, () => literal(params[i++]));
+  const schema = schemaOf(url);
+  const isQuery = /^\s*(SELECT|WITH)\b/i.test(text);
+  const body = isQuery ? `SELECT coalesce(json_agg(x), '[]') FROM (${text}) x` : text;
+  const out = psql(`SET search_path = ${schema}; ${body}`);
+  return isQuery ? (JSON.parse(out.trim()) as Record<string, unknown>[]) : [];
+}
+
+/** The preload that sets a CLI process's own clock (frozen-clock.cjs). */
+const FROZEN_CLOCK = fileURLToPath(new URL('./frozen-clock.cjs', import.meta.url));
+
+/**
+ * DELEGATE_NOW as a team store takes it: the store refuses the variable (SPEC), so a valid time
+ * becomes the process's own clock instead (frozen there: for a child, a preload; in this process,
+ * the clock runCli is given). DELEGATE_TEST_KEEP_NOW keeps the variable, for the tests of its refusal.
+ */
+function pgClock(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; frozenAt?: Date } {
+  const now = env.DELEGATE_NOW;
+  if (!now || env.DELEGATE_TEST_KEEP_NOW || !/^\d{4}-\d{2}-\d{2}/.test(now) || Number.isNaN(Date.parse(now))) return { env };
+  const next = { ...env };
+  delete next.DELEGATE_NOW;
+  next.DELEGATE_TEST_FROZEN_NOW = now;
+  next.NODE_OPTIONS = `${env.NODE_OPTIONS ? env.NODE_OPTIONS + ' ' : ''}--require ${FROZEN_CLOCK}`;
+  return { env: next, frozenAt: new Date(now) };
 }

@@ -7,7 +7,7 @@ import * as v from '../../domain/validate.js';
 import type { Context } from '../context.js';
 import { renderOne } from '../render.js';
 import { parseWith, rule, z } from '../schema.js';
-import { partnerView } from '../views.js';
+import { partnerView, userViewFor } from '../views.js';
 
 export const initSchema = z.object({
   name: rule((s) => v.displayName(s, '--name')),
@@ -62,7 +62,7 @@ export function register(program: Command, ctx: Context): void {
       });
       const target = await ctx.target();
       if (target.output === 'json') {
-        target.write(JSON.stringify({ ...partnerView.json(partner) as object, admin: { email: user.email, name: user.name, orgRole: user.orgRole, adminAccess: user.adminAccess, canCreateOffers: true } }, null, 2) + '\n');
+        target.write(JSON.stringify({ ...partnerView.json(partner) as object, admin: userViewFor(session.store).json(user) }, null, 2) + '\n');
       } else {
         await renderOne(target, partnerView, partner);
       }

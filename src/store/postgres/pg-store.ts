@@ -841,7 +841,6 @@ export class PgStore implements Store {
   private closed = false;
   private broken: unknown;
   migrated?: { from: number; to: number };
-  loginOwnsStore = false;
   /** Temporary tables made in the current transaction (dropped at its end: ON COMMIT DROP, or the rollback). */
   private readonly temps = new Set<string>();
 
@@ -873,11 +872,6 @@ export class PgStore implements Store {
       const who = (await client.query('SELECT session_user AS login')).rows[0] as { login: string };
       const store = new PgStore(name, client, who.login);
       await store.checkSchema(opts);
-      const owns = (await client.query(
-        `SELECT r.rolsuper OR coalesce(pg_has_role(session_user, t.tableowner, 'MEMBER'), false) AS owns
-           FROM pg_roles r LEFT JOIN pg_tables t ON t.schemaname = current_schema() AND t.tablename = 'audit' WHERE r.rolname = session_user`,
-      )).rows[0] as { owns: boolean } | undefined;
-      store.loginOwnsStore = owns?.owns === true;
       return store;
     } catch (e) {
       await client.end().catch(() => undefined);

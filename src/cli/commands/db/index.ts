@@ -46,7 +46,7 @@ export function register(program: Command, ctx: Context): void {
       if (from === to) throw new UsageError('<from> and <to> are the same store');
       const source = await ctx.openOther(from, { create: false });
       const dest = await ctx.openOther(to, { create: true });
-      if (dest.login !== undefined && ctx.env.DELEGATE_NOW && !dest.loginOwnsStore) throw new UsageError("DELEGATE_NOW is refused on a team store: its time is the clock's");
+      if (dest.login !== undefined && ctx.env.DELEGATE_NOW) throw new UsageError("DELEGATE_NOW is refused on a team store: its time is the clock's");
       const r = await copyLedger(source, dest, ctx.clock());
       const target = await ctx.target();
       if (target.output === 'json') target.write(jsonText(r) + '\n');

@@ -14,7 +14,7 @@ import type { RowSource } from '../../../domain/bulk.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
-import { accessChangeView, teamUserView, userView, userViewFor } from '../../views.js';
+import { accessChangeView, teamUserView, userViewFor } from '../../views.js';
 
 const listSchema = z.object({ access: z.optional(rule((s) => v.oneOf(s, ADMIN_ACCESS, '--access'))) });
 const grantSchema = z.object({
@@ -98,7 +98,7 @@ export function register(program: Command, ctx: Context): void {
         const progress = await progressFor(ctx, checkReadable(file));
         const source = sourceName(file);
         const session = await ctx.session({ actor: true });
-        const { count } = await withBulkOutput(ctx, userView, (sink, restart) =>
+        const { count } = await withBulkOutput(ctx, userViewFor(session.store), (sink, restart) =>
           addUsers(session, csvRows(ctx, file, { required: ['email'], optional: ['name'] }, progress), { globalAdmin: Boolean(raw.globalAdmin), source, sink, restart }),
         ).finally(() => progress.stop());
         ctx.note(`Added ${count} user${count === 1 ? '' : 's'} from ${source}.`);

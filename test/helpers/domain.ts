@@ -1,5 +1,8 @@
 /** Helpers for tests that call the domain on a store directly. */
+import type { Clock } from '../../src/domain/clock.js';
 import type { Partner } from '../../src/domain/model.js';
+import type { Session } from '../../src/domain/session.js';
+import type { Store, Tx } from '../../src/domain/store.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /** A partner to put straight into a store. */
@@ -31,4 +34,22 @@ export async function rejects<E extends Error>(p: Promise<unknown>, type: new (.
     return e as E;
   }
   throw new Error(`expected ${type.name}`);
+}
+
+/** A session on `store` whose every Tx call is counted by name (to show work done per chunk, not per row). */
+export function countingSession(store: Store, clock: Clock): { session: Session; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const wrap = (tx: Tx): Tx =>
+    new Proxy(tx, {
+      get(target, key) {
+        const v = Reflect.get(target, key, target) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          calls.set(String(key), (calls.get(String(key)) ?? 0) + 1);
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  const counted: Store = { path: store.path, read: (fn) => store.read((tx) => fn(wrap(tx))), write: (fn) => store.write((tx) => fn(wrap(tx))), close: () => store.close() };
+  return { session: { store: counted, clock }, calls };
 }

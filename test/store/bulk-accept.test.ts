@@ -10,8 +10,8 @@ import { createOffer } from '../../src/domain/offers.js';
 import { initPartner } from '../../src/domain/partner.js';
 import type { SourceRow } from '../../src/domain/bulk.js';
 import type { Session } from '../../src/domain/session.js';
-import type { Store, Tx } from '../../src/domain/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { countingSession } from '../helpers/domain.js';
 
 const T0 = new Date('2026-01-15T10:00:00.000Z');
 const ADMIN = 'ada@fabrikam.com';
@@ -28,18 +28,6 @@ afterEach(() => store.close());
 
 /** A session on the store whose Tx calls are counted by name, and every statement the store runs. */
 function counted(): { session: Session; calls: Map<string, number>; statements: () => number } {
-  const calls = new Map<string, number>();
-  const wrap = (tx: Tx): Tx =>
-    new Proxy(tx, {
-      get(target, key) {
-        const v = Reflect.get(target, key, target) as unknown;
-        if (typeof v !== 'function') return v;
-        return (...args: unknown[]) => {
-          calls.set(String(key), (calls.get(String(key)) ?? 0) + 1);
-          return (v as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
   // Every statement the SQLite store runs comes from stmt() or multiRow(): count their runs.
   let runs = 0;
   const counting = <S extends object>(st: S): S =>
@@ -63,8 +51,7 @@ function counted(): { session: Session; calls: Map<string, number>; statements: 
   const multiRow = store.multiRow.bind(store);
   store.stmt = (sql) => counting(stmt(sql));
   store.multiRow = (...a) => counting(multiRow(...a));
-  const s: Store = { path: store.path, read: (fn) => store.read((tx) => fn(wrap(tx))), write: (fn) => store.write((tx) => fn(wrap(tx))), close: () => store.close() };
-  return { session: { store: s, clock: fixedClock(T0) }, calls, statements: () => runs };
+  return { ...countingSession(store, fixedClock(T0)), statements: () => runs };
 }
 
 const rows = (domains: readonly string[]): SourceRow[] => domains.map((domain, i) => ({ line: i + 2, fields: { domain, name: `Client ${i}` } }));

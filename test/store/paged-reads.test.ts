@@ -13,10 +13,9 @@ import { eachOfferChunk, eachOfferLineChunk } from '../../src/domain/offers.js';
 import { bothOfferLists } from '../helpers/offer-lines.js';
 import { clientStatus, expiring } from '../../src/domain/relationships.js';
 import type { ClientRecord, OfferRecord, Relationship } from '../../src/domain/model.js';
-import type { Session } from '../../src/domain/session.js';
-import type { Store, Tx } from '../../src/domain/store.js';
+import type { Store } from '../../src/domain/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { PARTNER } from '../helpers/domain.js';
+import { countingSession, PARTNER } from '../helpers/domain.js';
 import { Printed, renderListStream } from '../../src/cli/render.js';
 import { clientView } from '../../src/cli/views.js';
 
@@ -47,22 +46,7 @@ function relationship(o: OfferRecord, i: number, over: Partial<Relationship> = {
 }
 
 /** A store whose every Tx call is counted by name. */
-function counted(store: Store): { session: Session; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const wrap = (tx: Tx): Tx =>
-    new Proxy(tx, {
-      get(target, key) {
-        const v = Reflect.get(target, key, target) as unknown;
-        if (typeof v !== 'function') return v;
-        return (...args: unknown[]) => {
-          calls.set(String(key), (calls.get(String(key)) ?? 0) + 1);
-          return (v as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
-  const s: Store = { path: store.path, read: (fn) => store.read((tx) => fn(wrap(tx))), write: (fn) => store.write((tx) => fn(wrap(tx))), close: () => store.close() };
-  return { session: { store: s, clock: { now: () => new Date(NOW) } }, calls };
-}
+const counted = (store: Store) => countingSession(store, { now: () => new Date(NOW) });
 
 let store: SqliteStore;
 beforeEach(async () => {

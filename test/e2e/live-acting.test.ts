@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { listAuditEntries } from '../../src/domain/audit.js';
 import type { Store } from '../../src/domain/store.js';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
-import { fakeForSuite, liveSandbox, setupAt, withLedger } from '../helpers/live.js';
-import { ADMIN, expectOneLine, runBin, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
+import { ADMIN, expectOneLine, runBin, storeHash, TENANT, withStore, type Result, type Sandbox } from '../helpers/cli.js';
 import { PG_MODE } from '../helpers/pg-e2e.js';
 
 const CLIENT_TENANT = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
@@ -45,7 +45,7 @@ afterEach(() => sb.cleanup());
 
 const live = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> => runBin([...args, '--live'], { ...env, ...extra });
 
-const ledger = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withLedger(sb, fn);
+const ledger = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withStore(sb.db, fn);
 const ledgerUser = (upn: string) => ledger((st) => st.read((tx) => tx.getClientUser('contoso.com', upn)));
 const ledgerDomains = () => ledger((st) => st.read((tx) => tx.listClientDomains('contoso.com')));
 const audit = () => ledger((st) => listAuditEntries(st, {}));

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { listAuditEntries } from '../../src/domain/audit.js';
 import type { Store } from '../../src/domain/store.js';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
-import { fakeForSuite, liveSandbox, setupAt, withLedger } from '../helpers/live.js';
-import { ADMIN, BIN, expectOneLine, runBin, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
+import { ADMIN, BIN, expectOneLine, runBin, storeHash, TENANT, withStore, type Result, type Sandbox } from '../helpers/cli.js';
 
 const CONTOSO = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
 const LEE = 'lee@fabrikam.com';
@@ -49,7 +49,7 @@ async function ok(args: string[]): Promise<string> {
 }
 const show = async (client: string) => JSON.parse(await ok(['client', 'show', client, '--json'])) as Record<string, any>;
 
-const ledger = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withLedger(sb, fn);
+const ledger = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withStore(sb.db, fn);
 const relationships = () => ledger((st) => st.read((tx) => tx.listRelationships()));
 const group = (name: string) => ledger((st) => st.read((tx) => tx.getGroup(name)));
 const audit = () => ledger((st) => listAuditEntries(st, {}));

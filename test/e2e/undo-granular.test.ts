@@ -70,7 +70,6 @@ async function ok(sb: Sandbox, args: string[]): Promise<Result> {
   return r;
 }
 
-const withSandboxStore = <T>(sb: Sandbox, fn: (store: Store) => Promise<T>): Promise<T> => withStore(sb.db, fn);
 
 const auditEntries = auditOf;
 
@@ -241,7 +240,7 @@ describe('client unassign', () => {
   test("--plan names Microsoft's id for the assignment: unknown is exit 5 naming sync; known, GET for its ETag then DELETE or PATCH with If-Match", async () => {
     const sb = copyOf();
     await expectUnchanged(sb, ['client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', '--plan'], 5, /Microsoft's id for Helpdesk's access assignment on "Wingtip" is not in the ledger.*`delegate sync --only relationships`/);
-    await withSandboxStore(sb, (st) =>
+    await withStore(sb.db, (st: Store) =>
       st.write(async (tx) => {
         const a = (await tx.listAssignments(relationshipId))[0]!;
         await tx.upsertAssignment({ ...a, microsoftId: 'assignment-1' });
@@ -314,7 +313,7 @@ describe('--live, against the fake', () => {
     fake.accessAssignments.set(msId, [
       { id: 'assignment-1', '@odata.etag': 'W/"1"', status: 'active', accessContainer: { accessContainerId: HELPDESK_OID, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: [{ roleDefinitionId: HELPDESK }, { roleDefinitionId: USER_ADMIN }] } },
     ]);
-    await withSandboxStore(sb, (st) =>
+    await withStore(sb.db, (st: Store) =>
       st.write(async (tx) => {
         const r = (await tx.getRelationship(relationshipId))!;
         await tx.replaceRelationship(relationshipId, { ...r, id: msId });

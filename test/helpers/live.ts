@@ -4,9 +4,8 @@
  * backwards), and the ledger opened directly to see what was recorded.
  */
 import { afterAll, beforeAll } from '@jest/globals';
-import type { Store } from '../../src/domain/store.js';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
-import { runInProcess, sandbox, withStore, type Sandbox } from './cli.js';
+import { runInProcess, sandbox, type Sandbox } from './cli.js';
 
 export const SETUP_TIME = '2026-03-01T09:00:00.000Z';
 
@@ -27,11 +26,6 @@ export async function setupAt(sb: Sandbox, args: string[]): Promise<string> {
   const r = await runInProcess(args, { env: { ...sb.env, DELEGATE_NOW: SETUP_TIME } });
   if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** Read the sandbox's ledger directly. */
-export function withLedger<T>(sb: Sandbox, fn: (store: Store) => Promise<T>): Promise<T> {
-  return withStore(sb.db, fn);
 }
 
 /** A fresh sandbox whose environment points delegate at the fake (reset), with its token. */

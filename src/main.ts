@@ -7,7 +7,7 @@
 import type { Context, Deps } from './cli/context.js';
 import { Interrupts } from './cli/interrupt.js';
 import { jsonText, safeMessage } from './cli/render.js';
-import { DelegateError, InterruptedError, type InterruptSignal } from './domain/errors.js';
+import { DelegateError, InterruptedError, type InterruptSignal } from './domain/core/errors.js';
 
 export async function defaultDeps(interrupts = new Interrupts()): Promise<Deps> {
   const env = process.env;

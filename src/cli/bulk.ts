@@ -7,7 +7,7 @@
  * again (a deadlock): `restart` throws away what the attempt rendered, so the
  * results are printed once.
  */
-import type { SourceRow } from '../domain/bulk.js';
+import type { SourceRow } from '../domain/core/bulk.js';
 import type { Context } from './context.js';
 import { readCsv, type CsvSpec } from './csv.js';
 import { renderListStream, type ListStream, type Printed, type View } from './render.js';

@@ -4,11 +4,11 @@
  * exit path, after the command's cleanups).
  */
 import type { Command } from 'commander';
-import { clockFromEnv, systemClock, type Clock } from '../domain/clock.js';
-import { CancelledError, UsageError } from '../domain/errors.js';
-import { readingAs, readingAsLogin, refuseDeclaredActor, type Session } from '../domain/session.js';
-import * as v from '../domain/validate.js';
-import type { Store } from '../domain/store.js';
+import { clockFromEnv, systemClock, type Clock } from '../domain/core/clock.js';
+import { CancelledError, UsageError } from '../domain/core/errors.js';
+import { readingAs, readingAsLogin, refuseDeclaredActor, type Session } from '../domain/core/session.js';
+import * as v from '../domain/core/validate.js';
+import type { Store } from '../domain/core/store.js';
 import type { Clipboard } from './clipboard.js';
 import { Interrupts } from './interrupt.js';
 import { canPrompt, useColor, type IO } from './io.js';

@@ -4,8 +4,8 @@
  * a large file is never held in memory.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { UsageError } from '../domain/errors.js';
-import type { SourceRow } from '../domain/bulk.js';
+import { UsageError } from '../domain/core/errors.js';
+import type { SourceRow } from '../domain/core/bulk.js';
 import { decodeInput } from './encoding.js';
 import type { IO } from './io.js';
 

@@ -14,7 +14,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
-import { UsageError } from '../domain/errors.js';
+import { UsageError } from '../domain/core/errors.js';
 
 type Encoding = 'utf8' | 'utf16le' | 'utf16be';
 

@@ -12,7 +12,7 @@
  * turns the error into the exit status and the one line that says what
  * happened.
  */
-import { InterruptedError, type InterruptSignal } from '../domain/errors.js';
+import { InterruptedError, type InterruptSignal } from '../domain/core/errors.js';
 
 export const SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 

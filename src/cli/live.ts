@@ -5,9 +5,9 @@
  * modules are imported only here, only for a live command, so offline
  * commands start as before.
  */
-import { LEDGER, type Carried, type Mode } from '../domain/decision.js';
-import { DelegateError, NotPermittedError, UsageError } from '../domain/errors.js';
-import { requirePartner, resolveActor, writeAudited, type Session } from '../domain/session.js';
+import { LEDGER, type Carried, type Mode } from '../domain/plan/decision.js';
+import { DelegateError, NotPermittedError, UsageError } from '../domain/core/errors.js';
+import { requirePartner, resolveActor, writeAudited, type Session } from '../domain/core/session.js';
 import type { Context } from './context.js';
 import { defaultDbPath } from './paths.js';
 import { planFlag, printPlan } from './plan.js';

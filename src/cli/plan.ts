@@ -4,8 +4,8 @@
  * every output mode: `[{id, method, url, headers?, body?}]` (see
  * domain/graph.ts for the format).
  */
-import { UsageError } from '../domain/errors.js';
-import { planJson, type PlannedRequest } from '../domain/graph.js';
+import { UsageError } from '../domain/core/errors.js';
+import { planJson, type PlannedRequest } from '../domain/plan/request.js';
 import type { Context } from './context.js';
 
 /** `.option(...PLAN_OPTION)`: the same `--plan [graph]` on every command that changes something. */

@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import type { Context } from './context.js';
 import { VERSION } from '../version.js';
-import { UsageError } from '../domain/errors.js';
+import { UsageError } from '../domain/core/errors.js';
 
 type Loader = () => Promise<{ register(parent: Command, ctx: Context): void }>;
 

@@ -1,5 +1,5 @@
 /** Prompts, behind an interface so tests inject answers. Loaded only when a prompt is shown. */
-import { CancelledError } from '../domain/errors.js';
+import { CancelledError } from '../domain/core/errors.js';
 
 export interface Prompter {
   input(message: string, opts?: { default?: string; validate?: (value: string) => string | true }): Promise<string>;

@@ -3,7 +3,7 @@
  * page: lists of any length stream out as they are read.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../domain/errors.js';
+import { UsageError } from '../domain/core/errors.js';
 import type { Output } from './settings.js';
 
 export interface Column<T> {

@@ -4,7 +4,7 @@
  * validators, so parsing and validation are one testable thing.
  */
 import { _default, boolean, NEVER, object, optional, pipe, safeParse, string, superRefine, transform, type output, type ZodMiniType } from 'zod/mini';
-import { UsageError } from '../domain/errors.js';
+import { UsageError } from '../domain/core/errors.js';
 
 /** The zod/mini functions commands use, named so the bundler keeps only these. */
 export const z = { _default, boolean, object, optional, string, superRefine };

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../domain/errors.js';
-import * as v from '../domain/validate.js';
+import { UsageError } from '../domain/core/errors.js';
+import * as v from '../domain/core/validate.js';
 import { makePrivateDirs, makePrivateFile, PRIVATE_FILE } from '../store/files.js';
 import { defaultConfigDir } from './paths.js';
 

@@ -1,11 +1,11 @@
 /** How each record looks: default columns for table/plain/csv, and its JSON shape. */
-import type { AccessChange } from '../domain/users.js';
-import { canCreateOffers, type ClientRecord, type Notification, type Partner, type PartnerUser } from '../domain/model.js';
-import type { Offer } from '../domain/offers.js';
+import type { AccessChange } from '../domain/partner/users.js';
+import { canCreateOffers, type ClientRecord, type Notification, type Partner, type PartnerUser } from '../domain/core/model.js';
+import type { Offer } from '../domain/offer/offers.js';
 import type { Column, View } from './render.js';
-import { granularClientJson } from '../domain/granular-views.js';
-import { allRelationships, type AnyRelationship, clientSummary, dapStatus, expiringGdap, featuredGdap, relationshipState } from '../domain/relationships.js';
-import { roleName } from '../domain/roles.js';
+import { granularClientJson } from '../domain/offer/granular-views.js';
+import { allRelationships, type AnyRelationship, clientSummary, dapStatus, expiringGdap, featuredGdap, relationshipState } from '../domain/relationship/relationships.js';
+import { roleName } from '../domain/relationship/roles.js';
 
 export const userJson = (u: Pick<PartnerUser, 'email' | 'name' | 'orgRole' | 'adminAccess'>) => ({
   email: u.email,

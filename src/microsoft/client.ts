@@ -16,7 +16,7 @@
  *   carrying Microsoft's code and message. A dropped connection is not retried:
  *   a POST may have been applied, and only the caller can check by reading back.
  */
-import { randomUUID } from '../domain/crypto.js';
+import { randomUUID } from '../domain/core/crypto.js';
 import { endpointsFor, type Cloud, type Endpoints } from './endpoints.js';
 import { MicrosoftError, NetworkError, NotSignedInError, type ServiceName } from './errors.js';
 

@@ -3,7 +3,7 @@
  * SPEC.md "Live mode" names (for tests against the loopback fake, and for
  * sovereign set-ups).
  */
-import { UsageError } from '../domain/errors.js';
+import { UsageError } from '../domain/core/errors.js';
 
 export type Cloud = 'global' | 'china';
 export type Service = 'graph' | 'partnerCenter' | 'authority';

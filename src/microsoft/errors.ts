@@ -2,7 +2,7 @@
  * Typed errors of live mode. Each is one line (main.ts prints the message as
  * is) and carries its exit code like every other DelegateError.
  */
-import { DelegateError } from '../domain/errors.js';
+import { DelegateError } from '../domain/core/errors.js';
 
 export const SERVICE_NAMES = { graph: 'Microsoft Graph', partnerCenter: 'Partner Center', authority: 'Microsoft sign-in' } as const;
 export type ServiceName = keyof typeof SERVICE_NAMES;

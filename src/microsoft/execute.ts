@@ -6,10 +6,10 @@
  * reads a client tenant before the rules are applied (live mode acts on what
  * is really there).
  */
-import type { Json, Microsoft, Observed, Responses, StepFailure } from '../domain/decision.js';
-import { InterruptedError } from '../domain/errors.js';
-import { GRAPH_HOSTS, PARTNER_CENTER_HOSTS, planJson, substitute, type PlanEntry } from '../domain/graph.js';
-import type { Cloud } from '../domain/model.js';
+import type { Json, Microsoft, Observed, Responses, StepFailure } from '../domain/plan/decision.js';
+import { InterruptedError } from '../domain/core/errors.js';
+import { GRAPH_HOSTS, PARTNER_CENTER_HOSTS, planJson, substitute, type PlanEntry } from '../domain/plan/request.js';
+import type { Cloud } from '../domain/core/model.js';
 import type { ApiService, BatchPart, MicrosoftClient, Method } from './client.js';
 import { MicrosoftError } from './errors.js';
 

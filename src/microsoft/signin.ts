@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuthenticationResult, ConfidentialClientApplication, ICachePlugin, INetworkModule, PublicClientApplication, TokenCacheContext } from '@azure/msal-node';
-import { DelegateError, UsageError } from '../domain/errors.js';
+import { DelegateError, UsageError } from '../domain/core/errors.js';
 import { networkReason, type TokenProvider, type TokenRequest } from './client.js';
 import { CLOUDS, endpointsFor, type Cloud } from './endpoints.js';
 import { NetworkError, NotSignedInError, oneLine } from './errors.js';

@@ -2,7 +2,7 @@
  * What `delegate sync` reads from Microsoft, all before anything is written (a failure here
  * leaves the ledger as it was). Each request cites the page it follows.
  */
-import type { MsAssignment, MsContract, MsRelationship, SyncPart, TenantSnapshot } from '../domain/sync.js';
+import type { MsAssignment, MsContract, MsRelationship, SyncPart, TenantSnapshot } from '../domain/client/sync.js';
 import type { MicrosoftClient } from './client.js';
 import { MicrosoftError } from './errors.js';
 

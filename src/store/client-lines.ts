@@ -4,8 +4,8 @@
  * of the formatting function), which clients may be printed so, and the check that the text is
  * exactly what render.ts would make for them.
  */
-import type { ClientRecord } from '../domain/model.js';
-import type { ClientLineForm } from '../domain/store.js';
+import type { ClientRecord } from '../domain/core/model.js';
+import type { ClientLineForm } from '../domain/core/store.js';
 
 /** Which SQL the store speaks: only the formatting function's name differs. */
 export type SqlDialect = 'sqlite' | 'postgres';

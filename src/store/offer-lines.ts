@@ -9,8 +9,8 @@
  * other time gives no line, and that offer goes to render.ts as its record. The text is checked
  * against the renderer by property (test/store/paged-reads.test.ts).
  */
-import { FINER } from '../domain/relationships.js';
-import type { OfferLineSpec, OfferWithRelationship } from '../domain/store.js';
+import { FINER } from '../domain/relationship/relationships.js';
+import type { OfferLineSpec, OfferWithRelationship } from '../domain/core/store.js';
 
 /** What differs between backends in the line's SQL. */
 export interface OfferLineDialect {

@@ -3,7 +3,7 @@
  * store on PostgreSQL (pg is loaded only then, so a solo store starts as
  * fast as before); anything else is an SQLite file.
  */
-import type { Store } from '../domain/store.js';
+import type { Store } from '../domain/core/store.js';
 
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
 

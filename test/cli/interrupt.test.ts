@@ -4,7 +4,7 @@
  * CLI): which exit code, which one line, and what the store holds.
  */
 import { Interrupts } from '../../src/cli/interrupt.js';
-import { InterruptedError } from '../../src/domain/errors.js';
+import { InterruptedError } from '../../src/domain/core/errors.js';
 import { ADMIN, expectOneLine, runInProcess, runOk, sandbox, storeHash, TENANT, type Sandbox } from '../helpers/cli.js';
 
 let sb: Sandbox;

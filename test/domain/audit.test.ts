@@ -3,15 +3,15 @@
  * node:crypto so any tool could verify it, and tampering that verify catches.
  */
 import { createHash } from 'node:crypto';
-import { verifyAudit } from '../../src/domain/audit.js';
-import { acceptOffer } from '../../src/domain/clients.js';
-import { fixedClock, type Clock } from '../../src/domain/clock.js';
-import { UsageError } from '../../src/domain/errors.js';
-import type { AuditEntry } from '../../src/domain/model.js';
-import { createOffer } from '../../src/domain/offers.js';
-import { initPartner } from '../../src/domain/partner.js';
-import type { Session } from '../../src/domain/session.js';
-import { addUsers } from '../../src/domain/users.js';
+import { verifyAudit } from '../../src/domain/core/audit.js';
+import { acceptOffer } from '../../src/domain/client/clients.js';
+import { fixedClock, type Clock } from '../../src/domain/core/clock.js';
+import { UsageError } from '../../src/domain/core/errors.js';
+import type { AuditEntry } from '../../src/domain/core/model.js';
+import { createOffer } from '../../src/domain/offer/offers.js';
+import { initPartner } from '../../src/domain/partner/partner.js';
+import type { Session } from '../../src/domain/core/session.js';
+import { addUsers } from '../../src/domain/partner/users.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const ADMIN = 'ada@fabrikam.com';

@@ -3,13 +3,13 @@
  * ids stay unique and references follow their request, and each item records from its own answers.
  */
 import { describe, expect, test } from '@jest/globals';
-import { fixedClock } from '../../src/domain/clock.js';
-import { combine, type Change, type Responses, type StepFailure } from '../../src/domain/decision.js';
-import { planJson } from '../../src/domain/graph.js';
-import type { ClientRecord, Relationship } from '../../src/domain/model.js';
-import { decideExtend } from '../../src/domain/relationship-lifecycle.js';
-import type { Session } from '../../src/domain/session.js';
-import type { Tx } from '../../src/domain/store.js';
+import { fixedClock } from '../../src/domain/core/clock.js';
+import { combine, type Change, type Responses, type StepFailure } from '../../src/domain/plan/decision.js';
+import { planJson } from '../../src/domain/plan/request.js';
+import type { ClientRecord, Relationship } from '../../src/domain/core/model.js';
+import { decideExtend } from '../../src/domain/client/lifecycle.js';
+import type { Session } from '../../src/domain/core/session.js';
+import type { Tx } from '../../src/domain/core/store.js';
 
 const NOW = '2026-06-01T00:00:00.000Z';
 const s = { clock: fixedClock(new Date(NOW)) } as unknown as Session;

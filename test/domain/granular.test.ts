@@ -4,29 +4,32 @@
  * domain functions on a private in-memory store, each step at its own time on
  * the one clock.
  */
-import { LEDGER } from '../../src/domain/decision.js';
+import { LEDGER } from '../../src/domain/plan/decision.js';
 import fc from 'fast-check';
-import { clientStatus, expiring, relationshipState } from '../../src/domain/relationships.js';
-import { addClientDomain, addClientUsers, listClientUsers, refusal, resetClientPassword } from '../../src/domain/acting.js';
-import { acceptOffer, endClient, listClients, removeClient, showClient } from '../../src/domain/clients.js';
-import { planCreateRelationships, planJson } from '../../src/domain/graph.js';
-import { fixedClock } from '../../src/domain/clock.js';
-import { autoExtend, durationDays, normaliseDuration } from '../../src/domain/duration.js';
-import { ConflictError, NotFoundError, NotPermittedError, UsageError } from '../../src/domain/errors.js';
-import { assignGroup, rolesOf, unassignGroup } from '../../src/domain/assignments.js';
-import { drift } from '../../src/domain/drift.js';
-import { createGranularOffers, type GranularInput } from '../../src/domain/granular-offers.js';
-import { granularClientJson } from '../../src/domain/granular-views.js';
-import { addGroupMembers, createGroup, groupAddMembers, groupCreate, setGroupObjectId } from '../../src/domain/groups.js';
-import { extendClient, setAutoExtend } from '../../src/domain/relationship-lifecycle.js';
-import { checkDisplayName } from '../../src/domain/relationship-rules.js';
-import { createTemplate } from '../../src/domain/templates.js';
-import type { AuditEntry, ClientRecord, Relationship } from '../../src/domain/model.js';
-import { createOffer } from '../../src/domain/offers.js';
-import { initPartner, setPartner } from '../../src/domain/partner.js';
-import { parseRole, parseRoles } from '../../src/domain/roles.js';
-import type { Session } from '../../src/domain/session.js';
-import { addUsers, changeAdminAccess } from '../../src/domain/users.js';
+import { clientStatus, expiring, relationshipState } from '../../src/domain/relationship/relationships.js';
+import { addClientDomain } from '../../src/domain/acting/domains.js';
+import { addClientUsers, listClientUsers, resetClientPassword } from '../../src/domain/acting/users.js';
+import { refusal } from '../../src/domain/acting/standing.js';
+import { acceptOffer, endClient, listClients, removeClient, showClient } from '../../src/domain/client/clients.js';
+import { planCreateRelationships } from '../../src/domain/plan/relationship-requests.js';
+import { planJson } from '../../src/domain/plan/request.js';
+import { fixedClock } from '../../src/domain/core/clock.js';
+import { autoExtend, durationDays, normaliseDuration } from '../../src/domain/core/duration.js';
+import { ConflictError, NotFoundError, NotPermittedError, UsageError } from '../../src/domain/core/errors.js';
+import { assignGroup, rolesOf, unassignGroup } from '../../src/domain/access/assignments.js';
+import { drift } from '../../src/domain/client/drift.js';
+import { createGranularOffers, type GranularInput } from '../../src/domain/offer/granular-offers.js';
+import { granularClientJson } from '../../src/domain/offer/granular-views.js';
+import { addGroupMembers, createGroup, groupAddMembers, groupCreate, setGroupObjectId } from '../../src/domain/access/groups.js';
+import { extendClient, setAutoExtend } from '../../src/domain/client/lifecycle.js';
+import { checkDisplayName } from '../../src/domain/relationship/rules.js';
+import { createTemplate } from '../../src/domain/offer/templates.js';
+import type { AuditEntry, ClientRecord, Relationship } from '../../src/domain/core/model.js';
+import { createOffer } from '../../src/domain/offer/offers.js';
+import { initPartner, setPartner } from '../../src/domain/partner/partner.js';
+import { parseRole, parseRoles } from '../../src/domain/relationship/roles.js';
+import type { Session } from '../../src/domain/core/session.js';
+import { addUsers, changeAdminAccess } from '../../src/domain/partner/users.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dump, rejects } from '../helpers/domain.js';
 

@@ -1,11 +1,11 @@
+import { MDM_NOT_SUPPORTED } from '../../src/domain/acting/mdm.js';
 import {
-  MDM_NOT_SUPPORTED,
   OFFER_FORMATS,
   partnerCenterHint,
   renderOffer,
   type OfferTextInput,
-} from '../../src/domain/offer-text.js';
-import { adminOfferUrl } from '../../src/domain/urls.js';
+} from '../../src/domain/offer/offer-text.js';
+import { adminOfferUrl } from '../../src/domain/offer/urls.js';
 import { partnerCenterLink } from '../helpers/links.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';

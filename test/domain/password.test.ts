@@ -4,7 +4,7 @@
  * digit, so a password pasted into a spreadsheet is never a formula.
  */
 import fc from 'fast-check';
-import { isStrongPassword, PASSWORD_LENGTH, temporaryPassword } from '../../src/domain/password.js';
+import { isStrongPassword, PASSWORD_LENGTH, temporaryPassword } from '../../src/domain/acting/password.js';
 
 const ALPHABET = /^[A-Za-z0-9!#%+\-=?@^_~*.,:]+$/;
 

@@ -12,20 +12,21 @@
  * The rows for commands that do not exist yet (removing users and domains)
  * are checked at unit level in permissions.test.ts.
  */
-import { LEDGER } from '../../src/domain/decision.js';
-import { addClientDomain, addClientUsers, listClientDomains, listClientUsers, resetClientPassword, verifyClientDomain } from '../../src/domain/acting.js';
-import { checkAudit, listAuditEntries } from '../../src/domain/audit.js';
-import { acceptOffer } from '../../src/domain/clients.js';
-import { fixedClock } from '../../src/domain/clock.js';
-import { NotPermittedError } from '../../src/domain/errors.js';
-import { assignGroup } from '../../src/domain/assignments.js';
-import { createGranularOffers } from '../../src/domain/granular-offers.js';
-import { addGroupMembers, createGroup } from '../../src/domain/groups.js';
-import { createOffer } from '../../src/domain/offers.js';
-import { initPartner } from '../../src/domain/partner.js';
-import { isStrongPassword } from '../../src/domain/password.js';
-import type { Session } from '../../src/domain/session.js';
-import { addUsers, changeAdminAccess } from '../../src/domain/users.js';
+import { LEDGER } from '../../src/domain/plan/decision.js';
+import { addClientDomain, listClientDomains, verifyClientDomain } from '../../src/domain/acting/domains.js';
+import { addClientUsers, listClientUsers, resetClientPassword } from '../../src/domain/acting/users.js';
+import { checkAudit, listAuditEntries } from '../../src/domain/core/audit.js';
+import { acceptOffer } from '../../src/domain/client/clients.js';
+import { fixedClock } from '../../src/domain/core/clock.js';
+import { NotPermittedError } from '../../src/domain/core/errors.js';
+import { assignGroup } from '../../src/domain/access/assignments.js';
+import { createGranularOffers } from '../../src/domain/offer/granular-offers.js';
+import { addGroupMembers, createGroup } from '../../src/domain/access/groups.js';
+import { createOffer } from '../../src/domain/offer/offers.js';
+import { initPartner } from '../../src/domain/partner/partner.js';
+import { isStrongPassword } from '../../src/domain/acting/password.js';
+import type { Session } from '../../src/domain/core/session.js';
+import { addUsers, changeAdminAccess } from '../../src/domain/partner/users.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dump, rejects } from '../helpers/domain.js';
 

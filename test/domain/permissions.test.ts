@@ -4,9 +4,10 @@
  * not exist yet (removing users and domains); the role catalogue; and the
  * initial-domain allocation.
  */
-import { allocateInitialDomain, isInitialDomainName } from '../../src/domain/acting.js';
-import { CLIENT_ACTIONS, allowedBy, decide, heldWords, ruleFor, type ClientAction, type Holding } from '../../src/domain/permissions.js';
-import { ROLES, parseRole, parseRoles } from '../../src/domain/roles.js';
+import { allocateInitialDomain } from '../../src/domain/client/initial-domains.js';
+import { isInitialDomainName } from '../../src/domain/core/validate.js';
+import { CLIENT_ACTIONS, allowedBy, decide, heldWords, ruleFor, type ClientAction, type Holding } from '../../src/domain/acting/permissions.js';
+import { ROLES, parseRole, parseRoles } from '../../src/domain/relationship/roles.js';
 
 const GA = '62e90394-69f5-4237-9190-012177145e10';
 const HA = '729827e3-9c14-49f7-bb1b-9608f156bbb8';

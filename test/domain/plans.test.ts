@@ -2,32 +2,11 @@
  * The plan format (SPEC.md "Acting for a client", `--plan`): every builder's
  * plan, for both clouds, is executable as printed.
  */
-import {
-  addDomain,
-  escapeText,
-  getUser,
-  mailNickname,
-  planAccessChanges,
-  planAddMembers,
-  planAddUsers,
-  planCreateRelationships,
-  planExtend,
-  planJson,
-  planRemoveDap,
-  planTerminate,
-  planVerifyDomain,
-  ref,
-  relationshipRequest,
-  resetPassword,
-  substitute,
-  tpl,
-  createAccessAssignment,
-  createSecurityGroup,
-  listDomains,
-  listUsers,
-  type PlannedRequest,
-} from '../../src/domain/graph.js';
-import type { Cloud } from '../../src/domain/model.js';
+import { addDomain, getUser, planAddUsers, planVerifyDomain, resetPassword, listDomains, listUsers } from '../../src/domain/plan/directory-requests.js';
+import { escapeText, mailNickname, planJson, ref, substitute, tpl, type PlannedRequest } from '../../src/domain/plan/request.js';
+import { planAccessChanges, planAddMembers, createSecurityGroup } from '../../src/domain/plan/group-requests.js';
+import { planCreateRelationships, planExtend, planRemoveDap, planTerminate, relationshipRequest, createAccessAssignment } from '../../src/domain/plan/relationship-requests.js';
+import type { Cloud } from '../../src/domain/core/model.js';
 import { checkPlan, references } from '../helpers/plan.js';
 
 const OID = '11111111-2222-4333-8444-555555555555';

@@ -2,9 +2,9 @@
  * A client's status from its relationships, for each combination: DAP alone, granular alone,
  * both, in each order of ending; and which granular relationship the JSON features.
  */
-import { allRelationships, clientStatus, clientSummary, featuredGdap, findGdap } from '../../src/domain/relationships.js';
-import { CLIENT_STATUSES, RELATIONSHIP_STATUSES, type ClientRecord, type Relationship } from '../../src/domain/model.js';
-import { NotFoundError } from '../../src/domain/errors.js';
+import { allRelationships, clientStatus, clientSummary, featuredGdap, findGdap } from '../../src/domain/relationship/relationships.js';
+import { CLIENT_STATUSES, RELATIONSHIP_STATUSES, type ClientRecord, type Relationship } from '../../src/domain/core/model.js';
+import { NotFoundError } from '../../src/domain/core/errors.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');

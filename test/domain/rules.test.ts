@@ -2,18 +2,18 @@
  * The domain rules (SPEC.md "Domain", "Who may do what"), driven through the
  * domain functions on a private in-memory store.
  */
-import { clientStatus } from '../../src/domain/relationships.js';
-import { acceptOffer, listClients, removeClient, showClient } from '../../src/domain/clients.js';
-import { fixedClock } from '../../src/domain/clock.js';
-import { BadRowsError, ConflictError, NotFoundError, NotPermittedError, UsageError } from '../../src/domain/errors.js';
-import { listInbox, markRead } from '../../src/domain/inbox.js';
-import { canCreateOffers, type AuditEntry, type Cloud } from '../../src/domain/model.js';
-import { createOffer, getOffer, revokeOffer, type Offer } from '../../src/domain/offers.js';
-import { initPartner, setPartner, showPartner } from '../../src/domain/partner.js';
-import { writeAudited, type Session } from '../../src/domain/session.js';
-import { adminOfferUrl, gdapInvitationUrl } from '../../src/domain/urls.js';
-import { addUsers, changeAdminAccess, listUsers, removeUser } from '../../src/domain/users.js';
-import type { SourceRow } from '../../src/domain/bulk.js';
+import { clientStatus } from '../../src/domain/relationship/relationships.js';
+import { acceptOffer, listClients, removeClient, showClient } from '../../src/domain/client/clients.js';
+import { fixedClock } from '../../src/domain/core/clock.js';
+import { BadRowsError, ConflictError, NotFoundError, NotPermittedError, UsageError } from '../../src/domain/core/errors.js';
+import { listInbox, markRead } from '../../src/domain/partner/inbox.js';
+import { canCreateOffers, type AuditEntry, type Cloud } from '../../src/domain/core/model.js';
+import { createOffer, getOffer, revokeOffer, type Offer } from '../../src/domain/offer/offers.js';
+import { initPartner, setPartner, showPartner } from '../../src/domain/partner/partner.js';
+import { writeAudited, type Session } from '../../src/domain/core/session.js';
+import { adminOfferUrl, gdapInvitationUrl } from '../../src/domain/offer/urls.js';
+import { addUsers, changeAdminAccess, listUsers, removeUser } from '../../src/domain/partner/users.js';
+import type { SourceRow } from '../../src/domain/core/bulk.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dump, rejects } from '../helpers/domain.js';
 import { MPN, partnerCenterLink, pcId, signupLink } from '../helpers/links.js';

@@ -8,7 +8,7 @@ import {
   shownLink,
   URLS,
   type ParsedOfferUrl,
-} from '../../src/domain/urls.js';
+} from '../../src/domain/offer/urls.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const OFFER = '0b5c2d1e-9f8a-4b7c-8d6e-5f4a3b2c1d0e';
@@ -67,7 +67,7 @@ describe('the links the tool prints', () => {
   });
 
   test('delegate builds no trial or purchase link', async () => {
-    const mod = (await import('../../src/domain/urls.js')) as Record<string, unknown>;
+    const mod = (await import('../../src/domain/offer/urls.js')) as Record<string, unknown>;
     expect(Object.keys(mod).filter((k) => /signup.*url|trial.*url|purchase.*url/i.test(k))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import { UsageError } from '../../src/domain/errors.js';
-import { displayName, domain, email, guid, isDomain, isEmail, oneOf, partnerId, positiveInt } from '../../src/domain/validate.js';
+import { UsageError } from '../../src/domain/core/errors.js';
+import { displayName, domain, email, guid, isDomain, isEmail, oneOf, partnerId, positiveInt } from '../../src/domain/core/validate.js';
 
 /** The error a validator throws: a UsageError (exit 2) with one line of message. */
 function refusal(fn: () => unknown): UsageError {

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAuditEntries } from '../../src/domain/audit.js';
-import type { AuditEntry } from '../../src/domain/model.js';
+import { listAuditEntries } from '../../src/domain/core/audit.js';
+import type { AuditEntry } from '../../src/domain/core/model.js';
 import { ADMIN, storeExists, copyStore, storeContents, withStore, TENANT, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
 import { checkPlan } from '../helpers/plan.js';
 

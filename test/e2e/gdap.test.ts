@@ -5,7 +5,7 @@
  * --expiring, auto-extension, expiry and termination; legacy and granular
  * clients side by side; and bad input for every GDAP command.
  */
-import { ROLES } from '../../src/domain/roles.js';
+import { ROLES } from '../../src/domain/relationship/roles.js';
 import { ADMIN, copyStore, initPartner, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 import { checkPlan } from '../helpers/plan.js';
 

@@ -8,8 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAuditEntries } from '../../src/domain/audit.js';
-import type { Store } from '../../src/domain/store.js';
+import { listAuditEntries } from '../../src/domain/core/audit.js';
+import type { Store } from '../../src/domain/core/store.js';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
 import { ADMIN, expectOneLine, runBin, storeHash, TENANT, withStore, type Result, type Sandbox } from '../helpers/cli.js';

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAuditEntries } from '../../src/domain/audit.js';
+import { listAuditEntries } from '../../src/domain/core/audit.js';
 import { ADMIN, copyStore, withStore, expectOneLine, runBin, runOk, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
 import { checkPlan, HOSTS } from '../helpers/plan.js';
 

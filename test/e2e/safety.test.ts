@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { auditHash } from '../../src/domain/audit.js';
+import { auditHash } from '../../src/domain/core/audit.js';
 import { ADMIN, storeExists, BIN, expectOneLine, initPartner, runBin, sandbox, storeHash, storeSql, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 import { isPgUrl, PG_MODE } from '../helpers/pg-e2e.js';
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
 import { ADMIN, TENANT, auditOf, copySandbox, expectOneLine, expectRefused, expectUnchanged, runBin, runInProcess, sandbox, setupIn, storeHash, type Result, withStore, type Sandbox } from '../helpers/cli.js';
-import type { Store } from '../../src/domain/store.js';
+import type { Store } from '../../src/domain/core/store.js';
 import { checkPlan } from '../helpers/plan.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';

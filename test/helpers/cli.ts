@@ -14,7 +14,7 @@ import type { Interrupts } from '../../src/cli/interrupt.js';
 import type { Settings, SettingKey } from '../../src/cli/settings.js';
 import { openStore } from '../../src/store/open.js';
 import { isPgUrl, pgActing, pgCopyStore, pgSandboxStore, pgStoreHash, pgStoreSql, pgStoreText, PG_MODE } from './pg-e2e.js';
-import type { Store } from '../../src/domain/store.js';
+import type { Store } from '../../src/domain/core/store.js';
 import { fakeIO } from './fake-io.js';
 import { scriptedPrompter, type Answer } from './prompter.js';
 
@@ -237,8 +237,8 @@ export async function setupIn(sb: Sandbox, args: string[]): Promise<string> {
 }
 
 /** The audit trail, read straight from a sandbox's store. */
-export async function auditOf(sb: Sandbox): Promise<import('../../src/domain/model.js').AuditEntry[]> {
-  const { listAuditEntries } = await import('../../src/domain/audit.js');
+export async function auditOf(sb: Sandbox): Promise<import('../../src/domain/core/model.js').AuditEntry[]> {
+  const { listAuditEntries } = await import('../../src/domain/core/audit.js');
   return withStore(sb.db, (store) => listAuditEntries(store, {}));
 }
 

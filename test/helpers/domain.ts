@@ -1,8 +1,8 @@
 /** Helpers for tests that call the domain on a store directly. */
-import type { Clock } from '../../src/domain/clock.js';
-import type { Partner } from '../../src/domain/model.js';
-import type { Session } from '../../src/domain/session.js';
-import type { Store, Tx } from '../../src/domain/store.js';
+import type { Clock } from '../../src/domain/core/clock.js';
+import type { Partner } from '../../src/domain/core/model.js';
+import type { Session } from '../../src/domain/core/session.js';
+import type { Store, Tx } from '../../src/domain/core/store.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /** A partner to put straight into a store. */

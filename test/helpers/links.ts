@@ -2,8 +2,8 @@
  * Links as Partner Center and Microsoft make them, for tests. delegate itself
  * never builds a trial or purchase link; tests play Partner Center here.
  */
-import type { Cloud } from '../../src/domain/model.js';
-import { parseSignupLink, type SignupLink } from '../../src/domain/urls.js';
+import type { Cloud } from '../../src/domain/core/model.js';
+import { parseSignupLink, type SignupLink } from '../../src/domain/offer/urls.js';
 
 /** The Partner ID tests give the partner. */
 export const MPN = 1234567;

@@ -4,9 +4,9 @@
  */
 import { Printed, renderListStream } from '../../src/cli/render.js';
 import { offerView as offerColumns } from '../../src/cli/views.js';
-import { offerLineSpec, offerView } from '../../src/domain/offers.js';
-import type { Partner } from '../../src/domain/model.js';
-import type { Store } from '../../src/domain/store.js';
+import { offerLineSpec, offerView } from '../../src/domain/offer/offers.js';
+import type { Partner } from '../../src/domain/core/model.js';
+import type { Store } from '../../src/domain/core/store.js';
 
 export async function bothOfferLists(store: Store, partner: Partner, now: Date, opts: { all: boolean }, size: number): Promise<{ fromStore: string; fromRecords: string; printed: number }> {
   let fromStore = '';

@@ -2,7 +2,7 @@
  * What makes a printed plan executable as printed (SPEC.md "Acting for a
  * client", `--plan`): checked on the parsed JSON, whatever produced it.
  */
-import type { Cloud } from '../../src/domain/model.js';
+import type { Cloud } from '../../src/domain/core/model.js';
 
 export const HOSTS: Record<Cloud, { graph: string; partnerCenter: string }> = {
   global: { graph: 'https://graph.microsoft.com/v1.0/', partnerCenter: 'https://api.partnercenter.microsoft.com/v1/' },

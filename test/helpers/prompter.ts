@@ -1,5 +1,5 @@
 /** A prompter that answers from a script and records the questions it was asked. */
-import { CancelledError } from '../../src/domain/errors.js';
+import { CancelledError } from '../../src/domain/core/errors.js';
 import type { Prompter } from '../../src/cli/prompter.js';
 
 export type Answer = string | boolean | 'CANCEL';

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
-import { UsageError } from '../../src/domain/errors.js';
+import { UsageError } from '../../src/domain/core/errors.js';
 import { liveClient, MicrosoftClient, parseRetryAfter, staticToken, type ClientOptions, type RetryEvent, type TokenRequest } from '../../src/microsoft/client.js';
 import { CLOUDS, endpointsFor, parseCloud } from '../../src/microsoft/endpoints.js';
 import { MicrosoftError, NetworkError, NotSignedInError } from '../../src/microsoft/errors.js';

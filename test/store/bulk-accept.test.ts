@@ -3,13 +3,13 @@
  * statements per client (README "Performance"), and chooses the same initial domains as accepting
  * the clients one by one would. Checked by what the store is asked and what it holds, not by timing.
  */
-import { allocateInitialDomain } from '../../src/domain/acting.js';
-import { acceptOffer } from '../../src/domain/clients.js';
-import { fixedClock } from '../../src/domain/clock.js';
-import { createOffer } from '../../src/domain/offers.js';
-import { initPartner } from '../../src/domain/partner.js';
-import type { SourceRow } from '../../src/domain/bulk.js';
-import type { Session } from '../../src/domain/session.js';
+import { allocateInitialDomain } from '../../src/domain/client/initial-domains.js';
+import { acceptOffer } from '../../src/domain/client/clients.js';
+import { fixedClock } from '../../src/domain/core/clock.js';
+import { createOffer } from '../../src/domain/offer/offers.js';
+import { initPartner } from '../../src/domain/partner/partner.js';
+import type { SourceRow } from '../../src/domain/core/bulk.js';
+import type { Session } from '../../src/domain/core/session.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { countingSession } from '../helpers/domain.js';
 

@@ -9,13 +9,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreError } from '../../src/domain/errors.js';
-import type { AuditEntry, ClientRecord, OfferRecord, Partner, PartnerUser, Relationship } from '../../src/domain/model.js';
-import { LEDGER_TABLES, type LedgerRow, type Store, type Tx } from '../../src/domain/store.js';
+import { StoreError } from '../../src/domain/core/errors.js';
+import type { AuditEntry, ClientRecord, OfferRecord, Partner, PartnerUser, Relationship } from '../../src/domain/core/model.js';
+import { LEDGER_TABLES, type LedgerRow, type Store, type Tx } from '../../src/domain/core/store.js';
 import { openStore } from '../../src/store/open.js';
 import { freshSchema, PG_MISSING, type PgSchema } from '../helpers/pg.js';
 import { bothOfferLists } from '../helpers/offer-lines.js';
-import { offerLineSpec } from '../../src/domain/offers.js';
+import { offerLineSpec } from '../../src/domain/offer/offers.js';
 
 interface Backend {
   name: string;

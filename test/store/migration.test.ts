@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { clientSummary } from '../../src/domain/relationships.js';
+import { clientSummary } from '../../src/domain/relationship/relationships.js';
 
 /** The index of the migration under test: the one that gives clients their DAP columns. */
 const MINE = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN dap_offer_id'));

@@ -8,9 +8,9 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { listOffers } from '../../src/domain/offers.js';
-import { fixedClock } from '../../src/domain/clock.js';
-import { showPartner } from '../../src/domain/partner.js';
+import { listOffers } from '../../src/domain/offer/offers.js';
+import { fixedClock } from '../../src/domain/core/clock.js';
+import { showPartner } from '../../src/domain/partner/partner.js';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ADMIN, expectOneLine, runBin, sandbox, storeHash, TENANT, type Sandbox } from '../helpers/cli.js';

@@ -5,15 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { listClients, storeClientFilter } from '../../src/domain/clients.js';
-import { eachAuditChunk } from '../../src/domain/audit.js';
-import { eachDriftChunk } from '../../src/domain/drift.js';
-import { eachInboxChunk } from '../../src/domain/inbox.js';
-import { eachOfferChunk, eachOfferLineChunk } from '../../src/domain/offers.js';
+import { listClients, storeClientFilter } from '../../src/domain/client/clients.js';
+import { eachAuditChunk } from '../../src/domain/core/audit.js';
+import { eachDriftChunk } from '../../src/domain/client/drift.js';
+import { eachInboxChunk } from '../../src/domain/partner/inbox.js';
+import { eachOfferChunk, eachOfferLineChunk } from '../../src/domain/offer/offers.js';
 import { bothOfferLists } from '../helpers/offer-lines.js';
-import { clientStatus, expiring } from '../../src/domain/relationships.js';
-import type { ClientRecord, OfferRecord, Relationship } from '../../src/domain/model.js';
-import type { Store } from '../../src/domain/store.js';
+import { clientStatus, expiring } from '../../src/domain/relationship/relationships.js';
+import type { ClientRecord, OfferRecord, Relationship } from '../../src/domain/core/model.js';
+import type { Store } from '../../src/domain/core/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { countingSession, PARTNER } from '../helpers/domain.js';
 import { Printed, renderListStream } from '../../src/cli/render.js';

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { NotFoundError, StoreError } from '../../src/domain/errors.js';
-import type { AuditEntry, PartnerUser } from '../../src/domain/model.js';
+import { NotFoundError, StoreError } from '../../src/domain/core/errors.js';
+import type { AuditEntry, PartnerUser } from '../../src/domain/core/model.js';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { PARTNER } from '../helpers/domain.js';

@@ -1,9 +1,9 @@
 /** `delegate init`: set up the partner and its first global admin (full admin access). */
 import { Option, type Command } from 'commander';
-import { CLOUDS, type Cloud } from '../../domain/model.js';
-import { initPartner } from '../../domain/partner.js';
-import { defaultDisplayName } from '../../domain/users.js';
-import * as v from '../../domain/validate.js';
+import { CLOUDS, type Cloud } from '../../domain/core/model.js';
+import { initPartner } from '../../domain/partner/partner.js';
+import { defaultDisplayName } from '../../domain/partner/users.js';
+import * as v from '../../domain/core/validate.js';
 import type { Context } from '../context.js';
 import { renderOne } from '../render.js';
 import { parseWith, rule, z } from '../schema.js';

@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ClientConfig } from 'pg';
-import { UsageError } from '../../domain/errors.js';
+import { UsageError } from '../../domain/core/errors.js';
 
 const require = createRequire(import.meta.url);
 

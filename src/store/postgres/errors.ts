@@ -1,5 +1,5 @@
 /** What a PostgreSQL or connection failure means, as the store's own error (one line, no password). */
-import { StoreError, type StoreFailure } from '../../domain/errors.js';
+import { StoreError, type StoreFailure } from '../../domain/core/errors.js';
 
 interface PgLike {
   code?: string;

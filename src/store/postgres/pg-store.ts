@@ -30,9 +30,9 @@ import type {
   PartnerUser,
   Relationship,
   Template,
-} from '../../domain/model.js';
-import { ConflictError, NotFoundError, StoreError } from '../../domain/errors.js';
-import { LEDGER_TABLES, type Acceptance, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferLineSpec, type OfferWithRelationship, type Store, type Tx, type UserFilter, type WriteOptions } from '../../domain/store.js';
+} from '../../domain/core/model.js';
+import { ConflictError, NotFoundError, StoreError } from '../../domain/core/errors.js';
+import { LEDGER_TABLES, type Acceptance, type AuditFilter, type ClientFilter, type ClientLineForm, type LedgerRow, type LedgerTable, type OfferLineSpec, type OfferWithRelationship, type Store, type Tx, type UserFilter, type WriteOptions } from '../../domain/core/store.js';
 import { PRINTABLE, printedPage, printedSql } from '../client-lines.js';
 import { offerLineSql, PG_ISO_TIME, printedOffers } from '../offer-lines.js';
 import { clientConfig, redacted } from './connect.js';

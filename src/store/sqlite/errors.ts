@@ -1,4 +1,4 @@
-import { StoreError, type StoreFailure } from '../../domain/errors.js';
+import { StoreError, type StoreFailure } from '../../domain/core/errors.js';
 
 /** What an SQLite failure means for the person running delegate, in one line. */
 export function explainSqlite(e: unknown): string | undefined {

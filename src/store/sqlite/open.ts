@@ -6,7 +6,7 @@ import { accessSync, chmodSync, closeSync, constants, existsSync, lstatSync, ope
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import { NotFoundError, StoreError, UsageError } from '../../domain/errors.js';
+import { NotFoundError, StoreError, UsageError } from '../../domain/core/errors.js';
 import { makePrivateDirs, makePrivateFile, PRIVATE_FILE } from '../files.js';
 import { explainSqlite } from './errors.js';
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from './migrations.js';

@@ -15,7 +15,7 @@ import type {
   OfferStatus,
   Partner,
   PartnerUser,
-} from '../../domain/model.js';
+} from '../../domain/core/model.js';
 import {
   LEDGER_TABLES,
   type Acceptance,
@@ -29,7 +29,7 @@ import {
   type Store,
   type Tx,
   type UserFilter,
-} from '../../domain/store.js';
+} from '../../domain/core/store.js';
 import { PRINTABLE, printedPage, printedSql } from '../client-lines.js';
 import { offerLineSql, printedOffers, SQLITE_ISO_TIME } from '../offer-lines.js';
 import { toStoreError } from './errors.js';

@@ -1,11 +1,11 @@
 /** `delegate audit [filters]`, `delegate audit verify [--expect <seq>:<hash>]` and `delegate audit head`. */
 import type { Command } from 'commander';
-import { auditHead, checkAudit, eachAuditChunk, type AuditAnchor, type VerifyResult } from '../../../domain/audit.js';
-import { AuditMismatchError, NotFoundError, UsageError } from '../../../domain/errors.js';
-import type { AuditEntry } from '../../../domain/model.js';
-import * as v from '../../../domain/validate.js';
+import { auditHead, checkAudit, eachAuditChunk, type AuditAnchor, type VerifyResult } from '../../../domain/core/audit.js';
+import { AuditMismatchError, NotFoundError, UsageError } from '../../../domain/core/errors.js';
+import type { AuditEntry } from '../../../domain/core/model.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
-import { clientKey } from '../../../domain/session.js';
+import { clientKey } from '../../../domain/core/session.js';
 import { nounCommand } from '../../program.js';
 import { renderOne, type View } from '../../render.js';
 import { printChunks } from '../../bulk.js';

@@ -4,31 +4,20 @@
  * Graph requests instead of changing anything.
  */
 import type { Command } from 'commander';
-import {
-  addClientDomain,
-  addClientUsers,
-  listClientDomains,
-  listClientUsers,
-  mdmTarget,
-  refuseMdm,
-  removeClientDomain,
-  removeClientUser,
-  resetClientPassword,
-  verifyClientDomain,
-  type AddedClientUser,
-  type PasswordReset,
-} from '../../../domain/acting.js';
-import { DelegateError, NotPermittedError, UsageError } from '../../../domain/errors.js';
-import type { ClientDomain, ClientUser } from '../../../domain/model.js';
-import { MDM_NOT_SUPPORTED } from '../../../domain/offer-text.js';
-import * as v from '../../../domain/validate.js';
+import { addClientDomain, listClientDomains, removeClientDomain, verifyClientDomain } from '../../../domain/acting/domains.js';
+import { addClientUsers, listClientUsers, removeClientUser, resetClientPassword, type AddedClientUser, type PasswordReset } from '../../../domain/acting/users.js';
+import { mdmTarget, refuseMdm } from '../../../domain/acting/mdm.js';
+import { DelegateError, NotPermittedError, UsageError } from '../../../domain/core/errors.js';
+import type { ClientDomain, ClientUser } from '../../../domain/core/model.js';
+import { MDM_NOT_SUPPORTED } from '../../../domain/acting/mdm.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';
 import { planFlag, PLAN_OPTION } from '../../plan.js';
 import { deliver as deliverCarried, LIVE_OPTION, sessionAndMode } from '../../live.js';
-import { LEDGER, type Carried, type Mode } from '../../../domain/decision.js';
-import type { Session } from '../../../domain/session.js';
+import { LEDGER, type Carried, type Mode } from '../../../domain/plan/decision.js';
+import type { Session } from '../../../domain/core/session.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
 export const clientUserView: View<ClientUser> = {

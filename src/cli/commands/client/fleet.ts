@@ -4,10 +4,10 @@
  * client. One client named alone (no --file, --all or --dry-run) keeps the
  * single-client command's output; `remove-role` always prints lines.
  */
-import { UsageError } from '../../../domain/errors.js';
-import { fleetAction, type FleetAction, type FleetRow } from '../../../domain/fleet.js';
-import { LEDGER } from '../../../domain/decision.js';
-import * as v from '../../../domain/validate.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { fleetAction, type FleetAction, type FleetRow } from '../../../domain/client/fleet.js';
+import { LEDGER } from '../../../domain/plan/decision.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';

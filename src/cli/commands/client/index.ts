@@ -1,14 +1,14 @@
 /** `delegate client accept|list|show|remove|terminate|extend|assign|drift` and the acting commands. */
 import type { Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
-import { acceptOffer, eachClientChunk, eachClientLineChunk, endClient, parseOfferReference, showClient, type Accepted } from '../../../domain/clients.js';
-import { CLIENT_STATUSES, type ClientRecord } from '../../../domain/model.js';
-import { activeDap, activeGdap } from '../../../domain/relationships.js';
-import { assignGroup } from '../../../domain/assignments.js';
-import { eachDriftChunk, type Drift } from '../../../domain/drift.js';
-import { extendClient } from '../../../domain/relationship-lifecycle.js';
-import { parseRoles, roleName } from '../../../domain/roles.js';
-import * as v from '../../../domain/validate.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { acceptOffer, eachClientChunk, eachClientLineChunk, endClient, parseOfferReference, showClient, type Accepted } from '../../../domain/client/clients.js';
+import { CLIENT_STATUSES, type ClientRecord } from '../../../domain/core/model.js';
+import { activeDap, activeGdap } from '../../../domain/relationship/relationships.js';
+import { assignGroup } from '../../../domain/access/assignments.js';
+import { eachDriftChunk, type Drift } from '../../../domain/client/drift.js';
+import { extendClient } from '../../../domain/client/lifecycle.js';
+import { parseRoles, roleName } from '../../../domain/relationship/roles.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { nounCommand } from '../../program.js';
@@ -19,8 +19,8 @@ import { clientRelationshipRows, clientShowView, clientView, CLIENT_FIELDS } fro
 import { register as registerActing } from './acting.js';
 import { register as registerUnassign } from './unassign.js';
 import { isBulk, runFleet, type FleetFlags } from './fleet.js';
-import { GLOBAL_ADMINISTRATOR, parseRole } from '../../../domain/roles.js';
-import { usesPartnerCenter, type PlannedRequest } from '../../../domain/graph.js';
+import { GLOBAL_ADMINISTRATOR, parseRole } from '../../../domain/relationship/roles.js';
+import { usesPartnerCenter, type PlannedRequest } from '../../../domain/plan/request.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 

@@ -1,9 +1,9 @@
 /** `delegate client unassign <domain> --group <group> [--roles ...]`: undo `client assign`. */
 import type { Command } from 'commander';
-import { unassignGroup, type Unassigned } from '../../../domain/assignments.js';
-import { UsageError } from '../../../domain/errors.js';
-import { parseRoles, roleName } from '../../../domain/roles.js';
-import * as v from '../../../domain/validate.js';
+import { unassignGroup, type Unassigned } from '../../../domain/access/assignments.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { parseRoles, roleName } from '../../../domain/relationship/roles.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { deliver, LIVE_OPTION, sessionAndMode } from '../../live.js';
 import { planFlag, PLAN_OPTION } from '../../plan.js';

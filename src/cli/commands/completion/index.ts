@@ -1,11 +1,11 @@
 /** `delegate completion <shell>` and the hidden `delegate __complete -- <words...>` its scripts call. */
 import type { Command } from 'commander';
-import { listClients } from '../../../domain/clients.js';
-import { UsageError } from '../../../domain/errors.js';
-import { listGroups } from '../../../domain/groups.js';
-import { listTemplates } from '../../../domain/templates.js';
-import { listOffers } from '../../../domain/offers.js';
-import { ROLES } from '../../../domain/roles.js';
+import { listClients } from '../../../domain/client/clients.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { listGroups } from '../../../domain/access/groups.js';
+import { listTemplates } from '../../../domain/offer/templates.js';
+import { listOffers } from '../../../domain/offer/offers.js';
+import { ROLES } from '../../../domain/relationship/roles.js';
 import { complete, completionScript, SHELLS, type Shell, type ValueKind } from '../../completion.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';

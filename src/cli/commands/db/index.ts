@@ -1,8 +1,8 @@
 /** `delegate db migrate | grant <login> | copy <from> <to>`: the store itself (SPEC.md "Team store"). */
 import type { Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
-import { copyLedger, grantLogin } from '../../../domain/team.js';
-import * as v from '../../../domain/validate.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { copyLedger, grantLogin } from '../../../domain/partner/team.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { jsonText } from '../../render.js';
 import { nounCommand } from '../../program.js';

@@ -1,7 +1,7 @@
 /** `delegate doctor [<domain>...]`: what stands between the partner and working access, with the fix for each. */
 import type { Command } from 'commander';
-import { attention, doctor, type Finding } from '../../../domain/doctor.js';
-import { DelegateError } from '../../../domain/errors.js';
+import { attention, doctor, type Finding } from '../../../domain/client/doctor.js';
+import { DelegateError } from '../../../domain/core/errors.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
 import { renderList, type View } from '../../render.js';

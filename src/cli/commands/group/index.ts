@@ -1,12 +1,12 @@
 /** `delegate group create|add-member|remove-member|set|delete|list`: the partner's security groups for granular access. */
 import type { Command } from 'commander';
-import { groupAddMembers, groupCreate, groupDelete, groupRemoveMembers, listGroups, setGroupObjectId } from '../../../domain/groups.js';
-import { UsageError } from '../../../domain/errors.js';
-import type { Group } from '../../../domain/model.js';
+import { groupAddMembers, groupCreate, groupDelete, groupRemoveMembers, listGroups, setGroupObjectId } from '../../../domain/access/groups.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import type { Group } from '../../../domain/core/model.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { deliver, LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
-import * as v from '../../../domain/validate.js';
+import * as v from '../../../domain/core/validate.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 

@@ -1,8 +1,8 @@
 /** `delegate inbox [--unread]` and `delegate inbox read <id>|--all`. */
 import type { Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
-import { eachInboxChunk, markRead } from '../../../domain/inbox.js';
-import * as v from '../../../domain/validate.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { eachInboxChunk, markRead } from '../../../domain/partner/inbox.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { printChunks } from '../../bulk.js';
 import { NOUNS } from '../../program.js';

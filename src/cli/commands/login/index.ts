@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { dirname } from 'node:path';
-import { UsageError } from '../../../domain/errors.js';
-import { CLOUDS } from '../../../domain/model.js';
-import * as v from '../../../domain/validate.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { CLOUDS } from '../../../domain/core/model.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { defaultDbPath } from '../../paths.js';
 import { nounCommand } from '../../program.js';

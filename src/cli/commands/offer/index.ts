@@ -1,16 +1,16 @@
 /** `delegate offer create|link|list|revoke`. */
 import type { Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
-import type { Partner } from '../../../domain/model.js';
-import { OFFER_FORMATS, partnerCenterHint } from '../../../domain/offer-text.js';
-import { createOffer, eachOfferChunk, eachOfferLineChunk, offerView as buildOfferView, revokeOffer, showOffer, type Offer } from '../../../domain/offers.js';
-import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
-import { createGranularOffers } from '../../../domain/granular-offers.js';
-import { checkDisplayName } from '../../../domain/relationship-rules.js';
-import { parseRoles } from '../../../domain/roles.js';
-import { showPartner } from '../../../domain/partner.js';
-import { howKnown, parseSignupLink, type SignupLink } from '../../../domain/urls.js';
-import * as v from '../../../domain/validate.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import type { Partner } from '../../../domain/core/model.js';
+import { OFFER_FORMATS, partnerCenterHint } from '../../../domain/offer/offer-text.js';
+import { createOffer, eachOfferChunk, eachOfferLineChunk, offerView as buildOfferView, revokeOffer, showOffer, type Offer } from '../../../domain/offer/offers.js';
+import { autoExtend, normaliseDuration } from '../../../domain/core/duration.js';
+import { createGranularOffers } from '../../../domain/offer/granular-offers.js';
+import { checkDisplayName } from '../../../domain/relationship/rules.js';
+import { parseRoles } from '../../../domain/relationship/roles.js';
+import { showPartner } from '../../../domain/partner/partner.js';
+import { howKnown, parseSignupLink, type SignupLink } from '../../../domain/offer/urls.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';

@@ -1,11 +1,11 @@
 /** `delegate partner show|set`. */
 import type { Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
-import { CLOUDS } from '../../../domain/model.js';
-import { listOffers } from '../../../domain/offers.js';
-import { setPartner, showPartner } from '../../../domain/partner.js';
-import { linkNotOurs, parseOfferUrl } from '../../../domain/urls.js';
-import * as v from '../../../domain/validate.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { CLOUDS } from '../../../domain/core/model.js';
+import { listOffers } from '../../../domain/offer/offers.js';
+import { setPartner, showPartner } from '../../../domain/partner/partner.js';
+import { linkNotOurs, parseOfferUrl } from '../../../domain/offer/urls.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
 import { renderOne } from '../../render.js';

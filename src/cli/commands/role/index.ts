@@ -1,6 +1,6 @@
 /** `delegate role list`: the Microsoft Entra roles a granular relationship can carry. */
 import type { Command } from 'commander';
-import { ROLES, type Role } from '../../../domain/roles.js';
+import { ROLES, type Role } from '../../../domain/relationship/roles.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
 import { renderList, type View } from '../../render.js';

@@ -3,9 +3,9 @@
  * read Microsoft first, then reconcile the ledger in one transaction (src/domain/sync.ts).
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
-import * as v from '../../../domain/validate.js';
-import { SYNC_PARTS, type SyncChange, type SyncPart, type SyncResult } from '../../../domain/sync.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import * as v from '../../../domain/core/validate.js';
+import { SYNC_PARTS, type SyncChange, type SyncPart, type SyncResult } from '../../../domain/client/sync.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
@@ -43,7 +43,7 @@ export function register(program: Command, ctx: Context): void {
       const parts: readonly SyncPart[] = o.only === undefined ? SYNC_PARTS : [v.oneOf(o.only, SYNC_PARTS, '--only')];
       if (ctx.env.DELEGATE_NOW) throw new UsageError('DELEGATE_NOW pins the ledger clock for offline work; sync reads what Microsoft says now: unset it');
       const s = await ctx.session({ actor: true });
-      const { prepareSync, syncLedger } = await import('../../../domain/sync.js');
+      const { prepareSync, syncLedger } = await import('../../../domain/client/sync.js');
       const partner = await prepareSync(s);
       const { connect } = await import('../../../microsoft/live.js');
       const { readTenant } = await import('../../../microsoft/tenant.js');

@@ -1,13 +1,13 @@
 /** `delegate template create|list|delete`: reusable settings for granular offers. */
 import type { Command } from 'commander';
-import { autoExtend, normaliseDuration } from '../../../domain/duration.js';
-import { UsageError } from '../../../domain/errors.js';
-import { createTemplate, listTemplates, templateDelete } from '../../../domain/templates.js';
+import { autoExtend, normaliseDuration } from '../../../domain/core/duration.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { createTemplate, listTemplates, templateDelete } from '../../../domain/offer/templates.js';
 import { deliver, LIVE_OPTION, sessionAndMode } from '../../live.js';
 import { planFlag, PLAN_OPTION } from '../../plan.js';
-import type { Template } from '../../../domain/model.js';
-import { parseRoles, roleName } from '../../../domain/roles.js';
-import * as v from '../../../domain/validate.js';
+import type { Template } from '../../../domain/core/model.js';
+import { parseRoles, roleName } from '../../../domain/relationship/roles.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';

@@ -1,16 +1,16 @@
 /** `delegate user add|list|grant-admin|revoke-admin|remove`. */
 import type { Command } from 'commander';
-import { UsageError } from '../../../domain/errors.js';
-import { ADMIN_ACCESS } from '../../../domain/model.js';
-import { addUsers, changeAdminAccess, changeAdminAccessLive, eachUserChunk, planAdminAccess, removeUser, setUserDbLogin } from '../../../domain/users.js';
-import { LEDGER } from '../../../domain/decision.js';
+import { UsageError } from '../../../domain/core/errors.js';
+import { ADMIN_ACCESS } from '../../../domain/core/model.js';
+import { addUsers, changeAdminAccess, changeAdminAccessLive, eachUserChunk, planAdminAccess, removeUser, setUserDbLogin } from '../../../domain/partner/users.js';
+import { LEDGER } from '../../../domain/plan/decision.js';
 import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
-import * as v from '../../../domain/validate.js';
+import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { csvRows, printChunks, progressFor, withBulkOutput } from '../../bulk.js';
-import type { RowSource } from '../../../domain/bulk.js';
+import type { RowSource } from '../../../domain/core/bulk.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';

@@ -2,7 +2,7 @@
  * `--plan graph` (alias `--plan`): print the requests to Microsoft's APIs
  * that would do the same for real, and change nothing. The plan is JSON in
  * every output mode: `[{id, method, url, headers?, body?}]` (see
- * domain/graph.ts for the format).
+ * domain/plan/request.ts for the format).
  */
 import { UsageError } from '../domain/core/errors.js';
 import { planJson, type PlannedRequest } from '../domain/plan/request.js';

@@ -1,5 +1,5 @@
 /**
- * The live executor: carries out a plan (src/domain/graph.ts) against
+ * The live executor: carries out a plan (src/domain/plan/) against
  * Microsoft through the HTTP client, as printed by `--plan`: each request's
  * `${id.field}` references are filled from the earlier responses, and a
  * request that fails ends its group (one group per independent item). It also

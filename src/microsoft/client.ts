@@ -1,24 +1,46 @@
 /**
  * The HTTP client for Microsoft Graph and Partner Center: a thin typed wrapper
- * over Node's own `fetch` (README "Choices" says why not the Graph SDK).
+ * over Node's own `fetch` (README "Choices" says why not the Graph SDK). The
+ * boundary of live mode (SPEC "Live mode, exactly once"):
  *
  * - Sends the bearer token: DELEGATE_ACCESS_TOKEN when set, else a TokenProvider (sign-in).
- * - Retries 429 and 503 after Retry-After (seconds or an HTTP date), or with
- *   bounded exponential backoff and jitter when it is absent, for a bounded
- *   number of attempts; sleep, clock and randomness are injected, so tests never wait.
+ * - Answers are checked: every 2xx answer is validated against the schema the
+ *   caller names (src/microsoft/schemas.ts); one that does not fit is a
+ *   MalformedAnswerError of that request (never an empty page), saying for a
+ *   change that Microsoft did it. A 202 or 204 needs no body.
+ * - Deadlines: each attempt has a deadline for the whole answer, body
+ *   included (default 100 s, DELEGATE_HTTP_TIMEOUT): a body that trickles in
+ *   is cut at the deadline.
+ * - Retry budget: 429 and 503 are retried after Retry-After (seconds or an
+ *   HTTP date), or with exponential backoff and jitter when it is absent, for
+ *   as long as the budget lasts (default 10 minutes from the first attempt,
+ *   DELEGATE_RETRY_BUDGET), not a fixed number of attempts; sleep, clock and
+ *   randomness are injected, so tests never wait.
  *   https://learn.microsoft.com/graph/throttling ("Wait the number of seconds specified in the
- *   Retry-After field... Retry the request"); 503 may carry Retry-After too (https://learn.microsoft.com/graph/errors).
- * - Follows `@odata.nextLink` to the end (https://learn.microsoft.com/graph/paging), only on the
- *   same base URL, so the token is never sent elsewhere.
- * - Sends many requests as JSON `$batch`es of at most 20, reports each part's
- *   outcome, and retries the throttled parts (https://learn.microsoft.com/graph/json-batching).
+ *   Retry-After field... Retry the request"; "If no Retry-After header is provided by the response,
+ *   we recommend implementing an exponential backoff retry policy"); 503 may carry Retry-After too
+ *   (https://learn.microsoft.com/graph/errors).
+ * - Paging: follows `@odata.nextLink` (https://learn.microsoft.com/graph/paging) only on the same
+ *   base URL, so the token is never sent elsewhere; stops with a PagingError past 10,000 pages or
+ *   when a link repeats. `pages()` holds one page at a time; `all()` gathers a whole collection and
+ *   is for lists that are small by nature (a tenant's domains, one user's role assignments, a group
+ *   looked up by name): it stops past 10,000 items. Partner-scale lists (relationships, contracts,
+ *   group members) are read with `pages()`.
+ * - `$batch`: many Graph requests as envelopes of at most 20
+ *   (https://learn.microsoft.com/graph/json-batching). Each envelope's outcome is its own: every
+ *   part's outcome is handed to `onPart` as soon as its envelope is answered, a failed envelope's
+ *   parts say whether Microsoft may have applied them, and later envelopes are still sent unless
+ *   the caller stops (or an interrupt comes). Throttled parts are sent again after their own
+ *   Retry-After, within the envelope's budget.
  * - A network failure is one NetworkError (exit 1); an HTTP error is a MicrosoftError
  *   carrying Microsoft's code and message. A dropped connection is not retried:
  *   a POST may have been applied, and only the caller can check by reading back.
  */
+import { UsageError } from '../domain/core/errors.js';
 import { randomUUID } from '../domain/core/crypto.js';
 import { endpointsFor, type Cloud, type Endpoints } from './endpoints.js';
-import { MicrosoftError, NetworkError, NotSignedInError, type ServiceName } from './errors.js';
+import { MalformedAnswerError, MicrosoftError, NetworkError, NotSignedInError, PagingError, writeState, type ServiceName } from './errors.js';
+import { batchEnvelope, firstProblem, type Page, type Schema } from './schemas.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type ApiService = 'graph' | 'partnerCenter';
@@ -55,6 +77,11 @@ export interface RetryEvent {
   waitMs: number;
   /** How many parts of a $batch are retried (absent for a single request). */
   parts?: number;
+  /**
+   * Why Microsoft throttled, from `x-ms-throttle-scope` and `x-ms-throttle-information`
+   * (https://learn.microsoft.com/graph/throttling-limits, "Identity and access service"), when it said.
+   */
+  throttle?: string;
 }
 
 export interface ClientOptions {
@@ -62,29 +89,34 @@ export interface ClientOptions {
   tokens: TokenProvider;
   fetch?: typeof globalThis.fetch;
   sleep?: (ms: number) => Promise<void>;
-  /** Milliseconds since the epoch (to read Retry-After given as an HTTP date). */
+  /** Milliseconds since the epoch: the retry budget's clock, and Retry-After given as an HTTP date. */
   now?: () => number;
   /** In [0, 1): the jitter of the backoff. */
   random?: () => number;
-  /** Attempts per request (and per $batch part), the first included. Default 5. */
-  maxAttempts?: number;
+  /** How long throttling (429, 503) is waited out, from a request's (or envelope's) first attempt. Default 600 000 (10 minutes). */
+  retryBudgetMs?: number;
   /** Backoff when Retry-After is absent: base * 2^(attempt-1), capped, half of it jittered. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** A Retry-After longer than this is not waited for: the request fails, saying how long Microsoft asked to wait. */
-  maxRetryAfterMs?: number;
-  /** No answer within this long is a network failure. */
+  /** The deadline of one attempt, for the whole answer (headers and body). Default 100 000. */
   timeoutMs?: number;
+  /** The largest answer read; a larger one is malformed. Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** Pages of one collection read at most (SPEC: 10,000, a million items at Graph's page sizes). */
+  maxPages?: number;
+  /** Items `all()` gathers at most (it is for small lists). Default 10,000. */
+  maxItems?: number;
   graphVersion?: 'v1.0' | 'beta';
   onRetry?: (event: RetryEvent) => void;
   /**
    * An interrupt: aborts the request in flight and any wait before a retry;
    * the request then fails with the signal's reason (the InterruptedError).
+   * A `$batch` stops instead: see `batch()`.
    */
   signal?: AbortSignal;
 }
 
-export interface RequestSpec {
+export interface RequestSpec<T> {
   service?: ApiService;
   method: Method;
   /** Graph: after the version (`/users/{id}`); Partner Center: from the root (`/v1/customers/{id}`). */
@@ -92,34 +124,83 @@ export interface RequestSpec {
   body?: unknown;
   headers?: Record<string, string>;
   tenantId?: string;
+  /** The shape of a 2xx answer (src/microsoft/schemas.ts). */
+  schema: Schema<T>;
 }
 
-export interface Reply<T = unknown> {
+export interface Reply<T> {
   status: number;
   /** Lower-case header names. */
   headers: Record<string, string>;
-  body: T;
+  /** The validated answer; undefined only for a 202 or 204 without a body. */
+  body: T | undefined;
 }
 
-export interface BatchPart {
+export interface ReadOptions {
+  tenantId?: string;
+  service?: ApiService;
+  headers?: Record<string, string>;
+}
+
+export interface BatchPart<T = unknown> {
   method: Method;
   /** Relative to the Graph version, as in a single request: `/users/{id}`. */
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The shape of this part's 2xx answer. */
+  schema: Schema<T>;
 }
 
-export type BatchOutcome<T = unknown> =
-  | { ok: true; status: number; headers: Record<string, string>; body: T }
-  | { ok: false; status: number; error: MicrosoftError };
+/**
+ * One part's outcome:
+ * - `answered`: a 2xx whose body fits its schema (undefined only for a 202 or 204 without one).
+ * - `failed`: Microsoft did not carry it out: it answered this part with an error (4xx, or 429/503
+ *   past the budget), or refused the envelope (401, 403, 429/503 past the budget), or the envelope
+ *   never reached it. For a read, also an answer that does not fit (a read changes nothing).
+ * - `pending`: sent, and Microsoft may have carried it out, but there is no usable answer: the
+ *   connection dropped or the deadline passed, the envelope's answer was malformed or lacked this
+ *   part, this part answered 2xx with a body that does not fit (`error.doneAtMicrosoft`: it was
+ *   done), or 500/502/504, or an interrupt cut the envelope short. Read it back.
+ * - `notSent`: never sent (the caller stopped, or an interrupt came, before its envelope).
+ */
+export type PartOutcome<T = unknown> =
+  | { ok: true; kind: 'answered'; status: number; headers: Record<string, string>; body: T | undefined }
+  | { ok: false; kind: 'failed'; status?: number; error: Error }
+  | { ok: false; kind: 'pending'; status?: number; error: Error }
+  | { ok: false; kind: 'notSent'; error?: Error };
+
+export interface BatchOptions<T> {
+  tenantId?: string;
+  /**
+   * Each part's outcome, by its index in `parts`, as soon as its envelope's
+   * answer is read (or the envelope fails); awaited before anything more is
+   * sent, so the caller can record each answer first. A throw ends the batch
+   * with that error (nothing more is sent).
+   */
+  onPart?: (index: number, outcome: PartOutcome<T>) => void | Promise<void>;
+  /** After an envelope fails as a whole: send the later envelopes (default) or leave their parts `notSent`. */
+  afterFailedEnvelope?: 'continue' | 'stop';
+}
 
 /** Graph allows at most 20 requests in one $batch (https://learn.microsoft.com/graph/json-batching). */
 export const BATCH_LIMIT = 20;
+export const DEFAULT_TIMEOUT_MS = 100_000;
+export const DEFAULT_RETRY_BUDGET_MS = 600_000;
+export const MAX_PAGES = 10_000;
 const RETRYABLE = new Set([429, 503]);
 
-interface Page<T> {
-  value?: T[];
-  '@odata.nextLink'?: string;
+/** An answer as it came (after the retries), before its body is checked. */
+interface Raw {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  tooLarge: boolean;
+}
+
+/** Whether the request of the latest attempt may have reached Microsoft without its answer being read (for an interrupt). */
+interface Flight {
+  inFlight: boolean;
 }
 
 export class MicrosoftClient {
@@ -129,11 +210,13 @@ export class MicrosoftClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly maxAttempts: number;
+  readonly retryBudgetMs: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly timeoutMs: number;
+  readonly timeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly maxPages: number;
+  private readonly maxItems: number;
   private readonly graphVersion: string;
   private readonly onRetry?: (event: RetryEvent) => void;
   private readonly signal?: AbortSignal;
@@ -145,11 +228,13 @@ export class MicrosoftClient {
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
-    this.maxAttempts = Math.max(1, o.maxAttempts ?? 5);
+    this.retryBudgetMs = Math.max(0, o.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS);
     this.backoffBaseMs = o.backoffBaseMs ?? 1000;
     this.backoffMaxMs = o.backoffMaxMs ?? 30_000;
-    this.maxRetryAfterMs = o.maxRetryAfterMs ?? 300_000;
-    this.timeoutMs = o.timeoutMs ?? 100_000;
+    this.timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxBodyBytes = o.maxBodyBytes ?? 64 * 1024 * 1024;
+    this.maxPages = o.maxPages ?? MAX_PAGES;
+    this.maxItems = o.maxItems ?? 10_000;
     this.graphVersion = o.graphVersion ?? 'v1.0';
     this.onRetry = o.onRetry;
     this.signal = o.signal;
@@ -158,6 +243,10 @@ export class MicrosoftClient {
   /** Throw the interrupt's reason if one came. */
   private checkSignal(): void {
     if (this.signal?.aborted) throw this.signal.reason;
+  }
+
+  private interrupted(e: unknown): boolean {
+    return this.signal?.aborted === true && e === this.signal.reason;
   }
 
   /** Wait before a retry, cut short by an interrupt. */
@@ -186,100 +275,189 @@ export class MicrosoftClient {
     return service === 'graph' ? `${this.endpoints.graph}/${this.graphVersion}` : this.endpoints.partnerCenter;
   }
 
-  /** One request, retried when throttled; the parsed JSON body (undefined for 204). */
-  async request<T = unknown>(spec: RequestSpec): Promise<Reply<T>> {
+  /** One request, retried when throttled; its answer checked against `spec.schema`. */
+  async request<T>(spec: RequestSpec<T>): Promise<Reply<T>> {
     const service = spec.service ?? 'graph';
-    return this.send<T>(service, spec.method, this.base(service) + spec.path, spec.path, spec.body, spec.headers, spec.tenantId);
+    const raw = await this.send(service, spec.method, this.base(service) + spec.path, spec.path, spec.body, spec.headers, spec.tenantId);
+    return { status: raw.status, headers: raw.headers, body: this.check(service, spec.method, spec.path, raw, spec.schema) };
   }
 
-  get<T = unknown>(path: string, tenantId?: string): Promise<T> {
-    return this.request<T>({ method: 'GET', path, tenantId }).then((r) => r.body);
+  /** A read: the answer, which must have a body fitting `schema`. */
+  async get<T>(path: string, schema: Schema<T>, opts: ReadOptions = {}): Promise<T> {
+    const service = opts.service ?? 'graph';
+    const raw = await this.send(service, 'GET', this.base(service) + path, path, undefined, opts.headers, opts.tenantId);
+    return this.checkRead(service, path, raw, schema);
   }
 
-  post<T = unknown>(path: string, body: unknown, tenantId?: string): Promise<T> {
-    return this.request<T>({ method: 'POST', path, body, tenantId }).then((r) => r.body);
+  /** A POST: the answer fitting `schema` (undefined for a 202 or 204 without a body). */
+  async post<T>(path: string, body: unknown, schema: Schema<T>, tenantId?: string): Promise<T | undefined> {
+    return (await this.request({ method: 'POST', path, body, schema, tenantId })).body;
   }
 
-  /** Every page of a Graph collection, following `@odata.nextLink` until there is none. */
-  async *pages<T = unknown>(path: string, tenantId?: string): AsyncGenerator<T[]> {
+  /**
+   * Every page of a Graph collection, one at a time, following `@odata.nextLink`
+   * until there is none. `schema` is the page's (`pageOf(item)` in schemas.ts).
+   * `first`: a page already read (a `$batch` part's answer): its items come
+   * first, then the pages after it.
+   */
+  async *pages<T>(path: string, schema: Schema<Page<T>>, opts: { tenantId?: string; first?: Page<T> } = {}): AsyncGenerator<T[]> {
     const base = this.base('graph');
+    let page = opts.first;
     let url = base + path;
     let shown = path;
     const seen = new Set<string>();
-    for (;;) {
-      const { body } = await this.send<Page<T>>('graph', 'GET', url, shown, undefined, undefined, tenantId);
-      yield body?.value ?? [];
-      const next = body?.['@odata.nextLink'];
+    for (let read = opts.first ? 1 : 0; ; ) {
+      if (!page) {
+        if (read >= this.maxPages) {
+          throw new PagingError('graph', path, `more than ${this.maxPages} pages (${this.maxPages === MAX_PAGES ? 'a million items at Graph’s page sizes; ' : ''}Microsoft keeps giving a next page)`);
+        }
+        const raw = await this.send('graph', 'GET', url, shown, undefined, undefined, opts.tenantId);
+        page = this.checkRead('graph', shown, raw, schema);
+        read++;
+      }
+      const next: string | undefined = page['@odata.nextLink'];
+      yield page.value;
+      page = undefined;
       if (!next) return;
       // Follow only links under the same base, never twice: the bearer token stays with Microsoft, and a loop ends.
-      if (!next.startsWith(base + '/') || seen.has(next)) {
-        throw new MicrosoftError('graph', 'GET', shown, 200, 'badNextLink', `a next page link that is not followed: ${next}`);
-      }
+      if (!next.startsWith(base + '/')) throw new PagingError('graph', path, `a next page link that is not followed (not under ${base}): ${next}`);
+      if (seen.has(next)) throw new PagingError('graph', path, `the next page link repeats (page ${read + 1}): ${next}`);
       seen.add(next);
       url = next;
       shown = new URL(next).pathname.slice(new URL(base).pathname.length) + '?…';
     }
   }
 
-  /** A whole Graph collection (every page). */
-  async all<T = unknown>(path: string, tenantId?: string): Promise<T[]> {
+  /** A whole Graph collection (every page), for lists that are small by nature: past `maxItems` it stops (read those with `pages()`). */
+  async all<T>(path: string, schema: Schema<Page<T>>, tenantId?: string): Promise<T[]> {
     const out: T[] = [];
-    for await (const page of this.pages<T>(path, tenantId)) out.push(...page);
+    for await (const page of this.pages(path, schema, { tenantId })) {
+      if (out.length + page.length > this.maxItems) throw new PagingError('graph', path, `more than ${this.maxItems} items, more than this read is for`);
+      out.push(...page);
+    }
     return out;
   }
 
   /**
-   * Many Graph requests as `$batch`es of at most 20, one after another. The
-   * outcomes come back in the order of `parts`, each a success or a failure of
-   * its own; parts answered 429 or 503 are sent again (after the longest
-   * Retry-After among them, or the backoff) up to the attempt limit.
+   * Many Graph requests as `$batch` envelopes of at most 20, one envelope
+   * after another. Returns every part's outcome in the order of `parts` (see
+   * PartOutcome); hands each to `onPart` as soon as it is known. It does not
+   * throw for a failed envelope: that envelope's parts fail (or are pending),
+   * the outcomes before it stand, and the later envelopes are sent unless
+   * `afterFailedEnvelope` is `stop`. An interrupt stops it: the envelope in
+   * flight is pending, the later ones `notSent`; the caller sees the signal.
+   * Parts answered 429 or 503 are sent again (after the longest Retry-After
+   * among them, or the backoff) while the envelope's budget lasts.
    */
-  async batch<T = unknown>(parts: readonly BatchPart[], tenantId?: string): Promise<BatchOutcome<T>[]> {
-    const outcomes: BatchOutcome<T>[] = new Array(parts.length);
+  async batch<T = unknown>(parts: readonly BatchPart<T>[], opts: BatchOptions<T> = {}): Promise<PartOutcome<T>[]> {
+    const outcomes: PartOutcome<T>[] = new Array(parts.length);
+    const deliver = async (i: number, o: PartOutcome<T>): Promise<void> => {
+      outcomes[i] = o;
+      await opts.onPart?.(i, o);
+    };
+    let stop: Error | undefined;
     for (let start = 0; start < parts.length; start += BATCH_LIMIT) {
-      let pending = range(start, Math.min(parts.length, start + BATCH_LIMIT));
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const requests = pending.map((i) => batchRequest(String(i + 1), parts[i]!));
-        const reply = await this.send<{ responses?: BatchResponse[] }>('graph', 'POST', `${this.base('graph')}/$batch`, '/$batch', { requests }, undefined, tenantId);
-        const byId = new Map((reply.body?.responses ?? []).map((r) => [String(r.id), r]));
-        const again: number[] = [];
-        let waitMs = 0;
-        let retryStatus = 0;
-        for (const i of pending) {
-          const part = parts[i]!;
-          const r = byId.get(String(i + 1));
-          if (!r) {
-            outcomes[i] = { ok: false, status: 0, error: new MicrosoftError('graph', part.method, part.path, 0, 'missingResponse', 'the $batch answer has no response for this request') };
-            continue;
-          }
-          const headers = lowerKeys(r.headers);
-          if (RETRYABLE.has(r.status) && attempt < this.maxAttempts) {
-            const wait = this.retryDelay(headers['retry-after'], attempt);
-            if (wait <= this.maxRetryAfterMs) {
-              again.push(i);
-              waitMs = Math.max(waitMs, wait);
-              retryStatus = Math.max(retryStatus, r.status);
-              continue;
-            }
-          }
-          if (r.status < 400) {
-            outcomes[i] = { ok: true, status: r.status, headers, body: r.body as T };
-          } else {
-            const note = RETRYABLE.has(r.status) ? this.giveUpNote(headers['retry-after'], attempt) : undefined;
-            outcomes[i] = { ok: false, status: r.status, error: errorFrom('graph', part.method, part.path, r.status, r.body, headers, note) };
-          }
-        }
-        if (again.length > 0) {
-          this.onRetry?.({ service: 'graph', method: 'POST', path: '/$batch', status: retryStatus, attempt, waitMs, parts: again.length });
-          await this.pause(waitMs);
-        }
-        pending = again;
+      const envelope = range(start, Math.min(parts.length, start + BATCH_LIMIT));
+      if (!stop && this.signal?.aborted) stop = this.signal.reason as Error;
+      if (stop) {
+        for (const i of envelope) await deliver(i, { ok: false, kind: 'notSent', error: stop });
+        continue;
       }
+      const result = await this.envelope(parts, envelope, opts.tenantId, deliver);
+      if (result === 'interrupted') stop = this.signal?.reason as Error;
+      else if (result instanceof Error && opts.afterFailedEnvelope === 'stop') stop = result;
     }
     return outcomes;
   }
 
-  private async send<T>(
+  /** One envelope and its retries of throttled parts: 'ok', the envelope's error, or 'interrupted'. */
+  private async envelope<T>(parts: readonly BatchPart<T>[], envelope: number[], tenantId: string | undefined, deliver: (i: number, o: PartOutcome<T>) => Promise<void>): Promise<'ok' | 'interrupted' | Error> {
+    const started = this.now();
+    let pending = envelope;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const requests = pending.map((i) => batchRequest(String(i + 1), parts[i]!));
+      const flight: Flight = { inFlight: false };
+      let answers: Map<string, { status: number; headers: Record<string, string>; body: unknown }>;
+      try {
+        // A 424 envelope still carries the parts' answers (older pages of https://learn.microsoft.com/graph/throttling
+        // say a batch with a throttled part "fails with a status code of 424"; newer ones, 200).
+        const raw = await this.send('graph', 'POST', `${this.base('graph')}/$batch`, '/$batch', { requests }, undefined, tenantId, flight, (s) => s === 424);
+        const body = this.check('graph', 'POST', '/$batch', raw, batchEnvelope, false);
+        if (!body) throw new MalformedAnswerError('graph', 'POST', '/$batch', raw.status, 'no body', false, raw.headers['request-id']);
+        answers = new Map(body.responses.map((r) => [r.id, { status: r.status, headers: lowerKeys(r.headers ?? undefined), body: r.body }]));
+      } catch (e) {
+        if (this.interrupted(e)) {
+          for (const i of pending) await deliver(i, flight.inFlight ? unsure(parts[i]!, e as Error) : { ok: false, kind: 'notSent', error: e as Error });
+          return 'interrupted';
+        }
+        const error = e as Error;
+        const status = error instanceof MicrosoftError ? { status: error.status } : {};
+        for (const i of pending) await deliver(i, writeState(error) === 'notApplied' ? { ok: false, kind: 'failed', ...status, error } : unsure(parts[i]!, error, status.status));
+        return error;
+      }
+      const again: number[] = [];
+      let waitMs = 0;
+      let retryStatus = 0;
+      let throttle: string | undefined;
+      for (const i of pending) {
+        const part = parts[i]!;
+        const r = answers.get(String(i + 1));
+        if (!r) {
+          await deliver(i, unsure(part, new MalformedAnswerError('graph', part.method, part.path, 0, 'the $batch answer has no response for this request', false)));
+          continue;
+        }
+        if (RETRYABLE.has(r.status)) {
+          const wait = this.retryDelay(r.headers['retry-after'], attempt);
+          if (this.withinBudget(started, wait)) {
+            again.push(i);
+            waitMs = Math.max(waitMs, wait);
+            retryStatus = Math.max(retryStatus, r.status);
+            throttle ??= throttleOf(r.headers);
+            continue;
+          }
+        }
+        await deliver(i, this.partOutcome(part, r, attempt, started));
+      }
+      if (again.length > 0) {
+        this.onRetry?.({ service: 'graph', method: 'POST', path: '/$batch', status: retryStatus, attempt, waitMs, parts: again.length, ...(throttle ? { throttle } : {}) });
+        try {
+          await this.pause(waitMs);
+        } catch (e) {
+          // Throttled parts were not carried out, and are not sent again.
+          for (const i of again) await deliver(i, { ok: false, kind: 'notSent', error: e as Error });
+          if (this.interrupted(e)) return 'interrupted';
+          throw e;
+        }
+      }
+      pending = again;
+    }
+    return 'ok';
+  }
+
+  /** A part's answer (not to be retried) as its outcome. */
+  private partOutcome<T>(part: BatchPart<T>, r: { status: number; headers: Record<string, string>; body: unknown }, attempt: number, started: number): PartOutcome<T> {
+    if (r.status >= 400) {
+      const note = RETRYABLE.has(r.status) ? this.giveUpNote(r.headers, attempt, started) : undefined;
+      const error = errorFrom('graph', part.method, part.path, r.status, r.body, r.headers, note);
+      return writeState(error) === 'notApplied' ? { ok: false, kind: 'failed', status: r.status, error } : unsure(part, error, r.status);
+    }
+    // A 202 or 204 to a change needs no body; a read's answer must have one.
+    if (part.method !== 'GET' && (r.status === 204 || (r.status === 202 && r.body === undefined))) return { ok: true, kind: 'answered', status: r.status, headers: r.headers, body: undefined };
+    // A part's JSON body comes as JSON; the json-batching page: other content types are base64 strings, which no schema here takes.
+    const parsed = part.schema.safeParse(r.body);
+    if (!parsed.success) {
+      const error = new MalformedAnswerError('graph', part.method, part.path, r.status, firstProblem(parsed.error), part.method !== 'GET', r.headers['request-id']);
+      return unsure(part, error, r.status);
+    }
+    return { ok: true, kind: 'answered', status: r.status, headers: r.headers, body: parsed.data };
+  }
+
+  /**
+   * One request and its retries while throttled: the answer of the last
+   * attempt when it is 2xx (or `accept`ed), else a MicrosoftError. `flight`
+   * says whether the latest attempt was sent without its answer being read.
+   */
+  private async send(
     service: ApiService,
     method: Method,
     url: string,
@@ -287,7 +465,9 @@ export class MicrosoftClient {
     body: unknown,
     extra: Record<string, string> | undefined,
     tenantId: string | undefined,
-  ): Promise<Reply<T>> {
+    flight: Flight = { inFlight: false },
+    accept: (status: number) => boolean = () => false,
+  ): Promise<Raw> {
     // Partner Center (https://learn.microsoft.com/partner-center/developer/headers): MS-RequestId "used to
     // ensure id-potency... the retry call should include the same value", so it stays the same across
     // attempts; MS-CorrelationId is new for every call; MS-Contract-Version is required. Graph's
@@ -295,45 +475,80 @@ export class MicrosoftClient {
     const requestId = randomUUID();
     const ids: Record<string, string> =
       service === 'graph' ? { 'client-request-id': requestId } : { 'MS-RequestId': requestId, 'MS-CorrelationId': randomUUID(), 'MS-Contract-Version': 'v1' };
+    const started = this.now();
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.getToken({ service, tenantId });
       const headers: Record<string, string> = { Accept: 'application/json', ...ids, ...extra, Authorization: `Bearer ${token}` };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
-      let status: number;
-      let replyHeaders: Record<string, string>;
-      let text: string;
       this.checkSignal();
-      try {
-        const timeout = AbortSignal.timeout(this.timeoutMs);
-        const res = await this.fetchFn(url, {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: this.signal ? AbortSignal.any([timeout, this.signal]) : timeout,
-          redirect: 'error',
-        });
-        status = res.status;
-        replyHeaders = Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v]));
-        text = await res.text();
-      } catch (e) {
-        this.checkSignal();
-        throw new NetworkError(service as ServiceName, method, shown, networkReason(e, this.timeoutMs));
-      }
-      if (RETRYABLE.has(status) && attempt < this.maxAttempts) {
-        const waitMs = this.retryDelay(replyHeaders['retry-after'], attempt);
-        if (waitMs <= this.maxRetryAfterMs) {
-          this.onRetry?.({ service, method, path: shown, status, attempt, waitMs });
+      const raw = await this.attempt(service, method, url, shown, headers, body, flight);
+      if (RETRYABLE.has(raw.status)) {
+        const waitMs = this.retryDelay(raw.headers['retry-after'], attempt);
+        if (this.withinBudget(started, waitMs)) {
+          const throttle = throttleOf(raw.headers);
+          this.onRetry?.({ service, method, path: shown, status: raw.status, attempt, waitMs, ...(throttle ? { throttle } : {}) });
           await this.pause(waitMs);
           continue;
         }
       }
-      const parsed = parseJson(text);
-      if (status >= 400) {
-        const note = RETRYABLE.has(status) ? this.giveUpNote(replyHeaders['retry-after'], attempt) : undefined;
-        throw errorFrom(service, method, shown, status, parsed, replyHeaders, note);
+      if (raw.status >= 400 && !accept(raw.status)) {
+        const note = RETRYABLE.has(raw.status) ? this.giveUpNote(raw.headers, attempt, started) : undefined;
+        const json = raw.tooLarge ? { value: undefined } : parseJson(raw.text);
+        throw errorFrom(service, method, shown, raw.status, 'value' in json ? json.value : raw.text, raw.headers, note);
       }
-      return { status, headers: replyHeaders, body: parsed as T };
+      return raw;
     }
+  }
+
+  /** One attempt, under the deadline for the whole answer: headers and the body read to its end. */
+  private async attempt(service: ApiService, method: Method, url: string, shown: string, headers: Record<string, string>, body: unknown, flight: Flight): Promise<Raw> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error('deadline')), this.timeoutMs);
+    const signal = this.signal ? AbortSignal.any([deadline.signal, this.signal]) : deadline.signal;
+    let answered = false;
+    flight.inFlight = true;
+    try {
+      const res = await this.fetchFn(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, redirect: 'error' });
+      answered = true;
+      const replyHeaders = Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v]));
+      const { text, tooLarge } = await readBody(res, this.maxBodyBytes);
+      flight.inFlight = false;
+      return { status: res.status, headers: replyHeaders, text, tooLarge };
+    } catch (e) {
+      this.checkSignal();
+      if (deadline.signal.aborted) {
+        const within = duration(this.timeoutMs);
+        throw new NetworkError(service as ServiceName, method, shown, answered ? `the answer did not finish within ${within} (the deadline for a whole answer)` : `no answer within ${within}`);
+      }
+      throw new NetworkError(service as ServiceName, method, shown, networkReason(e, this.timeoutMs), reachedServer(e));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A 2xx answer's body, checked: undefined for a 202/204 without one; else it must be JSON fitting `schema`. */
+  private check<T>(service: ApiService, method: Method, shown: string, raw: Raw, schema: Schema<T>, doneAtMicrosoft = method !== 'GET'): T | undefined {
+    const requestId = raw.headers['request-id'] ?? raw.headers['ms-requestid'];
+    const malformed = (reason: string) => new MalformedAnswerError(service, method, shown, raw.status, reason, doneAtMicrosoft, requestId);
+    if (raw.tooLarge) throw malformed(`larger than ${Math.round(this.maxBodyBytes / 1024 / 1024)} MiB`);
+    if (raw.status === 204 || (raw.status === 202 && raw.text.trim() === '')) return undefined;
+    const json = parseJson(raw.text);
+    if ('error' in json) throw malformed(`not JSON: ${json.error}`);
+    const parsed = schema.safeParse(json.value);
+    if (!parsed.success) throw malformed(json.value === undefined ? 'no body' : firstProblem(parsed.error));
+    return parsed.data;
+  }
+
+  /** A read's answer: it must have a body. */
+  private checkRead<T>(service: ApiService, shown: string, raw: Raw, schema: Schema<T>): T {
+    const body = this.check(service, 'GET', shown, raw, schema);
+    if (body === undefined) throw new MalformedAnswerError(service, 'GET', shown, raw.status, 'no body', false, raw.headers['request-id']);
+    return body;
+  }
+
+  /** Whether a wait still fits the retry budget counted from `started`. */
+  private withinBudget(started: number, waitMs: number): boolean {
+    return this.retryBudgetMs > 0 && this.now() - started + waitMs <= this.retryBudgetMs;
   }
 
   /** How long to wait before the next attempt: Retry-After when it is readable, else the backoff. */
@@ -344,31 +559,45 @@ export class MicrosoftClient {
     return Math.round(cap / 2 + this.random() * (cap / 2));
   }
 
-  private giveUpNote(retryAfter: string | undefined, attempt: number): string {
-    const asked = parseRetryAfter(retryAfter, this.now());
-    if (attempt < this.maxAttempts && asked !== undefined) return `Microsoft asked to wait ${Math.ceil(asked / 1000)} s; not waited`;
-    return `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
+  private giveUpNote(headers: Record<string, string>, attempt: number, started: number): string {
+    const asked = parseRetryAfter(headers['retry-after'], this.now());
+    const tries = `${attempt} attempt${attempt === 1 ? '' : 's'} in ${duration(this.now() - started)}`;
+    const budget = `the retry budget of ${duration(this.retryBudgetMs)} (DELEGATE_RETRY_BUDGET)`;
+    const wait = asked !== undefined ? `Microsoft asked to wait ${Math.ceil(asked / 1000)} s more` : 'the next wait';
+    const throttle = throttleOf(headers);
+    return `gave up after ${tries}: ${wait}, beyond ${budget}${throttle ? `; ${throttle}` : ''}`;
   }
 }
 
-/** Retry-After in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+/**
+ * Retry-After in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when
+ * absent or unreadable. Graph's own samples have used a fraction (`Retry-After: 2.128`, older copies of
+ * https://learn.microsoft.com/graph/throttling), so a decimal is read too.
+ */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
   const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
   if (!/[a-z]/i.test(v)) return undefined;
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-interface BatchResponse {
-  id: string;
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
+/** `x-ms-throttle-scope` and `x-ms-throttle-information` (https://learn.microsoft.com/graph/throttling-limits), in words. */
+function throttleOf(headers: Record<string, string>): string | undefined {
+  const scope = headers['x-ms-throttle-scope'];
+  const info = headers['x-ms-throttle-information'];
+  const words = [info, scope ? `scope ${scope}` : ''].filter(Boolean).join(', ');
+  return words ? `throttled: ${words}` : undefined;
 }
 
-function batchRequest(id: string, part: BatchPart): Record<string, unknown> {
+/** A part with no usable answer: a read failed (it changed nothing); a change is pending (it may have been made). */
+function unsure<T>(part: BatchPart<T>, error: Error, status?: number): PartOutcome<T> {
+  const s = status === undefined ? {} : { status };
+  return part.method === 'GET' ? { ok: false, kind: 'failed', ...s, error } : { ok: false, kind: 'pending', ...s, error };
+}
+
+function batchRequest(id: string, part: BatchPart<unknown>): Record<string, unknown> {
   const req: Record<string, unknown> = { id, method: part.method, url: part.path };
   const headers = { ...part.headers };
   if (part.body !== undefined) {
@@ -384,38 +613,83 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, k) => from + k);
 }
 
-function lowerKeys(h: Record<string, string> | undefined): Record<string, string> {
+function lowerKeys(h: Record<string, unknown> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
 }
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
+function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
+}
+
+/** The body, read to its end (or to `max` bytes: then `tooLarge`, and the rest is not read). */
+async function readBody(res: Response, max: number): Promise<{ text: string; tooLarge: boolean }> {
+  if (!res.body) return { text: '', tooLarge: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return { text: '', tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: false };
+}
+
+function parseJson(text: string): { value: unknown } | { error: string } {
+  if (text.trim() === '') return { value: undefined };
   try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+    return { value: JSON.parse(text) };
+  } catch (e) {
+    return { error: (e as Error).message };
   }
 }
 
 /**
  * Graph's `{"error": {"code", "message", "innerError": {"request-id"}}}`
  * (https://learn.microsoft.com/graph/errors); Partner Center's `{"code", "description"}`
- * (https://learn.microsoft.com/partner-center/developer/error-codes); anything else by its status.
+ * (https://learn.microsoft.com/partner-center/developer/error-codes); anything else by its status
+ * (a body that is not JSON is quoted as text, escaped by MicrosoftError).
  */
 function errorFrom(service: ApiService, method: string, path: string, status: number, body: unknown, headers: Record<string, string>, note?: string): MicrosoftError {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const graph = (b.error && typeof b.error === 'object' ? b.error : undefined) as Record<string, unknown> | undefined;
   const inner = (graph?.innerError ?? graph?.innererror) as Record<string, unknown> | undefined;
-  const code = String(graph?.code ?? b.code ?? b.errorName ?? '');
-  const message = String(graph?.message ?? b.description ?? b.message ?? (typeof body === 'string' ? body : ''));
-  const requestId = headers['request-id'] ?? headers['ms-requestid'] ?? (inner?.['request-id'] as string | undefined);
+  const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+  const code = text(graph?.code ?? b.code ?? b.errorName);
+  const message = text(graph?.message ?? b.description ?? b.message ?? (typeof body === 'string' ? body : ''));
+  const requestId = headers['request-id'] ?? headers['ms-requestid'] ?? (typeof inner?.['request-id'] === 'string' ? inner['request-id'] : undefined);
   return new MicrosoftError(service, method, path, status, code, message, requestId, note);
+}
+
+/** Node's system error codes for a request that never left: no connection was made. */
+const NEVER_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+]);
+
+/** Whether a failed fetch may have reached the server (false only when no connection was ever made). */
+export function reachedServer(e: unknown): boolean {
+  const code = (e as { cause?: { code?: string } })?.cause?.code;
+  return !(code && NEVER_CONNECTED.has(code));
 }
 
 /** One reason, in words, for a failed fetch (undici puts the system error in `cause`). */
 export function networkReason(e: unknown, timeoutMs: number): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no answer within ${duration(timeoutMs)}`;
   const code = err?.cause?.code;
   const words: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
@@ -438,14 +712,35 @@ export function networkReason(e: unknown, timeoutMs: number): string {
 }
 
 /**
+ * A number of seconds from the environment (DELEGATE_HTTP_TIMEOUT, DELEGATE_RETRY_BUDGET), in
+ * milliseconds; unset or empty gives the default; anything but a plain decimal number in range is
+ * exit 2 naming the variable.
+ */
+export function secondsFromEnv(env: NodeJS.ProcessEnv, name: string, defaultMs: number, opts: { positive: boolean; max: number }): number {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') return defaultMs;
+  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+  const ok = opts.positive ? seconds > 0 : seconds >= 0;
+  if (!ok || seconds > opts.max) {
+    const range = opts.positive ? `greater than 0 and at most ${opts.max}` : `from 0 to ${opts.max}`;
+    throw new UsageError(`${name} must be a number of seconds ${range} (default ${defaultMs / 1000}), not ${JSON.stringify(v.slice(0, 40))}`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/**
  * The client a live command uses: endpoints for the cloud with the
- * DELEGATE_*_URL overrides, and DELEGATE_ACCESS_TOKEN or the sign-in's tokens
- * (neither: exit 4 naming `delegate login`, before any request).
+ * DELEGATE_*_URL overrides, DELEGATE_ACCESS_TOKEN or the sign-in's tokens
+ * (neither: exit 4 naming `delegate login`, before any request), and the
+ * deadline and retry budget from DELEGATE_HTTP_TIMEOUT and DELEGATE_RETRY_BUDGET
+ * (seconds; a bad value is exit 2).
  */
 export function liveClient(
   env: NodeJS.ProcessEnv,
   opts: { cloud?: Cloud; signedIn?: TokenProvider } & Omit<ClientOptions, 'endpoints' | 'tokens'> = {},
 ): MicrosoftClient {
   const { cloud, signedIn, ...rest } = opts;
-  return new MicrosoftClient({ ...rest, endpoints: endpointsFor(cloud ?? 'global', env), tokens: tokenProviderFor(env, signedIn) });
+  const timeoutMs = rest.timeoutMs ?? secondsFromEnv(env, 'DELEGATE_HTTP_TIMEOUT', DEFAULT_TIMEOUT_MS, { positive: true, max: 86_400 });
+  const retryBudgetMs = rest.retryBudgetMs ?? secondsFromEnv(env, 'DELEGATE_RETRY_BUDGET', DEFAULT_RETRY_BUDGET_MS, { positive: false, max: 86_400 });
+  return new MicrosoftClient({ ...rest, timeoutMs, retryBudgetMs, endpoints: endpointsFor(cloud ?? 'global', env), tokens: tokenProviderFor(env, signedIn) });
 }

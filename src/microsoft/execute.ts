@@ -12,6 +12,7 @@ import { GRAPH_HOSTS, PARTNER_CENTER_HOSTS, planJson, substitute, type PlanEntry
 import type { Cloud } from '../domain/core/model.js';
 import type { ApiService, BatchPart, MicrosoftClient, Method } from './client.js';
 import { MicrosoftError } from './errors.js';
+import { answerSchemaFor, domainPage, roleAssignmentPage, user as userSchema } from './schemas.js';
 
 /** Which service and path a planned URL goes to (plans are written for the cloud's public hosts). */
 export function routeOf(cloud: Cloud, url: string): { service: ApiService; path: string } {
@@ -65,15 +66,17 @@ export function executor(client: MicrosoftClient, cloud: Cloud, opts: { signal?:
     const { service, path } = routeOf(cloud, substitute(e.url, responses));
     const headers = e.headers ? (fill(e.headers, responses) as Record<string, string>) : undefined;
     try {
-      const reply = await client.request<Json | undefined>({
+      const reply = await client.request({
         service,
         method: e.method as Method,
         path,
         body: e.body === undefined ? undefined : fill(e.body, responses),
         headers,
         tenantId,
+        // The answer is checked against the shape Microsoft documents for this call (schemas.ts).
+        schema: answerSchemaFor(service, e.method, path),
       });
-      responses.set(e.id, reply.body && typeof reply.body === 'object' ? reply.body : {});
+      responses.set(e.id, reply.body && typeof reply.body === 'object' ? (reply.body as Json) : {});
     } catch (error) {
       if (!alreadyDone(e.method, path, error)) throw error;
       responses.set(e.id, {});
@@ -122,28 +125,34 @@ export function executor(client: MicrosoftClient, cloud: Cloud, opts: { signal?:
             for (const st of batchable) {
               try {
                 const { path } = routeOf(cloud, substitute(st.entry.url, responses));
-                parts.push({ method: st.entry.method as Method, path, body: st.entry.body === undefined ? undefined : fill(st.entry.body, responses), headers: st.entry.headers ? (fill(st.entry.headers, responses) as Record<string, string>) : undefined });
+                parts.push({
+                  method: st.entry.method as Method,
+                  path,
+                  body: st.entry.body === undefined ? undefined : fill(st.entry.body, responses),
+                  headers: st.entry.headers ? (fill(st.entry.headers, responses) as Record<string, string>) : undefined,
+                  schema: answerSchemaFor('graph', st.entry.method, path),
+                });
                 sent.push(st);
               } catch (error) {
                 fail(st, error as Error);
               }
             }
-            let outcomes;
-            try {
-              outcomes = await client.batch<Json | undefined>(parts, runOpts.tenantId);
-            } catch (error) {
-              if (interrupted(error)) {
-                return { responses, failures, stopped: { reason: error as Error, inFlight: sent.map((st) => st.entry.id), notSent: unsent(sent.length) } };
-              }
-              for (const st of sent) fail(st, error as Error);
-              outcomes = undefined;
-            }
-            outcomes?.forEach((o, k) => {
+            // Each envelope's answers are kept whatever happens to a later one (client.batch); an interrupt
+            // leaves the envelope in flight pending and the later ones not sent.
+            const outcomes = await client.batch(parts, { tenantId: runOpts.tenantId });
+            const inFlight: string[] = [];
+            let cut = false;
+            outcomes.forEach((o, k) => {
               const st = sent[k]!;
-              if (o.ok) responses.set(st.entry.id, o.body && typeof o.body === 'object' ? o.body : {});
-              else if (alreadyDone(parts[k]!.method, parts[k]!.path, o.error)) responses.set(st.entry.id, {});
-              else fail(st, o.error);
+              if (o.ok) responses.set(st.entry.id, o.body && typeof o.body === 'object' ? (o.body as Json) : {});
+              else if (o.kind === 'notSent' && interrupted(o.error)) cut = true;
+              else if (o.kind === 'pending' && interrupted(o.error)) {
+                cut = true;
+                inFlight.push(st.entry.id);
+              } else if (o.kind !== 'notSent' && alreadyDone(parts[k]!.method, parts[k]!.path, o.error)) responses.set(st.entry.id, {});
+              else fail(st, o.error ?? new Error('not sent'));
             });
+            if (cut) return { responses, failures, stopped: { reason: opts.signal?.reason as Error, inFlight, notSent: unsent(inFlight.length) } };
           }
           for (let k = 0; k < alone.length; k++) {
             const st = alone[k]!;
@@ -166,17 +175,17 @@ export function executor(client: MicrosoftClient, cloud: Cloud, opts: { signal?:
     async observe(target) {
       const t = target.tenantId;
       // https://learn.microsoft.com/graph/api/domain-list (id, isInitial, isVerified)
-      const domains = (await client.all<{ id: string; isInitial?: boolean; isVerified?: boolean }>('/domains', t)).map((d) => ({
-        name: String(d.id).toLowerCase(),
-        isInitial: d.isInitial === true,
-        verified: d.isVerified === true,
+      const domains = (await client.all('/domains', domainPage, t)).map((d) => ({
+        name: d.id.toLowerCase(),
+        isInitial: d.isInitial,
+        verified: d.isVerified,
       }));
       const seen: Observed = { domains };
       if (target.upn) {
-        let user: { id: string; userPrincipalName: string; displayName?: string } | undefined;
+        let user: { id: string; displayName?: string | null } | undefined;
         try {
           // https://learn.microsoft.com/graph/api/user-get (by userPrincipalName)
-          user = await client.get(`/users/${encodeURIComponent(target.upn)}?$select=id,userPrincipalName,displayName`, t);
+          user = await client.get(`/users/${encodeURIComponent(target.upn)}?$select=id,userPrincipalName,displayName`, userSchema, { tenantId: t });
         } catch (e) {
           if (!(e instanceof MicrosoftError && e.status === 404)) throw e;
         }
@@ -188,7 +197,7 @@ export function executor(client: MicrosoftClient, cloud: Cloud, opts: { signal?:
           // a role-assignable group is listed under the group (Graph's transitiveRoleAssignments, which sees
           // it, is beta only: https://learn.microsoft.com/graph/api/rbacapplication-list-transitiveroleassignments).
           const filter = encodeURIComponent(`principalId eq '${user.id}'`);
-          const roles = await client.all(`/roleManagement/directory/roleAssignments?$filter=${filter}`, t);
+          const roles = await client.all(`/roleManagement/directory/roleAssignments?$filter=${filter}`, roleAssignmentPage, t);
           seen.user = { upn: target.upn, name: user.displayName ?? target.upn.slice(0, target.upn.indexOf('@')), isAdmin: roles.length > 0 };
         }
       }

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MicrosoftClient, staticToken } from '../../src/microsoft/client.js';
 import { endpointsFor } from '../../src/microsoft/endpoints.js';
+import * as schemas from '../../src/microsoft/schemas.js';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
 
 let fake: FakeMicrosoft;
@@ -31,35 +32,35 @@ async function failure(p: Promise<unknown>): Promise<{ status: number; microsoft
 describe('users and roles (in a client tenant)', () => {
   it('creates a user, resets its password with PATCH passwordProfile (204), refuses a taken userPrincipalName', async () => {
     const body = { accountEnabled: true, displayName: 'Adele Vance', mailNickname: 'AdeleV', userPrincipalName: 'AdeleV@contoso.onmicrosoft.com', passwordProfile: { forceChangePasswordNextSignIn: true, password: 'xWwvJ]6NMw+bWH-d' } };
-    const user = await c.post<{ id: string; userPrincipalName: string; passwordProfile?: unknown }>('/users', body);
+    const user = (await c.post('/users', body, schemas.user))!;
     expect(user).toMatchObject({ userPrincipalName: 'AdeleV@contoso.onmicrosoft.com', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(user.passwordProfile).toBeUndefined();
-    const patch = await c.request({ method: 'PATCH', path: `/users/${user.id}`, body: { passwordProfile: { forceChangePasswordNextSignIn: true, password: 'N3w-p4ssw0rd!' } } });
+    const patch = await c.request({ method: 'PATCH', path: `/users/${user.id}`, body: { passwordProfile: { forceChangePasswordNextSignIn: true, password: 'N3w-p4ssw0rd!' } }, schema: schemas.noContent });
     expect(patch).toMatchObject({ status: 204, body: undefined });
     expect(fake.users.get(user.id)!.passwordProfile).toEqual({ forceChangePasswordNextSignIn: true, password: 'N3w-p4ssw0rd!' });
-    expect(await failure(c.post('/users', body))).toMatchObject({ status: 400, microsoftCode: 'Request_BadRequest', exitCode: 2 });
-    expect(await c.get(`/users/${encodeURIComponent('adelev@contoso.onmicrosoft.com')}`)).toMatchObject({ id: user.id });
+    expect(await failure(c.post('/users', body, schemas.user))).toMatchObject({ status: 400, microsoftCode: 'Request_BadRequest', exitCode: 2 });
+    expect(await c.get(`/users/${encodeURIComponent('adelev@contoso.onmicrosoft.com')}`, schemas.user)).toMatchObject({ id: user.id });
   });
 
   it('assigns a directory role and lists it by principal', async () => {
     const principalId = fake.addUser('role@contoso.com');
-    const a = await c.post<{ id: string }>('/roleManagement/directory/roleAssignments', { '@odata.type': '#microsoft.graph.unifiedRoleAssignment', roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1', principalId, directoryScopeId: '/' });
+    const a = (await c.post('/roleManagement/directory/roleAssignments', { '@odata.type': '#microsoft.graph.unifiedRoleAssignment', roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1', principalId, directoryScopeId: '/' }, schemas.roleAssignment))!;
     expect(a).toMatchObject({ roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1', principalId, directoryScopeId: '/' });
-    const list = await c.all<{ id: string }>(`/roleManagement/directory/roleAssignments?$filter=principalId eq '${principalId}'`);
+    const list = await c.all(`/roleManagement/directory/roleAssignments?$filter=principalId eq '${principalId}'`, schemas.roleAssignmentPage);
     expect(list.map((x) => x.id)).toEqual([a.id]);
-    expect(await failure(c.post('/roleManagement/directory/roleAssignments', { principalId }))).toMatchObject({ status: 400 });
+    expect(await failure(c.post('/roleManagement/directory/roleAssignments', { principalId }, schemas.roleAssignment))).toMatchObject({ status: 400 });
   });
 });
 
 describe('domains', () => {
   it('adds a domain, reads its verification records, verifies it', async () => {
-    const d = await c.post<{ id: string; isVerified: boolean }>('/domains', { id: 'Contoso.com' });
+    const d = await c.post('/domains', { id: 'Contoso.com' }, schemas.domain);
     expect(d).toMatchObject({ id: 'contoso.com', isVerified: false, isRoot: true });
-    const records = await c.all<{ recordType: string; label: string; ttl: number }>('/domains/contoso.com/verificationDnsRecords');
+    const records = await c.all('/domains/contoso.com/verificationDnsRecords', schemas.domainDnsRecordPage);
     expect(records.map((r) => r.recordType)).toEqual(['Txt', 'Mx']);
     expect(records[0]).toMatchObject({ label: 'contoso.com', ttl: 3600, isOptional: false, supportedService: 'Email' });
-    expect(await c.post('/domains/contoso.com/verify', undefined)).toMatchObject({ id: 'contoso.com', isVerified: true });
-    expect(await failure(c.post('/domains/unknown.example/verify', undefined))).toMatchObject({ status: 404, exitCode: 3 });
+    expect(await c.post('/domains/contoso.com/verify', undefined, schemas.domain)).toMatchObject({ id: 'contoso.com', isVerified: true });
+    expect(await failure(c.post('/domains/unknown.example/verify', undefined, schemas.domain))).toMatchObject({ status: 404, exitCode: 3 });
   });
 });
 
@@ -68,14 +69,14 @@ describe('groups', () => {
     const g = fake.addGroup('AdminAgents');
     const u = fake.addUser('agent@fabrikam.com');
     const ref = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u}` };
-    expect(await c.request({ method: 'POST', path: `/groups/${g}/members/$ref`, body: ref })).toMatchObject({ status: 204 });
-    expect(await failure(c.post(`/groups/${g}/members/$ref`, ref))).toMatchObject({ status: 400 });
-    expect(await failure(c.post(`/groups/${g}/members/$ref`, { '@odata.id': 'https://graph.microsoft.com/v1.0/directoryObjects/00000000-0000-4000-8000-000000000000' }))).toMatchObject({
+    expect(await c.request({ method: 'POST', path: `/groups/${g}/members/$ref`, body: ref, schema: schemas.noContent })).toMatchObject({ status: 204 });
+    expect(await failure(c.post(`/groups/${g}/members/$ref`, ref, schemas.noContent))).toMatchObject({ status: 400 });
+    expect(await failure(c.post(`/groups/${g}/members/$ref`, { '@odata.id': 'https://graph.microsoft.com/v1.0/directoryObjects/00000000-0000-4000-8000-000000000000' }, schemas.noContent))).toMatchObject({
       status: 404,
     });
-    expect((await c.all<{ id: string }>(`/groups/${g}/members`)).map((m) => m.id)).toEqual([u]);
-    expect(await c.request({ method: 'DELETE', path: `/groups/${g}/members/${u}/$ref` })).toMatchObject({ status: 204 });
-    expect(await c.all(`/groups/${g}/members`)).toEqual([]);
+    expect((await c.all(`/groups/${g}/members`, schemas.directoryObjectPage)).map((m) => m.id)).toEqual([u]);
+    expect(await c.request({ method: 'DELETE', path: `/groups/${g}/members/${u}/$ref`, schema: schemas.noContent })).toMatchObject({ status: 204 });
+    expect(await c.all(`/groups/${g}/members`, schemas.directoryObjectPage)).toEqual([]);
   });
 });
 
@@ -84,38 +85,42 @@ describe('contracts and relationships', () => {
     fake.pageSize = 1;
     fake.addCustomer({ tenantId: 'aaaaaaaa-0000-4000-8000-000000000001', displayName: 'A', defaultDomainName: 'a.onmicrosoft.com' });
     fake.addCustomer({ tenantId: 'aaaaaaaa-0000-4000-8000-000000000002', displayName: 'B', defaultDomainName: 'b.onmicrosoft.com' });
-    const contracts = await c.all<{ customerId: string; defaultDomainName: string; contractType: string }>('/contracts');
+    const contracts = await c.all('/contracts', schemas.contractPage);
     expect(contracts.map((x) => x.defaultDomainName)).toEqual(['a.onmicrosoft.com', 'b.onmicrosoft.com']);
     fake.pageSize = 100;
   });
 
   it('deletes a relationship only while created, with its etag (204)', async () => {
-    const rel = await c.post<{ id: string; '@odata.etag': string }>('/tenantRelationships/delegatedAdminRelationships', {
+    const rel = (await c.post(
+      '/tenantRelationships/delegatedAdminRelationships',
+      {
       displayName: 'To delete',
       duration: 'P30D',
-      accessDetails: { unifiedRoles: [{ roleDefinitionId: '29232cdf-9323-42fd-ade2-1d097af3e4de' }] },
-    });
+        accessDetails: { unifiedRoles: [{ roleDefinitionId: '29232cdf-9323-42fd-ade2-1d097af3e4de' }] },
+      },
+      schemas.relationship,
+    ))!;
     const path = `/tenantRelationships/delegatedAdminRelationships/${rel.id}`;
-    expect(await failure(c.request({ method: 'DELETE', path }))).toMatchObject({ status: 400 });
-    expect(await c.request({ method: 'DELETE', path, headers: { 'If-Match': rel['@odata.etag'] } })).toMatchObject({ status: 204 });
-    expect(await failure(c.get(path))).toMatchObject({ status: 404, exitCode: 3 });
+    expect(await failure(c.request({ method: 'DELETE', path, schema: schemas.noContent }))).toMatchObject({ status: 400 });
+    expect(await c.request({ method: 'DELETE', path, headers: { 'If-Match': rel['@odata.etag']! }, schema: schemas.noContent })).toMatchObject({ status: 204 });
+    expect(await failure(c.get(path, schemas.relationship))).toMatchObject({ status: 404, exitCode: 3 });
   });
 
   it('refuses a second relationship of the same name, and actions in the wrong status', async () => {
     const body = { displayName: 'Unique name', duration: 'P30D', accessDetails: { unifiedRoles: [] } };
-    const rel = await c.post<{ id: string }>('/tenantRelationships/delegatedAdminRelationships', body);
-    expect(await failure(c.post('/tenantRelationships/delegatedAdminRelationships', body))).toMatchObject({ status: 409, exitCode: 5 });
-    expect(await failure(c.post(`/tenantRelationships/delegatedAdminRelationships/${rel.id}/requests`, { action: 'terminate' }))).toMatchObject({ status: 400 });
+    const rel = (await c.post('/tenantRelationships/delegatedAdminRelationships', body, schemas.relationship))!;
+    expect(await failure(c.post('/tenantRelationships/delegatedAdminRelationships', body, schemas.relationship))).toMatchObject({ status: 409, exitCode: 5 });
+    expect(await failure(c.post(`/tenantRelationships/delegatedAdminRelationships/${rel.id}/requests`, { action: 'terminate' }, schemas.relationshipRequest))).toMatchObject({ status: 400 });
     expect(
       await failure(
         c.post(`/tenantRelationships/delegatedAdminRelationships/${rel.id}/accessAssignments`, {
           accessContainer: { accessContainerId: 'x', accessContainerType: 'securityGroup' },
           accessDetails: { unifiedRoles: [] },
-        }),
+        }, schemas.accessAssignment),
       ),
     ).toMatchObject({ status: 400 });
     fake.approve(rel.id);
-    expect(await c.get(`/tenantRelationships/delegatedAdminRelationships/${rel.id}`)).toMatchObject({ status: 'active', activatedDateTime: expect.any(String), endDateTime: expect.any(String) });
+    expect(await c.get(`/tenantRelationships/delegatedAdminRelationships/${rel.id}`, schemas.relationship)).toMatchObject({ status: 'active', activatedDateTime: expect.any(String), endDateTime: expect.any(String) });
   });
 });
 

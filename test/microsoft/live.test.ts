@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '../../src/microsoft/live.js';
+import { contractPage, partnerCenterCustomer, userPage } from '../../src/microsoft/schemas.js';
 import { login, type SignInDeps } from '../../src/microsoft/signin.js';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
 import { trustingNetworkClient } from '../fake-microsoft/trusting-network.js';
@@ -39,7 +40,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('connect', () => {
   it('DELEGATE_ACCESS_TOKEN: sent as is, no sign-in read', async () => {
     const c = await connect({ ...deps, env: { ...deps.env, DELEGATE_ACCESS_TOKEN: fake.issuedToken } });
-    await c.get('/contracts');
+    await c.get('/contracts', contractPage);
     expect(fake.seen({ service: 'authority' })).toHaveLength(0);
     expect(fake.seen({ service: 'graph' })[0]!.headers.authorization).toBe(`Bearer ${fake.issuedToken}`);
   });
@@ -53,10 +54,10 @@ describe('connect', () => {
     await login({ cloud: 'global', tenant: PARTNER, clientId: APP, flow: 'secret', secretEnv: 'S' }, deps);
     const c = await connect(deps);
     fake.requests.length = 0;
-    await c.get('/contracts');
-    await c.get('/users', CLIENT_TENANT);
+    await c.get('/contracts', contractPage);
+    await c.get('/users', userPage, { tenantId: CLIENT_TENANT });
     fake.addCustomer({ tenantId: CLIENT_TENANT, displayName: 'Contoso', defaultDomainName: 'contoso.onmicrosoft.com' });
-    await c.request({ service: 'partnerCenter', method: 'GET', path: `/v1/customers/${CLIENT_TENANT}` });
+    await c.get(`/v1/customers/${CLIENT_TENANT}`, partnerCenterCustomer, { service: 'partnerCenter' });
     const tokens = fake.seen({ service: 'authority', method: 'POST' }).map((r) => [r.path, (r.body as Record<string, string>).scope]);
     // The partner-tenant Graph token of the sign-in is reused from the cache; the client tenant and Partner Center get their own.
     expect(tokens).toEqual([
@@ -72,9 +73,9 @@ describe('connect', () => {
     expect(said.join('\n')).toContain('FAKE-CODE');
     const c = await connect(deps);
     fake.requests.length = 0;
-    await c.get('/contracts');
+    await c.get('/contracts', contractPage);
     fake.addCustomer({ tenantId: 'aaaaaaaa-0000-4000-8000-00000000000c', displayName: 'C', defaultDomainName: 'c.onmicrosoft.com' });
-    await c.request({ service: 'partnerCenter', method: 'GET', path: '/v1/customers/aaaaaaaa-0000-4000-8000-00000000000c' });
+    await c.get('/v1/customers/aaaaaaaa-0000-4000-8000-00000000000c', partnerCenterCustomer, { service: 'partnerCenter' });
     const posts = fake.seen({ service: 'authority', method: 'POST' }).map((r) => r.body as Record<string, string>);
     expect(posts).toHaveLength(1);
     expect(posts[0]).toMatchObject({ grant_type: 'refresh_token', scope: expect.stringContaining('https://api.partnercenter.microsoft.com/user_impersonation') });

@@ -321,7 +321,7 @@ export class MicrosoftClient {
       if (!next) return;
       // Follow only links under the same base, never twice: the bearer token stays with Microsoft, and a loop ends.
       if (!next.startsWith(base + '/')) throw new PagingError('graph', path, `a next page link that is not followed (not under ${base}): ${next}`);
-      if (seen.has(next)) throw new PagingError('graph', path, `the next page link repeats (page ${read + 1}): ${next}`);
+      if (seen.has(next)) throw new PagingError('graph', path, `the link after page ${read} repeats an earlier one: ${next}`);
       seen.add(next);
       url = next;
       shown = new URL(next).pathname.slice(new URL(base).pathname.length) + '?…';
@@ -446,7 +446,7 @@ export class MicrosoftClient {
     // A part's JSON body comes as JSON; the json-batching page: other content types are base64 strings, which no schema here takes.
     const parsed = part.schema.safeParse(r.body);
     if (!parsed.success) {
-      const error = new MalformedAnswerError('graph', part.method, part.path, r.status, firstProblem(parsed.error), part.method !== 'GET', r.headers['request-id']);
+      const error = new MalformedAnswerError('graph', part.method, part.path, r.status, firstProblem(parsed.error, r.body), part.method !== 'GET', r.headers['request-id']);
       return unsure(part, error, r.status);
     }
     return { ok: true, kind: 'answered', status: r.status, headers: r.headers, body: parsed.data };
@@ -530,12 +530,12 @@ export class MicrosoftClient {
   private check<T>(service: ApiService, method: Method, shown: string, raw: Raw, schema: Schema<T>, doneAtMicrosoft = method !== 'GET'): T | undefined {
     const requestId = raw.headers['request-id'] ?? raw.headers['ms-requestid'];
     const malformed = (reason: string) => new MalformedAnswerError(service, method, shown, raw.status, reason, doneAtMicrosoft, requestId);
-    if (raw.tooLarge) throw malformed(`larger than ${Math.round(this.maxBodyBytes / 1024 / 1024)} MiB`);
+    if (raw.tooLarge) throw malformed(`larger than ${this.maxBodyBytes % 1048576 === 0 ? `${this.maxBodyBytes / 1048576} MiB` : `${this.maxBodyBytes} bytes`}`);
     if (raw.status === 204 || (raw.status === 202 && raw.text.trim() === '')) return undefined;
     const json = parseJson(raw.text);
     if ('error' in json) throw malformed(`not JSON: ${json.error}`);
     const parsed = schema.safeParse(json.value);
-    if (!parsed.success) throw malformed(json.value === undefined ? 'no body' : firstProblem(parsed.error));
+    if (!parsed.success) throw malformed(json.value === undefined ? 'no body' : firstProblem(parsed.error, json.value));
     return parsed.data;
   }
 

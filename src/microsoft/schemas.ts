@@ -379,13 +379,24 @@ export function answerSchemaFor(service: 'graph' | 'partnerCenter', method: stri
   return found[2];
 }
 
-/** zod's first problem, in words: `value[3].id: Invalid input: expected string, received number`. */
-export function firstProblem(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+/**
+ * zod's first problem with `input`, in words: `value[3].id: expected string, received number`.
+ * (zod/mini carries no messages of its own: the words are made here from the issue.)
+ */
+export function firstProblem(error: { issues: readonly { code: string; path: readonly PropertyKey[]; message: string; expected?: unknown }[] }, input: unknown): string {
   const issue = error.issues[0];
   if (!issue) return 'not the documented shape';
   const path = issue.path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
-  return `${path || 'the answer'}: ${issue.message}${more}`;
+  const found = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+  const what = issue.code === 'invalid_type' ? `expected ${String(issue.expected)}, received ${kindOf(found)}` : issue.message;
+  const more = error.issues.length > 1 ? `; and ${error.issues.length - 1} more` : '';
+  return `${path || 'the answer'}: ${what}${more}`;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
 }
 
 export type Relationship = z.output<typeof relationship>;

@@ -149,12 +149,15 @@ describe('faults: the ledger holds exactly what Microsoft did', () => {
     expect(await ledgerUser('alex@contoso.com')).toBeDefined();
   });
 
-  it('503 until the retries run out: exit 1 naming the step, nothing recorded; running again completes', async () => {
-    fake.fault({ kind: 'unavailable', method: 'POST', path: '/users', retryAfter: '0', times: 5 });
+  it('503 until the retry budget runs out: exit 1 naming the step, nothing recorded; running again completes', async () => {
+    // Microsoft asks for 2 s; a budget of 1 s (DELEGATE_RETRY_BUDGET) leaves no room for that wait.
+    fake.fault({ kind: 'unavailable', method: 'POST', path: '/users', retryAfter: '2' });
     const before = storeHash(sb.db);
-    const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com']);
+    const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com'], { DELEGATE_RETRY_BUDGET: '1' });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^Error: Step "user" failed: Microsoft Graph answered 503 to POST \/users.*gave up after 5 attempts.*Nothing is recorded in the ledger; run the same command again to carry on\.$/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^Error: Step "user" failed: Microsoft Graph answered 503 to POST \/users.*gave up after 1 attempt in \d+ ms: Microsoft asked to wait 2 s more, beyond the retry budget of 1 s \(DELEGATE_RETRY_BUDGET\).*Nothing is recorded in the ledger; run the same command again to carry on\.$/,
+    );
     expect(storeHash(sb.db)).toBe(before);
     const again = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com']);
     expect(again.code).toBe(0);

@@ -101,7 +101,8 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
     const HA = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
     const UA = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
     const id = fake.addRelationship({ displayName: 'Contoso GDAP', status: 'active', customer: { tenantId: CONTOSO, displayName: 'Contoso' }, roles: [HA, UA] });
-    const assignment = (oid: string, roles: string[]) => ({ status: 'active', accessContainer: { accessContainerId: oid, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) } });
+    // Every access assignment Microsoft lists has its id (https://learn.microsoft.com/graph/api/resources/delegatedadminaccessassignment).
+    const assignment = (oid: string, roles: string[]) => ({ id: `assignment-${oid}`, status: 'active', accessContainer: { accessContainerId: oid, accessContainerType: 'securityGroup' }, accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) } });
     fake.accessAssignments.set(id, [assignment(HELPDESK_OID, [HA]), assignment(USERS_OID, [UA]), assignment('2c3d4e5f-6071-4c8d-9eaf-1a2b3c4d5e6f', [UA])]);
     const r = await sync(['--only', 'relationships']);
     expect(r.changes.map((c) => [c.kind, c.what, c.target])).toEqual([

@@ -278,14 +278,14 @@ export class MicrosoftClient {
   /** One request, retried when throttled; its answer checked against `spec.schema`. */
   async request<T>(spec: RequestSpec<T>): Promise<Reply<T>> {
     const service = spec.service ?? 'graph';
-    const raw = await this.send(service, spec.method, this.base(service) + spec.path, spec.path, spec.body, spec.headers, spec.tenantId);
+    const raw = await this.send(service, spec.method, this.base(service) + spec.path, spec.path, { body: spec.body, headers: spec.headers, tenantId: spec.tenantId });
     return { status: raw.status, headers: raw.headers, body: this.check(service, spec.method, spec.path, raw, spec.schema) };
   }
 
   /** A read: the answer, which must have a body fitting `schema`. */
   async get<T>(path: string, schema: Schema<T>, opts: ReadOptions = {}): Promise<T> {
     const service = opts.service ?? 'graph';
-    const raw = await this.send(service, 'GET', this.base(service) + path, path, undefined, opts.headers, opts.tenantId);
+    const raw = await this.send(service, 'GET', this.base(service) + path, path, { headers: opts.headers, tenantId: opts.tenantId });
     return this.checkRead(service, path, raw, schema);
   }
 
@@ -311,7 +311,7 @@ export class MicrosoftClient {
         if (read >= this.maxPages) {
           throw new PagingError('graph', path, `more than ${this.maxPages} pages (${this.maxPages === MAX_PAGES ? 'a million items at Graph’s page sizes; ' : ''}Microsoft keeps giving a next page)`);
         }
-        const raw = await this.send('graph', 'GET', url, shown, undefined, undefined, opts.tenantId);
+        const raw = await this.send('graph', 'GET', url, shown, { tenantId: opts.tenantId });
         page = this.checkRead('graph', shown, raw, schema);
         read++;
       }
@@ -381,7 +381,7 @@ export class MicrosoftClient {
       try {
         // A 424 envelope still carries the parts' answers (older pages of https://learn.microsoft.com/graph/throttling
         // say a batch with a throttled part "fails with a status code of 424"; newer ones, 200).
-        const raw = await this.send('graph', 'POST', `${this.base('graph')}/$batch`, '/$batch', { requests }, undefined, tenantId, flight, (s) => s === 424);
+        const raw = await this.send('graph', 'POST', `${this.base('graph')}/$batch`, '/$batch', { body: { requests }, tenantId, flight, accept: (s) => s === 424, started });
         const body = this.check('graph', 'POST', '/$batch', raw, batchEnvelope, false);
         if (!body) throw new MalformedAnswerError('graph', 'POST', '/$batch', raw.status, 'no body', false, raw.headers['request-id']);
         answers = new Map(body.responses.map((r) => [r.id, { status: r.status, headers: lowerKeys(r.headers ?? undefined), body: r.body }]));
@@ -455,19 +455,17 @@ export class MicrosoftClient {
   /**
    * One request and its retries while throttled: the answer of the last
    * attempt when it is 2xx (or `accept`ed), else a MicrosoftError. `flight`
-   * says whether the latest attempt was sent without its answer being read.
+   * says whether the latest attempt was sent without its answer being read;
+   * `started` is when the retry budget began (a `$batch` envelope's first send).
    */
   private async send(
     service: ApiService,
     method: Method,
     url: string,
     shown: string,
-    body: unknown,
-    extra: Record<string, string> | undefined,
-    tenantId: string | undefined,
-    flight: Flight = { inFlight: false },
-    accept: (status: number) => boolean = () => false,
+    o: { body?: unknown; headers?: Record<string, string>; tenantId?: string; flight?: Flight; accept?: (status: number) => boolean; started?: number },
   ): Promise<Raw> {
+    const { body, tenantId, flight = { inFlight: false }, accept = () => false } = o;
     // Partner Center (https://learn.microsoft.com/partner-center/developer/headers): MS-RequestId "used to
     // ensure id-potency... the retry call should include the same value", so it stays the same across
     // attempts; MS-CorrelationId is new for every call; MS-Contract-Version is required. Graph's
@@ -475,10 +473,10 @@ export class MicrosoftClient {
     const requestId = randomUUID();
     const ids: Record<string, string> =
       service === 'graph' ? { 'client-request-id': requestId } : { 'MS-RequestId': requestId, 'MS-CorrelationId': randomUUID(), 'MS-Contract-Version': 'v1' };
-    const started = this.now();
+    const started = o.started ?? this.now();
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.getToken({ service, tenantId });
-      const headers: Record<string, string> = { Accept: 'application/json', ...ids, ...extra, Authorization: `Bearer ${token}` };
+      const headers: Record<string, string> = { Accept: 'application/json', ...ids, ...o.headers, Authorization: `Bearer ${token}` };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       this.checkSignal();
       const raw = await this.attempt(service, method, url, shown, headers, body, flight);
@@ -643,7 +641,9 @@ async function readBody(res: Response, max: number): Promise<{ text: string; too
 function parseJson(text: string): { value: unknown } | { error: string } {
   if (text.trim() === '') return { value: undefined };
   try {
-    return { value: JSON.parse(text) };
+    // A leading byte order mark "MAY" be ignored by a parser (RFC 8259 §8.1); some Microsoft services have
+    // sent one (no Graph or Partner Center page says they do), and it is not worth failing an answer for.
+    return { value: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) };
   } catch (e) {
     return { error: (e as Error).message };
   }

@@ -356,3 +356,15 @@ describe('Microsoft’s text is escaped wherever it is printed', () => {
     expect(e.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 });
+
+describe('writeState: did Microsoft carry out a change that threw?', () => {
+  const ms = (status: number) => new MicrosoftError('graph', 'POST', '/users', status, 'c', 'm');
+  it('refused (4xx, 429, 503) or never sent: notApplied; 2xx unreadable: applied; dropped, 500/502/504, an interrupt: unknown', () => {
+    expect([400, 401, 403, 404, 409, 412, 429, 503].map((s) => writeState(ms(s)))).toEqual(Array(8).fill('notApplied'));
+    expect([500, 502, 504].map((s) => writeState(ms(s)))).toEqual(['unknown', 'unknown', 'unknown']);
+    expect(writeState(new NetworkError('graph', 'POST', '/users', 'connection refused (ECONNREFUSED)', false))).toBe('notApplied');
+    expect(writeState(new NetworkError('graph', 'POST', '/users', 'the connection was closed before an answer came'))).toBe('unknown');
+    expect(writeState(new MalformedAnswerError('graph', 'POST', '/users', 201, 'no body', true))).toBe('applied');
+    expect(writeState(new InterruptedError('SIGINT'))).toBe('unknown');
+  });
+});

@@ -408,6 +408,11 @@ describe('answers that are not answers', () => {
     expect(e).toMatchObject({ reason: 'no body', doneAtMicrosoft: true, status: 201, method: 'POST', path: '/groups' });
   });
 
+  it('a leading byte order mark is ignored (RFC 8259 §8.1 lets a parser ignore it)', async () => {
+    serve(200, `\ufeff${JSON.stringify(customer)}`);
+    await expect(testClient(lb).client.get(`/v1/customers/${GUID}`, schemas.partnerCenterCustomer, { service: 'partnerCenter' })).resolves.toMatchObject({ allowDelegatedAccess: true });
+  });
+
   it('an answer larger than the limit is an error, and is not read to its end', async () => {
     serve(200, JSON.stringify(page(...Array.from({ length: 2000 }, () => user))));
     const e = await failure(testClient(lb, { maxBodyBytes: 10_000 }).client.get('/users', schemas.userPage));

@@ -65,13 +65,13 @@ function relationshipOf(r: schemas.Relationship): MsRelationship {
  */
 async function readAssignments(ms: MicrosoftClient, snap: TenantSnapshot): Promise<void> {
   const active = snap.relationships.filter((r) => WITH_ASSIGNMENTS.has(r.status));
-  const path = (id: string) => `${RELATIONSHIPS}/${encodeURIComponent(id)}/accessAssignments`;
-  const outcomes = await ms.batch(active.map((r) => ({ method: 'GET' as const, path: path(r.id), schema: schemas.accessAssignmentPage })));
+  const parts = active.map((r) => ({ method: 'GET' as const, path: `${RELATIONSHIPS}/${encodeURIComponent(r.id)}/accessAssignments`, schema: schemas.accessAssignmentPage }));
+  const outcomes = await ms.batch(parts);
   for (const [i, o] of outcomes.entries()) {
-    if (!o.ok) throw o.error ?? new Error(`GET ${path(active[i]!.id)} was not sent`);
+    if (!o.ok) throw o.error ?? new Error(`GET ${parts[i]!.path} was not sent`);
     const kept: MsAssignment[] = [];
     // A read's answer always has a body (client.ts); its next pages follow.
-    for await (const page of ms.pages(path(active[i]!.id), schemas.accessAssignmentPage, { first: o.body })) {
+    for await (const page of ms.pages(parts[i]!.path, schemas.accessAssignmentPage, { first: o.body })) {
       for (const a of page) {
         if (a.status === 'active' || a.status === 'pending') kept.push({ id: a.id, status: a.status, accessContainer: a.accessContainer, accessDetails: a.accessDetails });
       }

@@ -428,6 +428,59 @@ for (const backend of BACKENDS) {
       expect(await r((tx) => tx.listTemplates())).toEqual([]);
     });
 
+    test('names listed without case in one order everywhere: templates, groups, a user\'s groups, a relationship\'s assignments', async () => {
+      // ASCII case folded to lower case: '_' (between 'Z' and 'a' in binary) sorts before the letters.
+      const names = ['beta', 'Alpha', 'Gamma', '_under', 'delta'];
+      const sorted = ['_under', 'Alpha', 'beta', 'delta', 'Gamma'];
+      await w(async (tx) => {
+        await tx.insertUsers([user('ada@f.com')]);
+        await tx.insertOffer(offer('g1', { kind: 'granular' }));
+        await tx.insertRelationship(relationship('r1', 'g1'));
+        for (const name of names) {
+          await tx.insertTemplate({ name, roles: ['a'], duration: 'P730D', autoExtendDuration: 'PT0S', assignments: [], createdAt: AT, createdBy: 'ada@f.com' });
+          await tx.insertGroup({ name, objectId: null, createdAt: AT });
+          await tx.addGroupMembers(name.toUpperCase(), ['ada@f.com']);
+          await tx.upsertAssignment({ relationshipId: 'r1', group: name, roles: ['a'], createdAt: AT });
+        }
+      });
+      expect((await r((tx) => tx.listTemplates())).map((t) => t.name)).toEqual(sorted);
+      expect((await r((tx) => tx.listGroups())).map((g) => g.name)).toEqual(sorted);
+      // Members are recorded under the group's own name, whatever case they were added with.
+      expect(await r((tx) => tx.groupsOf('ada@f.com'))).toEqual(sorted);
+      expect((await r((tx) => tx.listAssignments('r1'))).map((a) => a.group)).toEqual(sorted);
+      expect(await r((tx) => tx.getTemplate('GAMMA'))).toMatchObject({ name: 'Gamma' });
+      expect(await w((tx) => tx.setGroupObjectId('ALPHA', 'oid-a'))).toBe(true);
+      expect(await r((tx) => tx.getGroup('alpha'))).toEqual({ name: 'Alpha', objectId: 'oid-a', createdAt: AT, members: ['ada@f.com'] });
+    });
+
+    test('offers by prefix without case, the active one preferred by link; notifications read by id, on the ledger and per reader', async () => {
+      await w(async (tx) => {
+        await tx.insertOffer(offer('abc-1', { kind: 'trial', product: 'P', link: 'https://x/1', linkId: 'lnk' }));
+        await tx.insertOffer(offer('abc-2', { kind: 'trial', product: 'P', link: 'https://x/2', linkId: 'lnk', status: 'revoked', revokedAt: AT }));
+        await tx.insertOffer(offer('abc-3', { kind: 'purchase', product: 'P', link: 'https://x/3', linkId: 'other' }));
+      });
+      expect((await r((tx) => tx.findOffers('ABC-'))).map((o) => o.id)).toEqual(['abc-1', 'abc-2', 'abc-3']);
+      // The newest offer with the link is revoked: the active one is preferred.
+      expect((await r((tx) => tx.offerByLink('trial', 'lnk')))!.id).toBe('abc-1');
+      await w((tx) => tx.setOfferStatus('abc-1', 'revoked', AT));
+      expect((await r((tx) => tx.offerByLink('trial', 'lnk')))!.id).toBe('abc-2');
+      expect(await r((tx) => tx.offerByLink('purchase', 'lnk'))).toBeUndefined();
+
+      const ids = await w(async (tx) => {
+        const out: number[] = [];
+        for (const message of ['one', 'two', 'three']) out.push(await tx.insertNotification({ at: AT, kind: 'k', clientDomain: null, offerId: null, message, readAt: null }));
+        return out;
+      });
+      expect(await w((tx) => tx.markNotificationsRead([ids[0]!, ids[2]!], '2026-02-01T00:00:00.000Z'))).toBe(2);
+      expect(await w((tx) => tx.markNotificationsRead([ids[0]!, ids[1]!], AT))).toBe(1);
+      expect((await r((tx) => tx.getNotification(ids[0]!)))!.readAt).toBe('2026-02-01T00:00:00.000Z');
+      expect((await r((tx) => tx.listNotifications({ unreadOnly: true }))).map((n) => n.message)).toEqual([]);
+      expect(await w((tx) => tx.markNotificationsRead([ids[1]!, 999], AT, 'bob@f.com'))).toBe(1);
+      expect(await w((tx) => tx.markNotificationsRead([ids[1]!, ids[2]!], AT, 'bob@f.com'))).toBe(1);
+      expect((await r((tx) => tx.listNotifications({ unreadOnly: true, reader: 'bob@f.com' }))).map((n) => n.message)).toEqual(['one']);
+      expect(await r((tx) => tx.getNotification(ids[1]!))).toEqual({ id: ids[1], at: AT, kind: 'k', clientDomain: null, offerId: null, message: 'two', readAt: AT });
+    });
+
     test('pages: offers with their relationship, audit by filter, notifications per reader, clients by state', async () => {
       await w(async (tx) => {
         await tx.insertOffer(offer('o1'));

@@ -1,6 +1,7 @@
 /**
  * The port: the Store the domain needs, which each backend in store/ implements
- * (SQLite in store/sqlite, PostgreSQL in store/postgres). Async; every write
+ * (SQLite in store/sqlite, PostgreSQL in store/postgres; the SQL they share,
+ * most of Tx written once, in store/sql). Async; every write
  * runs as one unit of work. What every backend keeps (pinned by the
  * conformance suite, test/store/conformance*.test.ts):
  * - write transactions are serialised against every other write on the same
@@ -12,7 +13,7 @@
  * - a failed or thrown write leaves nothing behind;
  * - text comes back exactly as written (audit times feed the hash), numbers as numbers;
  * - the driver's errors never leave the store: they become StoreError
- *   (domain/errors.ts) with a reason and one plain line.
+ *   (core/errors.ts) with a reason and one plain line.
  */
 import type {
   AccessAssignment,

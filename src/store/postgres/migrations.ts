@@ -178,8 +178,3 @@ export const LOCK = {
   write: 0x444c4702,
 } as const;
 
-/** The tables of the ledger, parents before children (the order db copy writes them in). */
-export const TABLE_ORDER = [
-  'partner', 'users', 'offers', 'clients', 'acceptances', 'notifications', 'notification_reads', 'audit',
-  'client_users', 'client_domains', 'relationships', 'templates', 'groups', 'group_members', 'access_assignments',
-] as const;

@@ -9,23 +9,18 @@
  * other time gives no line, and that offer goes to render.ts as its record. The text is checked
  * against the renderer by property (test/store/paged-reads.test.ts).
  */
-import { FINER } from '../domain/relationship/relationships.js';
-import type { OfferLineSpec, OfferWithRelationship } from '../domain/core/store.js';
+import { FINER } from '../../domain/relationship/relationships.js';
+import type { OfferLineSpec, OfferWithRelationship } from '../../domain/core/store.js';
 
 /** What differs between backends in the line's SQL. */
 export interface OfferLineDialect {
-  /** SQL that is true when the text `x` is an ISO time as toISOString writes it (`millis`), or the same without milliseconds. */
+  /** SQL that is true when the text `x` is an ISO time as toISOString writes it (`millis`), or the same without milliseconds (Dialect.isoTime). */
   isoTime(x: string, millis: boolean): string;
   /** The placeholders of the spec's values. */
   now: string;
   pendingSince: string;
   urlPrefix: string;
 }
-
-/** SQLite's test (GLOB) and PostgreSQL's (a regular expression) of the same form. */
-export const SQLITE_ISO_TIME = (x: string, millis: boolean): string =>
-  `${x} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]${millis ? '.[0-9][0-9][0-9]' : ''}Z'`;
-export const PG_ISO_TIME = (x: string, millis: boolean): string => `${x} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}${millis ? '\\.[0-9]{3}' : ''}Z$'`;
 
 /**
  * `then(key)` with `key` the stored ISO time `x` as toISOString writes it (milliseconds added when it

@@ -4,11 +4,9 @@
  * of the formatting function), which clients may be printed so, and the check that the text is
  * exactly what render.ts would make for them.
  */
-import type { ClientRecord } from '../domain/core/model.js';
-import type { ClientLineForm } from '../domain/core/store.js';
-
-/** Which SQL the store speaks: only the formatting function's name differs. */
-export type SqlDialect = 'sqlite' | 'postgres';
+import type { ClientRecord } from '../../domain/core/model.js';
+import type { ClientLineForm } from '../../domain/core/store.js';
+import type { Dialect } from './dialect.js';
 
 /** A client printed by the store: its DAP relationship and no granular one. */
 export const PRINTABLE = 'c.dap_offer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.client_domain = c.domain)';
@@ -25,11 +23,11 @@ const status = "CASE WHEN c.dap_removed_at IS NULL THEN 'active' ELSE 'removed' 
  * name, tenantId, status, offerId, acceptedAt, removedAt) with the record's newline. JSON:
  * clientJson as an element of a list printed with JSON.stringify(list, null, 2), without separator.
  */
-export function printedSql(form: ClientLineForm, dialect: SqlDialect): string {
+export function printedSql(form: ClientLineForm, dialect: Dialect): string {
   if (form === 'csv') {
     return `${['c.domain', 'c.name', 'c.tenant_id', status, 'c.offer_id', 'c.accepted_at', 'c.dap_removed_at'].map((f) => `coalesce(${f}, '')`).join(" || ',' || ")} || '\n'`;
   }
-  const format = dialect === 'sqlite' ? 'printf' : 'format';
+  const format = dialect.format;
   // domain, name, offer_id and accepted_at are NOT NULL, and so is dap_offer_id here (PRINTABLE).
   return `${format}('  {
     "domain": "%s",

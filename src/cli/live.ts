@@ -5,14 +5,15 @@
  * modules are imported only here, only for a live command, so offline
  * commands start as before.
  */
-import { LEDGER, type Carried, type Mode } from '../domain/plan/decision.js';
+import { LEDGER, type Carried, type LiveIntents, type Mode } from '../domain/plan/decision.js';
 import { DelegateError, NotPermittedError, UsageError } from '../domain/core/errors.js';
 import { requirePartner, resolveActor, writeAudited, type Session } from '../domain/core/session.js';
 import type { Context } from './context.js';
 import { defaultDbPath } from './paths.js';
 import { planFlag, printPlan } from './plan.js';
-import { MODES } from './settings.js';
+import { DEFAULT_SETTLE_SECONDS, MODES } from './settings.js';
 import { dirname } from 'node:path';
+import { hostname } from 'node:os';
 
 /** `.option(...LIVE_OPTION)`: the same `--live` on every command that changes something. */
 export const LIVE_OPTION = ['--live', 'do this at Microsoft (after `delegate login`), then record in the ledger what Microsoft answered'] as const;
@@ -92,7 +93,74 @@ export async function sessionAndMode(
   });
   // What Microsoft answered is recorded even after an interrupt (a call to Microsoft is never rolled back).
   const recording: Session = { ...live, store: ctx.recordingStore() };
-  return { s: recording, mode: { kind: 'live', microsoft: executor(client, partner.cloud, { signal, appOnly }) } };
+  const microsoft = executor(client, partner.cloud, { signal, appOnly });
+  const mode: Mode = { kind: 'live', microsoft };
+  mode.intents = await liveIntents(ctx, recording, mode, what.action);
+  return { s: recording, mode };
+}
+
+/** How long an intent's lease runs; the running command renews it every third of that. */
+const LEASE_MS = 30_000;
+
+/** Whether a process of this machine is still running (its intents' lease is then still its own). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * What a live command keeps of its intents (SPEC "Live mode, exactly once"): this process as their
+ * owner, its lease renewed while it runs, the deadline of an answer (DELEGATE_HTTP_TIMEOUT), and the
+ * recovery of its own scopes' lapsed intents before it decides (src/domain/recovery).
+ */
+export async function liveIntents(ctx: Context, s: Session, mode: Mode & { kind: 'live' }, command: string): Promise<LiveIntents> {
+  const owner = { host: hostname(), pid: process.pid };
+  const settleMs = await settleSeconds(ctx) * 1000;
+  const { recover } = await import('../domain/recovery/recover.js');
+  return {
+    command,
+    owner,
+    leaseMs: LEASE_MS,
+    answerMs: httpTimeoutMs(ctx.env),
+    keepLeases(ids) {
+      const timer = setInterval(() => {
+        const until = new Date(s.clock.now().getTime() + LEASE_MS).toISOString();
+        s.store.write((tx) => tx.renewLeases(ids(), until)).catch(() => undefined);
+      }, LEASE_MS / 3);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+    async recoverScopes(scopes) {
+      if (scopes.length === 0) return [];
+      const rows = await recover(s, { scopes, person: false, dryRun: false, settleMs, leaseMs: LEASE_MS, owner, alive: processAlive, microsoft: mode.microsoft });
+      return rows.map(recoveryLine);
+    },
+  };
+}
+
+/** One line for a change recovery looked at (an earlier run's, whose command stopped). */
+export function recoveryLine(r: { target: string; outcome: string; detail: string }): string {
+  return r.outcome === 'unknown' ? `Still pending from an earlier run: ${r.target}: ${r.detail}` : `Recovered an earlier run's change: ${r.detail}`;
+}
+
+/** `live.settle` in seconds (a setting; README "Live mode"). */
+export async function settleSeconds(ctx: Context): Promise<number> {
+  const raw = (await ctx.settings()).get('live.settle');
+  return raw === undefined ? DEFAULT_SETTLE_SECONDS : Number(raw);
+}
+
+/** DELEGATE_HTTP_TIMEOUT (seconds, default 100): how long a whole answer may take. */
+export function httpTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.DELEGATE_HTTP_TIMEOUT;
+  if (raw === undefined || raw === '') return 100_000;
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || Number(raw) <= 0 || Number(raw) > 86_400) {
+    throw new UsageError(`DELEGATE_HTTP_TIMEOUT must be a number of seconds from 1 to 86400, not "${raw.slice(0, 40)}"`);
+  }
+  return Math.round(Number(raw) * 1000);
 }
 
 /**

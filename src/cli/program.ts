@@ -25,6 +25,8 @@ export const NOUNS: Record<string, { description: string; load: Loader }> = {
   login: { description: 'Sign in to Microsoft (live mode); `login status` to check', load: () => import('./commands/login/index.js') },
   sync: { description: 'Reconcile the ledger with Microsoft (live mode): relationships, clients, agent users', load: () => import('./commands/sync/index.js') },
   doctor: { description: 'What stands between you and working access, per client, with the command that fixes each', load: () => import('./commands/doctor/index.js') },
+  pending: { description: 'Changes sent to Microsoft whose outcome is not recorded yet (live mode)', load: () => import('./commands/pending/index.js') },
+  recover: { description: 'Read pending changes back at Microsoft and record what happened (live mode)', load: () => import('./commands/recover/index.js') },
   completion: { description: 'Print a shell completion script: bash, zsh, fish or powershell', load: () => import('./commands/completion/index.js') },
   logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', load: () => import('./commands/login/index.js').then((m) => ({ register: m.registerLogout })) },
 };

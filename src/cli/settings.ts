@@ -14,7 +14,14 @@ import { defaultConfigDir } from './paths.js';
 export const OUTPUTS = ['table', 'json', 'csv', 'plain'] as const;
 export type Output = (typeof OUTPUTS)[number];
 
-export const SETTING_KEYS = ['actor', 'output', 'db', 'mode'] as const;
+export const SETTING_KEYS = ['actor', 'output', 'db', 'mode', 'live.settle'] as const;
+
+/**
+ * `live.settle` (seconds, default 120): how long after a request's deadline a read-back that finds
+ * nothing means "not applied" (Entra is eventually consistent: a new object may read as absent for a
+ * while; Microsoft publishes no figure, so this is delegate's choice; README "Live mode").
+ */
+export const DEFAULT_SETTLE_SECONDS = 120;
 
 /** `mode`: offline (the ledger only, the default) or live (changing commands go to Microsoft, as with --live). */
 export const MODES = ['offline', 'live'] as const;
@@ -40,6 +47,7 @@ export function settingValue(key: SettingKey, value: string): string {
   if (key === 'actor') return v.email(value, 'actor');
   // The store: a file path or a postgres:// URL (checked when it is opened).
   if (key === 'db') return v.printable(value, 'db');
+  if (key === 'live.settle') return String(v.nonNegativeInt(value, 'live.settle', 86_400));
   return key === 'mode' ? v.oneOf(value, MODES, 'mode') : v.oneOf(value, OUTPUTS, 'output');
 }
 
@@ -78,6 +86,8 @@ export async function confSettings(env: NodeJS.ProcessEnv): Promise<Settings> {
       projectSuffix: '',
       cwd,
       configFileMode: PRIVATE_FILE,
+      // Keys such as live.settle are flat names, as the file is read above, not nested objects.
+      accessPropertiesByDotNotation: false,
     });
     change(conf);
     // conf writes with 0600, but the umask can narrow that further, and an older file may be wider.

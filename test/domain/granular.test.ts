@@ -840,7 +840,8 @@ describe('Graph plans', () => {
         method: 'POST',
         url: 'https://graph.microsoft.com/v1.0/groups',
         headers: { 'Content-Type': 'application/json' },
-        body: { displayName: 'Help desk (tier 1)', mailEnabled: false, mailNickname: 'Helpdesktier1', securityEnabled: true },
+        // The mailNickname is dlg-<uuid>, fixed when decided: a lost answer is found by it (plan/intent.ts).
+        body: { displayName: 'Help desk (tier 1)', mailEnabled: false, mailNickname: expect.stringMatching(/^dlg-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/), securityEnabled: true },
       },
     ]);
     await createGroup(w.s(), 'Helpdesk', OID);

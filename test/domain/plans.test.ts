@@ -52,7 +52,7 @@ function everyPlan(cloud: Cloud): Record<string, PlannedRequest[]> {
     'client extend (several relationships)': planExtend(cloud, [REL, REL2], 'P180D'),
     'client terminate': planTerminate(cloud, [REL]),
     'client terminate (several relationships)': planTerminate(cloud, [REL, REL2]),
-    'group create': [createSecurityGroup(cloud, 'group', 'Helpdesk')],
+    'group create': [createSecurityGroup(cloud, 'group', 'Helpdesk', 'dlg-6c3a2f0e-1b2d-4e5f-8a9b-0c1d2e3f4a5b')],
     'group add-member': planAddMembers(cloud, OID, ['a@fabrikam.com', 'b@fabrikam.com']),
     'client assign': [createAccessAssignment(cloud, 'assignment', REL, OID, [GA])],
   };

@@ -149,31 +149,41 @@ describe('faults: the ledger holds exactly what Microsoft did', () => {
     expect(await ledgerUser('alex@contoso.com')).toBeDefined();
   });
 
-  it('503 until the retry budget runs out: exit 1 naming the step, nothing recorded; running again completes', async () => {
+  it('503 until the retry budget runs out: exit 1 naming the step, nothing recorded but the refusal; running again completes', async () => {
     // Microsoft asks for 2 s; a budget of 1 s (DELEGATE_RETRY_BUDGET) leaves no room for that wait.
     fake.fault({ kind: 'unavailable', method: 'POST', path: '/users', retryAfter: '2' });
-    const before = storeHash(sb.db);
+    const entries = (await audit()).length;
     const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com'], { DELEGATE_RETRY_BUDGET: '1' });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(
       /^Error: Step "user" failed: Microsoft Graph answered 503 to POST \/users.*gave up after 1 attempt in \d+ ms: Microsoft asked to wait 2 s more, beyond the retry budget of 1 s \(DELEGATE_RETRY_BUDGET\).*Nothing is recorded in the ledger; run the same command again to carry on\.$/,
     );
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await ledgerUser('alex@contoso.com')).toBeUndefined();
+    // A 503 was not applied: its intent is closed, and the refusal audited with Microsoft's code.
+    const after = await audit();
+    expect(after).toHaveLength(entries + 1);
+    expect(after.at(-1)).toMatchObject({ action: 'client.user.add', detail: 'user.create: refused by Microsoft: serviceNotAvailable' });
+    expect(JSON.parse((await runBin(['pending', '--json'], env)).stdout)).toEqual([]);
     const again = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com']);
     expect(again.code).toBe(0);
     expect(await ledgerUser('alex@contoso.com')).toBeDefined();
   });
 
-  it('a dropped connection: one line, exit 1, nothing recorded; running again completes', async () => {
+  it('a dropped connection: one line, exit 1, nothing recorded, the change pending; once settled, running again completes', async () => {
     fake.fault({ kind: 'drop', method: 'POST', path: '/domains' });
-    const before = storeHash(sb.db);
-    const r = await live(['client', 'domain', 'add', 'contoso.com', 'fabrikam-shop.com']);
+    const quick = { DELEGATE_HTTP_TIMEOUT: '1' };
+    const r = await live(['client', 'domain', 'add', 'contoso.com', 'fabrikam-shop.com'], quick);
     expect(r.code).toBe(1);
-    expectOneLine(r.stderr, /^Error: Step "domain" failed: Cannot reach Microsoft Graph \(POST \/domains\)/);
-    expect(storeHash(sb.db)).toBe(before);
-    const again = await live(['client', 'domain', 'add', 'contoso.com', 'fabrikam-shop.com', '--json']);
+    expectOneLine(r.stderr, /^Error: Step "domain" failed: Cannot reach Microsoft Graph \(POST \/domains\).*Nothing is recorded in the ledger; Microsoft may or may not have applied this step.*pending/);
+    expect((await ledgerDomains()).map((d) => d.name)).not.toContain('fabrikam-shop.com');
+    expect(JSON.parse((await runBin(['pending', '--json'], env)).stdout)).toEqual([expect.objectContaining({ action: 'domain.add', target: 'fabrikam-shop.com', command: 'client.domain.add' })]);
+    await runBin(['config', 'set', 'live.settle', '0'], env);
+    await new Promise((done) => setTimeout(done, 1100));
+    const again = await live(['client', 'domain', 'add', 'contoso.com', 'fabrikam-shop.com', '--json'], quick);
     expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/Recovered an earlier run's change: add a domain to a client's tenant fabrikam-shop\.com: not applied at Microsoft/);
     expect(JSON.parse(again.stdout)).toMatchObject({ name: 'fabrikam-shop.com', verified: false });
+    expect(fake.seen({ method: 'POST', path: '/domains' })).toHaveLength(2);
   });
 
   it('an admin whose role assignment fails is recorded as created without the role, and the failed step is named', async () => {

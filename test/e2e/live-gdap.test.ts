@@ -93,16 +93,25 @@ describe('offer create --granular --live', () => {
     expect(fake.requests).toEqual([]);
   });
 
-  it('a failed create records nothing and names the step; running again creates it', async () => {
-    const before = storeHash(sb.db);
+  it('a 500 on create: nothing recorded, the create pending (a 500 may or may not have been applied); once settled, running again creates it', async () => {
     fake.fault({ kind: 'error', method: 'POST', path: REL, status: 500, code: 'generalException', message: 'Boom.' });
     const r = await live(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator', '--name', 'Contoso GDAP']);
     expect(r.code).toBe(1);
-    expectOneLine(r.stderr, /Step "relationship" failed: .*500.*Nothing is recorded in the ledger; run the same command again/);
-    expect(storeHash(sb.db)).toBe(before);
+    expectOneLine(r.stderr, /Step "relationship" failed: .*500.*Nothing is recorded in the ledger; Microsoft may or may not have applied this step, and reading it back has not found it: it is pending/);
+    expect(await relationships()).toEqual([]);
+    expect(JSON.parse(await ok(['pending', '--json']))).toEqual([expect.objectContaining({ action: 'relationship.create', target: 'Contoso GDAP', method: 'POST', command: 'offer.create' })]);
+    // Not settled yet (live.settle, 120 s by default): the same create is refused while its outcome is unknown.
+    const early = await live(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator', '--name', 'Contoso GDAP']);
+    expect(early.code).toBe(5);
+    expectOneLine(early.stderr, /relationship:contoso gdap was sent to Microsoft and its outcome is not recorded yet: see `delegate pending`/);
+    expect(fake.relationships.size).toBe(0);
+    await ok(['config', 'set', 'live.settle', '0']);
     const again = await live(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator', '--name', 'Contoso GDAP', '--json']);
     expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/Recovered an earlier run's change: create a granular relationship Contoso GDAP: not applied at Microsoft \(no relationship named "Contoso GDAP" at Microsoft\)/);
     expect(JSON.parse(again.stdout).granular.relationshipId).toBe(atFake('Contoso GDAP')!.id);
+    expect(fake.relationships.size).toBe(1);
+    expect(JSON.parse(await ok(['pending', '--json']))).toEqual([]);
   });
 
   it('a failed lock records the relationship as created (no link printed); the same --name carries on with the lock alone', async () => {
@@ -204,7 +213,8 @@ describe('a granular client, live from approval to termination', () => {
     fake.fault({ kind: 'error', method: 'PATCH', status: 412, code: 'PreconditionFailed', message: 'The etag does not match.' });
     const r = await live(['client', 'extend', 'contoso.com']);
     expect(r.code).toBe(5);
-    expectOneLine(r.stderr, /Step "extend" failed: .*412.*steps before it were applied/);
+    // Only a read (the ETag) came before it: nothing was changed, and the message says so.
+    expectOneLine(r.stderr, /Step "extend" failed: .*412.*Nothing is recorded in the ledger; run the same command again to carry on/);
     expect((await relationships())[0]!.autoExtendDuration).toBe('PT0S');
     expect((await live(['client', 'extend', 'contoso.com'])).code).toBe(0);
     expect((await relationships())[0]!.autoExtendDuration).toBe('P180D');
@@ -267,15 +277,19 @@ describe('ending DAP live (Partner Center)', () => {
     expect(JSON.parse(await ok(['audit', '--client', CONTOSO.toUpperCase(), '--json']))).toEqual(byDomain);
   });
 
-  it('a Partner Center failure ends nothing in the ledger; running again carries on', async () => {
-    const before = storeHash(sb.db);
+  it('a dropped connection to Partner Center ends nothing in the ledger and leaves the change pending; once settled, running again carries on', async () => {
     fake.fault({ kind: 'drop', service: 'partnerCenter', method: 'PATCH' });
-    const r = await live(['client', 'remove', 'contoso.com', '--yes']);
+    // Answers are due within a second here, so the pending change settles quickly.
+    const r = await live(['client', 'remove', 'contoso.com', '--yes'], { DELEGATE_HTTP_TIMEOUT: '1' });
     expect(r.code).toBe(1);
-    expectOneLine(r.stderr, /Step "customer" failed: .*Nothing is recorded in the ledger/);
-    expect(storeHash(sb.db)).toBe(before);
-    expect((await live(['client', 'remove', 'contoso.com', '--yes'])).code).toBe(0);
+    expectOneLine(r.stderr, /Step "customer" failed: .*Nothing is recorded in the ledger; Microsoft may or may not have applied this step.*pending/);
+    expect((await show('contoso.com')).status).toBe('active');
+    expect(JSON.parse(await ok(['pending', '--json']))).toEqual([expect.objectContaining({ action: 'dap.end', method: 'PATCH' })]);
+    await ok(['config', 'set', 'live.settle', '0']);
+    await new Promise((done) => setTimeout(done, 1100));
+    expect((await live(['client', 'remove', 'contoso.com', '--yes'], { DELEGATE_HTTP_TIMEOUT: '1' })).code).toBe(0);
     expect((await show('contoso.com')).status).toBe('removed');
+    expect(JSON.parse(await ok(['pending', '--json']))).toEqual([]);
   });
 
   it('an app-only sign-in cannot end DAP (Partner Center takes App+User only): exit 4 naming why, audited, nothing sent', async () => {
@@ -310,7 +324,7 @@ describe('an interrupt in live mode', () => {
     const id = atFake('Contoso GDAP')!.id;
     expectOneLine(
       stderr,
-      /^Interrupted \(SIGINT\) in live mode: 1 change applied at Microsoft and recorded in the ledger \(relationship\); lock was sent without an answer, so Microsoft may or may not have applied it .*delegate sync.*Run the same command again to carry on\.\n$/,
+      /^Interrupted \(SIGINT\) in live mode: 1 change applied at Microsoft and recorded in the ledger \(relationship\); lock was sent without an answer, so Microsoft may or may not have applied it: pending \(`delegate pending`; `delegate recover` reads it back\)\. Run the same command again to carry on\.\n$/,
     );
     expect(await relationships()).toEqual([expect.objectContaining({ id, msStatus: 'created' })]);
   });

@@ -351,14 +351,16 @@ describe('--live, against the fake', () => {
     expect((await auditEntries(sb)).at(-1)).toMatchObject({ action: 'client.user.remove', detail: 'Alex Wilber removed (not at Microsoft: removed there already)' });
   });
 
-  test('Microsoft refusing the delete: the failed step is named, nothing is recorded', async () => {
+  test('Microsoft refusing the delete: the failed step is named, nothing is recorded but the refusal, audited with its code', async () => {
     const { sb, run } = liveCopy();
     fake.fault({ kind: 'error', method: 'DELETE', path: '/users/alex%40contoso.com', status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
     const before = (await auditEntries(sb)).length;
     const r = await run(['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com', '--yes']);
     expect(r.code).not.toBe(0);
     expectOneLine(r.stderr, /Step "user" failed: .*Insufficient privileges.*Nothing is recorded in the ledger/);
-    expect((await auditEntries(sb)).length).toBe(before);
+    const after = await auditEntries(sb);
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)).toMatchObject({ action: 'client.user.remove', outcome: 'allowed', target: 'alex@contoso.com', detail: 'user.delete: refused by Microsoft: Authorization_RequestDenied' });
   });
 
   test('client domain remove --live deletes the domain at Microsoft, then records it', async () => {

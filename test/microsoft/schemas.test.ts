@@ -436,7 +436,7 @@ describe('every request the tool plans has an answer schema', () => {
     [dir.resetPassword(cloud, 'reset', 'a@contoso.com', 'p'), dir.deleteUser(cloud, 'delete', 'a@contoso.com'), dir.listUsers(cloud)],
     [dir.addDomain(cloud, 'domain', 'contoso.com'), dir.deleteDomain(cloud, 'undomain', 'contoso.com'), dir.listDomains(cloud)],
     dir.planVerifyDomain(cloud, 'contoso.com'),
-    [grp.createSecurityGroup(cloud, 'group', 'Helpdesk'), grp.deleteGroup(cloud, 'ungroup', G)],
+    [grp.createSecurityGroup(cloud, 'group', 'Helpdesk', 'dlg-6c3a2f0e-1b2d-4e5f-8a9b-0c1d2e3f4a5b'), grp.deleteGroup(cloud, 'ungroup', G, 'Helpdesk')],
     grp.planAddMembers(cloud, G, ['a@contoso.com']),
     grp.planRemoveMembers(cloud, G, ['a@contoso.com']),
   ];

@@ -395,10 +395,13 @@ for (const backend of BACKENDS) {
       await w((tx) => tx.replaceRelationship('draft-1', real));
       expect(await r((tx) => tx.getRelationship('draft-1'))).toBeUndefined();
       expect(await r((tx) => tx.getRelationship('ms-1'))).toEqual(real);
-      expect(await r((tx) => tx.listAssignments('ms-1'))).toEqual([{ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a', 'b'], createdAt: AT, microsoftId: null }]);
-      await w((tx) => tx.upsertAssignment({ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a', 'b'], createdAt: AT, microsoftId: 'm-1' }));
+      expect(await r((tx) => tx.listAssignments('ms-1'))).toEqual([{ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a', 'b'], createdAt: AT, microsoftId: null, status: null }]);
+      await w((tx) => tx.upsertAssignment({ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a', 'b'], createdAt: AT, microsoftId: 'm-1', status: 'pending' }));
+      // A later write that does not know Microsoft's id or status keeps them.
       await w((tx) => tx.upsertAssignment({ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a'], createdAt: AT }));
-      expect(await r((tx) => tx.assignmentsOfGroup('Helpdesk'))).toEqual([{ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a'], createdAt: AT, microsoftId: 'm-1' }]);
+      expect(await r((tx) => tx.assignmentsOfGroup('Helpdesk'))).toEqual([{ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a'], createdAt: AT, microsoftId: 'm-1', status: 'pending' }]);
+      await w((tx) => tx.upsertAssignment({ relationshipId: 'ms-1', group: 'Helpdesk', roles: ['a'], createdAt: AT, status: 'active' }));
+      expect((await r((tx) => tx.listAssignments('ms-1')))[0]).toMatchObject({ microsoftId: 'm-1', status: 'active' });
       await w((tx) => tx.updateRelationship({ ...real, status: 'terminated', terminatedAt: AT }));
       expect((await r((tx) => tx.listRelationships())).map((x) => x.status)).toEqual(['terminated']);
 

@@ -3,7 +3,9 @@ import { appendAudit } from '../core/audit.js';
 import type { Clock } from '../core/clock.js';
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { createAccessAssignment, planUnassign } from '../plan/relationship-requests.js';
-import { carryOut, modeOf, withSteps, type Carried, type Mode } from '../plan/decision.js';
+import { modeOf, withSteps, type Carried, type Mode } from '../plan/decision.js';
+import { inScope } from '../plan/request.js';
+import { carryOut } from '../plan/carry-out.js';
 import { objectIdOf, quoteArg } from './groups.js';
 import type { AccessAssignment, Relationship } from '../core/model.js';
 import { activeGdap, chooseOne, granularClient, notActive, pick, relationshipState, usable } from '../relationship/relationships.js';
@@ -65,7 +67,7 @@ export async function assignGroup(
       return {
         // Only a plan or a live run needs the group's object id (offline works without one).
         get steps() {
-          return [[createAccessAssignment(partner.cloud, 'assignment', rel.id, objectIdOf(g), roles)]];
+          return [inScope(`client:${gc.domain}`, [createAccessAssignment(partner.cloud, 'assignment', rel.id, objectIdOf(g), roles)])];
         },
         apply: (tx) => write(tx, assignment, false),
         record: async (tx, responses) => {
@@ -168,7 +170,7 @@ export async function unassignGroup(
             `Microsoft's id for ${g.name}'s access assignment on "${rel.displayName}" is not in the ledger, so no request can name it: run \`delegate sync --only relationships\` to read it, then run \`delegate client unassign ${quoteArg(domain)} --group ${quoteArg(g.name)}\` again`,
           );
         }
-        return [planUnassign(partner.cloud, rel.id, a.microsoftId, kept)];
+        return [inScope(`client:${c.domain}`, planUnassign(partner.cloud, rel.id, a.microsoftId, kept))];
       });
     },
     opts.mode,

@@ -2,8 +2,11 @@
 import { appendAudit } from '../core/audit.js';
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { byItem, ids, type PlannedRequest } from '../plan/request.js';
-import { createSecurityGroup, deleteGroup, planAddMembers, planRemoveMembers } from '../plan/group-requests.js';
-import { carryOut, deciding, done, modeOf, withSteps, type Carried, type Mode } from '../plan/decision.js';
+import { createSecurityGroup, deleteGroup, groupNickname, planAddMembers, planRemoveMembers } from '../plan/group-requests.js';
+import { inScope } from '../plan/request.js';
+import { randomUUID } from '../core/crypto.js';
+import { deciding, done, modeOf, withSteps, type Carried, type Mode } from '../plan/decision.js';
+import { carryOut } from '../plan/carry-out.js';
 import type { Group } from '../core/model.js';
 import { relationshipState } from '../relationship/relationships.js';
 import type { Tx } from '../core/store.js';
@@ -47,7 +50,8 @@ export async function groupCreate(s: Session, nameIn: string, objectId: string |
       if (existing && !carryOn) throw new ConflictError(`A security group named ${name} already exists`);
       const audit = (tx: Tx, detail: string) => appendAudit(tx, s.clock, { actor: actor.email, action: 'group.create', target: name, outcome: 'allowed', detail });
       return {
-        steps: [[createSecurityGroup(partner.cloud, 'group', existing?.name ?? name)]],
+        // The mailNickname is fixed here, once per decision: a lost answer is found by it (plan/intent.ts).
+        steps: [inScope(`group:${(existing?.name ?? name).toLowerCase()}`, [createSecurityGroup(partner.cloud, 'group', existing?.name ?? name, groupNickname(randomUUID()))])],
         apply: async (tx) => {
           const g = { name, objectId: oid, createdAt: nowIso(s) };
           await tx.insertGroup(g);
@@ -103,7 +107,7 @@ export async function groupAddMembers(s: Session, groupIn: string, emailsIn: rea
       const fresh = [...new Set(emails)].filter((e) => !g.members.includes(e));
       // Only a plan or a live run needs the group's object id (offline works without one).
       let made: PlannedRequest[][] | undefined;
-      const planned = () => (made ??= fresh.length ? byItem(planAddMembers(partner.cloud, objectIdOf(g), fresh)) : []);
+      const planned = () => (made ??= fresh.length ? byItem(inScope(`group:${g.name.toLowerCase()}`, planAddMembers(partner.cloud, objectIdOf(g), fresh))) : []);
       const write = async (tx: Tx, added: string[], live: boolean) => {
         const n = added.length ? await tx.addGroupMembers(g.name, added) : 0;
         if (n > 0) await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.add-member', target: g.name, outcome: 'allowed', detail: added.join(', ') + (live ? ' (at Microsoft)' : '') });
@@ -192,7 +196,7 @@ export async function groupRemoveMembers(s: Session, groupIn: string, emailsIn: 
           // A member is recorded as gone only when Microsoft removed it.
           record: (tx2, responses) => write(tx2, gone.filter((_, i) => responses.has(removeIds[i]!)), ' (at Microsoft)'),
         },
-        () => byItem(planRemoveMembers(partner.cloud, objectIdOf(g), gone)),
+        () => byItem(inScope(`group:${g.name.toLowerCase()}`, planRemoveMembers(partner.cloud, objectIdOf(g), gone))),
       );
     },
     opts.mode,
@@ -241,7 +245,7 @@ export async function groupDelete(s: Session, groupIn: string, opts: { mode: Mod
       };
       return withSteps(
         { apply: (tx2) => write(tx2, ''), record: async (tx2, responses) => (responses.has('group') ? write(tx2, ' (at Microsoft)') : g) },
-        () => [[deleteGroup(partner.cloud, 'group', objectIdOf(g))]],
+        () => [inScope(`group:${g.name.toLowerCase()}`, [deleteGroup(partner.cloud, 'group', objectIdOf(g), g.name)])],
       );
     },
     opts.mode,

@@ -1,14 +1,16 @@
 /** Acting for a client: add, verify, list and remove its domains. */
 import { appendAudit } from '../core/audit.js';
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
-import { carryOut, observeFirst, type Carried, type Mode } from '../plan/decision.js';
+import { observeFirst, type Carried, type Mode } from '../plan/decision.js';
+import { inScope } from '../plan/request.js';
+import { carryOut } from '../plan/carry-out.js';
 import { addDomain, deleteDomain, listDomains, planVerifyDomain } from '../plan/directory-requests.js';
 import type { ClientDomain } from '../core/model.js';
 import { nowIso, type Session, clientKey } from '../core/session.js';
 import * as v from '../core/validate.js';
 import { isInitialDomainName } from '../core/validate.js';
 import type { Tx } from '../core/store.js';
-import { Acting, acting, authorize, unverified, tenantOf, readOnly, removal } from './standing.js';
+import { Acting, acting, authorize, unverified, tenantOf, readOnly, removal, clientScope } from './standing.js';
 
 /**
  * Why a client's domain cannot be removed, if it cannot: Microsoft's initial
@@ -45,7 +47,7 @@ export async function removeClientDomain(s: Session, domainIn: string, nameIn: s
       const a = await acting(tx, s, domain, seen);
       const target = `${domain}/${name}`;
       authorize(a, 'remove-domain', false, 'client.domain.remove', target);
-      if (seen === null) return observeFirst(tenantOf(a));
+      if (seen === null) return observeFirst(tenantOf(a), clientScope(a));
       const inTenant = a.domains.find((x) => x.name === name);
       const ledger = (await tx.listClientDomains(domain)).find((x) => x.name === name);
       const d = inTenant ?? ledger;
@@ -63,7 +65,7 @@ export async function removeClientDomain(s: Session, domainIn: string, nameIn: s
         });
         return d;
       };
-      return removal(d, write, tenantOf(a), inTenant ? deleteDomain(a.partner.cloud, 'domain', name) : `${name} is not a domain of ${domain}'s tenant at Microsoft`);
+      return removal(d, write, tenantOf(a), clientScope(a), inTenant ? deleteDomain(a.partner.cloud, 'domain', name) : `${name} is not a domain of ${domain}'s tenant at Microsoft`);
     },
     opts.mode,
   );
@@ -85,7 +87,7 @@ export async function addClientDomain(s: Session, domainIn: string, nameIn: stri
       const a = await acting(tx, s, domain, seen);
       const target = `${domain}/${name}`;
       authorize(a, 'add-domain', false, 'client.domain.add', target);
-      if (seen === null) return observeFirst(tenantOf(a));
+      if (seen === null) return observeFirst(tenantOf(a), clientScope(a));
       const owners = await tx.domainOwners(name);
       if (owners.includes(domain) || a.domains.some((d) => d.name === name)) throw new ConflictError(`${name} is already a domain of ${domain}`);
       if (owners.length) throw new ConflictError(`${name} is already a domain of another client (${owners[0]})`);
@@ -108,7 +110,7 @@ export async function addClientDomain(s: Session, domainIn: string, nameIn: stri
         return d;
       };
       return {
-        steps: [[addDomain(a.partner.cloud, 'domain', name)]],
+        steps: [inScope(clientScope(a), [addDomain(a.partner.cloud, 'domain', name)])],
         tenant: tenantOf(a),
         apply: (tx2) => write(tx2, added, ''),
         // What Microsoft says of the new domain (isVerified) is what the ledger records.
@@ -144,7 +146,7 @@ export async function verifyClientDomain(s: Session, domainIn: string, nameIn: s
       const a = await acting(tx, s, domain, seen);
       const target = `${domain}/${name}`;
       authorize(a, 'verify-domain', false, 'client.domain.verify', target);
-      if (seen === null) return observeFirst(tenantOf(a));
+      if (seen === null) return observeFirst(tenantOf(a), clientScope(a));
       const d = a.domains.find((x) => x.name === name);
       if (!d) throw new NotFoundError(`${name} is not a domain of ${domain} (see \`delegate client domain list ${domain}\`; add it with \`delegate client domain add ${domain} ${name}\`)`);
       if (d.verified) throw new ConflictError(`${name} is already verified in ${domain}`);
@@ -154,7 +156,7 @@ export async function verifyClientDomain(s: Session, domainIn: string, nameIn: s
         await appendAudit(tx2, s.clock, { actor: a.actor.email, action: 'client.domain.verify', target, outcome: 'allowed', detail });
       };
       return {
-        steps: [planVerifyDomain(a.partner.cloud, name)],
+        steps: [inScope(clientScope(a), planVerifyDomain(a.partner.cloud, name))],
         tenant: tenantOf(a),
         apply: async (tx2) => {
           await write(tx2, "recorded on the partner's word that the DNS record is in place (not checked with Microsoft)");

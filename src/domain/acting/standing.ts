@@ -6,7 +6,7 @@
  */
 import { NotPermittedError, UsageError } from '../core/errors.js';
 import { deciding, LEDGER, type Change, type Mode, type Observed } from '../plan/decision.js';
-import { type PlannedRequest } from '../plan/request.js';
+import { inScope, type PlannedRequest } from '../plan/request.js';
 import { rolesOf } from '../access/assignments.js';
 import { activeDap, activeGdap, clientSummary } from '../relationship/relationships.js';
 import type { ClientDomain, ClientRecord, ClientUser, Partner, PartnerUser } from '../core/model.js';
@@ -138,6 +138,11 @@ export function planIds(steps: readonly (readonly PlannedRequest[])[]): string[]
   return steps.map((g) => g.map((r) => r.id));
 }
 
+/** The scope of every change made in a client's tenant (plan/intent.ts): the client. */
+export function clientScope(a: { domain: string }): string {
+  return `client:${a.domain}`;
+}
+
 /** A read has nothing to send or record live: it reads the ledger (a plan still shows the request). */
 export function readOnly(mode: Mode): Mode {
   return mode.kind === 'live' ? LEDGER : mode;
@@ -148,18 +153,19 @@ export function readOnly(mode: Mode): Mode {
  * holds the thing, why not: then only the ledger's record goes, and the output
  * says so (an earlier run, or someone else, removed it at Microsoft).
  */
-export function removal<T>(gone: T, write: (tx: Tx, how: string) => Promise<T>, tenant: { tenantId?: string; upn?: string }, request: PlannedRequest | string): Change<T> {
+export function removal<T>(gone: T, write: (tx: Tx, how: string) => Promise<T>, tenant: { tenantId?: string; upn?: string }, scope: string, request: PlannedRequest | string): Change<T> {
   if (typeof request === 'string') {
     return {
       steps: [],
       tenant,
+      scopes: [scope],
       notes: [`${request} (removed there already); removed from the ledger too`],
       apply: (tx) => write(tx, ''),
       record: (tx) => write(tx, ' (not at Microsoft: removed there already)'),
     };
   }
   return {
-    steps: [[request]],
+    steps: [inScope(scope, [request])],
     tenant,
     apply: (tx) => write(tx, ''),
     record: async (tx, responses) => (responses.has(request.id) ? write(tx, ' (at Microsoft)') : gone),

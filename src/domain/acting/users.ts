@@ -2,15 +2,16 @@
 import { appendAudit } from '../core/audit.js';
 import { BadRows, eachRow, requireField, rerunBulk, type RowSource, type SourceRow } from '../core/bulk.js';
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
-import { carryOut, observeFirst, type Carried, type Mode } from '../plan/decision.js';
-import { byItem } from '../plan/request.js';
+import { observeFirst, type Carried, type Mode } from '../plan/decision.js';
+import { carryOut } from '../plan/carry-out.js';
+import { byItem, inScope } from '../plan/request.js';
 import { deleteUser, listUsers, planAddUsers, resetPassword } from '../plan/directory-requests.js';
 import type { ClientUser } from '../core/model.js';
 import { temporaryPassword } from './password.js';
 import { nowIso, type Session, clientKey } from '../core/session.js';
 import * as v from '../core/validate.js';
 import type { Tx } from '../core/store.js';
-import { acting, refusal, authorize, checkUpn, unverified, tenantOf, userIn, planIds, readOnly, removal } from './standing.js';
+import { acting, refusal, authorize, checkUpn, unverified, tenantOf, userIn, planIds, readOnly, removal, clientScope } from './standing.js';
 
 export interface AddedClientUser {
   user: ClientUser;
@@ -77,12 +78,12 @@ export async function addClientUsers(s: Session, domainIn: string, rows: RowSour
       // An admin row needs the admin rule, which allows non-admin rows too.
       authorize(a, 'add-user', valid.some((x) => x.user.isAdmin), 'client.user.add', target);
       const single = valid.length === 1 && valid[0]!.line === undefined ? valid[0]!.user : undefined;
-      if (seen === null) return observeFirst(tenantOf(a, single?.upn));
+      if (seen === null) return observeFirst(tenantOf(a, single?.upn), clientScope(a));
       if (single && (await userIn(tx, a, single.upn, seen, at))) throw new ConflictError(`${single.upn} already exists in ${domain}`);
       const notVerified = single && unverified(a, single.upn);
       if (notVerified) throw new ConflictError(notVerified);
       const added = valid.map((x) => ({ user: x.user, temporaryPassword: temporaryPassword() }));
-      const steps = byItem(planAddUsers(a.partner.cloud, added.map((x) => ({ ...x.user, password: x.temporaryPassword }))));
+      const steps = byItem(inScope(clientScope(a), planAddUsers(a.partner.cloud, added.map((x) => ({ ...x.user, password: x.temporaryPassword })))));
       const write = async (tx2: Tx, done: AddedClientUser[], how: string) => {
         if (done.length === 0) return done;
         await tx2.insertClientUsers(done.map((x) => x.user));
@@ -154,7 +155,7 @@ export async function resetClientPassword(s: Session, domainIn: string, upnIn: s
       // learns whether the user exists; every role that may reset an admin's may
       // reset a non-admin's too.
       authorize(a, 'reset-password', false, 'client.user.reset-password', target);
-      if (seen === null) return observeFirst(tenantOf(a, upn));
+      if (seen === null) return observeFirst(tenantOf(a, upn), clientScope(a));
       const at = nowIso(s);
       const user = await userIn(tx, a, upn, seen, at);
       if (!user) throw new NotFoundError(`No user ${upn} in ${domain} (see \`delegate client user list ${domain}\`)`);
@@ -174,7 +175,7 @@ export async function resetClientPassword(s: Session, domainIn: string, upnIn: s
         return value;
       };
       return {
-        steps: [[resetPassword(a.partner.cloud, 'reset', upn, password)]],
+        steps: [inScope(clientScope(a), [resetPassword(a.partner.cloud, 'reset', upn, password)])],
         tenant: tenantOf(a, upn),
         apply: (tx2) => write(tx2, ''),
         record: async (tx2, responses) => (responses.has('reset') ? write(tx2, ' (at Microsoft)') : value),
@@ -205,7 +206,7 @@ export async function removeClientUser(s: Session, domainIn: string, upnIn: stri
       // SPEC.md's rows for removing differ (User Administrator removes non-admins, Privileged
       // Authentication Administrator admins): whoever neither allows is refused first.
       if (refusal(a, 'remove-user', false) && refusal(a, 'remove-user', true)) authorize(a, 'remove-user', false, 'client.user.remove', target);
-      if (seen === null) return observeFirst(tenantOf(a, upn));
+      if (seen === null) return observeFirst(tenantOf(a, upn), clientScope(a));
       const at = nowIso(s);
       const ledger = await tx.getClientUser(domain, upn);
       const user = await userIn(tx, a, upn, seen, at);
@@ -223,7 +224,7 @@ export async function removeClientUser(s: Session, domainIn: string, upnIn: stri
         });
         return gone;
       };
-      return removal(gone, write, tenantOf(a, upn), user ? deleteUser(a.partner.cloud, 'user', upn) : `${upn} is not in ${domain}'s tenant at Microsoft`);
+      return removal(gone, write, tenantOf(a, upn), clientScope(a), user ? deleteUser(a.partner.cloud, 'user', upn) : `${upn} is not in ${domain}'s tenant at Microsoft`);
     },
     opts.mode,
   );

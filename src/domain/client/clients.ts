@@ -8,7 +8,9 @@ import { onboard } from '../access/assignments.js';
 import { decideTermination, toTerminate } from './lifecycle.js';
 import { RELATIONSHIP_ID } from '../relationship/rules.js';
 import { activate, activeDap, activeGdap, checkAcceptable, clientStatus, expiring } from '../relationship/relationships.js';
-import { carryOut, done, modeOf, type Carried, type Mode } from '../plan/decision.js';
+import { done, modeOf, type Carried, type Mode } from '../plan/decision.js';
+import { inScope } from '../plan/request.js';
+import { carryOut } from '../plan/carry-out.js';
 import { planRemoveDap } from '../plan/relationship-requests.js';
 import { roleName } from '../relationship/roles.js';
 import { adminLinkOffer, findOffer, offerRef } from '../offer/offers.js';
@@ -338,7 +340,7 @@ export async function endClient(
       may.fullOrGlobalAdmin(actor, `client.${how}`, domain, 'end client relationships');
       const dap = activeDap(c);
       if (how === 'remove' && dap && relationship === undefined) {
-        const steps = [planRemoveDap(partner.cloud, domain, c.tenantId)];
+        const steps = [inScope(`client:${domain}`, planRemoveDap(partner.cloud, domain, c.tenantId))];
         const end = async (tx: Tx, tenantId: string | null, live: boolean): Promise<Ended> => {
           const client: ClientRecord = { ...c, tenantId, dap: { ...dap, removedAt: nowIso(s) } };
           await tx.upsertClient(client);

@@ -12,7 +12,9 @@
  */
 import { appendAudit } from '../core/audit.js';
 import { BadRows, eachRow, requireField, type RowSource, type SourceRow } from '../core/bulk.js';
-import { carryOut, combine, type Carried, type Change, type Mode } from '../plan/decision.js';
+import { combine, type Carried, type Change, type Mode } from '../plan/decision.js';
+import { inScope } from '../plan/request.js';
+import { carryOut } from '../plan/carry-out.js';
 import { ConflictError, DelegateError, UsageError } from '../core/errors.js';
 import { byItem } from '../plan/request.js';
 import { planRemoveRole } from '../plan/relationship-requests.js';
@@ -68,7 +70,7 @@ export function decideRemoveRole(s: Session, cloud: Cloud, actorEmail: string, c
   const holding = activeGdap(c, now).filter((r) => r.roles.includes(role));
   if (holding.length === 0) throw new ConflictError(`No active granular relationship with ${c.domain} has ${roleName(role)}`);
   const changed = holding.map((r): Relationship => ({ ...r, roles: r.roles.filter((x) => x !== role), endsAt: relationshipState(r, now).endsAt }));
-  const steps = byItem(planRemoveRole(cloud, changed.map((r) => ({ id: r.id, roles: r.roles }))));
+  const steps = byItem(inScope(`client:${c.domain}`, planRemoveRole(cloud, changed.map((r) => ({ id: r.id, roles: r.roles })))));
   const write = async (tx: Tx, done: Relationship[], live: boolean): Promise<RoleRemoved> => {
     for (const r of done) await tx.replaceRelationship(r.id, r);
     if (done.length) {

@@ -6,7 +6,9 @@ import { ConflictError } from '../core/errors.js';
 import { byItem } from '../plan/request.js';
 import { planExtend, planTerminate } from '../plan/relationship-requests.js';
 import type { MsRelationshipReply } from '../plan/relationship-requests.js';
-import { carryOut, done, modeOf, type Carried, type Change, type Mode } from '../plan/decision.js';
+import { done, modeOf, type Carried, type Change, type Mode } from '../plan/decision.js';
+import { inScope } from '../plan/request.js';
+import { carryOut } from '../plan/carry-out.js';
 import type { ClientRecord, Cloud, Relationship } from '../core/model.js';
 import { activeDap, granularClient, noneActive, notActive, pick, relationshipState, replaceGdap } from '../relationship/relationships.js';
 import { GLOBAL_ADMINISTRATOR } from '../relationship/roles.js';
@@ -64,7 +66,7 @@ export function decideExtend(s: Session, cloud: Cloud, actorEmail: string, c: Cl
   const changed = apply
     .filter((r) => r.autoExtendDuration !== want)
     .map((r): Relationship => ({ ...r, autoExtendDuration: want, endsAt: relationshipState(r, now).endsAt }));
-  const steps = byItem(planExtend(cloud, changed.map((r) => r.id), want));
+  const steps = byItem(inScope(`client:${domain}`, planExtend(cloud, changed.map((r) => r.id), want)));
   const write = async (tx: Tx, done: Relationship[], live: boolean): Promise<Extended> => {
     for (const r of done) await tx.updateRelationship(r);
     if (done.length) {
@@ -120,7 +122,7 @@ export async function setAutoExtend(s: Session, domainIn: string, on: boolean, r
  * until `sync` reads `terminated`.
  */
 export function decideTermination(s: Session, cloud: Cloud, c: ClientRecord, rels: readonly Relationship[], actorEmail: string): Change<ClientRecord> {
-  const steps = byItem(planTerminate(cloud, rels.map((r) => r.id)));
+  const steps = byItem(inScope(`client:${c.domain}`, planTerminate(cloud, rels.map((r) => r.id))));
   const write = async (tx: Tx, ended: Relationship[], live: boolean) => {
     for (const r of ended) await tx.updateRelationship(r);
     if (ended.length) {

@@ -120,7 +120,7 @@ function roleIds(m: { accessDetails?: MsRelationship['accessDetails'] }): string
 }
 
 /** The ledger's relationship as Microsoft reports it, keeping what Microsoft does not say. */
-function fromMicrosoft(m: MsRelationship, base: Relationship, clientDomain: string | null, at: string): Relationship {
+export function fromMicrosoft(m: MsRelationship, base: Relationship, clientDomain: string | null, at: string): Relationship {
   const status = storedStatus(m.status);
   const expired = m.status === 'expired';
   const roles = roleIds(m);

@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'findings'
   // Live mode (src/microsoft/errors.ts): Microsoft could not be reached, or answered with an error.
   | 'network'
-  | 'microsoft';
+  | 'microsoft'
+  // `recover` left changes pending (exit 1): their outcome at Microsoft is still not known.
+  | 'pending';
 
 export class DelegateError extends Error {
   constructor(

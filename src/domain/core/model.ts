@@ -171,6 +171,12 @@ export interface AccessAssignment {
   createdAt: string;
   /** Microsoft's id for it (a delegatedAdminAccessAssignment's `id`), once `sync` has read it; a request naming it needs it. */
   microsoftId?: string | null;
+  /**
+   * Its status as Microsoft last gave it (delegatedAdminAccessAssignment: pending, active, deleting,
+   * deleted, error; https://learn.microsoft.com/graph/api/resources/delegatedadminaccessassignment);
+   * null for one recorded offline.
+   */
+  status?: string | null;
 }
 
 export interface Notification {
@@ -219,4 +225,36 @@ export interface ClientDomain {
   /** The accepted and initial domains are; an added one is once `client domain verify` records it. */
   verified: boolean;
   addedAt: string;
+}
+
+/** An intent as the ledger keeps it (values filled: what was really sent). */
+export interface Intent {
+  id: string;
+  openedAt: string;
+  /** The partner user who sent it. */
+  actor: string;
+  /** The audited action of the command that sent it (e.g. `client.user.add`). */
+  command: string;
+  /** A ChangeKind (plan/intent.ts). */
+  kind: string;
+  target: string;
+  scope: string;
+  key: string | null;
+  method: string;
+  url: string;
+  /** The request body as sent, with every secret replaced by "<redacted>" (JSON text), or null. */
+  body: string | null;
+  /** The client tenant it went to (acting for a client), or null for the partner's own. */
+  tenantId: string | null;
+  /** The read-back: a GET URL and what to look for (JSON text of `{url, look}`). */
+  readBack: string;
+  /** JSON text of IntentSpec.effect, or null. */
+  effect: string | null;
+  owner: { host: string; pid: number; leaseUntil: string };
+  /** When the whole answer was due: a read showing nothing is "not applied" only `live.settle` after this. */
+  deadline: string;
+  /** The answer's status and body (redacted) when one came but was not recorded yet, else null. */
+  answer: { status: number; body: string | null } | null;
+  /** Set once the change is known applied but a step a person must take remains (a password nobody saw). */
+  passwordPending: boolean;
 }

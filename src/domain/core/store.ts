@@ -30,6 +30,7 @@ import type {
   OfferStatus,
   Partner,
   PartnerUser,
+  Intent,
 } from './model.js';
 
 /** The ledger's tables, parents before children: what db copy moves, in this order. */
@@ -273,6 +274,37 @@ export interface Tx {
 
   /** Undo everything this transaction wrote so far, keeping it open (for audited refusals). */
   rollbackWrites(): Promise<void>;
+
+  // ------------------------------------------------ intents (live mode, exactly once: plan/intent.ts)
+  // Outside the audit chain and db copy: an intent is open until its effect is recorded (then it goes).
+
+  /**
+   * Commit intents before their requests are sent. A key another open intent reserves is not
+   * inserted: the keys refused are returned (nothing of this call is written then).
+   */
+  openIntents(intents: readonly Intent[]): Promise<string[]>;
+  /**
+   * Keep the answers that came (redacted JSON text), each with its intent, until they are recorded.
+   * An answer ends the wait: the intent's deadline becomes `at` when that is earlier.
+   */
+  answerIntents(answers: readonly { id: string; status: number; body: string | null; at: string }[]): Promise<void>;
+  /** The change is known applied; a step a person must take remains (a password nobody saw). */
+  markPasswordPending(ids: readonly string[]): Promise<void>;
+  /** Close (remove) intents: their effect is recorded, or Microsoft refused them, or they were not applied. */
+  closeIntents(ids: readonly string[]): Promise<void>;
+  /** Open intents, oldest first; only those of these scopes, or these ids, when given. */
+  listIntents(filter?: { scopes?: readonly string[]; ids?: readonly string[] }): Promise<Intent[]>;
+  /** Whether any intent is open (on these scopes, when given), apart from those waiting only for a person to reset a password. */
+  hasOpenIntents(scopes?: readonly string[]): Promise<boolean>;
+  /**
+   * Take an intent over for recovery: its owner and lease become these, only if its lease is still
+   * `expectedLease` (so two recoveries never both take one). True when taken.
+   */
+  claimIntent(id: string, expectedLease: string, owner: Intent['owner']): Promise<boolean>;
+  /** The running command's lease on these, its own open intents, runs until `until`. */
+  renewLeases(ids: readonly string[], until: string): Promise<void>;
+  /** End the lease of these intents (their command stopped working on them): recovery may take them now. */
+  releaseIntents(ids: readonly string[]): Promise<void>;
 }
 
 export interface WriteOptions {

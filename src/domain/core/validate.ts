@@ -67,6 +67,13 @@ export function printable(value: string, what: string): string {
   return value;
 }
 
+/** A whole number from 0 to `max` (exit 2 otherwise). */
+export function nonNegativeInt(value: string | number, what: string, max = 1_000_000): number {
+  const s = String(value).trim();
+  if (!/^\d+$/.test(s) || Number(s) > max) throw new UsageError(`${what} must be a whole number from 0 to ${max}, not ${show(s)}`);
+  return Number(s);
+}
+
 export function positiveInt(value: string | number, what: string, max = 1_000_000): number {
   const s = String(value).trim();
   if (!/^\d+$/.test(s)) throw new UsageError(`${what} must be a whole number from 1 to ${max}, not ${show(s)}`);

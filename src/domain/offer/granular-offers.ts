@@ -7,7 +7,9 @@ import type { AutoExtend } from '../core/duration.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from '../core/errors.js';
 import { createRelationship, relationshipRequest } from '../plan/relationship-requests.js';
 import { ids, ref, type PlannedRequest } from '../plan/request.js';
-import { carryOut, deciding, modeOf, type Mode, type Responses, type StepFailure } from '../plan/decision.js';
+import { deciding, modeOf, type Mode, type Responses, type StepFailure } from '../plan/decision.js';
+import { inScope } from '../plan/request.js';
+import { carryOut } from '../plan/carry-out.js';
 import type { MsRelationshipReply } from '../plan/relationship-requests.js';
 import type { Cloud, OfferRecord, Partner, Relationship, Template } from '../core/model.js';
 import { checkDisplayName, checkRelationshipSettings, newRelationshipId } from '../relationship/rules.js';
@@ -127,10 +129,14 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
       const relIds = ids('relationship', items.length);
       const lockIds = ids('lock', items.length);
       // Access assignments are not planned here: Graph takes them only once the relationship is active (`client assign`).
+      // Each relationship's requests belong to it, by its display name (unique across the partner's relationships).
       const steps = items.map((it, i) =>
-        it.existing
-          ? [relationshipRequest(partner.cloud, lockIds[i]!, it.relationship.id, 'lockForApproval')]
-          : [createRelationship(partner.cloud, relIds[i]!, it.relationship), relationshipRequest(partner.cloud, lockIds[i]!, ref(relIds[i]!, 'id'), 'lockForApproval')],
+        inScope(
+          `relationship:${it.relationship.displayName.toLowerCase()}`,
+          it.existing
+            ? [relationshipRequest(partner.cloud, lockIds[i]!, it.relationship.id, 'lockForApproval')]
+            : [createRelationship(partner.cloud, relIds[i]!, it.relationship), relationshipRequest(partner.cloud, lockIds[i]!, ref(relIds[i]!, 'id'), 'lockForApproval')],
+        ),
       );
       const audit = (tx: Tx, made: Relationship[], live: boolean) =>
         appendAudit(tx, s.clock, {

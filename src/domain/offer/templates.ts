@@ -6,7 +6,8 @@ import type { Template } from '../core/model.js';
 import { checkRelationshipSettings } from '../relationship/rules.js';
 import { roleName } from '../relationship/roles.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from '../core/session.js';
-import { carryOut, type Carried, type Mode } from '../plan/decision.js';
+import { type Carried, type Mode } from '../plan/decision.js';
+import { carryOut } from '../plan/carry-out.js';
 import type { Tx } from '../core/store.js';
 
 export async function createTemplate(

@@ -2,9 +2,11 @@
 import { appendAudit } from '../core/audit.js';
 import { BadRows, chunked, requireField, rerunBulk, type RowSource } from '../core/bulk.js';
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
-import { carryOut, type Carried, type Microsoft } from '../plan/decision.js';
+import { type Carried, type Microsoft } from '../plan/decision.js';
+import { carryOut } from '../plan/carry-out.js';
 import { byItem, type PlannedRequest } from '../plan/request.js';
 import { planAccessChanges } from '../plan/group-requests.js';
+import { inScope } from '../plan/request.js';
 import type { AdminAccess, PartnerUser } from '../core/model.js';
 import type { Tx } from '../core/store.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from '../core/session.js';
@@ -267,7 +269,11 @@ export async function changeAdminAccessLive(
 ): Promise<Carried<AccessChange[]>> {
   const { changes, requests } = await decideAdminAccess(s, rows, opts);
   const changed = changes.filter((c) => c.changed);
-  const steps = byItem(requests);
+  // Each user's requests belong to that user (plan/intent.ts scope).
+  const steps = byItem(requests).map((g) => {
+    const email = g.map((r) => r.intent?.effect?.email).find((e): e is string => typeof e === 'string');
+    return email ? inScope(`user:${email.toLowerCase()}`, g) : g;
+  });
   const action = opts.mode === 'grant' ? 'user.grant-admin' : 'user.revoke-admin';
   return carryOut(
     s,

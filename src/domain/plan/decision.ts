@@ -7,8 +7,8 @@
  * and records the answers. No rule asks whether it is planning.
  */
 import type { Tx, WriteOptions } from '../core/store.js';
-import { DelegateError, InterruptedError, NotPermittedError } from '../core/errors.js';
-import { ref, Template, usesPartnerCenter, type PlannedRequest, type Value } from './request.js';
+import { ref, Template, type PlannedRequest, type Value } from './request.js';
+import type { ChangeKind, Found, Look } from './intent.js';
 import { writeAudited, type Session } from '../core/session.js';
 
 /** The value of a change carried out offline (not a plan). */
@@ -29,6 +29,38 @@ export type Responses = ReadonlyMap<string, Json>;
 export interface StepFailure {
   id: string;
   error: Error;
+  /**
+   * Microsoft may have applied it: no usable answer came (a dropped connection, no answer by the
+   * deadline, a 5xx, a 2xx whose body does not read). Its intent stays open (pending) and is read back.
+   */
+  unknown?: boolean;
+}
+
+/** A request that changes Microsoft, as the executor is about to send it (values filled, secrets not yet redacted). */
+export interface SentEntry {
+  id: string;
+  method: string;
+  url: string;
+  body?: unknown;
+  intent: FilledIntent;
+}
+
+/** An IntentSpec with its values filled from earlier responses (what was really sent). */
+export interface FilledIntent {
+  kind: ChangeKind;
+  target: string;
+  scope: string;
+  key?: string;
+  readBack: { url: string; look: Look };
+  effect?: Record<string, unknown>;
+}
+
+/** Where a live run keeps its intents and answers (plan/journal.ts keeps them in the ledger's store). */
+export interface Journal {
+  /** Before a round is sent: its requests' intents, committed together. Throws when a key is taken. */
+  open(entries: readonly SentEntry[]): Promise<void>;
+  /** As answers arrive (a `$batch` envelope's parts together): kept with their intents at once. */
+  answered(answers: readonly { id: string; status: number; body: unknown }[]): Promise<void>;
 }
 
 /** What a client tenant really holds, read before deciding (live mode acts on what is there). */
@@ -61,15 +93,48 @@ export interface Microsoft {
    * retried here beyond what the HTTP client does (429/503). An interrupt
    * stops it: nothing more is sent, and `stopped` says what was in flight.
    */
-  run(groups: readonly (readonly PlannedRequest[])[], opts: { tenantId?: string }): Promise<RunResult>;
+  run(
+    groups: readonly (readonly PlannedRequest[])[],
+    opts: {
+      tenantId?: string;
+      journal?: Journal;
+      /**
+       * A request with no usable answer: what reading it back found, standing in for the answer
+       * (the group carries on), or undefined (it stays pending). `sentAt`: when its intent opened.
+       */
+      resolveUnknown?: (entry: SentEntry, sentAt: string) => Promise<Json | undefined>;
+    },
+  ): Promise<RunResult>;
   /** Signed in as an application (certificate or secret), not a person. */
   readonly appOnly?: boolean;
   /** Read a client tenant's domains and, when named, one user and whether it holds any directory role. */
   observe(target: { tenantId?: string; upn?: string }): Promise<Observed>;
+  /**
+   * A read-back: GET `url` (every page of a collection, as one `value`), in the client's tenant when
+   * given. 404 is `absent`, 401/403 `forbidden`; anything else that fails throws.
+   */
+  read(url: string, opts: { tenantId?: string }): Promise<Found>;
+}
+
+/**
+ * What a live command keeps of its intents (the CLI supplies it: who and where it runs, and the
+ * recovery of src/domain/recovery, which lies above this floor).
+ */
+export interface LiveIntents {
+  /** The command's audited action, kept with each intent. */
+  command: string;
+  owner: { host: string; pid: number };
+  leaseMs: number;
+  /** How long a whole answer may take (DELEGATE_HTTP_TIMEOUT). */
+  answerMs: number;
+  /** Renew the lease of these intents (the run's own, as it opens them) until the returned function is called. */
+  keepLeases(ids: () => readonly string[]): () => void;
+  /** Recover the lapsed intents of these scopes (reading back and recording only); lines for people. */
+  recoverScopes(scopes: readonly string[]): Promise<string[]>;
 }
 
 /** How a change is carried out: in the ledger only, printed as a plan, or at Microsoft and then recorded. */
-export type Mode = { kind: 'ledger' } | { kind: 'plan' } | { kind: 'live'; microsoft: Microsoft };
+export type Mode = { kind: 'ledger' } | { kind: 'plan' } | { kind: 'live'; microsoft: Microsoft; intents?: LiveIntents };
 
 export const LEDGER: Mode = { kind: 'ledger' };
 export const PLAN: Mode = { kind: 'plan' };
@@ -107,6 +172,8 @@ export interface Change<T> {
   /** The audited action and target, for a refusal by live mode itself (an app-only sign-in and Partner Center). */
   action?: string;
   target?: string;
+  /** The scopes its intents belong to, where its steps do not say (a decision before the tenant is read). */
+  scopes?: string[];
 }
 
 /**
@@ -180,99 +247,9 @@ export type Carried<T> =
  * the checks that need no reading of the tenant, an operation acting in a
  * client returns this, and is decided again on what the tenant holds.
  */
-export function observeFirst<T>(tenant: { tenantId?: string; upn?: string }): Change<T> {
+export function observeFirst<T>(tenant: { tenantId?: string; upn?: string }, scope: string): Change<T> {
   const never = (): never => {
     throw new Error('a change decided before reading the tenant was carried out');
   };
-  return { steps: [], tenant, apply: never, record: never };
-}
-
-/**
- * A live step failed. The ledger holds what succeeded before it (recorded
- * first); the message names the failed step, and running the command again
- * carries on from what the ledger and the tenant then hold. The exit code is
- * that of Microsoft's answer (or 1 for a network failure).
- */
-export class StepFailedError extends DelegateError {
-  constructor(
-    readonly step: string,
-    readonly failure: Error,
-    recorded: boolean,
-    note?: string,
-  ) {
-    super(
-      `Step "${step}" failed: ${failure.message.replace(/\.$/, '')}. ${recorded ? 'The steps before it were applied at Microsoft and are recorded in the ledger' : 'Nothing is recorded in the ledger'}; run the same command again to carry on.${note ? ` ${note}` : ''}`,
-      failure instanceof DelegateError ? failure.code : 'internal',
-      failure instanceof DelegateError ? failure.exitCode : 1,
-    );
-  }
-}
-
-/**
- * Carry out a decision. `decide` checks the rules in a write transaction (a
- * refusal is audited there); then:
- * - ledger: `apply` in the same transaction;
- * - plan: the requests, nothing written;
- * - live: nothing written while deciding; for a client tenant, read what it
- *   holds and decide again on that (so the rules apply to what is really
- *   there; refusals the ledger alone shows come before any request); send the
- *   requests outside any transaction; then `record` what Microsoft answered in
- *   a new transaction, never what did not happen. A single item that failed
- *   is a StepFailedError after recording; a bulk change returns its failures.
- * `write`: how the transactions that run `decide` may be run again (WriteOptions.rerun).
- */
-export async function carryOut<T>(s: Session, decide: (tx: Tx, seen?: Observed | null) => Promise<Change<T>>, mode: Mode, write?: WriteOptions): Promise<Carried<T>> {
-  if (mode.kind === 'ledger') {
-    return writeAudited(s, async (tx) => {
-      const change = await decide(tx);
-      return { kind: 'done', value: await change.apply(tx), failures: [], notes: change.notes ?? [] };
-    }, write);
-  }
-  if (mode.kind === 'plan') return writeAudited(s, async (tx) => ({ kind: 'plan', requests: (await decide(tx)).steps.flat() }), write);
-  let change = await writeAudited(s, (tx) => decide(tx, null), write);
-  if (mode.microsoft.appOnly && usesPartnerCenter(change.steps.flat())) {
-    const refused = change;
-    // https://learn.microsoft.com/partner-center/developer/remove-dap: "This scenario supports authentication with App+User credentials only."
-    await writeAudited(s, async () => {
-      throw new NotPermittedError(
-        'This change goes to Partner Center, which accepts it only from a signed-in person (App+User), not from an app-only sign-in (certificate or secret): run `delegate login` as a person',
-        { actor: s.actorEmail ?? 'app', action: refused.action ?? 'live', target: refused.target ?? '' },
-      );
-    });
-  }
-  if (change.tenant) {
-    const seen = await mode.microsoft.observe(change.tenant);
-    change = await writeAudited(s, (tx) => decide(tx, seen), write);
-  }
-  const decided = change;
-  const { responses, failures, stopped } = await mode.microsoft.run(decided.steps, { tenantId: decided.tenant?.tenantId });
-  // Recorded even when interrupted: what Microsoft did must reach the ledger.
-  const value = await s.store.write((tx) => decided.record(tx, responses, failures));
-  if (stopped) throw stoppedError(decided.steps, responses, stopped);
-  if (failures.length && decided.steps.length === 1) {
-    throw new StepFailedError(failures[0]!.id, failures[0]!.error, responses.size > 0, decided.failureNote?.(responses));
-  }
-  const groupOf = (id: string) => decided.steps.findIndex((g) => g.some((r) => r.id === id));
-  return {
-    kind: 'done',
-    value,
-    failures: failures.map((f) => ({ ...f, item: decided.labels?.[groupOf(f.id)] })),
-    notes: decided.notes ?? [],
-  };
-}
-
-/** One line for an interrupt in live mode: what was applied at Microsoft and recorded, what may have been, what was not sent. */
-function stoppedError(steps: readonly (readonly PlannedRequest[])[], responses: Responses, stopped: Stopped): Error {
-  if (!(stopped.reason instanceof InterruptedError)) return stopped.reason;
-  const all = steps.flat();
-  const changes = all.filter((r) => r.method !== 'GET' && responses.has(r.id)).map((r) => r.id);
-  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
-  const applied = changes.length
-    ? `${n(changes.length, 'change')} applied at Microsoft and recorded in the ledger (${changes.slice(0, 5).join(', ')}${changes.length > 5 ? ', ...' : ''})`
-    : 'nothing was applied at Microsoft or recorded';
-  const inFlight = stopped.inFlight.length
-    ? `; ${stopped.inFlight.join(', ')} ${stopped.inFlight.length === 1 ? 'was' : 'were'} sent without an answer, so Microsoft may or may not have applied ${stopped.inFlight.length === 1 ? 'it' : 'them'} (not recorded; \`delegate sync\` reads back what Microsoft holds)`
-    : '';
-  const rest = stopped.notSent ? `; ${n(stopped.notSent, 'request')} not sent` : '';
-  return new InterruptedError(stopped.reason.signal, `Interrupted (${stopped.reason.signal}) in live mode: ${applied}${inFlight}${rest}. Run the same command again to carry on.`);
+  return { steps: [], tenant, scopes: [scope], apply: never, record: never };
 }

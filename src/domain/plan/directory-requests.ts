@@ -3,7 +3,14 @@
  * built after the example on the Microsoft page cited next to it.
  */
 import type { Cloud } from '../core/model.js';
-import { ref, Value, PlannedRequest, GRAPH_HOSTS, seg, mailNickname, ids, JSON_BODY } from './request.js';
+import { ref, tpl, type Ref, type PlannedRequest, GRAPH_HOSTS, seg, mailNickname, ids, JSON_BODY } from './request.js';
+import type { IntentSpec } from './intent.js';
+
+/** A user's read-back: GET /users/{upn} (https://learn.microsoft.com/graph/api/user-get: 404 when there is none). */
+const userRead = (cloud: Cloud, upn: string) => `${GRAPH_HOSTS[cloud]}/users/${seg(upn)}?$select=id,userPrincipalName`;
+/** A domain's read-back: GET /domains/{name} (https://learn.microsoft.com/graph/api/domain-get; isVerified). */
+const domainRead = (cloud: Cloud, name: string) => `${GRAPH_HOSTS[cloud]}/domains/${seg(name)}`;
+const intent = (i: Omit<IntentSpec, 'scope'>): IntentSpec => ({ scope: '', ...i });
 
 export const GLOBAL_ADMINISTRATOR_ROLE_ID = '62e90394-69f5-4237-9190-012177145e10';
 
@@ -24,6 +31,7 @@ export function createUser(cloud: Cloud, id: string, u: { upn: string; name: str
       userPrincipalName: u.upn,
       passwordProfile: { forceChangePasswordNextSignIn: true, password: u.password },
     },
+    intent: intent({ kind: 'user.create', target: u.upn, key: `user:${u.upn.toLowerCase()}`, readBack: { url: userRead(cloud, u.upn), look: { find: 'exists' } }, effect: { upn: u.upn, name: u.name } }),
   };
 }
 
@@ -40,6 +48,7 @@ export function resetPassword(cloud: Cloud, id: string, upn: string, password: s
     url: `${GRAPH_HOSTS[cloud]}/users/${seg(upn)}`,
     headers: { ...JSON_BODY },
     body: { passwordProfile: { forceChangePasswordNextSignIn: true, password } },
+    intent: intent({ kind: 'user.password', target: upn, key: `password:${upn.toLowerCase()}`, readBack: { url: userRead(cloud, upn), look: { find: 'nothing' } }, effect: { upn } }),
   };
 }
 
@@ -53,13 +62,21 @@ export function getUser(cloud: Cloud, id: string, upn: string): PlannedRequest {
  * template id is accepted as roleDefinitionId).
  * https://learn.microsoft.com/en-us/graph/api/rbacapplication-post-roleassignments?view=graph-rest-1.0
  */
-export function assignDirectoryRole(cloud: Cloud, id: string, roleDefinitionId: string, principalId: Value): PlannedRequest {
+export function assignDirectoryRole(cloud: Cloud, id: string, roleDefinitionId: string, principalId: string | Ref, upn: string): PlannedRequest {
   return {
     id,
     method: 'POST',
     url: `${GRAPH_HOSTS[cloud]}/roleManagement/directory/roleAssignments`,
     headers: { ...JSON_BODY },
     body: { '@odata.type': '#microsoft.graph.unifiedRoleAssignment', roleDefinitionId, principalId, directoryScopeId: '/' },
+    // Read back by principal (resources/unifiedroleassignment: principalId "Supports $filter (eq, in)"), role checked here.
+    intent: intent({
+      kind: 'role.assign',
+      target: upn,
+      key: `role:${upn.toLowerCase()}:${roleDefinitionId}`,
+      readBack: { url: tpl`${GRAPH_HOSTS[cloud]}/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent('principalId eq ')}'${principalId}'`, look: { find: 'roleAssignment', roleDefinitionId } },
+      effect: { upn },
+    }),
   };
 }
 
@@ -68,7 +85,12 @@ export function assignDirectoryRole(cloud: Cloud, id: string, roleDefinitionId: 
  * DELETE /users/{id | userPrincipalName}. https://learn.microsoft.com/en-us/graph/api/user-delete?view=graph-rest-1.0
  */
 export function deleteUser(cloud: Cloud, id: string, upn: string): PlannedRequest {
-  return { id, method: 'DELETE', url: `${GRAPH_HOSTS[cloud]}/users/${seg(upn)}` };
+  return {
+    id,
+    method: 'DELETE',
+    url: `${GRAPH_HOSTS[cloud]}/users/${seg(upn)}`,
+    intent: intent({ kind: 'user.delete', target: upn, key: `user:${upn.toLowerCase()}`, readBack: { url: userRead(cloud, upn), look: { find: 'exists', gone: true } }, effect: { upn } }),
+  };
 }
 
 export function listUsers(cloud: Cloud, id = 'users'): PlannedRequest {
@@ -77,7 +99,14 @@ export function listUsers(cloud: Cloud, id = 'users'): PlannedRequest {
 
 /** Add a domain (body: only `id`). https://learn.microsoft.com/en-us/graph/api/domain-post-domains?view=graph-rest-1.0 */
 export function addDomain(cloud: Cloud, id: string, name: string): PlannedRequest {
-  return { id, method: 'POST', url: `${GRAPH_HOSTS[cloud]}/domains`, headers: { ...JSON_BODY }, body: { id: name } };
+  return {
+    id,
+    method: 'POST',
+    url: `${GRAPH_HOSTS[cloud]}/domains`,
+    headers: { ...JSON_BODY },
+    body: { id: name },
+    intent: intent({ kind: 'domain.add', target: name, key: `domain:${name}`, readBack: { url: domainRead(cloud, name), look: { find: 'exists' } }, effect: { name } }),
+  };
 }
 
 /** The DNS records that prove ownership. https://learn.microsoft.com/en-us/graph/api/domain-list-verificationdnsrecords?view=graph-rest-1.0 */
@@ -87,7 +116,12 @@ export function verificationDnsRecords(cloud: Cloud, id: string, name: string): 
 
 /** Verify a domain (no body). https://learn.microsoft.com/en-us/graph/api/domain-verify?view=graph-rest-1.0 */
 export function verifyDomain(cloud: Cloud, id: string, name: string): PlannedRequest {
-  return { id, method: 'POST', url: `${GRAPH_HOSTS[cloud]}/domains/${seg(name)}/verify` };
+  return {
+    id,
+    method: 'POST',
+    url: `${GRAPH_HOSTS[cloud]}/domains/${seg(name)}/verify`,
+    intent: intent({ kind: 'domain.verify', target: name, key: `domain:${name}`, readBack: { url: domainRead(cloud, name), look: { find: 'verified' } }, effect: { name } }),
+  };
 }
 
 /**
@@ -96,7 +130,12 @@ export function verifyDomain(cloud: Cloud, id: string, name: string): PlannedReq
  * https://learn.microsoft.com/en-us/graph/api/domain-delete?view=graph-rest-1.0
  */
 export function deleteDomain(cloud: Cloud, id: string, name: string): PlannedRequest {
-  return { id, method: 'DELETE', url: `${GRAPH_HOSTS[cloud]}/domains/${seg(name)}` };
+  return {
+    id,
+    method: 'DELETE',
+    url: `${GRAPH_HOSTS[cloud]}/domains/${seg(name)}`,
+    intent: intent({ kind: 'domain.delete', target: name, key: `domain:${name}`, readBack: { url: domainRead(cloud, name), look: { find: 'exists', gone: true } }, effect: { name } }),
+  };
 }
 
 export function listDomains(cloud: Cloud, id = 'domains'): PlannedRequest {
@@ -118,7 +157,7 @@ export function planAddUsers(cloud: Cloud, users: readonly { upn: string; name: 
   const roleIds = ids('role', users.length);
   return users.flatMap((u, i) => [
     createUser(cloud, userIds[i]!, u),
-    ...(u.isAdmin ? [assignDirectoryRole(cloud, roleIds[i]!, GLOBAL_ADMINISTRATOR_ROLE_ID, ref(userIds[i]!, 'id'))] : []),
+    ...(u.isAdmin ? [assignDirectoryRole(cloud, roleIds[i]!, GLOBAL_ADMINISTRATOR_ROLE_ID, ref(userIds[i]!, 'id'), u.upn)] : []),
   ]);
 }
 

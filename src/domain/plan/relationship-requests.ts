@@ -4,10 +4,16 @@
  * cited next to it.
  */
 import type { Cloud } from '../core/model.js';
-import { Ref, ref, tpl, PlannedRequest, GRAPH_HOSTS, PARTNER_CENTER_HOSTS, seg, ids, JSON_BODY } from './request.js';
+import { type Ref, ref, tpl, type PlannedRequest, GRAPH_HOSTS, PARTNER_CENTER_HOSTS, seg, ids, JSON_BODY, odataString } from './request.js';
 import { findTenantByDomain } from './directory-requests.js';
+import type { IntentSpec } from './intent.js';
 
 const relationships = (cloud: Cloud) => `${GRAPH_HOSTS[cloud]}/tenantRelationships/delegatedAdminRelationships`;
+const intent = (i: Omit<IntentSpec, 'scope'>): IntentSpec => ({ scope: '', ...i });
+/** A relationship's requests (https://learn.microsoft.com/graph/api/delegatedadminrelationship-list-requests). */
+const requestsRead = (cloud: Cloud, relationshipId: string | Ref) => tpl`${relationships(cloud)}/${relId(relationshipId)}/requests`;
+/** A relationship's access assignments (https://learn.microsoft.com/graph/api/delegatedadminrelationship-list-accessassignments). */
+const assignmentsRead = (cloud: Cloud, relationshipId: string) => `${relationships(cloud)}/${seg(relationshipId)}/accessAssignments`;
 
 /**
  * Create a relationship (status `created`).
@@ -29,6 +35,15 @@ export function createRelationship(
       accessDetails: { unifiedRoles: r.roles.map((roleDefinitionId) => ({ roleDefinitionId })) },
       autoExtendDuration: r.autoExtendDuration,
     },
+    // Found by its display name, unique across the partner's relationships (resources/delegatedadminrelationship).
+    // The list supports $filter (tenantrelationship-list-delegatedadminrelationships), though its filterable
+    // properties are not documented: where Microsoft refuses the filter, the executor reads every page.
+    intent: intent({
+      kind: 'relationship.create',
+      target: r.displayName,
+      key: `relationship:${r.displayName.toLowerCase()}`,
+      readBack: { url: `${relationships(cloud)}?$filter=${encodeURIComponent(`displayName eq ${odataString(r.displayName)}`)}`, look: { find: 'relationship', displayName: r.displayName } },
+    }),
   };
 }
 
@@ -37,7 +52,20 @@ export function createRelationship(
  * https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-post-requests?view=graph-rest-1.0
  */
 export function relationshipRequest(cloud: Cloud, id: string, relationshipId: string | Ref, action: 'lockForApproval' | 'terminate'): PlannedRequest {
-  return { id, method: 'POST', url: tpl`${relationships(cloud)}/${relId(relationshipId)}/requests`, headers: { ...JSON_BODY }, body: { action } };
+  return {
+    id,
+    method: 'POST',
+    url: tpl`${relationships(cloud)}/${relId(relationshipId)}/requests`,
+    headers: { ...JSON_BODY },
+    body: { action },
+    intent: intent({
+      kind: action === 'terminate' ? 'relationship.terminate' : 'relationship.lock',
+      target: tpl`${relationshipId}`,
+      key: tpl`relationship-request:${relationshipId}`,
+      readBack: { url: requestsRead(cloud, relationshipId), look: { find: 'request', action } },
+      effect: { relationshipId: tpl`${relationshipId}` },
+    }),
+  };
 }
 
 /** Read a relationship (its `@odata.etag`). https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-get?view=graph-rest-1.0 */
@@ -57,6 +85,13 @@ export function setRelationshipAutoExtend(cloud: Cloud, id: string, relationship
     url: `${relationships(cloud)}/${seg(relationshipId)}`,
     headers: { 'If-Match': tpl`${etag}`, ...JSON_BODY },
     body: { autoExtendDuration },
+    intent: intent({
+      kind: 'relationship.update',
+      target: relationshipId,
+      key: `relationship-update:${relationshipId}`,
+      readBack: { url: `${relationships(cloud)}/${seg(relationshipId)}`, look: { find: 'values', expect: { autoExtendDuration }, etagSent: tpl`${etag}` } },
+      effect: { relationshipId },
+    }),
   };
 }
 
@@ -73,6 +108,13 @@ export function setRelationshipRoles(cloud: Cloud, id: string, relationshipId: s
     url: `${relationships(cloud)}/${seg(relationshipId)}`,
     headers: { 'If-Match': tpl`${etag}`, ...JSON_BODY },
     body: { accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) } },
+    intent: intent({
+      kind: 'relationship.update',
+      target: relationshipId,
+      key: `relationship-update:${relationshipId}`,
+      readBack: { url: `${relationships(cloud)}/${seg(relationshipId)}`, look: { find: 'values', expect: { roles: [...roles] }, etagSent: tpl`${etag}` } },
+      effect: { relationshipId },
+    }),
   };
 }
 
@@ -90,6 +132,13 @@ export function createAccessAssignment(cloud: Cloud, id: string, relationshipId:
       accessContainer: { accessContainerId: groupObjectId, accessContainerType: 'securityGroup' },
       accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) },
     },
+    intent: intent({
+      kind: 'assignment.create',
+      target: relationshipId,
+      key: `assignment:${relationshipId}:${groupObjectId}`,
+      readBack: { url: assignmentsRead(cloud, relationshipId), look: { find: 'assignment', groupId: groupObjectId, roles: [...roles] } },
+      effect: { relationshipId, groupId: groupObjectId },
+    }),
   };
 }
 
@@ -109,6 +158,14 @@ export function updateAccessAssignment(cloud: Cloud, id: string, relationshipId:
     url: `${relationships(cloud)}/${seg(relationshipId)}/accessAssignments/${seg(assignmentId)}`,
     headers: { 'If-Match': tpl`${etag}`, ...JSON_BODY },
     body: { accessDetails: { unifiedRoles: roles.map((roleDefinitionId) => ({ roleDefinitionId })) } },
+    // Usually a 202 with an operation (delegatedadminaccessassignment-update): the assignment's roles are read back.
+    intent: intent({
+      kind: 'assignment.update',
+      target: relationshipId,
+      key: `assignment-id:${assignmentId}`,
+      readBack: { url: `${assignmentsRead(cloud, relationshipId)}/${seg(assignmentId)}`, look: { find: 'values', expect: { roles: [...roles] } } },
+      effect: { relationshipId, assignmentId },
+    }),
   };
 }
 
@@ -117,7 +174,19 @@ export function updateAccessAssignment(cloud: Cloud, id: string, relationshipId:
  * https://learn.microsoft.com/en-us/graph/api/delegatedadminaccessassignment-delete?view=graph-rest-1.0
  */
 export function deleteAccessAssignment(cloud: Cloud, id: string, relationshipId: string, assignmentId: string, etag: string | Ref): PlannedRequest {
-  return { id, method: 'DELETE', url: `${relationships(cloud)}/${seg(relationshipId)}/accessAssignments/${seg(assignmentId)}`, headers: { 'If-Match': tpl`${etag}` } };
+  return {
+    id,
+    method: 'DELETE',
+    url: `${relationships(cloud)}/${seg(relationshipId)}/accessAssignments/${seg(assignmentId)}`,
+    headers: { 'If-Match': tpl`${etag}` },
+    intent: intent({
+      kind: 'assignment.delete',
+      target: relationshipId,
+      key: `assignment-id:${assignmentId}`,
+      readBack: { url: `${assignmentsRead(cloud, relationshipId)}/${seg(assignmentId)}`, look: { find: 'exists', gone: true } },
+      effect: { relationshipId, assignmentId },
+    }),
+  };
 }
 
 const relId = (r: string | Ref): string | Ref => (typeof r === 'string' ? seg(r) : r);
@@ -135,6 +204,14 @@ export function removeDelegatedAccess(cloud: Cloud, id: string, customerTenantId
     url: tpl`${PARTNER_CENTER_HOSTS[cloud]}/customers/${customerTenantId}`,
     headers: { Accept: 'application/json', ...JSON_BODY },
     body: { AllowDelegatedAccess: false, attributes: { objectType: 'Customer' } },
+    // https://learn.microsoft.com/partner-center/developer/customer-resources: allowDelegatedAccess "is only
+    // available when getting a customer by ID".
+    intent: intent({
+      kind: 'dap.end',
+      target: tpl`${customerTenantId}`,
+      key: tpl`dap:${customerTenantId}`,
+      readBack: { url: tpl`${PARTNER_CENTER_HOSTS[cloud]}/customers/${customerTenantId}`, look: { find: 'dapEnded' } },
+    }),
   };
 }
 

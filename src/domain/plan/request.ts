@@ -19,6 +19,7 @@
  * Center's customer update document no If-Match, so none is sent.
  */
 import type { Cloud } from '../core/model.js';
+import type { IntentSpec } from './intent.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -56,6 +57,12 @@ export interface PlannedRequest {
   url: string | Template;
   headers?: Record<string, string | Template>;
   body?: Value;
+  /**
+   * A request that changes Microsoft: its intent (kind, read-back, the key it
+   * reserves), committed to the ledger before it is sent (plan/intent.ts).
+   * Never printed in a plan.
+   */
+  intent?: IntentSpec;
 }
 
 /** One request as printed. */
@@ -163,15 +170,41 @@ function checked(r: Ref, known: ReadonlySet<string>): string {
  * dots, and every reference naming an earlier request (a bug otherwise).
  */
 export function planJson(requests: readonly PlannedRequest[]): PlanEntry[] {
+  return serialize(requests, false);
+}
+
+/** A request as the live executor sends it: as printed, with its intent's values written the same way. */
+export interface SendableEntry extends PlanEntry {
+  /** IntentSpec with every value as plan text (`${id.field}` references, filled when sent). */
+  intent?: Record<string, unknown>;
+}
+
+/** The plan as the live executor takes it: planJson's entries, each with its intent. */
+export function sendable(requests: readonly PlannedRequest[]): SendableEntry[] {
+  return serialize(requests, true);
+}
+
+function serialize(requests: readonly PlannedRequest[], withIntents: boolean): SendableEntry[] {
   const known = new Set<string>();
   return requests.map((r) => {
     if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(r.id) || known.has(r.id)) throw new Error(`bad or repeated plan request id ${r.id}`);
-    const entry: PlanEntry = { id: r.id, method: r.method, url: render(r.url, known) as string };
+    const entry: SendableEntry = { id: r.id, method: r.method, url: render(r.url, known) as string };
     if (r.headers && Object.keys(r.headers).length) entry.headers = render(r.headers, known) as Record<string, string>;
     if (r.body !== undefined) entry.body = render(r.body, known);
+    if (withIntents && r.intent) entry.intent = render(r.intent as unknown as Value, known) as Record<string, unknown>;
     known.add(r.id);
     return entry;
   });
+}
+
+/** The same requests, each intent given its scope (the ledger thing the change belongs to: plan/intent.ts). */
+export function inScope(scope: string, requests: readonly PlannedRequest[]): PlannedRequest[] {
+  return requests.map((r) => (r.intent ? { ...r, intent: { ...r.intent, scope } } : r));
+}
+
+/** An OData string literal inside a `$filter`: single quotes doubled (OData ABNF, SQUOTE-in-string). */
+export function odataString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /**

@@ -8,6 +8,8 @@
  * case (templates, groups, relationship display names) have unique indexes on
  * lower(name) and are looked up by lower(name).
  */
+import { INTENTS_DDL } from '../sql/intents.js';
+
 const T = 'text COLLATE "C"';
 
 export const MIGRATIONS: readonly string[] = [
@@ -161,6 +163,19 @@ export const MIGRATIONS: readonly string[] = [
     microsoft_id ${T},
     PRIMARY KEY (relationship_id, group_name)
   );
+  `,
+  // 2 (SQLite's 12): intents (live mode, exactly once), shared by the team, so one technician's recovery
+  // resolves another's crash; an access assignment's status as Microsoft last gave it. Logins granted
+  // before (db grant) may use intents as the ledger's tables.
+  INTENTS_DDL.replace(/\bTEXT\b/g, T) +
+    `
+  ALTER TABLE access_assignments ADD COLUMN status ${T};
+  DO $$ DECLARE r record; BEGIN
+    FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
+        WHERE table_schema = current_schema() AND table_name = 'users' AND privilege_type = 'INSERT' AND grantee <> current_user LOOP
+      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON intents TO %I', r.grantee);
+    END LOOP;
+  END $$;
   `,
 ];
 

@@ -311,7 +311,8 @@ class PgTx extends SqlTx {
     }
     const L = ident(login);
     const S = ident(here.schema as string);
-    const writable = LEDGER_TABLES.filter((t) => t !== 'audit').map((t) => `${S}.${ident(t)}`);
+    // The ledger's tables and the intents (live mode): changed freely; audit only appended.
+    const writable = [...LEDGER_TABLES.filter((t) => t !== 'audit'), 'intents'].map((t) => `${S}.${ident(t)}`);
     const steps: [string, string][] = [
       [`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(here.db as string)} TO ${L}`, 'connect (and temporary tables for bulk work)'],
       [`GRANT USAGE ON SCHEMA ${S} TO ${L}`, `use the schema ${here.schema}`],

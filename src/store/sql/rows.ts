@@ -118,6 +118,7 @@ export const toAssignment = (r: Row): AccessAssignment => ({
   roles: JSON.parse(r.roles as string) as string[],
   createdAt: r.created_at as string,
   microsoftId: text(r.microsoft_id),
+  status: text(r.status),
 });
 
 /** A client's columns, in the order toClient reads an array row. */

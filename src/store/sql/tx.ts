@@ -36,6 +36,7 @@ import {
 } from '../../domain/core/store.js';
 import type { Dialect } from './dialect.js';
 import type { SqlDriver } from './driver.js';
+import { intentMethods, type IntentTx } from './intents.js';
 import { auditWhere, likeEscaped, pageSize } from './queries.js';
 import {
   AUDIT_COLS,
@@ -67,10 +68,43 @@ import {
 const LIST_PAGE = 5000;
 
 export abstract class SqlTx implements Tx {
+  /** The intents table (live mode, exactly once): sql/intents.ts. */
+  private readonly intents: IntentTx;
   constructor(
     protected readonly db: SqlDriver,
     protected readonly d: Dialect,
-  ) {}
+  ) {
+    this.intents = intentMethods(db);
+  }
+
+  // ---------------------------------------------------------------- intents
+  openIntents(...a: Parameters<Tx['openIntents']>) {
+    return this.intents.openIntents(...a);
+  }
+  answerIntents(...a: Parameters<Tx['answerIntents']>) {
+    return this.intents.answerIntents(...a);
+  }
+  markPasswordPending(...a: Parameters<Tx['markPasswordPending']>) {
+    return this.intents.markPasswordPending(...a);
+  }
+  closeIntents(...a: Parameters<Tx['closeIntents']>) {
+    return this.intents.closeIntents(...a);
+  }
+  listIntents(...a: Parameters<Tx['listIntents']>) {
+    return this.intents.listIntents(...a);
+  }
+  hasOpenIntents(...a: Parameters<Tx['hasOpenIntents']>) {
+    return this.intents.hasOpenIntents(...a);
+  }
+  claimIntent(...a: Parameters<Tx['claimIntent']>) {
+    return this.intents.claimIntent(...a);
+  }
+  renewLeases(...a: Parameters<Tx['renewLeases']>) {
+    return this.intents.renewLeases(...a);
+  }
+  releaseIntents(...a: Parameters<Tx['releaseIntents']>) {
+    return this.intents.releaseIntents(...a);
+  }
 
   // ---------------------------------------------------------------- what each backend does its own way
   abstract getUsers(emails: readonly string[]): Promise<Map<string, Omit<PartnerUser, 'createdAt'>>>;
@@ -424,9 +458,10 @@ export abstract class SqlTx implements Tx {
   // ---------------------------------------------------------------- access assignments
   async upsertAssignment(a: AccessAssignment) {
     await this.db.run(
-      `INSERT INTO access_assignments (relationship_id, group_name, roles, created_at, microsoft_id) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (relationship_id, group_name) DO UPDATE SET roles = excluded.roles, microsoft_id = coalesce(excluded.microsoft_id, access_assignments.microsoft_id)`,
-      [a.relationshipId, a.group, JSON.stringify(a.roles), a.createdAt, a.microsoftId ?? null],
+      `INSERT INTO access_assignments (relationship_id, group_name, roles, created_at, microsoft_id, status) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (relationship_id, group_name) DO UPDATE SET roles = excluded.roles, microsoft_id = coalesce(excluded.microsoft_id, access_assignments.microsoft_id),
+         status = coalesce(excluded.status, access_assignments.status)`,
+      [a.relationshipId, a.group, JSON.stringify(a.roles), a.createdAt, a.microsoftId ?? null, a.status ?? null],
     );
   }
   async listAssignments(relationshipId: string) {

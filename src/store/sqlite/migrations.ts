@@ -4,6 +4,8 @@
  */
 export const APPLICATION_ID = 0x444c4754; // "DLGT": marks a file as a delegate store
 
+import { INTENTS_DDL } from '../sql/intents.js';
+
 export const MIGRATIONS: readonly string[] = [
   // 1: the core ledger
   `
@@ -220,6 +222,12 @@ export const MIGRATIONS: readonly string[] = [
     read_at TEXT NOT NULL,
     PRIMARY KEY (notification_id, email)
   ) WITHOUT ROWID;
+  `,
+  // 12: intents (live mode, exactly once): a change sent to Microsoft whose outcome is not recorded
+  // yet; outside the audit chain and db copy. An access assignment's status as Microsoft last gave it.
+  INTENTS_DDL +
+    `
+  ALTER TABLE access_assignments ADD COLUMN status TEXT;
   `,
 ];
 

@@ -10,6 +10,8 @@ import type { Context } from '../../context.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 import { signInDeps } from '../login/index.js';
+import { processAlive, recoveryLine, settleSeconds } from '../../live.js';
+import { hostname } from 'node:os';
 
 const changeView: View<SyncChange> = {
   columns: [
@@ -51,6 +53,19 @@ export function register(program: Command, ctx: Context): void {
         cloud: partner.cloud,
         onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; retrying in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1})`),
       });
+      // Changes whose command stopped before their outcome was recorded are read back first (SPEC "Recovery").
+      const { executor } = await import('../../../microsoft/execute.js');
+      const { recover } = await import('../../../domain/recovery/recover.js');
+      const recovered = await recover(s, {
+        person: false,
+        dryRun: Boolean(o.dryRun),
+        settleMs: (await settleSeconds(ctx)) * 1000,
+        leaseMs: 30_000,
+        owner: { host: hostname(), pid: process.pid },
+        alive: processAlive,
+        microsoft: executor(ms, partner.cloud),
+      });
+      for (const r of recovered) ctx.note(recoveryLine(r));
       const snap = await readTenant(ms, parts, partner);
       if (parts.includes('users') && !snap.agents) ctx.note('No AdminAgents or HelpdeskAgents group found in the partner tenant: users are left as they are.');
       const result = await syncLedger(s, snap, { dryRun: Boolean(o.dryRun) });

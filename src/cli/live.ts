@@ -19,7 +19,7 @@ import { hostname } from 'node:os';
 export const LIVE_OPTION = ['--live', 'do this at Microsoft (after `delegate login`), then record in the ledger what Microsoft answered'] as const;
 
 /** Whether live mode is asked for: --live, else DELEGATE_MODE, else the `mode` setting. */
-async function wantsLive(ctx: Context, raw: { live?: boolean }): Promise<boolean> {
+export async function wantsLive(ctx: Context, raw: { live?: boolean }): Promise<boolean> {
   if (raw.live) return true;
   const env = ctx.env.DELEGATE_MODE;
   if (env !== undefined && env !== '') {

@@ -350,6 +350,7 @@ test.concurrent('config: a refused set leaves the settings as they were', async 
       { key: 'output', value: 'csv' },
       { key: 'db', value: null },
       { key: 'mode', value: null },
+      { key: 'live.settle', value: null },
     ]);
   } finally {
     sb.cleanup();

@@ -65,6 +65,31 @@ async function activeClient(name = 'Contoso GDAP'): Promise<string> {
   return id;
 }
 
+describe('drafts are not at Microsoft', () => {
+  it('a live change to an offline draft is exit 5 before any request, naming the command that creates it; that command creates and locks it with the draft\'s settings, and Microsoft\'s id replaces the draft\'s', async () => {
+    const offline = JSON.parse(await ok(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator,User Administrator', '--duration', 'P365D', '--name', 'Contoso Draft', '--json']));
+    const draftId = offline.granular.relationshipId as string;
+    await ok(['client', 'accept', offline.url, '--domain', 'contoso.com', '--tenant-id', CONTOSO]);
+    expect((await show('contoso.com')).granular).toMatchObject({ relationshipId: draftId, status: 'active' });
+    for (const args of [['client', 'extend', 'contoso.com'], ['client', 'terminate', 'contoso.com', '--yes']]) {
+      const r = await live(args);
+      expect(r.code).toBe(5);
+      expectOneLine(r.stderr, /The granular relationship "Contoso Draft" is an offline draft, not at Microsoft: create and lock it there with `delegate offer create --granular --live --name "Contoso Draft"`/);
+    }
+    expect(fake.requests.filter((x) => x.method !== 'GET')).toEqual([]);
+    expect(JSON.parse(await ok(['pending', '--json']))).toEqual([]);
+    const made = await live(['offer', 'create', '--granular', '--name', 'Contoso Draft', '--json']);
+    expect(made.code).toBe(0);
+    const atMs = atFake('Contoso Draft')!;
+    expect(atMs).toMatchObject({ status: 'approvalPending', duration: 'P365D' });
+    expect(fake.seen({ method: 'POST', path: REL })[0]!.body).toMatchObject({ accessDetails: { unifiedRoles: [{ roleDefinitionId: HA }, { roleDefinitionId: UA }] } });
+    expect(JSON.parse(made.stdout).granular).toMatchObject({ relationshipId: atMs.id, status: 'approvalPending' });
+    const rels = await relationships();
+    expect(rels).toEqual([expect.objectContaining({ id: atMs.id, displayName: 'Contoso Draft', msStatus: 'approvalPending', status: 'approvalPending', offerId: offline.id })]);
+    expect(rels.map((r) => r.id)).not.toContain(draftId);
+  });
+});
+
 describe('offer create --granular --live', () => {
   it("creates the relationship at Microsoft, locks it for approval, and prints the link with Microsoft's id; the ledger records Microsoft's id, status and time", async () => {
     const r = await live(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator,User Administrator', '--name', 'Contoso GDAP', '--json']);

@@ -451,6 +451,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
     { key: 'output', value: null },
     { key: 'db', value: null },
     { key: 'mode', value: null },
+    { key: 'live.settle', value: null },
   ]);
 
   await ok(['config', 'set', 'actor', 'Grace@Fabrikam.com']);
@@ -489,6 +490,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
     ['output', 'json'],
     ['db', ''],
     ['mode', ''],
+    ['live.settle', ''],
   ]);
   for (const r of bad) {
     expect(r.code).toBe(2);
@@ -500,6 +502,7 @@ test('config: set, get and list actor and output; they take effect; an unknown k
     { key: 'output', value: 'json' },
     { key: 'db', value: null },
     { key: 'mode', value: null },
+    { key: 'live.settle', value: null },
   ]);
 });
 
@@ -530,7 +533,7 @@ test('output formats: json arrays for list commands, csv with a header, plain ta
   lists.forEach(({ args, keys }, i) => {
     const arr = json(arrays[i]!);
     expect(Array.isArray(arr)).toBe(true);
-    expect(arr).toHaveLength(args[0] === 'config' ? 4 : 1);
+    expect(arr).toHaveLength(args[0] === 'config' ? 5 : 1);
     for (const k of keys) expect(arr[0]).toHaveProperty(k);
   });
   // empty lists are still arrays

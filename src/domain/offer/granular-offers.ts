@@ -50,7 +50,8 @@ function generatedName(partner: Partner, at: string): string {
   return `${base} ${randomUUID().slice(0, 6)}`;
 }
 
-type Item = { offer: OfferRecord; relationship: Relationship; existing: boolean };
+/** `existing`: created at Microsoft already (to be locked); `draft`: an offline draft, created there now in its place. */
+type Item = { offer: OfferRecord; relationship: Relationship; existing: boolean; draft?: boolean };
 
 /**
  * Create one or `count` granular offers, each with its relationship. Offline: approvalPending in
@@ -77,10 +78,12 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
         template = await tx.getTemplate(input.template);
         if (!template) throw new NotFoundError(`No template ${input.template} (see \`delegate template list\`)`);
       }
-      const roles = input.roles ?? template?.roles;
+      // Live with the name of an offline draft and no settings: the draft's own settings (it is created as it is).
+      const draft = deciding(seen) && input.name !== undefined && !input.roles && !template ? (await tx.listRelationships()).find((r) => r.displayName.toLowerCase() === input.name!.toLowerCase() && !r.msStatus) : undefined;
+      const roles = input.roles ?? template?.roles ?? draft?.roles;
       if (!roles) throw new UsageError('Give --roles <name|id,...> or --template <name> for a granular offer');
-      const duration = input.duration ?? template?.duration ?? 'P730D';
-      const auto = input.autoExtendDuration ?? template?.autoExtendDuration ?? 'PT0S';
+      const duration = input.duration ?? template?.duration ?? draft?.duration ?? 'P730D';
+      const auto = input.autoExtendDuration ?? template?.autoExtendDuration ?? draft?.autoExtendDuration ?? 'PT0S';
       checkRelationshipSettings(roles, auto);
       const at = nowIso(s);
       const base = input.name ?? (template ? `${template.name.slice(0, 28).trim()} ${at.slice(0, 10)} ${randomUUID().slice(0, 6)}` : generatedName(partner, at));
@@ -104,6 +107,13 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
         if (mine && same(mine) && (mine.msStatus === 'created' || mine.msStatus === 'approvalPending')) {
           const [offer] = await tx.findOffers(mine.offerId);
           (mine.msStatus === 'created' ? items : done).push({ offer: offer!, relationship: mine, existing: true });
+          continue;
+        }
+        // An offline draft (Microsoft has never reported it) is created and locked at Microsoft as it is,
+        // with its own settings; Microsoft's id then replaces the ledger's (SPEC "Drafts are not at Microsoft").
+        if (mine && !mine.msStatus) {
+          const [offer] = await tx.findOffers(mine.offerId);
+          items.push({ offer: offer!, relationship: mine, existing: false, draft: true });
           continue;
         }
         if (await tx.relationshipNameTaken(displayName)) throw new ConflictError(`A relationship named "${displayName}" already exists; display names must be unique`);
@@ -178,14 +188,21 @@ export async function createGranularOffers(s: Session, input: GranularInput): Pr
             // After the lock Microsoft's status is approvalPending and the create's ETag is stale.
             const r: Relationship = {
               ...it.relationship,
+              // A draft's offline acceptance was only the ledger's: Microsoft's status holds from now on.
+              ...(it.draft ? { status: 'approvalPending' as const, activatedAt: null, endsAt: null } : {}),
               id: c.id,
               duration: c.duration ?? it.relationship.duration,
               createdAt: c.createdDateTime ?? it.relationship.createdAt,
               msStatus: isLocked ? 'approvalPending' : (c.status ?? 'created'),
               etag: isLocked ? null : (c['@odata.etag'] ?? null),
             };
-            await tx.insertOffer(it.offer);
-            await tx.insertRelationship(r);
+            if (it.draft) {
+              // Microsoft's status is the truth from now on: an offline acceptance was only the ledger's.
+              await tx.replaceRelationship(it.relationship.id, r);
+            } else {
+              await tx.insertOffer(it.offer);
+              await tx.insertRelationship(r);
+            }
             made.push(r);
             if (isLocked) locked.push({ offer: it.offer, relationship: r });
           }

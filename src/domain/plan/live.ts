@@ -52,6 +52,27 @@ export async function refuseWhilePending<T>(tx: Tx, change: Change<T>): Promise<
   );
 }
 
+/**
+ * Drafts are not at Microsoft: a live change to a relationship the ledger
+ * holds only as an offline draft (Microsoft has never reported it) is exit 5
+ * before any request, naming what creates it there.
+ */
+async function refuseDrafts<T>(tx: Tx, change: Change<T>): Promise<void> {
+  const ids = new Set<string>();
+  for (const r of change.steps.flat()) {
+    const id = r.intent?.effect?.relationshipId;
+    if (typeof id === 'string') ids.add(id);
+  }
+  for (const id of ids) {
+    const r = await tx.getRelationship(id);
+    if (r && !r.msStatus) {
+      throw new ConflictError(
+        `The granular relationship "${r.displayName}" is an offline draft, not at Microsoft: create and lock it there with \`delegate offer create --granular --live --name ${JSON.stringify(r.displayName)}\` (or run \`delegate sync\` if it was created at Microsoft some other way)`,
+      );
+    }
+  }
+}
+
 export async function carryOutLive<T>(
   s: Session,
   decide: (tx: Tx, seen?: Observed | null) => Promise<Change<T>>,
@@ -83,6 +104,7 @@ export async function carryOutLive<T>(
     change = await writeAudited(s, (tx) => decide(tx, seen), write);
   }
   const decided = change;
+  await s.store.read((tx) => refuseDrafts(tx, decided));
   const tenantId = decided.tenant?.tenantId;
   const journal = intents
     ? storeJournal(s, { command: intents.command, owner: intents.owner, leaseMs: intents.leaseMs, answerMs: intents.answerMs, ...(tenantId ? { tenantId } : {}) })

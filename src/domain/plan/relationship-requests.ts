@@ -60,10 +60,10 @@ export function relationshipRequest(cloud: Cloud, id: string, relationshipId: st
     body: { action },
     intent: intent({
       kind: action === 'terminate' ? 'relationship.terminate' : 'relationship.lock',
-      target: tpl`${relationshipId}`,
+      target: typeof relationshipId === 'string' ? relationshipId : tpl`${relationshipId}`,
       key: tpl`relationship-request:${relationshipId}`,
       readBack: { url: requestsRead(cloud, relationshipId), look: { find: 'request', action } },
-      effect: { relationshipId: tpl`${relationshipId}` },
+      effect: { relationshipId: typeof relationshipId === 'string' ? relationshipId : tpl`${relationshipId}` },
     }),
   };
 }

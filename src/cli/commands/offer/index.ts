@@ -13,7 +13,7 @@ import { howKnown, parseSignupLink, type SignupLink } from '../../../domain/offe
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
-import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
+import { LIVE_OPTION, reportLive, sessionAndMode, wantsLive } from '../../live.js';
 import { nounCommand } from '../../program.js';
 import { Printed, renderList, renderOne, safeText } from '../../render.js';
 import { printChunks } from '../../bulk.js';
@@ -133,8 +133,10 @@ export function register(program: Command, ctx: Context): void {
       // A plain, trial or purchase offer is text and links only: nothing to do at Microsoft.
       if (rawLive && !opts.granular && !opts.template) throw new UsageError('--live goes with --granular (a granular offer is created at Microsoft; other offers are text and links only)');
       if (opts.granular || opts.template) {
-        // Roles come from --roles or the template; neither: asked for on a terminal, else exit 2.
-        const roles = opts.roles ?? (opts.template ? undefined : parseRoles(await ctx.need(undefined, '--roles <roles> (or --template <name>)', 'Roles (names or ids, comma-separated; see `delegate role list`):', (x) => parseRoles(x))));
+        // Roles come from --roles or the template; neither: asked for on a terminal, else exit 2. Live with the
+        // --name of an offline draft, the draft's own (the domain says when there is no such draft).
+        const draftByName = !plan && opts.name !== undefined && (await wantsLive(ctx, { live: rawLive }));
+        const roles = opts.roles ?? (opts.template || draftByName ? undefined : parseRoles(await ctx.need(undefined, '--roles <roles> (or --template <name>)', 'Roles (names or ids, comma-separated; see `delegate role list`):', (x) => parseRoles(x))));
         const { s: session, mode } = await sessionAndMode(ctx, { plan: rawPlan, live: rawLive }, { inClient: false, action: 'offer.create', target: 'granular' });
         const made = await createGranularOffers(session, {
           ...(roles ? { roles } : {}),

@@ -239,8 +239,24 @@ export function combine<T>(changes: readonly Change<T>[], prefix = 'item'): Chan
 }
 
 export type Carried<T> =
-  | { kind: 'done'; value: T; failures: (StepFailure & { item?: string })[]; notes: string[] }
+  | { kind: 'done'; value: T; failures: (StepFailure & { item?: string })[]; notes: string[]; items?: ItemOutcome[] }
   | { kind: 'plan'; requests: PlannedRequest[] };
+
+/**
+ * What became of each item (a group of requests: a bulk row, a client) of a live run (SPEC "Every
+ * answer is kept; outcomes are true"): applied (recorded); accepted (Microsoft finishes it later: a
+ * 202, or an assignment or request it reports pending); failed (Microsoft refused: its message);
+ * not sent; pending (sent, no usable answer: see `delegate pending`).
+ */
+export interface ItemOutcome {
+  item: string;
+  outcome: 'applied' | 'accepted' | 'failed' | 'not sent' | 'pending';
+  /** The request that failed or is pending. */
+  step?: string;
+  message?: string;
+  /** The pending request's intent (`delegate pending` lists it). */
+  intentId?: string;
+}
 
 /**
  * Live, the first decision runs on the ledger alone (`seen` is null): after

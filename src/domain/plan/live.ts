@@ -16,7 +16,7 @@ import { appendAudit } from '../core/audit.js';
 import { ConflictError, DelegateError, InterruptedError, NotPermittedError } from '../core/errors.js';
 import { writeAudited, resolveActor, type Session } from '../core/session.js';
 import type { Tx, WriteOptions } from '../core/store.js';
-import type { Carried, Change, Json, Microsoft, Mode, Observed, Responses, SentEntry, StepFailure, Stopped } from './decision.js';
+import type { Carried, Change, ItemOutcome, Json, Microsoft, Mode, Observed, Responses, SentEntry, StepFailure, Stopped } from './decision.js';
 import { judge } from './intent.js';
 import { storeJournal } from './journal.js';
 import { usesPartnerCenter, type PlannedRequest } from './request.js';
@@ -144,7 +144,31 @@ export async function carryOutLive<T>(
     value,
     failures: failures.map((f) => ({ ...f, item: decided.labels?.[groupOf(f.id)] })),
     notes: [...notes, ...(decided.notes ?? [])],
+    items: itemOutcomes(decided, responses, failures, journal?.intentOf),
   };
+}
+
+/** Each item's outcome: its failure (refused, or pending), else accepted or applied when all its requests were answered, else not sent. */
+function itemOutcomes<T>(change: Change<T>, responses: Responses, failures: readonly StepFailure[], intentOf: ReadonlyMap<string, string> | undefined): ItemOutcome[] {
+  const failed = new Map(failures.map((f) => [f.id, f]));
+  return change.steps.map((group, i): ItemOutcome => {
+    const item = change.labels?.[i] || group[0]?.id || String(i + 1);
+    const f = group.map((r) => failed.get(r.id)).find((x) => x !== undefined);
+    if (f) {
+      const intentId = intentOf?.get(f.id);
+      return f.unknown
+        ? { item, outcome: 'pending', step: f.id, message: f.error.message, ...(intentId ? { intentId } : {}) }
+        : { item, outcome: 'failed', step: f.id, message: f.error.message };
+    }
+    if (!group.every((r) => responses.has(r.id))) return { item, outcome: 'not sent' };
+    // Microsoft finishes it later: an access assignment it reports pending, a terminate request not yet succeeded.
+    const later = group.some((r) => {
+      const status = String(responses.get(r.id)?.status ?? '');
+      const kind = r.intent?.kind;
+      return (kind?.startsWith('assignment.') && status === 'pending') || (kind === 'relationship.terminate' && status !== '' && status !== 'succeeded');
+    });
+    return { item, outcome: later ? 'accepted' : 'applied' };
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreError } from '../../src/domain/core/errors.js';
-import type { AuditEntry, ClientRecord, OfferRecord, Partner, PartnerUser, Relationship } from '../../src/domain/core/model.js';
+import type { AuditEntry, ClientRecord, Intent, OfferRecord, Partner, PartnerUser, Relationship } from '../../src/domain/core/model.js';
 import { LEDGER_TABLES, type LedgerRow, type Store, type Tx } from '../../src/domain/core/store.js';
 import { openStore } from '../../src/store/open.js';
 import { freshSchema, PG_MISSING, type PgSchema } from '../helpers/pg.js';
@@ -124,6 +124,72 @@ for (const backend of BACKENDS) {
     });
     const w = <T>(fn: (tx: Tx) => Promise<T>) => store.write(fn);
     const r = <T>(fn: (tx: Tx) => Promise<T>) => store.read(fn);
+
+    test('intents: open with reserved keys (a taken key refuses the whole call), answers move the deadline, claim is compare-and-set, close removes', async () => {
+      const intent = (id: string, extra: Partial<Intent> = {}): Intent => ({
+        id,
+        openedAt: AT,
+        actor: 'ada@f.com',
+        command: 'group.create',
+        kind: 'group.create',
+        target: 'Helpdesk',
+        scope: 'group:helpdesk',
+        key: `partner|group:${id}`,
+        method: 'POST',
+        url: 'https://graph.microsoft.com/v1.0/groups',
+        body: '{"displayName":"Helpdesk"}',
+        tenantId: null,
+        readBack: '{"url":"https://graph.microsoft.com/v1.0/groups","look":{"find":"exists"}}',
+        effect: '{"name":"Helpdesk"}',
+        owner: { host: 'h1', pid: 42, leaseUntil: '2026-01-01T00:00:30.000Z' },
+        deadline: '2026-01-01T00:01:40.000Z',
+        answer: null,
+        passwordPending: false,
+        ...extra,
+      });
+      expect(await r((tx) => tx.hasOpenIntents())).toBe(false);
+      expect(await w((tx) => tx.openIntents([intent('a'), intent('b', { scope: 'client:contoso.com', tenantId: 'T1' })]))).toEqual([]);
+      expect(await r((tx) => tx.listIntents())).toEqual([intent('a'), intent('b', { scope: 'client:contoso.com', tenantId: 'T1' })]);
+      // A key another open intent reserves: nothing of the call is written, the taken keys come back.
+      expect(await w((tx) => tx.openIntents([intent('c'), intent('d', { key: 'partner|group:a' })]))).toEqual(['partner|group:a']);
+      expect(await w((tx) => tx.openIntents([intent('e', { key: 'same' }), intent('f', { key: 'same' })]))).toEqual(['same']);
+      expect((await r((tx) => tx.listIntents())).map((i) => i.id)).toEqual(['a', 'b']);
+      expect((await r((tx) => tx.listIntents({ scopes: ['client:contoso.com'] }))).map((i) => i.id)).toEqual(['b']);
+      expect((await r((tx) => tx.listIntents({ ids: ['a', 'zz'] }))).map((i) => i.id)).toEqual(['a']);
+      expect(await r((tx) => tx.hasOpenIntents(['client:contoso.com']))).toBe(true);
+      expect(await r((tx) => tx.hasOpenIntents(['client:other.com']))).toBe(false);
+      // An answer is kept and ends the wait: the deadline moves to it when earlier, never later.
+      await w((tx) => tx.answerIntents([{ id: 'a', status: 201, body: '{"id":"g1"}', at: '2026-01-01T00:00:05.000Z' }, { id: 'b', status: 500, body: null, at: '2026-01-01T00:09:00.000Z' }]));
+      const [a, b] = await r((tx) => tx.listIntents());
+      expect(a).toMatchObject({ answer: { status: 201, body: '{"id":"g1"}' }, deadline: '2026-01-01T00:00:05.000Z' });
+      expect(b).toMatchObject({ answer: { status: 500, body: null }, deadline: '2026-01-01T00:01:40.000Z' });
+      // Claiming takes an intent only while its lease is the one read.
+      const mine = { host: 'h2', pid: 7, leaseUntil: '2026-01-01T00:05:00.000Z' };
+      expect(await w((tx) => tx.claimIntent('a', '2026-01-01T00:00:30.000Z', mine))).toBe(true);
+      expect(await w((tx) => tx.claimIntent('a', '2026-01-01T00:00:30.000Z', { ...mine, pid: 8 }))).toBe(false);
+      expect((await r((tx) => tx.listIntents({ ids: ['a'] })))[0]!.owner).toEqual(mine);
+      await w((tx) => tx.renewLeases(['a'], '2026-01-01T00:06:00.000Z'));
+      expect((await r((tx) => tx.listIntents({ ids: ['a'] })))[0]!.owner.leaseUntil).toBe('2026-01-01T00:06:00.000Z');
+      await w((tx) => tx.releaseIntents(['a']));
+      expect((await r((tx) => tx.listIntents({ ids: ['a'] })))[0]!.owner.leaseUntil).toBe('1970-01-01T00:00:00.000Z');
+      // A password nobody saw is pending for a person, and blocks nothing else.
+      await w((tx) => tx.markPasswordPending(['b']));
+      expect((await r((tx) => tx.listIntents({ ids: ['b'] })))[0]!.passwordPending).toBe(true);
+      expect(await r((tx) => tx.hasOpenIntents(['client:contoso.com']))).toBe(false);
+      await w((tx) => tx.closeIntents(['a', 'b']));
+      expect(await r((tx) => tx.listIntents())).toEqual([]);
+      // Its key is free again once closed; and a rolled-back write leaves no intent behind.
+      expect(await w((tx) => tx.openIntents([intent('g', { key: 'partner|group:a' })]))).toEqual([]);
+      await expect(
+        w(async (tx) => {
+          await tx.openIntents([intent('h')]);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      expect((await r((tx) => tx.listIntents())).map((i) => i.id)).toEqual(['g']);
+      // Intents are no part of the ledger db copy moves, nor of the audit chain.
+      expect(LEDGER_TABLES).not.toContain('intents' as never);
+    });
 
     test('a new store is empty; the partner round-trips', async () => {
       expect(await r((tx) => tx.isEmpty())).toBe(true);

@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GRAPH_HOSTS, PARTNER_CENTER_HOSTS, planJson, ref, type PlannedRequest, type PlanEntry } from '../../src/domain/plan/request.js';
+import { GRAPH_HOSTS, PARTNER_CENTER_HOSTS, planJson, ref, sendable, type PlannedRequest, type PlanEntry } from '../../src/domain/plan/request.js';
 import type { Cloud } from '../../src/domain/core/model.js';
 import { GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR, USER_ADMINISTRATOR } from '../../src/domain/relationship/roles.js';
 import { MicrosoftClient, staticToken } from '../../src/microsoft/client.js';
@@ -46,7 +46,7 @@ const SAMPLES: Record<string, Samples> = {
     createUser: (c, m) => call(m, 'createUser', c, 'user', { upn: 'alex.wilber@contoso.com', name: 'Alex Wilber', password: 'xWwvJ]6NMw+bWH-d' }),
     resetPassword: (c, m) => call(m, 'resetPassword', c, 'reset', 'alex@contoso.com', 'N3w-p4ssw0rd!'),
     getUser: (c, m) => call(m, 'getUser', c, 'user', 'alex@contoso.com'),
-    assignDirectoryRole: (c, m) => call(m, 'assignDirectoryRole', c, 'role', GLOBAL_ADMINISTRATOR, USER),
+    assignDirectoryRole: (c, m) => call(m, 'assignDirectoryRole', c, 'role', GLOBAL_ADMINISTRATOR, USER, 'alex@contoso.com'),
     deleteUser: (c, m) => call(m, 'deleteUser', c, 'delete', 'alex@contoso.com'),
     listUsers: (c, m) => call(m, 'listUsers', c),
     addDomain: (c, m) => call(m, 'addDomain', c, 'domain', 'shop.contoso.com'),
@@ -63,10 +63,10 @@ const SAMPLES: Record<string, Samples> = {
     planVerifyDomain: (c, m) => call(m, 'planVerifyDomain', c, 'shop.contoso.com'),
   },
   'group-requests.ts': {
-    createSecurityGroup: (c, m) => call(m, 'createSecurityGroup', c, 'group', 'Tier 1: Helpdesk (EU)'),
-    addGroupMember: (c, m) => call(m, 'addGroupMember', c, 'add', GROUP, USER),
-    removeGroupMember: (c, m) => call(m, 'removeGroupMember', c, 'remove', GROUP, USER),
-    deleteGroup: (c, m) => call(m, 'deleteGroup', c, 'delete', GROUP),
+    createSecurityGroup: (c, m) => call(m, 'createSecurityGroup', c, 'group', 'Tier 1: Helpdesk (EU)', 'dlg-6c3a2f0e-1b2d-4e5f-8a9b-0c1d2e3f4a5b'),
+    addGroupMember: (c, m) => call(m, 'addGroupMember', c, 'add', GROUP, USER, 'lee@fabrikam.com'),
+    removeGroupMember: (c, m) => call(m, 'removeGroupMember', c, 'remove', GROUP, USER, 'lee@fabrikam.com'),
+    deleteGroup: (c, m) => call(m, 'deleteGroup', c, 'delete', GROUP, 'Tier 1: Helpdesk (EU)'),
     planAccessChanges: (c, m) =>
       call(
         m,
@@ -109,6 +109,7 @@ const SAMPLES: Record<string, Samples> = {
 /** Exported functions that build no request (so need no sample), each with the reason. */
 const NOT_BUILDERS: Record<string, string> = {
   agentGroupOf: 'maps an access level to an agent group name',
+  groupNickname: "makes a group's mailNickname from a uuid",
 };
 
 /** Fill a printed plan's `${id.field}` references with sample values, as the executor would from the answers. */
@@ -134,6 +135,7 @@ interface Sent {
 
 let modules: Record<string, Record<string, (...a: never[]) => unknown>>;
 let built: Sent[];
+const readBacks: Sent[] = [];
 
 beforeAll(async () => {
   modules = {};
@@ -146,7 +148,14 @@ beforeAll(async () => {
       for (const [name, sample] of Object.entries(samples)) {
         const m = modules[file];
         if (!m || typeof m[name] !== 'function') continue; // the guard below names it
-        for (const plan of plansOf(sample(cloud, m))) for (const entry of planJson(plan)) built.push({ builder: `${file}:${name}`, entry, cloud });
+        for (const plan of plansOf(sample(cloud, m))) {
+          for (const entry of planJson(plan)) built.push({ builder: `${file}:${name}`, entry, cloud });
+          // The read-back each change's intent holds is a request delegate sends too (src/domain/plan/intent.ts).
+          for (const e of sendable(plan)) {
+            const rb = (e.intent as { readBack?: { url: string } } | undefined)?.readBack;
+            if (rb) readBacks.push({ builder: `${file}:${name} read-back`, entry: { id: `${e.id}-readback`, method: 'GET', url: rb.url }, cloud });
+          }
+        }
       }
     }
   }
@@ -196,6 +205,19 @@ describe('every request builder (src/domain/plan/*-requests.ts)', () => {
       const hosts = [GRAPH_HOSTS[b.cloud], PARTNER_CENTER_HOSTS[b.cloud]];
       expect(hosts.some((h) => b.entry.url.startsWith(h + '/'))).toBe(true);
     }
+  });
+
+  it("every change's read-back (the GET recovery sends) resolves in the metadata", () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const b of readBacks) {
+      const host = GRAPH_HOSTS[b.cloud];
+      if (!b.entry.url.startsWith(host + '/')) continue;
+      checked++;
+      for (const p of checkGraphRequest({ method: 'GET', path: filled(b.entry.url.slice(host.length)), body: undefined })) problems.push(`${b.builder} (${b.cloud}): ${p}`);
+    }
+    expect(problems).toEqual([]);
+    expect(checked).toBeGreaterThan(20);
   });
 
   it('every Graph request resolves in the metadata, with a body of the target type and enum members', () => {

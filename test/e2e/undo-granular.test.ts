@@ -316,7 +316,7 @@ describe('--live, against the fake', () => {
     await withStore(sb.db, (st: Store) =>
       st.write(async (tx) => {
         const r = (await tx.getRelationship(relationshipId))!;
-        await tx.replaceRelationship(relationshipId, { ...r, id: msId });
+        await tx.replaceRelationship(relationshipId, { ...r, id: msId, msStatus: 'active' });
         const a = (await tx.listAssignments(msId))[0]!;
         await tx.upsertAssignment({ ...a, microsoftId: 'assignment-1' });
       }),

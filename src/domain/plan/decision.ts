@@ -219,6 +219,7 @@ export function combine<T>(changes: readonly Change<T>[], prefix = 'item'): Chan
             url: renamed(r.url, tag(i)) as string | Template,
             ...(r.headers ? { headers: renamed(r.headers, tag(i)) as Record<string, string | Template> } : {}),
             ...(r.body !== undefined ? { body: renamed(r.body, tag(i)) } : {}),
+            ...(r.intent ? { intent: renamed(r.intent as unknown as Value, tag(i)) as unknown as typeof r.intent } : {}),
           })),
         ),
       );

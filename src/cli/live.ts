@@ -95,7 +95,7 @@ export async function sessionAndMode(
   const recording: Session = { ...live, store: ctx.recordingStore() };
   const microsoft = executor(client, partner.cloud, { signal, appOnly });
   const mode: Mode = { kind: 'live', microsoft };
-  mode.intents = await liveIntents(ctx, recording, mode, what.action);
+  mode.intents = await liveIntents(ctx, recording, mode, what.action, client.timeoutMs);
   return { s: recording, mode };
 }
 
@@ -117,7 +117,7 @@ export function processAlive(pid: number): boolean {
  * owner, its lease renewed while it runs, the deadline of an answer (DELEGATE_HTTP_TIMEOUT), and the
  * recovery of its own scopes' lapsed intents before it decides (src/domain/recovery).
  */
-export async function liveIntents(ctx: Context, s: Session, mode: Mode & { kind: 'live' }, command: string): Promise<LiveIntents> {
+export async function liveIntents(ctx: Context, s: Session, mode: Mode & { kind: 'live' }, command: string, answerMs: number): Promise<LiveIntents> {
   const owner = { host: hostname(), pid: process.pid };
   const settleMs = await settleSeconds(ctx) * 1000;
   const { recover } = await import('../domain/recovery/recover.js');
@@ -125,7 +125,7 @@ export async function liveIntents(ctx: Context, s: Session, mode: Mode & { kind:
     command,
     owner,
     leaseMs: LEASE_MS,
-    answerMs: httpTimeoutMs(ctx.env),
+    answerMs,
     keepLeases(ids) {
       const timer = setInterval(() => {
         const until = new Date(s.clock.now().getTime() + LEASE_MS).toISOString();
@@ -151,16 +151,6 @@ export function recoveryLine(r: { target: string; outcome: string; detail: strin
 export async function settleSeconds(ctx: Context): Promise<number> {
   const raw = (await ctx.settings()).get('live.settle');
   return raw === undefined ? DEFAULT_SETTLE_SECONDS : Number(raw);
-}
-
-/** DELEGATE_HTTP_TIMEOUT (seconds, default 100): how long a whole answer may take. */
-export function httpTimeoutMs(env: NodeJS.ProcessEnv): number {
-  const raw = env.DELEGATE_HTTP_TIMEOUT;
-  if (raw === undefined || raw === '') return 100_000;
-  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || Number(raw) <= 0 || Number(raw) > 86_400) {
-    throw new UsageError(`DELEGATE_HTTP_TIMEOUT must be a number of seconds from 1 to 86400, not "${raw.slice(0, 40)}"`);
-  }
-  return Math.round(Number(raw) * 1000);
 }
 
 /**

@@ -39,7 +39,7 @@ export function register(program: Command, ctx: Context): void {
     const { s, mode } = await sessionAndMode(ctx, { live: true }, { inClient: false, action: 'recover', target: '' });
     if (mode.kind !== 'live') throw new Error('recover runs live');
     const { recover } = await import('../../../domain/recovery/recover.js');
-    const intents = mode.intents ?? (await liveIntents(ctx, s, mode, 'recover'));
+    const intents = mode.intents ?? (await liveIntents(ctx, s, mode, 'recover', 100_000));
     const rows = await recover(s, {
       person: true,
       dryRun: Boolean(o.dryRun),

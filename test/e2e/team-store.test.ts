@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { ADMIN, expectOneLine, runBin, sandbox, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 import { asLogin, describePg, dropRoles, freshSchema, makeRole, PG_URL, psql, schemaUrl, type PgSchema } from '../helpers/pg.js';
+import { LATEST_VERSION } from '../../src/store/postgres/migrations.js';
 
 const BOB = 'bob@fabrikam.com';
 const schemas: PgSchema[] = [];
@@ -57,8 +58,8 @@ describePg('team store: schema and migrations', () => {
     expectOneLine(r.stderr, /not set up.*delegate db migrate/);
     const both = await Promise.all([t.run(['db', 'migrate']), t.run(['db', 'migrate']), t.run(['db', 'migrate', '--json'])]);
     for (const b of both) expect(b).toMatchObject({ code: 0 });
-    expect(JSON.parse(both[2]!.stdout)).toMatchObject({ to: 1 });
-    expect(psql(`SELECT version FROM ${t.schema}.delegate_schema`).trim()).toBe('1');
+    expect(JSON.parse(both[2]!.stdout)).toMatchObject({ to: LATEST_VERSION });
+    expect(psql(`SELECT version FROM ${t.schema}.delegate_schema`).trim()).toBe(String(LATEST_VERSION));
     await initTeam(t);
     expect(await t.ok(['audit', 'verify'])).toMatch(/^ok\t1\t/);
   });

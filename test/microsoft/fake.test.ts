@@ -124,6 +124,56 @@ describe('contracts and relationships', () => {
   });
 });
 
+describe('strict like Microsoft', () => {
+  const REL = '/tenantRelationships/delegatedAdminRelationships';
+  const roles = { unifiedRoles: [{ roleDefinitionId: '29232cdf-9323-42fd-ade2-1d097af3e4de' }] };
+
+  it('a relationship: name unique (also when renamed) and at most 50 characters, duration P1D..P2Y, autoExtendDuration P0D/PT0S/P180D', async () => {
+    const a = await c.post<{ id: string; '@odata.etag': string }>(REL, { displayName: 'Strict A', duration: 'P730D', accessDetails: roles });
+    await c.post(REL, { displayName: 'Strict B', duration: 'P1D', accessDetails: roles, autoExtendDuration: 'P0D' });
+    expect(await failure(c.post(REL, { displayName: 'Strict A', duration: 'P30D', accessDetails: roles }))).toMatchObject({ status: 409 });
+    expect(await failure(c.post(REL, { displayName: 'x'.repeat(51), duration: 'P30D', accessDetails: roles }))).toMatchObject({ status: 400 });
+    expect(await failure(c.post(REL, { displayName: 'Too long', duration: 'P731D', accessDetails: roles }))).toMatchObject({ status: 400 });
+    expect(await failure(c.post(REL, { displayName: 'Zero', duration: 'P0D', accessDetails: roles }))).toMatchObject({ status: 400 });
+    expect(await failure(c.post(REL, { displayName: 'Ninety', duration: 'P30D', accessDetails: roles, autoExtendDuration: 'P90D' }))).toMatchObject({ status: 400 });
+    const rename = c.request({ method: 'PATCH', path: `${REL}/${a.id}`, headers: { 'If-Match': a['@odata.etag'] }, body: { displayName: 'Strict B' } });
+    expect(await failure(rename)).toMatchObject({ status: 409 });
+    expect([...fake.relationships.values()].filter((r) => String(r.displayName).startsWith('Strict')).map((r) => r.displayName)).toEqual(['Strict A', 'Strict B']);
+  });
+
+  it('an access assignment: If-Match required (400 without, 412 stale); an update that changes it is 202 with an operation to read, an identical one 200', async () => {
+    const relId = fake.addRelationship({ displayName: 'Assigned', status: 'active' });
+    const g = fake.addGroup('Helpdesk');
+    const a = await c.post<{ id: string; '@odata.etag': string }>(`${REL}/${relId}/accessAssignments`, {
+      accessContainer: { accessContainerId: g, accessContainerType: 'securityGroup' },
+      accessDetails: roles,
+    });
+    const path = `${REL}/${relId}/accessAssignments/${a.id}`;
+    const change = { accessDetails: { unifiedRoles: [{ roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1' }] } };
+    expect(await failure(c.request({ method: 'PATCH', path, body: change }))).toMatchObject({ status: 400 });
+    expect(await failure(c.request({ method: 'PATCH', path, headers: { 'If-Match': 'W/"stale"' }, body: change }))).toMatchObject({ status: 412 });
+    const same = await c.request({ method: 'PATCH', path, headers: { 'If-Match': a['@odata.etag'] }, body: { accessDetails: roles } });
+    expect(same.status).toBe(200);
+    const updated = await c.request({ method: 'PATCH', path, headers: { 'If-Match': a['@odata.etag'] }, body: change });
+    expect(updated).toMatchObject({ status: 202, body: undefined, headers: { location: expect.stringMatching(new RegExp(`/delegatedAdminRelationships/${relId}/operations/[0-9a-f-]{36}$`)), 'retry-after': '10' } });
+    const opPath = new URL(updated.headers.location!).pathname.replace(/^\/v1\.0/, '');
+    expect(await c.get(opPath)).toMatchObject({ operationType: 'delegatedAdminAccessAssignmentUpdate', status: 'succeeded' });
+    const now = await c.get<{ '@odata.etag': string; accessDetails: unknown }>(path);
+    expect(now.accessDetails).toEqual(change.accessDetails);
+    expect(await failure(c.request({ method: 'DELETE', path, headers: { 'If-Match': a['@odata.etag'] } }))).toMatchObject({ status: 412 });
+    expect(await c.request({ method: 'DELETE', path, headers: { 'If-Match': now['@odata.etag'] } })).toMatchObject({ status: 204 });
+  });
+
+  it('adding an existing member is 400 with Graph’s message', async () => {
+    const g = fake.addGroup('Members');
+    const u = fake.addUser('member@fabrikam.com');
+    const ref = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u}` };
+    await c.post(`/groups/${g}/members/$ref`, ref);
+    const e = (await failure(c.post(`/groups/${g}/members/$ref`, ref))) as unknown as { status: number; microsoftMessage: string };
+    expect(e).toMatchObject({ status: 400, microsoftMessage: "One or more added object references already exist for the following modified properties: 'members'." });
+  });
+});
+
 describe('token endpoint', () => {
   const form = (o: Record<string, string>) => ({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o).toString() });
 

@@ -1,0 +1,70 @@
+/**
+ * The fault-matrix tools at work (test/helpers/faults.ts): the built CLI is
+ * SIGKILLed after Microsoft (the loopback fake) has applied a change and
+ * answered, before the ledger write; `disagreements`/`agree` compare the
+ * fake with the ledger. Issue 19's matrix runs every live command through
+ * this, with recovery after.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { FakeMicrosoft } from '../fake-microsoft/server.js';
+import { agree, disagreements, killAfterAnswer } from '../helpers/faults.js';
+import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
+import { ADMIN, runBin, TENANT, withStore, type Sandbox } from '../helpers/cli.js';
+
+const LEE = 'lee@fabrikam.com';
+
+const theFake = fakeForSuite();
+let fake: FakeMicrosoft;
+let sb: Sandbox;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(async () => {
+  ({ fake, sb, env } = liveSandbox(theFake()));
+  fake.addUser(ADMIN);
+  fake.addUser(LEE);
+  await setupAt(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
+  await setupAt(sb, ['user', 'add', LEE, '--name', 'Lee']);
+});
+afterEach(() => sb.cleanup());
+
+const group = (name: string) => withStore(sb.db, (st) => st.read((tx) => tx.getGroup(name)));
+const atFake = (name: string) => [...fake.groups.values()].filter((g) => g.displayName === name);
+
+describe('killed after the answer, before the ledger write', () => {
+  it('group create --live: Microsoft has the group, the ledger does not', async () => {
+    const k = await killAfterAnswer(fake, sb, ['group', 'create', 'Helpdesk', '--live'], { method: 'POST', path: '/groups' });
+    expect(k.signal).toBe('SIGKILL');
+    expect(k.held).toMatchObject({ status: 201, body: expect.objectContaining({ displayName: 'Helpdesk' }) });
+    const made = atFake('Helpdesk');
+    expect(made).toHaveLength(1);
+    expect(made[0]!.id).toBe((k.held.body as { id: string }).id);
+    // TODAY'S BEHAVIOUR, which issue 19's recovery changes: nothing records the intent before the request, so the
+    // ledger lacks the group Microsoft made. Once intents and recovery land, this row expects instead that
+    // `delegate pending` lists the group create, and that after `delegate recover` (or the same command again)
+    // the ledger has Helpdesk with this object id and Microsoft still has exactly one Helpdesk (agree passes).
+    expect(await group('Helpdesk')).toBeUndefined();
+    expect(await disagreements(fake, sb)).toEqual([`group "Helpdesk" (${made[0]!.id}) exists at Microsoft, not in the ledger`]);
+  });
+});
+
+describe('agree', () => {
+  it('holds after live commands that ran to the end, and names each difference when Microsoft changes behind the ledger', async () => {
+    expect((await runBin(['group', 'create', 'Helpdesk', '--live'], env)).code).toBe(0);
+    expect((await runBin(['group', 'add-member', 'Helpdesk', LEE, '--live'], env)).code).toBe(0);
+    await agree(fake, sb);
+    const g = atFake('Helpdesk')[0]!;
+    g.members.clear();
+    fake.addGroup('Helpdesk');
+    const problems = await disagreements(fake, sb);
+    expect(problems).toEqual([
+      'group Helpdesk: members at Microsoft [], in the ledger [lee@fabrikam.com]',
+      expect.stringMatching(/^group "Helpdesk" \([0-9a-f-]{36}\) exists at Microsoft, not in the ledger$/),
+      'group "Helpdesk" exists 2 times at Microsoft',
+    ]);
+  });
+
+  it('a CLI that ends before the held request is reached fails the helper, naming its output', async () => {
+    await expect(killAfterAnswer(fake, sb, ['group', 'create', 'Nope', '--bogus-flag', '--live'], { method: 'POST', path: '/groups' })).rejects.toThrow(/ended \(exit 2\) before an answer to POST \/groups was held/);
+    fake.clearFaults();
+  });
+});

@@ -48,8 +48,7 @@ export function user(w: FakeMicrosoft, r: Req, key: string): Reply {
 /** https://learn.microsoft.com/graph/api/rbacapplication-post-roleassignments (201) and rbacapplication-list-roleassignments ($filter on principalId). */
 export function roleAssignment(w: FakeMicrosoft, r: Req): Reply {
   if (r.method === 'GET') {
-    const f = /principalId eq '([^']+)'/.exec(r.query.get('$filter') ?? '');
-    return w.page(r, f ? w.roleAssignments.filter((a) => a.principalId === f[1]) : w.roleAssignments, '$metadata#roleManagement/directory/roleAssignments');
+    return w.page(r, w.roleAssignments, '$metadata#roleManagement/directory/roleAssignments');
   }
   if (r.method !== 'POST') return methodNotAllowed();
   const b = (r.body ?? {}) as Json;
@@ -133,14 +132,9 @@ export function addMember(w: FakeMicrosoft, r: Req, groupId: string): Reply {
   return { status: 204 };
 }
 
-/**
- * https://learn.microsoft.com/graph/api/group-list: `$filter=displayName eq '<name>'` (the only filter
- * the fake understands; anything else lists every group), `$select` ignored.
- */
+/** https://learn.microsoft.com/graph/api/group-list (a `$filter` is applied by page(); `$select` ignored). */
 export function listGroups(w: FakeMicrosoft, r: Req): Reply {
-  const f = /^displayName eq '((?:[^']|'')*)'$/.exec(r.query.get('$filter') ?? '');
-  const name = f ? f[1]!.replace(/''/g, "'") : undefined;
-  const list = [...w.groups.values()].filter((g) => name === undefined || g.displayName === name).map((g) => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName }));
+  const list = [...w.groups.values()].map((g) => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName, mailNickname: g.mailNickname ?? null }));
   return w.page(r, list, '$metadata#groups');
 }
 
@@ -154,7 +148,7 @@ export function createGroup(w: FakeMicrosoft, r: Req): Reply {
   for (const k of ['displayName', 'mailEnabled', 'mailNickname', 'securityEnabled']) {
     if (b[k] === undefined) return graphError(400, 'Request_BadRequest', `Property '${k}' is required.`);
   }
-  const id = w.addGroup(String(b.displayName));
+  const id = w.addGroup(String(b.displayName), undefined, String(b.mailNickname));
   const t = now();
   return {
     status: 201,

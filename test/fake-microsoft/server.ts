@@ -122,6 +122,11 @@ export class FakeMicrosoft {
   strict = true;
   /** Server-side page size of every collection (Graph pages on its own; tests make it small). */
   pageSize = 100;
+  /**
+   * Collections (paths, exact or RegExp) whose `$filter` is refused with 400, as Microsoft refuses a filter on a
+   * property it does not index (e.g. to test a read-back's fallback to paging when displayName cannot be filtered).
+   */
+  refuseFilterOn: (string | RegExp)[] = [];
   /** When set, every Graph and Partner Center request must carry `Bearer <token>`, else 401. */
   requireToken?: string;
   /** The access token the token endpoint issues. */
@@ -145,7 +150,7 @@ export class FakeMicrosoft {
   readonly users = new Map<string, Json & { passwordProfile?: Json }>();
   readonly roleAssignments: Json[] = [];
   readonly domains = new Map<string, Json>();
-  readonly groups = new Map<string, { id: string; displayName: string; members: Set<string> }>();
+  readonly groups = new Map<string, { id: string; displayName: string; mailNickname?: string; members: Set<string> }>();
   readonly contracts: Json[] = [];
   readonly customers = new Map<string, Json>();
   readonly pendingChanges = new Map<string, PendingChange>();
@@ -228,8 +233,8 @@ export class FakeMicrosoft {
     return id;
   }
 
-  addGroup(displayName: string, id: string = randomUUID()): string {
-    this.groups.set(id, { id, displayName, members: new Set() });
+  addGroup(displayName: string, id: string = randomUUID(), mailNickname?: string): string {
+    this.groups.set(id, { id, displayName, mailNickname, members: new Set() });
     return id;
   }
 
@@ -521,9 +526,22 @@ export class FakeMicrosoft {
   /**
    * Server-side paging: `$top` (capped by pageSize) and an opaque `$skiptoken` in
    * `@odata.nextLink`, which carries the other query options too
-   * (https://learn.microsoft.com/graph/paging).
+   * (https://learn.microsoft.com/graph/paging). A `$filter` of `eq` comparisons joined by `and` is
+   * applied (strings compared without regard to case, as Entra compares them; unconfirmed for GDAP);
+   * any other filter is 501 (the fake does not pretend to filter), and one on a collection in
+   * refuseFilterOn is 400.
    */
   page(r: Req, items: unknown[], context: string): Reply {
+    const filter = r.query.get('$filter');
+    if (filter !== null) {
+      if (this.refuseFilterOn.some((x) => (typeof x === 'string' ? x === r.path : x.test(r.path)))) {
+        // The answer to a filter Microsoft does not support is not documented for these collections.
+        return graphError(400, 'BadRequest', `Invalid filter clause: filtering on this collection is not supported.`);
+      }
+      const kept = applyFilter(filter, items);
+      if (typeof kept === 'string') return graphError(501, 'NotImplementedByFake', `The fake does not understand the filter ${JSON.stringify(filter)}: ${kept}`);
+      items = kept;
+    }
     const top = Math.min(Number(r.query.get('$top') ?? this.pageSize) || this.pageSize, this.pageSize);
     const skip = Number(Buffer.from(r.query.get('$skiptoken') ?? '', 'base64url').toString()) || 0;
     const body: Json = { '@odata.context': `https://graph.microsoft.com/v1.0/${context}`, value: items.slice(skip, skip + top) };
@@ -566,6 +584,21 @@ export class FakeMicrosoft {
     });
     return { status: 200, body: { responses: responses.reverse() } };
   }
+}
+
+/** The items a filter of `path eq literal` comparisons joined by `and` keeps, or why it is not understood. */
+export function applyFilter(filter: string, items: unknown[]): unknown[] | string {
+  const clauses: { path: string[]; value: unknown }[] = [];
+  for (const clause of filter.split(/\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)/i)) {
+    const m = /^\s*([A-Za-z_][\w/]*)\s+eq\s+('(?:[^']|'')*'|true|false|null|-?\d+(?:\.\d+)?)\s*$/.exec(clause);
+    if (!m) return `only "<property> eq <literal>" joined by "and" is understood, not ${JSON.stringify(clause.trim())}`;
+    const literal = m[2]!;
+    const value = literal.startsWith("'") ? literal.slice(1, -1).replace(/''/g, "'") : JSON.parse(literal);
+    clauses.push({ path: m[1]!.split('/'), value });
+  }
+  const at = (item: unknown, path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Json)[k] : undefined), item);
+  const equal = (a: unknown, b: unknown) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : a === b);
+  return items.filter((item) => clauses.every((c) => equal(at(item, c.path), c.value)));
 }
 
 export async function startFakeMicrosoft(opts: { httpsAuthority?: boolean } = {}): Promise<FakeMicrosoft> {

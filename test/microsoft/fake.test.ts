@@ -164,6 +164,24 @@ describe('strict like Microsoft', () => {
     expect(await c.request({ method: 'DELETE', path, headers: { 'If-Match': now['@odata.etag'] } })).toMatchObject({ status: 204 });
   });
 
+  it('$filter: eq comparisons joined by and are applied; another filter is 501 (never ignored); a refused one 400', async () => {
+    const made = await c.post<{ id: string }>('/groups', { displayName: 'Filtered', mailEnabled: false, mailNickname: 'dlg-0f1e2d3c', securityEnabled: true });
+    fake.addGroup('Filtered');
+    expect((await c.all<{ id: string }>(`/groups?$filter=${encodeURIComponent("mailNickname eq 'dlg-0f1e2d3c'")}`)).map((g) => g.id)).toEqual([made.id]);
+    expect(await c.all(`/groups?$filter=${encodeURIComponent("displayName eq 'filtered' and mailNickname eq 'dlg-0f1e2d3c'")}`)).toHaveLength(1);
+    expect(await c.all(`/groups?$filter=${encodeURIComponent("displayName eq 'Filtered'")}`)).toHaveLength(2);
+    expect(await failure(c.all(`/groups?$filter=${encodeURIComponent("startswith(displayName,'Fil')")}`))).toMatchObject({ status: 501 });
+    const rel = fake.addRelationship({ displayName: "O'Brien GDAP", status: 'created' });
+    const byName = `/tenantRelationships/delegatedAdminRelationships?$filter=${encodeURIComponent("displayName eq 'O''Brien GDAP'")}`;
+    expect((await c.all<{ id: string }>(byName)).map((r) => r.id)).toEqual([rel]);
+    fake.refuseFilterOn = ['/tenantRelationships/delegatedAdminRelationships'];
+    try {
+      expect(await failure(c.all(byName))).toMatchObject({ status: 400 });
+    } finally {
+      fake.refuseFilterOn = [];
+    }
+  });
+
   it('adding an existing member is 400 with Graph’s message', async () => {
     const g = fake.addGroup('Members');
     const u = fake.addUser('member@fabrikam.com');

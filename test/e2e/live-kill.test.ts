@@ -47,6 +47,16 @@ describe('killed after the answer, before the ledger write', () => {
   });
 });
 
+describe('another signal after the answer', () => {
+  it('SIGTERM while the answer is held: the CLI handles it (exit 143, one line), Microsoft has the group', async () => {
+    const k = await killAfterAnswer(fake, sb, ['group', 'create', 'Helpdesk', '--live'], { method: 'POST', path: '/groups' }, { signal: 'SIGTERM' });
+    expect(k.code).toBe(143);
+    expect(k.stderr).toMatch(/^Interrupted \(SIGTERM\)/);
+    expect(k.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(atFake('Helpdesk')).toHaveLength(1);
+  });
+});
+
 describe('agree', () => {
   it('holds after live commands that ran to the end, and names each difference when Microsoft changes behind the ledger', async () => {
     expect((await runBin(['group', 'create', 'Helpdesk', '--live'], env)).code).toBe(0);

@@ -35,15 +35,25 @@ export interface Killed {
   held: Held;
   stdout: string;
   stderr: string;
+  /** The exit code when the process handled the signal itself (SIGINT, SIGTERM), else null. */
+  code: number | null;
   signal: NodeJS.Signals | null;
+}
+
+export interface KillOptions {
+  /** Added to the sandbox's and the fake's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** The signal (default SIGKILL: no handler runs; SIGINT/SIGTERM let the CLI's interrupt handling run). */
+  signal?: NodeJS.Signals;
 }
 
 /**
  * Run `delegate <args>` against the fake, hold the answer to the request `match` names, and SIGKILL the
- * process while it waits for that answer: Microsoft has applied the change, the CLI never learns it.
- * Fails (naming its output) if the CLI ends before such a request reaches the fake.
+ * process (or send `opts.signal`) while it waits for that answer: Microsoft has applied the change, the CLI
+ * never learns it. Fails (naming its output) if the CLI ends before such a request reaches the fake.
  */
-export async function killAfterAnswer(fake: FakeMicrosoft, sb: Sandbox, args: string[], match: AnswerMatch, extraEnv: NodeJS.ProcessEnv = {}): Promise<Killed> {
+export async function killAfterAnswer(fake: FakeMicrosoft, sb: Sandbox, args: string[], match: AnswerMatch, opts: KillOptions = {}): Promise<Killed> {
+  const extraEnv = opts.env ?? {};
   fake.fault({ kind: 'hold', method: match.method, path: match.path, inBatch: match.inBatch, after: match.after });
   const envIn = { ...sb.env, ...fake.env(), ...extraEnv };
   const acting = PG_MODE ? pgActing(args, envIn) : { args, env: envIn };
@@ -64,10 +74,10 @@ export async function killAfterAnswer(fake: FakeMicrosoft, sb: Sandbox, args: st
     await closed;
     throw e;
   }
-  child.kill('SIGKILL');
-  const { signal } = await closed;
+  child.kill(opts.signal ?? 'SIGKILL');
+  const { code, signal } = await closed;
   held.drop();
-  return { held, stdout, stderr, signal };
+  return { held, stdout, stderr, code, signal };
 }
 
 const lower = (xs: Iterable<string>) => [...xs].map((x) => x.toLowerCase()).sort();

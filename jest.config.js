@@ -18,8 +18,6 @@ const base = {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // Finds the PostgreSQL server the team-store tests use (or says on one line why they are skipped).
-  // After every test: no request the loopback fake received fell outside Graph's v1.0 metadata.
-  setupFilesAfterEnv: ['<rootDir>/test/fake-microsoft/after-each.cjs'],
   globalSetup: '<rootDir>/test/pg-setup.mjs',
   globalTeardown: '<rootDir>/test/pg-teardown.mjs',
 };

@@ -13,8 +13,8 @@
  * too) is checked against Microsoft's Graph v1.0 metadata
  * (test/helpers/graph-metadata.ts); a path or property the metadata does not
  * describe is answered 400 before anything is applied and recorded in
- * `violations`, which a shared afterEach (test/fake-microsoft/after-each.cjs)
- * asserts is empty after every test. Relationship display names are unique,
+ * `violations`, which an afterEach this module registers asserts is empty
+ * after every test of a file that uses the fake. Relationship display names are unique,
  * an existing member is 400, If-Match is required where the pages say so.
  *
  * Faults on demand (`fault()`, see faults.ts): before the change (429, 503, an
@@ -24,6 +24,7 @@
  * envelopes of a `$batch`; and relationships whose status changes after a
  * number of reads (the client approving at Microsoft).
  */
+import { afterEach } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -108,8 +109,20 @@ export interface HeldMatch {
   path?: string | RegExp;
 }
 
-/** Every fake started in this test file, for the shared afterEach (after-each.cjs) that asserts no violation. */
-const RUNNING: Set<FakeMicrosoft> = ((globalThis as { __delegateFakeMicrosoft?: Set<FakeMicrosoft> }).__delegateFakeMicrosoft ??= new Set());
+/** Every fake started in this test file (for the afterEach below). */
+const RUNNING = new Set<FakeMicrosoft>();
+
+/**
+ * After every test of a file that uses the fake (this module registers it when the file imports it): no
+ * running fake received a Graph request that Microsoft's Graph v1.0 metadata does not describe. A test
+ * that sends a bad request on purpose takes its violations itself (fake.takeViolations()).
+ */
+afterEach(() => {
+  const found = [...RUNNING].flatMap((fake) => fake.takeViolations());
+  if (found.length === 0) return;
+  const lines = found.map((v) => `  ${v.method} ${v.path}${v.inBatch ? ' (in $batch)' : ''}: ${v.problems.join('; ')}`);
+  throw new Error(`The fake Microsoft received ${found.length} Graph request(s) its v1.0 metadata does not describe:\n${lines.join('\n')}`);
+});
 
 export class FakeMicrosoft {
   graphUrl = '';

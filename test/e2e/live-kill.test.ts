@@ -19,7 +19,7 @@ let sb: Sandbox;
 let env: NodeJS.ProcessEnv;
 
 beforeEach(async () => {
-  ({ fake, sb, env } = liveSandbox(theFake()));
+  ({ fake, sb, env } = await liveSandbox(theFake()));
   fake.addUser(ADMIN);
   fake.addUser(LEE);
   await setupAt(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);

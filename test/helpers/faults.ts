@@ -56,7 +56,8 @@ export async function killAfterAnswer(fake: FakeMicrosoft, sb: Sandbox, args: st
   const extraEnv = opts.env ?? {};
   fake.fault({ kind: 'hold', method: match.method, path: match.path, inBatch: match.inBatch, after: match.after });
   const envIn = { ...sb.env, ...fake.env(), ...extraEnv };
-  const acting = PG_MODE ? pgActing(args, envIn) : { args, env: envIn };
+  // (awaited: the PostgreSQL helpers are becoming asynchronous)
+  const acting = PG_MODE ? await pgActing(args, envIn) : { args, env: envIn };
   const child = spawn(process.execPath, [BIN, ...acting.args], { env: acting.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

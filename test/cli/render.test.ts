@@ -4,7 +4,8 @@
  * overrides, CSV neutralises spreadsheet formulas, JSON stays exact.
  */
 import fc from 'fast-check';
-import { csvCell, csvLine, displayWidth, fitWidths, jsonText, renderList, renderListStream, renderOne, safeMessage, terminalSafe, type View } from '../../src/cli/render.js';
+import { displayWidth, fitWidths } from '../../src/cli/table.js';
+import { csvCell, csvLine, jsonText, renderList, renderListStream, renderOne, safeMessage, terminalSafe, type View } from '../../src/cli/render.js';
 
 /** Every character table and plain output must never print raw. */
 // eslint-disable-next-line no-control-regex

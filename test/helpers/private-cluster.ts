@@ -5,7 +5,7 @@
  * with scram-sha-256 password authentication over TCP.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,8 +29,21 @@ function asOwner(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } 
 }
 
 function must(r: SpawnSyncReturns<string>, what: string): string {
-  if (r.status !== 0) throw new Error(`${what} failed: ${r.stderr || r.error}`);
+  if (r.status !== 0) throw new Error(`${what} failed: ${devNullProblem() ?? ''}${firstLines(r.stderr || String(r.error))}`);
   return r.stdout;
+}
+
+/** initdb's own shell commands write to /dev/null as the postgres user: say so when this machine's cannot take that. */
+function devNullProblem(): string | undefined {
+  const st = statSync('/dev/null');
+  if (!st.isCharacterDevice()) return `/dev/null is not a character device on this machine (mode ${st.mode.toString(8)}): something replaced it; `;
+  if ((st.mode & 0o002) === 0) return `/dev/null is not writable by other users on this machine (mode ${st.mode.toString(8)}); `;
+  return undefined;
+}
+
+/** A failing tool's output, its repeated lines once. */
+function firstLines(text: string): string {
+  return [...new Set(text.trim().split('\n'))].slice(0, 5).join('\n');
 }
 
 /** Whether a private cluster can be made here (the server binaries are installed). */

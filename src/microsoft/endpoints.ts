@@ -79,8 +79,3 @@ export function endpointsFor(cloud: Cloud, env: NodeJS.ProcessEnv): Endpoints {
   return { cloud, graph: pick('graph'), partnerCenter: pick('partnerCenter'), authority: pick('authority') };
 }
 
-export function parseCloud(value: string | undefined): Cloud {
-  if (value === undefined || value === 'global') return 'global';
-  if (value === 'china') return 'china';
-  throw new UsageError(`Unknown cloud ${JSON.stringify(value)}: use global or china`);
-}

@@ -7,11 +7,10 @@
 import { LEDGER } from '../../src/domain/plan/decision.js';
 import fc from 'fast-check';
 import { clientStatus, expiring, relationshipState } from '../../src/domain/relationship/relationships.js';
-import { addClientDomain } from '../../src/domain/acting/domains.js';
-import { addClientUsers, listClientUsers, resetClientPassword } from '../../src/domain/acting/users.js';
+import { listClientUsers } from '../../src/domain/acting/users.js';
 import { refusal } from '../../src/domain/acting/standing.js';
-import { acceptOffer, endClient, listClients, removeClient, showClient } from '../../src/domain/client/clients.js';
-import { planCreateRelationships } from '../../src/domain/plan/relationship-requests.js';
+import { acceptOffer, endClient, listClients, showClient } from '../../src/domain/client/clients.js';
+
 import { planJson } from '../../src/domain/plan/request.js';
 import { fixedClock } from '../../src/domain/core/clock.js';
 import { autoExtend, durationDays, normaliseDuration } from '../../src/domain/core/duration.js';
@@ -20,8 +19,8 @@ import { assignGroup, rolesOf, unassignGroup } from '../../src/domain/access/ass
 import { drift } from '../../src/domain/client/drift.js';
 import { createGranularOffers, type GranularInput } from '../../src/domain/offer/granular-offers.js';
 import { granularClientJson } from '../../src/domain/offer/granular-views.js';
-import { addGroupMembers, createGroup, groupAddMembers, groupCreate, setGroupObjectId } from '../../src/domain/access/groups.js';
-import { extendClient, setAutoExtend } from '../../src/domain/client/lifecycle.js';
+import { addGroupMembers, groupAddMembers, groupCreate, setGroupObjectId } from '../../src/domain/access/groups.js';
+import { extendClient } from '../../src/domain/client/lifecycle.js';
 import { checkDisplayName } from '../../src/domain/relationship/rules.js';
 import { createTemplate } from '../../src/domain/offer/templates.js';
 import type { AuditEntry, ClientRecord, Relationship } from '../../src/domain/core/model.js';
@@ -32,6 +31,7 @@ import type { Session } from '../../src/domain/core/session.js';
 import { addUsers, changeAdminAccess } from '../../src/domain/partner/users.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dump, rejects } from '../helpers/domain.js';
+import { createGroup, planCreateRelationships, removeClient, setAutoExtend } from '../helpers/shortcuts.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const ADMIN = 'ada@fabrikam.com';
@@ -101,9 +101,7 @@ const stateAt = async (w: World, domain: string, ms: number) => {
   return granularClientJson(c.gdap[c.gdap.length - 1]!, new Date(T0.getTime() + ms));
 };
 
-
 const audit = (w: World): Promise<AuditEntry[]> => w.store.read((tx) => tx.listAudit({}));
-
 
 /** Refused with `type` and nothing written at all. */
 async function refusedUnchanged<E extends Error>(w: World, attempt: () => Promise<unknown>, type: new (...a: never[]) => E): Promise<E> {

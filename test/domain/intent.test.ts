@@ -7,18 +7,9 @@ import { describe, expect, test } from '@jest/globals';
 import { CHANGE_KINDS, judge, READ_BACK, redact, type Found, type Look } from '../../src/domain/plan/intent.js';
 import { planAddUsers, planVerifyDomain, addDomain, deleteDomain, deleteUser, resetPassword } from '../../src/domain/plan/directory-requests.js';
 import { createSecurityGroup, deleteGroup, groupNickname, planAccessChanges, planAddMembers, planRemoveMembers } from '../../src/domain/plan/group-requests.js';
-import {
-  createAccessAssignment,
-  deleteAccessAssignment,
-  planCreateRelationships,
-  planExtend,
-  planRemoveDap,
-  planRemoveRole,
-  planTerminate,
-  planUnassign,
-  updateAccessAssignment,
-} from '../../src/domain/plan/relationship-requests.js';
+import { createAccessAssignment, deleteAccessAssignment, planExtend, planRemoveDap, planRemoveRole, planTerminate, planUnassign, updateAccessAssignment } from '../../src/domain/plan/relationship-requests.js';
 import { sendable, type PlannedRequest } from '../../src/domain/plan/request.js';
+import { planCreateRelationships } from '../helpers/shortcuts.js';
 
 const GA = '62e90394-69f5-4237-9190-012177145e10';
 const REL = 'rel-1';

@@ -15,20 +15,21 @@
 import { LEDGER } from '../../src/domain/plan/decision.js';
 import { addClientDomain, listClientDomains, verifyClientDomain } from '../../src/domain/acting/domains.js';
 import { addClientUsers, listClientUsers, resetClientPassword } from '../../src/domain/acting/users.js';
-import { checkAudit, listAuditEntries } from '../../src/domain/core/audit.js';
+import { checkAudit } from '../../src/domain/core/audit.js';
 import { acceptOffer } from '../../src/domain/client/clients.js';
 import { fixedClock } from '../../src/domain/core/clock.js';
 import { NotPermittedError } from '../../src/domain/core/errors.js';
 import { assignGroup } from '../../src/domain/access/assignments.js';
 import { createGranularOffers } from '../../src/domain/offer/granular-offers.js';
-import { addGroupMembers, createGroup } from '../../src/domain/access/groups.js';
+import { addGroupMembers } from '../../src/domain/access/groups.js';
 import { createOffer } from '../../src/domain/offer/offers.js';
 import { initPartner } from '../../src/domain/partner/partner.js';
-import { isStrongPassword } from '../../src/domain/acting/password.js';
+
 import type { Session } from '../../src/domain/core/session.js';
 import { addUsers, changeAdminAccess } from '../../src/domain/partner/users.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dump, rejects } from '../helpers/domain.js';
+import { createGroup, isStrongPassword, listAuditEntries } from '../helpers/shortcuts.js';
 
 const SETUP_AT = new Date('2026-03-01T09:00:00.000Z');
 const ACT_AT = new Date('2026-03-02T10:30:00.000Z');

@@ -5,9 +5,10 @@
 import { addDomain, getUser, planAddUsers, planVerifyDomain, resetPassword, listDomains, listUsers } from '../../src/domain/plan/directory-requests.js';
 import { escapeText, mailNickname, planJson, ref, substitute, tpl, type PlannedRequest } from '../../src/domain/plan/request.js';
 import { planAccessChanges, planAddMembers, createSecurityGroup } from '../../src/domain/plan/group-requests.js';
-import { planCreateRelationships, planExtend, planRemoveDap, planTerminate, relationshipRequest, createAccessAssignment } from '../../src/domain/plan/relationship-requests.js';
+import { planExtend, planRemoveDap, planTerminate, createAccessAssignment } from '../../src/domain/plan/relationship-requests.js';
 import type { Cloud } from '../../src/domain/core/model.js';
 import { checkPlan, references } from '../helpers/plan.js';
+import { planCreateRelationships } from '../helpers/shortcuts.js';
 
 const OID = '11111111-2222-4333-8444-555555555555';
 const OID2 = '21111111-2222-4333-8444-555555555555';

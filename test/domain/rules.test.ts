@@ -3,12 +3,12 @@
  * domain functions on a private in-memory store.
  */
 import { clientStatus } from '../../src/domain/relationship/relationships.js';
-import { acceptOffer, listClients, removeClient, showClient } from '../../src/domain/client/clients.js';
+import { acceptOffer, listClients, showClient } from '../../src/domain/client/clients.js';
 import { fixedClock } from '../../src/domain/core/clock.js';
 import { BadRowsError, ConflictError, NotFoundError, NotPermittedError, UsageError } from '../../src/domain/core/errors.js';
-import { listInbox, markRead } from '../../src/domain/partner/inbox.js';
+import { markRead } from '../../src/domain/partner/inbox.js';
 import { canCreateOffers, type AuditEntry, type Cloud } from '../../src/domain/core/model.js';
-import { createOffer, getOffer, revokeOffer, type Offer } from '../../src/domain/offer/offers.js';
+import { createOffer, revokeOffer, type Offer } from '../../src/domain/offer/offers.js';
 import { initPartner, setPartner, showPartner } from '../../src/domain/partner/partner.js';
 import { writeAudited, type Session } from '../../src/domain/core/session.js';
 import { adminOfferUrl, gdapInvitationUrl } from '../../src/domain/offer/urls.js';
@@ -17,6 +17,7 @@ import type { SourceRow } from '../../src/domain/core/bulk.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dump, rejects } from '../helpers/domain.js';
 import { MPN, partnerCenterLink, pcId, signupLink } from '../helpers/links.js';
+import { getOffer, listInbox, removeClient } from '../helpers/shortcuts.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
@@ -89,9 +90,7 @@ async function newOffer(
   ).offer;
 }
 
-
 const audit = (w: World): Promise<AuditEntry[]> => w.store.read((tx) => tx.listAudit({}));
-
 
 /**
  * The attempt is refused with NotPermittedError; the only trace it leaves is

@@ -5,10 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAuditEntries } from '../../src/domain/core/audit.js';
+
 import type { AuditEntry } from '../../src/domain/core/model.js';
 import { ADMIN, storeExists, copyStore, storeContents, withStore, TENANT, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
 import { checkPlan } from '../helpers/plan.js';
+import { listAuditEntries } from '../helpers/shortcuts.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 const T1 = '2026-03-02T10:00:00.000Z';
@@ -82,7 +83,6 @@ beforeAll(async () => {
 afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
 
 const STRONG = (p: string) => p.length >= 16 && /[A-Z]/.test(p) && /[a-z]/.test(p) && /[0-9]/.test(p) && /[^A-Za-z0-9]/.test(p);
-
 
 async function json(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}): Promise<any> {
   return JSON.parse((await ok(sb, [...args, '--json'], env)).stdout);

@@ -8,12 +8,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAuditEntries } from '../../src/domain/core/audit.js';
+
 import type { Store } from '../../src/domain/core/store.js';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
 import { ADMIN, expectOneLine, runBin, storeHash, TENANT, withStore, type Result, type Sandbox } from '../helpers/cli.js';
 import { PG_MODE } from '../helpers/pg-e2e.js';
+import { listAuditEntries } from '../helpers/shortcuts.js';
 
 const CLIENT_TENANT = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
 const LIMITED = 'lee@fabrikam.com';

@@ -12,11 +12,12 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAuditEntries } from '../../src/domain/core/audit.js';
+
 import type { Store } from '../../src/domain/core/store.js';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
-import { ADMIN, BIN, expectOneLine, runBin, storeHash, TENANT, withStore, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, BIN, expectOneLine, runBin, TENANT, withStore, type Result, type Sandbox } from '../helpers/cli.js';
+import { listAuditEntries } from '../helpers/shortcuts.js';
 
 const CONTOSO = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
 const LEE = 'lee@fabrikam.com';

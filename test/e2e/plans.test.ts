@@ -6,9 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listAuditEntries } from '../../src/domain/core/audit.js';
+
 import { ADMIN, copyStore, withStore, expectOneLine, runBin, runOk, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
 import { checkPlan, HOSTS } from '../helpers/plan.js';
+import { listAuditEntries } from '../helpers/shortcuts.js';
 
 const TENANT = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const CONTOSO_TENANT = '4b827261-d21f-4aa9-b7db-7fa1f56fb163';

@@ -238,8 +238,7 @@ export async function setupIn(sb: Sandbox, args: string[]): Promise<string> {
 
 /** The audit trail, read straight from a sandbox's store. */
 export async function auditOf(sb: Sandbox): Promise<import('../../src/domain/core/model.js').AuditEntry[]> {
-  const { listAuditEntries } = await import('../../src/domain/core/audit.js');
-  return withStore(sb.db, (store) => listAuditEntries(store, {}));
+  return withStore(sb.db, (store) => store.read((tx) => tx.listAudit({})));
 }
 
 /** Bad input or state through the built CLI: this exit code, one line, and the store's files byte for byte as they were. */

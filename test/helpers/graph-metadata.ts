@@ -705,7 +705,7 @@ export class GraphMetadata {
   private checkBatch(body: unknown, where: string, problems: string[]): void {
     const requests = isObject(body) ? body.requests : undefined;
     if (!Array.isArray(requests)) return void problems.push(`${where}: a $batch body is {"requests": [...]}`);
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (k !== 'requests') problems.push(`${where}: a $batch body has no ${k}`);
+    for (const k of Object.keys(body as Record<string, unknown>)) if (k !== 'requests') problems.push(`${where}: a $batch body has no ${k}`);
     requests.forEach((q, i) => {
       if (!isObject(q)) return void problems.push(`${where}: requests[${i}] is not an object`);
       const label = `${where}: requests[${i}] (id ${JSON.stringify(q.id)})`;

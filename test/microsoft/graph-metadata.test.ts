@@ -94,11 +94,6 @@ const SAMPLES: Record<string, Samples> = {
     deleteAccessAssignment: (c, m) => call(m, 'deleteAccessAssignment', c, 'delete', REL, ASSIGNMENT, ETAG),
     removeDelegatedAccess: (c, m) => call(m, 'removeDelegatedAccess', c, 'customer', TENANT),
     planRemoveDap: (c, m) => several(call(m, 'planRemoveDap', c, 'contoso.com', TENANT), call(m, 'planRemoveDap', c, 'contoso.com', null)),
-    planCreateRelationships: (c, m) =>
-      call(m, 'planCreateRelationships', c, [
-        { displayName: 'A', duration: 'P730D', autoExtendDuration: 'P180D', roles: [USER_ADMINISTRATOR] },
-        { displayName: 'B', duration: 'P90D', autoExtendDuration: 'PT0S', roles: [GLOBAL_ADMINISTRATOR] },
-      ]),
     planExtend: (c, m) => several(call(m, 'planExtend', c, [REL, `${REL}x`], 'P180D'), call(m, 'planExtend', c, [REL], 'PT0S')),
     planRemoveRole: (c, m) => call(m, 'planRemoveRole', c, [{ id: REL, roles: [USER_ADMINISTRATOR] }]),
     planTerminate: (c, m) => call(m, 'planTerminate', c, [REL, `${REL}x`]),

@@ -16,6 +16,7 @@ import { MalformedAnswerError } from '../../src/microsoft/errors.js';
 import * as schemas from '../../src/microsoft/schemas.js';
 import type { Method } from '../../src/microsoft/client.js';
 import { failure, json, startLoopback, testClient, type Loopback } from './loopback.js';
+import { planCreateRelationships } from '../helpers/shortcuts.js';
 
 let lb: Loopback;
 beforeAll(async () => {
@@ -424,7 +425,7 @@ describe('every request the tool plans has an answer schema', () => {
   const cloud = 'global' as const;
   const G = '45b7d2e7-b882-4a80-ba97-10b7a63b8fa4';
   const plans: PlannedRequest[][] = [
-    rel.planCreateRelationships(cloud, [{ displayName: 'A', duration: 'P730D', autoExtendDuration: 'P180D', roles: [GUID] }]),
+    planCreateRelationships(cloud, [{ displayName: 'A', duration: 'P730D', autoExtendDuration: 'P180D', roles: [GUID] }]),
     rel.planExtend(cloud, [RID], 'P180D'),
     rel.planRemoveRole(cloud, [{ id: RID, roles: [GUID] }]),
     rel.planTerminate(cloud, [RID]),

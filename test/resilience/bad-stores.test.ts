@@ -45,7 +45,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ADMIN, BIN, ROOT, runBin, runInProcess, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
+import { ADMIN, BIN, ROOT, runBin, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
 
 const READ = ['client', 'list'];
 const WRITE = ['user', 'add', 'x@fabrikam.com'];

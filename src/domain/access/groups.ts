@@ -24,11 +24,6 @@ export function objectIdOf(g: Pick<Group, 'name' | 'objectId'>): string {
 /** A value as a shell argument in a printed command: bare when safe, else double-quoted. */
 export const quoteArg = (s: string) => (/^[A-Za-z0-9._@-]+$/.test(s) ? s : `"${s.replace(/["\\$`]/g, '\\$&')}"`);
 
-/** Create a security group (plan: POST /groups in the partner's own tenant). */
-export async function createGroup(s: Session, nameIn: string, objectId: string | undefined): Promise<Group> {
-  return done(await groupCreate(s, nameIn, objectId, false));
-}
-
 /**
  * `group create`: a security group in the partner's own tenant, POST /groups
  * (https://learn.microsoft.com/graph/api/group-post-groups, 201 with the group). Live, the ledger

@@ -10,7 +10,7 @@ import { nowIso, type Session, clientKey } from '../core/session.js';
 import * as v from '../core/validate.js';
 import { isInitialDomainName } from '../core/validate.js';
 import type { Tx } from '../core/store.js';
-import { Acting, acting, authorize, unverified, tenantOf, readOnly, removal, clientScope } from './standing.js';
+import { Acting, acting, authorize, tenantOf, readOnly, removal, clientScope } from './standing.js';
 
 /**
  * Why a client's domain cannot be removed, if it cannot: Microsoft's initial

@@ -31,6 +31,3 @@ export function temporaryPassword(length = PASSWORD_LENGTH): string {
   return pick(ALPHANUMERIC) + rest.join('');
 }
 
-export function isStrongPassword(p: string): boolean {
-  return p.length >= 16 && /[A-Z]/.test(p) && /[a-z]/.test(p) && /\d/.test(p) && /[^A-Za-z0-9]/.test(p);
-}

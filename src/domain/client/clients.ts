@@ -8,7 +8,7 @@ import { onboard } from '../access/assignments.js';
 import { decideTermination, toTerminate } from './lifecycle.js';
 import { RELATIONSHIP_ID } from '../relationship/rules.js';
 import { activate, activeDap, activeGdap, checkAcceptable, clientStatus, expiring } from '../relationship/relationships.js';
-import { done, modeOf, type Carried, type Mode } from '../plan/decision.js';
+import { modeOf, type Carried, type Mode } from '../plan/decision.js';
 import { inScope } from '../plan/request.js';
 import { carryOut } from '../plan/carry-out.js';
 import { planRemoveDap } from '../plan/relationship-requests.js';
@@ -392,7 +392,3 @@ function toTerminateOrMissing(c: ClientRecord, now: Date, relationship: string):
   }
 }
 
-/** endClient without a plan, for callers that need only the client afterwards. */
-export async function removeClient(s: Session, domain: string, how: 'remove' | 'terminate' = 'remove', relationship?: string): Promise<ClientRecord> {
-  return done(await endClient(s, domain, how, { ...(relationship === undefined ? {} : { relationship }) })).client;
-}

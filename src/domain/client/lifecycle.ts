@@ -6,7 +6,7 @@ import { ConflictError } from '../core/errors.js';
 import { byItem } from '../plan/request.js';
 import { planExtend, planTerminate } from '../plan/relationship-requests.js';
 import type { MsRelationshipReply } from '../plan/relationship-requests.js';
-import { done, modeOf, type Carried, type Change, type Mode } from '../plan/decision.js';
+import { modeOf, type Carried, type Change, type Mode } from '../plan/decision.js';
 import { inScope } from '../plan/request.js';
 import { carryOut } from '../plan/carry-out.js';
 import type { ClientRecord, Cloud, Relationship } from '../core/model.js';
@@ -24,7 +24,6 @@ export interface Extended {
   /** Active relationships left alone: Global Administrator is among their roles. */
   skipped: Relationship[];
 }
-
 
 /** A relationship's Graph status, ETag and auto-extend as an update answered them (kept as they were where it says nothing). */
 export function fromReply(r: Relationship, reply: MsRelationshipReply): Relationship {
@@ -107,10 +106,6 @@ export async function extendClient(s: Session, domainIn: string, on: boolean, op
     },
     opts.mode ?? modeOf(opts.plan),
   );
-}
-
-export async function setAutoExtend(s: Session, domainIn: string, on: boolean, relationship?: string): Promise<Extended> {
-  return done(await extendClient(s, domainIn, on, { ...(relationship === undefined ? {} : { relationship }) }));
 }
 
 /**

@@ -127,13 +127,6 @@ export async function auditHead(store: import('./store.js').Store): Promise<Audi
   return last && { seq: last.seq, hash: last.hash };
 }
 
-export async function listAuditEntries(
-  store: import('./store.js').Store,
-  filter: import('./store.js').AuditFilter,
-): Promise<AuditEntry[]> {
-  return store.read((tx) => tx.listAudit(filter));
-}
-
 /** The entries a filter selects, a page at a time, so a trail of any length streams out. */
 export async function eachAuditChunk(
   store: import('./store.js').Store,

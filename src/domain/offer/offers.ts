@@ -160,11 +160,6 @@ export interface ShownOffer {
   adminLinkCountsFor?: string;
 }
 
-/** One offer, or the latest active offer when no id is given. */
-export async function getOffer(s: Session, idOrPrefix: string | undefined, format: OfferFormat = 'text'): Promise<Offer> {
-  return (await showOffer(s, idOrPrefix, format)).offer;
-}
-
 /** One offer (or the latest active one) and, when its link is the shared admin link, which offer that link counts against. */
 export async function showOffer(s: Session, idOrPrefix: string | undefined, format: OfferFormat = 'text'): Promise<ShownOffer> {
   const ref = idOrPrefix === undefined ? undefined : offerRef(idOrPrefix);

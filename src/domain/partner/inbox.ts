@@ -10,14 +10,6 @@ async function reader(tx: Tx, s: Session): Promise<string | undefined> {
   return s.store.login === undefined ? undefined : (await resolveActor(tx, s)).email;
 }
 
-export async function listInbox(s: Session, opts: { unreadOnly: boolean }): Promise<Notification[]> {
-  return s.store.read(async (tx) => {
-    await requirePartner(tx);
-    const who = await reader(tx, s);
-    return tx.listNotifications({ ...opts, ...(who === undefined ? {} : { reader: who }) });
-  });
-}
-
 /** The notifications, a page at a time, so an inbox of any size streams out. */
 export async function eachInboxChunk(s: Session, opts: { unreadOnly: boolean }, fn: (chunk: Notification[]) => void | Promise<void>): Promise<void> {
   await s.store.read(async (tx) => {

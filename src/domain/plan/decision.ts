@@ -6,10 +6,9 @@
  * ledger, returns its requests as a plan (`--plan`), or sends them (`--live`)
  * and records the answers. No rule asks whether it is planning.
  */
-import type { Tx, WriteOptions } from '../core/store.js';
+import type { Tx } from '../core/store.js';
 import { ref, Template, type PlannedRequest, type Value } from './request.js';
 import type { ChangeKind, Found, Look } from './intent.js';
-import { writeAudited, type Session } from '../core/session.js';
 
 /** The value of a change carried out offline (not a plan). */
 export function done<T>(o: Carried<T>): T {

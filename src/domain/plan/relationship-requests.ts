@@ -221,16 +221,6 @@ export function planRemoveDap(cloud: Cloud, domain: string, tenantId: string | n
   return [findTenantByDomain(cloud, 'tenant', domain), removeDelegatedAccess(cloud, 'customer', ref('tenant', 'tenantId'))];
 }
 
-/** `offer create --granular`: per relationship, create it, then lock it for the customer's approval with `${relationship.id}`. */
-export function planCreateRelationships(
-  cloud: Cloud,
-  rels: readonly { displayName: string; duration: string; autoExtendDuration: string; roles: readonly string[] }[],
-): PlannedRequest[] {
-  const relIds = ids('relationship', rels.length);
-  const lockIds = ids('lock', rels.length);
-  return rels.flatMap((r, i) => [createRelationship(cloud, relIds[i]!, r), relationshipRequest(cloud, lockIds[i]!, ref(relIds[i]!, 'id'), 'lockForApproval')]);
-}
-
 /** `client extend`: per relationship, read it for its ETag, then PATCH autoExtendDuration with If-Match. */
 export function planExtend(cloud: Cloud, relationshipIds: readonly string[], autoExtendDuration: 'PT0S' | 'P180D'): PlannedRequest[] {
   const getIds = ids('relationship', relationshipIds.length);

@@ -78,11 +78,6 @@ export function chooseOne(c: ClientRecord, active: readonly Relationship[], what
   );
 }
 
-/** A relationship in words, for messages. */
-export function relationshipWords(r: Relationship): string {
-  return `granular relationship "${r.displayName}"`;
-}
-
 /** Every relationship of a client, DAP and granular, in the order they were accepted. */
 export type AnyRelationship = { kind: 'dap'; dap: DapRelationship } | { kind: 'granular'; rel: Relationship };
 

@@ -104,7 +104,6 @@ export { safeMessage, safeText, terminalSafe } from '../domain/core/escape.js';
  * overrides, line separators) written as \u escapes: the same values, exactly,
  * but safe to print on a terminal. (C0 controls JSON.stringify escapes itself.)
  */
-// eslint-disable-next-line no-control-regex
 const JSON_RAW = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const JSON_RAW_ALL = new RegExp(JSON_RAW.source, 'g');
 export function jsonText(value: unknown, indent?: number): string {

@@ -4,7 +4,6 @@
  * table out page by page from its first page's widths.
  */
 
-// eslint-disable-next-line no-control-regex
 const NARROW = /^[\u0020-\u007e\u00a0-\u02ff]*$/;
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
 const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;

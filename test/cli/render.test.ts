@@ -8,7 +8,6 @@ import { displayWidth, fitWidths } from '../../src/cli/table.js';
 import { csvCell, csvLine, jsonText, renderList, renderListStream, renderOne, safeMessage, terminalSafe, type View } from '../../src/cli/render.js';
 
 /** Every character table and plain output must never print raw. */
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Undo terminalSafe, to show the escaping loses nothing. */

@@ -25,7 +25,6 @@ const USERS_CSV_HEADER = `email,name,orgRole,adminAccess,canCreateOffers${PG_MOD
 
 const NOW = '2026-03-01T09:00:00.000Z';
 /** What output must never print raw: C0 (but the newline that ends a line and the tab between plain fields), DEL, C1, bidirectional overrides. */
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const sandboxes: Sandbox[] = [];

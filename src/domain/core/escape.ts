@@ -11,9 +11,7 @@
  * and isolates (U+202A-202E, U+2066-2069) can make text read differently from
  * what it is; line and paragraph separators (U+2028, U+2029) can break a line.
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-// eslint-disable-next-line no-control-regex
 const UNSAFE_OR_BACKSLASH = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const UNSAFE_OR_BACKSLASH_ALL = new RegExp(UNSAFE_OR_BACKSLASH.source, 'g');
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');

@@ -54,7 +54,6 @@ export function displayName(value: string, what = 'name', max = 256): string {
 }
 
 // C0 and C1 controls, line/paragraph separators, and bidirectional overrides (which can disguise text).
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Free text that is kept (audited) as given: refused when it holds a control character, named by its code point. */

@@ -158,7 +158,6 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function parseOfferUrl(input: string): ParsedOfferUrl | LinkProblem {
   const text = input.trim();
-  // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(text)) return { error: 'contains spaces, control or invisible characters' };
   if (!/^[a-z][a-z0-9+.-]*:/i.test(text)) return { error: 'is not a URL' };
   if (!/^https:\/\//i.test(text)) return { error: 'is not an https:// link' };
@@ -251,7 +250,6 @@ export function linkNotOurs(partner: LinkOwner, link: ParsedOfferUrl): string | 
 
 /** A value from a link as quoted in a message: at most `max` characters, with nothing that could drive a terminal or reorder text. */
 export function quoted(text: string, max = 120): string {
-  // eslint-disable-next-line no-control-regex
   return JSON.stringify(text.trim().slice(0, max)).replace(/[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

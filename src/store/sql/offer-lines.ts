@@ -71,7 +71,6 @@ export function offerLineSql(d: OfferLineDialect): string {
 }
 
 /** Characters terminalSafe (render.ts) escapes: controls, bidirectional overrides, line separators, backslash; and tab, which separates. */
-// eslint-disable-next-line no-control-regex
 const SAFE = '[^\\\\\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]';
 /** Characters encodeURIComponent leaves as they are (the link's relationship id must be only these). */
 const URI_UNRESERVED = "[A-Za-z0-9\\-_.!~*'()]";

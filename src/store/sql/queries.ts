@@ -50,11 +50,26 @@ export function clientWhere(f: ClientFilter, d: Dialect): { where: string; param
 export function auditWhere(f: AuditFilter): { where: string; params: unknown[] } {
   const where = ['seq > ?'];
   const params: unknown[] = [];
-  if (f.actor) (where.push('actor = ?'), params.push(f.actor));
-  if (f.target) (where.push('target = ?'), params.push(f.target));
-  if (f.client) (where.push("(target = ? OR target LIKE ? ESCAPE '\\')"), params.push(f.client, likeEscaped(f.client) + '/%'));
-  if (f.action) (where.push("(action = ? OR action LIKE ? ESCAPE '\\')"), params.push(f.action, likeEscaped(f.action) + '.%'));
-  if (f.since) (where.push('at >= ?'), params.push(f.since));
+  if (f.actor) {
+    where.push('actor = ?');
+    params.push(f.actor);
+  }
+  if (f.target) {
+    where.push('target = ?');
+    params.push(f.target);
+  }
+  if (f.client) {
+    where.push("(target = ? OR target LIKE ? ESCAPE '\\')");
+    params.push(f.client, likeEscaped(f.client) + '/%');
+  }
+  if (f.action) {
+    where.push("(action = ? OR action LIKE ? ESCAPE '\\')");
+    params.push(f.action, likeEscaped(f.action) + '.%');
+  }
+  if (f.since) {
+    where.push('at >= ?');
+    params.push(f.since);
+  }
   return { where: where.join(' AND '), params };
 }
 

@@ -12,7 +12,7 @@
  * src/microsoft/execute.ts's; storing is the store's; recording a recovered
  * effect in the ledger is src/domain/recovery/.
  */
-import type { Value } from './request.js';
+import type { Value } from './value.js';
 import type { Intent } from '../core/model.js';
 
 export type { Intent };

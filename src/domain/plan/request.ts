@@ -20,35 +20,12 @@
  */
 import type { Cloud } from '../core/model.js';
 import type { IntentSpec } from './intent.js';
+import { Template, type Ref, type Value } from './value.js';
+
+// The values a plan is made of are plan/value.ts's (intent.ts uses them too); they belong to this vocabulary.
+export { ref, tpl, Template, type Ref, type Value } from './value.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-/** A top-level property of an earlier request's response body. */
-export interface Ref {
-  readonly ref: string;
-  readonly field: string;
-}
-
-export function ref(id: string, field: string): Ref {
-  return { ref: id, field };
-}
-
-/** A string made of literal text and references to earlier responses. */
-export class Template {
-  constructor(readonly parts: readonly (string | Ref)[]) {}
-}
-
-/** `tpl\`${base}/users/${ref('user', 'id')}\``: literal parts stay literal, Refs become references. */
-export function tpl(strings: TemplateStringsArray, ...values: (string | Ref)[]): Template {
-  const parts: (string | Ref)[] = [];
-  strings.forEach((s, i) => {
-    if (s) parts.push(s);
-    if (i < values.length) parts.push(values[i]!);
-  });
-  return new Template(parts);
-}
-
-export type Value = string | number | boolean | null | Ref | Template | readonly Value[] | { readonly [k: string]: Value };
 
 /** One request of a plan, before serialization. */
 export interface PlannedRequest {

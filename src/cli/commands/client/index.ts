@@ -11,7 +11,6 @@ import { parseRoles, roleName } from '../../../domain/relationship/roles.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
-import { nounCommand } from '../../program.js';
 import { Printed, renderList, renderOne, type View } from '../../render.js';
 import { csvRows, printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
@@ -71,8 +70,7 @@ function endNote(requests: readonly PlannedRequest[]): string | undefined {
     : undefined;
 }
 
-export function register(program: Command, ctx: Context): void {
-  const client = nounCommand(program, 'client');
+export function register(client: Command, ctx: Context): void {
   const now = () => ctx.clock().now();
 
   client

@@ -12,9 +12,10 @@
  * confirming, then runs and shows.
  */
 import type { Command } from 'commander';
-import { boolean, NEVER, optional, pipe, string, transform, unknown } from 'zod/mini';
+import { boolean, NEVER, optional, pipe, string, superRefine, transform, unknown } from 'zod/mini';
 import type { Context } from './context.js';
 import { planFlag } from './plan.js';
+import { UsageError } from '../domain/core/errors.js';
 
 /** A noun's (or a verb's) registration: `cmd` is the noun's command, made and described by its parent. */
 export type Register = (cmd: Command, ctx: Context) => void;
@@ -60,3 +61,19 @@ export const liveSchema = flag;
 
 /** A string that is either given or not (checked elsewhere, e.g. a file name). */
 export const text = optional(string());
+
+/** A value that must be given (empty counts as missing): `message` names it; `then` checks and shapes it. */
+export function required<T = string>(message: string, then: (value: string) => T = (value) => value as T) {
+  return checked((value) => {
+    if (!value) throw new UsageError(message);
+    return then(value as string);
+  });
+}
+
+/** A check across options (run once each option parsed): the problem it names, if any, is the one-line UsageError. */
+export function across<T>(problem: (options: T) => string | undefined) {
+  return superRefine((options: T, ctx) => {
+    const message = problem(options);
+    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: options });
+  });
+}

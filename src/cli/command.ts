@@ -15,6 +15,7 @@ import type { Command } from 'commander';
 import { boolean, NEVER, optional, pipe, string, superRefine, transform, unknown } from 'zod/mini';
 import type { Context } from './context.js';
 import { planFlag } from './plan.js';
+import { checkReadable } from './csv.js';
 import { UsageError } from '../domain/core/errors.js';
 
 /** A noun's (or a verb's) registration: `cmd` is the noun's command, made and described by its parent. */
@@ -76,4 +77,19 @@ export function across<T>(problem: (options: T) => string | undefined) {
     const message = problem(options);
     if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: options });
   });
+}
+
+/** A `--file <csv|->` that cannot be read: its problem (checked last, after the options' other checks). */
+export function unreadable(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : problemOf(() => checkReadable(file));
+}
+
+/** The message a domain validator throws, if it throws (for checks across options). */
+export function problemOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }

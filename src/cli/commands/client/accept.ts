@@ -1,26 +1,43 @@
 /** `delegate client accept [offer-url|offer-id] --domain ... | --file <csv|->`: record acceptances. */
 import type { Command } from 'commander';
-import type { output } from 'zod/mini';
+import { pipe, transform, type output } from 'zod/mini';
 import { acceptOffer, parseOfferReference, type Accepted } from '../../../domain/client/clients.js';
 import type { ClientRecord } from '../../../domain/core/model.js';
 import { activeDap, activeGdap } from '../../../domain/relationship/relationships.js';
 import { roleName } from '../../../domain/relationship/roles.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
-import { argRows, checkReadable, sourceName } from '../../csv.js';
+import { argRows, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';
-import { across, valid } from '../../command.js';
+import { across, problemOf, text, unreadable } from '../../command.js';
 import { renderList, renderOne, type View } from '../../render.js';
-import { parseWith, rule, z } from '../../schema.js';
+import { parseWith, z } from '../../schema.js';
 import { clientView } from '../../views.js';
 
-export const schema = z.object({
-  ref: z.optional(valid((s) => parseOfferReference(s))),
-  domain: z.optional(rule((s) => v.domain(s))),
-  name: z.optional(rule((s) => v.displayName(s, '--name'))),
-  tenantId: z.optional(rule((s) => v.guid(s, '--tenant-id'))),
-  file: z.optional(valid(checkReadable)),
-}).check(across((o) => (o.file && (o.domain || o.name || o.tenantId) ? 'Give --domain (with --name, --tenant-id) or --file, not both' : undefined)));
+/** Whether the command line names everything (else what is missing is asked for, or named, first). */
+const complete = (o: { ref?: string; domain?: string; file?: string }) => o.ref !== undefined && (o.file !== undefined || o.domain !== undefined);
+
+/** Checked in the order a person reads them: what cannot go together, the offer and domain, then the rest once nothing is missing. */
+const given = z
+  .object({ ref: text, domain: text, name: text, tenantId: text, file: text })
+  .check(
+    across((o) => (o.file && (o.domain || o.name || o.tenantId) ? 'Give --domain (with --name, --tenant-id) or --file, not both' : undefined)),
+    across((o) => (o.ref === undefined ? undefined : problemOf(() => parseOfferReference(o.ref!)))),
+    across((o) => (o.domain === undefined ? undefined : problemOf(() => v.domain(o.domain!)))),
+    across((o) => (complete(o) ? unreadable(o.file) : undefined)),
+    across((o) => (complete(o) && o.name !== undefined ? problemOf(() => v.displayName(o.name!, '--name')) : undefined)),
+    across((o) => (complete(o) && o.tenantId !== undefined ? problemOf(() => v.guid(o.tenantId!, '--tenant-id')) : undefined)),
+  );
+
+export const schema = pipe(
+  given,
+  transform((o) => ({
+    ...o,
+    domain: o.domain === undefined ? undefined : v.domain(o.domain),
+    name: o.name === undefined ? undefined : v.displayName(o.name, '--name'),
+    tenantId: o.tenantId === undefined ? undefined : v.guid(o.tenantId, '--tenant-id'),
+  })),
+);
 export type Options = output<typeof schema>;
 
 /** Record the acceptances: one client from the options, or one per row of the file. */

@@ -8,9 +8,9 @@
 import { fleetAction, type FleetAction, type FleetRow } from '../../../domain/client/fleet.js';
 import { LEDGER, type Carried } from '../../../domain/plan/decision.js';
 import type { Context } from '../../context.js';
-import { argRows, checkReadable, sourceName } from '../../csv.js';
+import { argRows, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';
-import { flag, planSchema, valid } from '../../command.js';
+import { flag, planSchema, text, unreadable } from '../../command.js';
 import { deliver, sessionAndMode } from '../../live.js';
 import { renderList, type View } from '../../render.js';
 import { z } from '../../schema.js';
@@ -32,7 +32,7 @@ export const fleetFields = {
   plan: planSchema,
   domains: z.array(clientRefSchema),
   all: flag,
-  file: z.optional(valid(checkReadable)),
+  file: text,
   dryRun: flag,
   live: flag,
 };
@@ -58,7 +58,7 @@ export function fleetProblem(kind: FleetAction['kind'], o: FleetOptions): string
   if (given > 1) return `Give <domain>...${kind === 'terminate' ? '' : ', --all'} or --file, one of them`;
   if (o.plan && o.dryRun) return 'Give --plan or --dry-run, not both';
   if (o.dryRun && o.live) return '--dry-run writes and sends nothing; --live sends: give one';
-  return undefined;
+  return unreadable(o.file);
 }
 
 /** A verb that takes one client or many: `--relationship` only with one, then fleetProblem. */

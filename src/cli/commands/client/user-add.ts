@@ -5,9 +5,9 @@ import { addClientUsers, type AddedClientUser } from '../../../domain/acting/use
 import type { Carried } from '../../../domain/plan/decision.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
-import { argRows, checkReadable, sourceName } from '../../csv.js';
+import { argRows, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';
-import { across, flag, planSchema, valid } from '../../command.js';
+import { across, flag, planSchema, problemOf, text, unreadable } from '../../command.js';
 import { LIVE_OPTION } from '../../live.js';
 import { PLAN_OPTION } from '../../plan.js';
 import { renderList, renderOne, type View } from '../../render.js';
@@ -18,10 +18,11 @@ import { clientUserView } from './user-list.js';
 export const schema = z.object({
   plan: planSchema,
   domain: clientRefSchema,
-  upn: z.optional(valid((s) => v.email(s, 'UPN'))),
-  name: z.optional(valid((s) => v.displayName(s, '--name'))),
+  // Checked after the options that cannot go together (below).
+  upn: text,
+  name: text,
   admin: flag,
-  file: z.optional(valid(checkReadable)),
+  file: text,
   copy: flag,
   live: flag,
 }).check(
@@ -32,6 +33,10 @@ export const schema = z.object({
         ? '--name and --admin go with a single UPN; in a file, use the name and admin columns'
         : undefined,
   ),
+  across((o) => unreadable(o.file)),
+  across((o) => (o.upn === undefined ? undefined : problemOf(() => v.email(o.upn!, 'UPN')))),
+  // --name is checked once there is a UPN to go with it (a missing one is asked for first).
+  across((o) => (o.name === undefined || o.upn === undefined ? undefined : problemOf(() => v.displayName(o.name!, '--name')))),
 );
 export type Options = output<typeof schema>;
 

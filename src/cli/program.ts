@@ -1,13 +1,16 @@
 /**
  * The root command and its global options. Each noun's commands are loaded
  * only when that noun is invoked, so --help, --version and a bad flag stay fast.
+ * The root makes each noun's command (name and description) and hands it to
+ * the noun's `register`: command files never import this module.
  */
 import { Command, Option } from 'commander';
 import type { Context } from './context.js';
+import type { Register } from './command.js';
 import { VERSION } from '../version.js';
 import { UsageError } from '../domain/core/errors.js';
 
-type Loader = () => Promise<{ register(parent: Command, ctx: Context): void }>;
+type Loader = () => Promise<{ register: Register }>;
 
 export const NOUNS: Record<string, { description: string; load: Loader }> = {
   init: { description: 'Set up the partner and its first global admin', load: () => import('./commands/init.js') },
@@ -96,12 +99,9 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
   // Completing a command line needs the whole tree (it is walked, never listed by hand).
   const all = wanted === COMPLETE;
   for (const [name, noun] of Object.entries(NOUNS)) {
-    if (all || name === wanted) {
-      const mod = await noun.load();
-      mod.register(program, ctx);
-    } else {
-      program.command(name).description(noun.description).allowUnknownOption().allowExcessArguments();
-    }
+    const cmd = program.command(name).description(noun.description);
+    if (all || name === wanted) (await noun.load()).register(cmd, ctx);
+    else cmd.allowUnknownOption().allowExcessArguments();
   }
   if (all) (await import('./commands/completion/index.js')).registerComplete(program, ctx);
   return program;
@@ -146,10 +146,4 @@ export function protectDashValues(program: Command, argv: readonly string[]): st
     out.push(a);
   }
   return out;
-}
-
-/** Register a noun (a command with subcommands) and apply the shared settings. */
-export function nounCommand(parent: Command, name: string): Command {
-  const d = NOUNS[name]!;
-  return parent.command(name).description(d.description);
 }

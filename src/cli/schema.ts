@@ -3,11 +3,11 @@
  * tree-shakable zod/mini API, so start-up stays fast), reusing the domain's
  * validators, so parsing and validation are one testable thing.
  */
-import { _default, boolean, NEVER, object, optional, pipe, safeParse, string, superRefine, transform, type output, type ZodMiniType } from 'zod/mini';
+import { _default, array, boolean, NEVER, object, optional, pipe, safeParse, string, superRefine, transform, type output, type ZodMiniType } from 'zod/mini';
 import { UsageError } from '../domain/core/errors.js';
 
 /** The zod/mini functions commands use, named so the bundler keeps only these. */
-export const z = { _default, boolean, object, optional, string, superRefine };
+export const z = { _default, array, boolean, object, optional, string, superRefine };
 
 /** A string option checked (and normalised) by a domain validator that throws UsageError. */
 export function rule<T>(fn: (value: string) => T) {

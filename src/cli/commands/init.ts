@@ -20,9 +20,8 @@ export const initSchema = z.object({
   dbLogin: z.optional(rule((s) => v.dbLogin(s, '--db-login'))),
 });
 
-export function register(program: Command, ctx: Context): void {
-  program
-    .command('init')
+export function register(init: Command, ctx: Context): void {
+  init
     .description('Set up the partner and its first global admin (with full admin access)')
     .option('--name <partner>', "the partner's name, as clients will see it")
     .option('--tenant-id <guid>', "the partner's Microsoft Entra tenant id")

@@ -6,7 +6,6 @@ import type { AuditEntry } from '../../../domain/core/model.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { clientKey } from '../../../domain/core/session.js';
-import { nounCommand } from '../../program.js';
 import { renderOne, type View } from '../../render.js';
 import { printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
@@ -66,8 +65,8 @@ export const auditSchema = z.object({
   since: z.optional(rule(isoTime)),
 });
 
-export function register(program: Command, ctx: Context): void {
-  const audit = nounCommand(program, 'audit')
+export function register(noun: Command, ctx: Context): void {
+  const audit = noun
     .option('--actor <email>', 'only entries by this partner user')
     .option('--client <domain>', "only entries about this client (its domain, or its tenant id)")
     .option('--action <name>', 'only this action (e.g. client.user.reset-password), or a prefix (client)')

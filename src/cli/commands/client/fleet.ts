@@ -3,17 +3,18 @@
  * `--all`, `--file <csv|->` with a `domain` column, `--dry-run`): one line per
  * client. One client named alone (no --file, --all or --dry-run) keeps the
  * single-client command's output; `remove-role` always prints lines.
+ * The verbs' files put these options in their schemas and call run and show.
  */
-import { UsageError } from '../../../domain/core/errors.js';
 import { fleetAction, type FleetAction, type FleetRow } from '../../../domain/client/fleet.js';
-import { LEDGER } from '../../../domain/plan/decision.js';
-import * as v from '../../../domain/core/validate.js';
+import { LEDGER, type Carried } from '../../../domain/plan/decision.js';
 import type { Context } from '../../context.js';
-import { argRows, checkReadable, sourceName } from '../../csv.js';
+import { argRows, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';
+import { flag, planSchema, text, unreadable } from '../../command.js';
 import { deliver, sessionAndMode } from '../../live.js';
-import { planFlag } from '../../plan.js';
 import { renderList, type View } from '../../render.js';
+import { z } from '../../schema.js';
+import { clientRefSchema } from './common.js';
 
 export const fleetView: View<FleetRow> = {
   fields: ['client', 'outcome', 'relationships', 'detail'],
@@ -26,46 +27,72 @@ export const fleetView: View<FleetRow> = {
   json: (r) => ({ client: r.client, outcome: r.outcome, relationships: r.relationships, detail: r.detail }),
 };
 
-export interface FleetFlags {
+/** The options of a verb that takes many clients, in the order they are checked. */
+export const fleetFields = {
+  plan: planSchema,
+  domains: z.array(clientRefSchema),
+  all: flag,
+  file: text,
+  dryRun: flag,
+  live: flag,
+};
+
+export interface FleetOptions {
+  plan?: boolean;
+  domains: string[];
   all?: boolean;
   file?: string;
   dryRun?: boolean;
-  plan?: string | boolean;
   live?: boolean;
 }
 
 /** Whether a command line asks for the bulk form. */
-export function isBulk(domains: readonly string[], raw: FleetFlags): boolean {
-  return domains.length !== 1 || Boolean(raw.all || raw.file || raw.dryRun);
+export function isBulk(o: FleetOptions): boolean {
+  return o.domains.length !== 1 || Boolean(o.all || o.file || o.dryRun);
+}
+
+/** What is wrong with how the clients are named, checked across options (`terminate` has no --all). */
+export function fleetProblem(kind: FleetAction['kind'], o: FleetOptions): string | undefined {
+  const given = [o.domains.length > 0, Boolean(o.all), Boolean(o.file)].filter(Boolean).length;
+  if (given === 0) return `Name the clients: <domain>...${kind === 'terminate' ? '' : ', --all'} or --file <csv|->`;
+  if (given > 1) return `Give <domain>...${kind === 'terminate' ? '' : ', --all'} or --file, one of them`;
+  if (o.plan && o.dryRun) return 'Give --plan or --dry-run, not both';
+  if (o.dryRun && o.live) return '--dry-run writes and sends nothing; --live sends: give one';
+  return unreadable(o.file);
+}
+
+/** A verb that takes one client or many: `--relationship` only with one, then fleetProblem. */
+export function oneOrManyProblem(kind: FleetAction['kind']) {
+  return (o: FleetOptions & { relationship?: string }) => (isBulk(o) && o.relationship !== undefined ? '--relationship goes with one client' : fleetProblem(kind, o));
 }
 
 const VERB: Record<FleetAction['kind'], string> = { extend: 'Change auto-extend of', terminate: 'Terminate the active granular relationships of', 'remove-role': 'Remove the role from the active granular relationships of' };
 
-export async function runFleet(ctx: Context, action: FleetAction, domains: readonly string[], raw: FleetFlags, opts: { destructive: boolean }): Promise<void> {
-  const plan = planFlag(raw);
-  const given = [domains.length > 0, Boolean(raw.all), Boolean(raw.file)].filter(Boolean).length;
-  if (given === 0) throw new UsageError(`Name the clients: <domain>...${action.kind === 'terminate' ? '' : ', --all'} or --file <csv|->`);
-  if (given > 1) throw new UsageError(`Give <domain>...${action.kind === 'terminate' ? '' : ', --all'} or --file, one of them`);
-  if (plan && raw.dryRun) throw new UsageError('Give --plan or --dry-run, not both');
-  if (raw.dryRun && raw.live) throw new UsageError('--dry-run writes and sends nothing; --live sends: give one');
-  domains.forEach((d) => v.clientRef(d));
+/** The y/N question of a destructive bulk change; none for a plan or a dry run. */
+export function fleetQuestion(kind: FleetAction['kind'], o: FleetOptions): string | undefined {
+  if (o.plan || o.dryRun) return undefined;
+  const who = o.all ? 'every client it applies to' : o.file ? `the clients in ${sourceName(o.file)}` : o.domains.join(', ');
+  return `${VERB[kind]} ${who}?`;
+}
+
+export async function runFleet(ctx: Context, action: FleetAction, o: FleetOptions): Promise<Carried<FleetRow[]>> {
   let rows;
   let source = 'arguments';
-  if (raw.file) {
-    checkReadable(raw.file);
-    source = sourceName(raw.file);
-    rows = csvRows(ctx, raw.file, { required: ['domain'], optional: [] });
-  } else if (!raw.all) rows = argRows(domains, 'domain');
-  const who = raw.all ? 'every client it applies to' : raw.file ? `the clients in ${source}` : domains.join(', ');
-  if (opts.destructive && !plan && !raw.dryRun) await ctx.confirm(`${VERB[action.kind]} ${who}?`);
-  const { s, mode } = raw.dryRun ? { s: await ctx.session({ actor: true }), mode: LEDGER } : await sessionAndMode(ctx, raw, { inClient: false, action: `client.${action.kind}`, target: source });
-  const r = await fleetAction(s, action, { ...(rows ? { rows } : {}), ...(raw.all ? { all: true } : {}), source }, { mode, dryRun: Boolean(raw.dryRun) });
+  if (o.file) {
+    source = sourceName(o.file);
+    rows = csvRows(ctx, o.file, { required: ['domain'], optional: [] });
+  } else if (!o.all) rows = argRows(o.domains, 'domain');
+  const { s, mode } = o.dryRun ? { s: await ctx.session({ actor: true }), mode: LEDGER } : await sessionAndMode(ctx, o, { inClient: false, action: `client.${action.kind}`, target: source });
+  return fleetAction(s, action, { ...(rows ? { rows } : {}), ...(o.all ? { all: true } : {}), source }, { mode, dryRun: Boolean(o.dryRun) });
+}
+
+export async function showFleet(ctx: Context, o: FleetOptions, r: Carried<FleetRow[]>): Promise<void> {
   await deliver(ctx, r, async (out) => {
     await renderList(await ctx.target(), fleetView, out);
     const done = out.filter((x) => x.outcome === 'done').length;
     const skipped = out.filter((x) => x.outcome === 'skipped').length;
     ctx.note(
-      `${raw.dryRun ? 'Dry run: ' : ''}${done} client${done === 1 ? '' : 's'} ${raw.dryRun ? 'would change' : 'changed'}${skipped ? `, ${skipped} skipped` : ''}${raw.dryRun ? '; nothing was written.' : '.'}`,
+      `${o.dryRun ? 'Dry run: ' : ''}${done} client${done === 1 ? '' : 's'} ${o.dryRun ? 'would change' : 'changed'}${skipped ? `, ${skipped} skipped` : ''}${o.dryRun ? '; nothing was written.' : '.'}`,
     );
   });
 }

@@ -8,11 +8,10 @@ import { listOffers } from '../../../domain/offer/offers.js';
 import { ROLES } from '../../../domain/relationship/roles.js';
 import { complete, completionScript, SHELLS, type Shell, type ValueKind } from '../../completion.js';
 import type { Context } from '../../context.js';
-import { nounCommand } from '../../program.js';
 import { OUTPUTS, SETTING_KEYS } from '../../settings.js';
 
-export function register(program: Command, ctx: Context): void {
-  nounCommand(program, 'completion')
+export function register(noun: Command, ctx: Context): void {
+  noun
     .argument('<shell>', SHELLS.join(' | '))
     .addHelpText('after', '\nExamples:\n  source <(delegate completion bash)\n  delegate completion fish > ~/.config/fish/completions/delegate.fish')
     .action((shell: string) => {

@@ -1,7 +1,6 @@
 /** `delegate config get|set|list` (keys: actor, output, db, mode). */
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
-import { nounCommand } from '../../program.js';
 import { renderList, renderOne, terminalSafe } from '../../render.js';
 import { SETTING_KEYS, settingKey, settingValue, type SettingKey } from '../../settings.js';
 import type { View } from '../../render.js';
@@ -19,8 +18,8 @@ const settingView: View<Setting> = {
   json: (s) => ({ key: s.key, value: s.value }),
 };
 
-export function register(program: Command, ctx: Context): void {
-  const config = nounCommand(program, 'config');
+export function register(noun: Command, ctx: Context): void {
+  const config = noun;
   config
     .command('get')
     .description('Print a setting')

@@ -5,10 +5,9 @@ import { copyLedger, grantLogin } from '../../../domain/partner/team.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { jsonText } from '../../render.js';
-import { nounCommand } from '../../program.js';
 
-export function register(program: Command, ctx: Context): void {
-  const db = nounCommand(program, 'db');
+export function register(noun: Command, ctx: Context): void {
+  const db = noun;
 
   db.command('migrate')
     .description("Create or upgrade the store's schema (on a team store, its owner runs this)")

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { attention, doctor, type Finding } from '../../../domain/client/doctor.js';
 import { DelegateError } from '../../../domain/core/errors.js';
 import type { Context } from '../../context.js';
-import { nounCommand } from '../../program.js';
 import { renderList, type View } from '../../render.js';
 
 export const findingView: View<Finding> = {
@@ -18,8 +17,8 @@ export const findingView: View<Finding> = {
   json: (f) => ({ client: f.client, check: f.check, severity: f.severity, message: f.message, fix: f.fix }),
 };
 
-export function register(program: Command, ctx: Context): void {
-  const cmd = nounCommand(program, 'doctor')
+export function register(noun: Command, ctx: Context): void {
+  const cmd = noun
     .argument('[domain...]', 'clients to check, by domain or tenant id (default: every client)')
     .addHelpText(
       'after',

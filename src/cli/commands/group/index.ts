@@ -7,7 +7,6 @@ import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { deliver, LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
 import * as v from '../../../domain/core/validate.js';
-import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
 const groupView: View<Group> = {
@@ -20,8 +19,8 @@ const groupView: View<Group> = {
   json: (g) => ({ name: g.name, objectId: g.objectId, members: g.members, createdAt: g.createdAt }),
 };
 
-export function register(program: Command, ctx: Context): void {
-  const group = nounCommand(program, 'group');
+export function register(noun: Command, ctx: Context): void {
+  const group = noun;
   group
     .command('create')
     .description('Create a security group (global admins)')

@@ -5,13 +5,11 @@ import { eachInboxChunk, markRead } from '../../../domain/partner/inbox.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { printChunks } from '../../bulk.js';
-import { NOUNS } from '../../program.js';
 import { notificationView } from '../../views.js';
 
-export function register(program: Command, ctx: Context): void {
+export function register(noun: Command, ctx: Context): void {
   const inbox = ctx
-    .listFields(program.command('inbox'), notificationView.fields!)
-    .description(NOUNS.inbox!.description)
+    .listFields(noun, notificationView.fields!)
     .option('--unread', 'only unread notifications')
     .action(async (raw: { unread?: boolean }) => {
       const s = await ctx.session();

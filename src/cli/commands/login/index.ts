@@ -9,7 +9,6 @@ import { CLOUDS } from '../../../domain/core/model.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { defaultDbPath } from '../../paths.js';
-import { nounCommand } from '../../program.js';
 import { renderOne, type View } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import type { Flow, LoginStatus, SignInDeps, SignInRequest } from '../../../microsoft/signin.js';
@@ -73,8 +72,8 @@ export function signInRequest(o: LoginOptions, env: NodeJS.ProcessEnv, browser: 
   };
 }
 
-export function register(program: Command, ctx: Context): void {
-  const login = nounCommand(program, 'login')
+export function register(noun: Command, ctx: Context): void {
+  const login = noun
     .option('--cloud <cloud>', 'global or china (21Vianet) (default: global)')
     .option('--tenant <tenant>', "the partner's tenant id or domain (required for app-only sign-in)")
     .option('--client-id <app id>', "the partner's own multi-tenant app (env DELEGATE_CLIENT_ID)")
@@ -104,8 +103,8 @@ export function register(program: Command, ctx: Context): void {
     });
 }
 
-export function registerLogout(program: Command, ctx: Context): void {
-  nounCommand(program, 'logout').action(async () => {
+export function registerLogout(noun: Command, ctx: Context): void {
+  noun.action(async () => {
     const { logout } = await import('../../../microsoft/signin.js');
     ctx.note((await logout(signInDeps(ctx))) ? 'Signed out: the token cache is removed.' : 'Not signed in.');
   });

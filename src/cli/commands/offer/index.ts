@@ -14,7 +14,6 @@ import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import { LIVE_OPTION, reportLive, sessionAndMode, wantsLive } from '../../live.js';
-import { nounCommand } from '../../program.js';
 import { Printed, renderList, renderOne, safeText } from '../../render.js';
 import { printChunks } from '../../bulk.js';
 import { parseWith, rule, z } from '../../schema.js';
@@ -88,8 +87,8 @@ async function printOffer(ctx: Context, o: Offer, body: string): Promise<void> {
   else target.write(safeText(body.endsWith('\n') ? body : body + '\n'));
 }
 
-export function register(program: Command, ctx: Context): void {
-  const offer = nounCommand(program, 'offer');
+export function register(noun: Command, ctx: Context): void {
+  const offer = noun;
 
   offer
     .command('create')

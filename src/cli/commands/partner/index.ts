@@ -7,7 +7,6 @@ import { setPartner, showPartner } from '../../../domain/partner/partner.js';
 import { linkNotOurs, parseOfferUrl } from '../../../domain/offer/urls.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
-import { nounCommand } from '../../program.js';
 import { renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { partnerView } from '../../views.js';
@@ -21,8 +20,8 @@ export const setSchema = z.object({
   helpdeskAgentsGroup: z.optional(rule((s) => v.guid(s, '--helpdesk-agents-group'))),
 });
 
-export function register(program: Command, ctx: Context): void {
-  const partner = nounCommand(program, 'partner');
+export function register(noun: Command, ctx: Context): void {
+  const partner = noun;
   partner
     .command('show')
     .description('Show the partner')

@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import type { PendingView } from '../../../domain/recovery/recover.js';
 import type { Context } from '../../context.js';
-import { nounCommand } from '../../program.js';
 import { renderList, type View } from '../../render.js';
 
 export const pendingView: View<PendingView> = {
@@ -35,8 +34,8 @@ export const pendingView: View<PendingView> = {
   }),
 };
 
-export function register(program: Command, ctx: Context): void {
-  const cmd = nounCommand(program, 'pending').addHelpText(
+export function register(noun: Command, ctx: Context): void {
+  const cmd = noun.addHelpText(
     'after',
     '\nA change is pending from just before its request goes to Microsoft until its answer is recorded;\n' +
       'one whose command stopped (a crash, a lost answer) stays pending until `delegate recover` reads it back.\n\n' +

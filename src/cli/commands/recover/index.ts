@@ -8,7 +8,6 @@ import { DelegateError } from '../../../domain/core/errors.js';
 import type { Recovered } from '../../../domain/recovery/recover.js';
 import type { Context } from '../../context.js';
 import { liveIntents, processAlive, sessionAndMode, settleSeconds } from '../../live.js';
-import { nounCommand } from '../../program.js';
 import { renderList, type View } from '../../render.js';
 
 export const recoveredView: View<Recovered> = {
@@ -23,8 +22,8 @@ export const recoveredView: View<Recovered> = {
   json: (r) => ({ id: r.id, target: r.target, outcome: r.outcome, detail: r.detail, ...(r.temporaryPassword ? { temporaryPassword: r.temporaryPassword } : {}) }),
 };
 
-export function register(program: Command, ctx: Context): void {
-  const cmd = nounCommand(program, 'recover')
+export function register(noun: Command, ctx: Context): void {
+  const cmd = noun
     .option('--dry-run', 'read each pending change back and say what was found; record nothing')
     .addHelpText(
       'after',

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { ROLES, type Role } from '../../../domain/relationship/roles.js';
 import type { Context } from '../../context.js';
-import { nounCommand } from '../../program.js';
 import { renderList, type View } from '../../render.js';
 
 const roleView: View<Role> = {
@@ -14,8 +13,8 @@ const roleView: View<Role> = {
   json: (r) => ({ id: r.id, name: r.name }),
 };
 
-export function register(program: Command, ctx: Context): void {
-  const list = nounCommand(program, 'role')
+export function register(noun: Command, ctx: Context): void {
+  const list = noun
     .command('list')
     .description('List the roles, by display name and Microsoft Entra role template id');
   ctx

@@ -7,7 +7,6 @@ import { UsageError } from '../../../domain/core/errors.js';
 import * as v from '../../../domain/core/validate.js';
 import { SYNC_PARTS, type SyncChange, type SyncPart, type SyncResult } from '../../../domain/client/sync.js';
 import type { Context } from '../../context.js';
-import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 import { signInDeps } from '../login/index.js';
 import { processAlive, recoveryLine, settleSeconds } from '../../live.js';
@@ -36,8 +35,8 @@ const resultView: View<SyncResult> = {
   }),
 };
 
-export function register(program: Command, ctx: Context): void {
-  nounCommand(program, 'sync')
+export function register(noun: Command, ctx: Context): void {
+  noun
     .option('--dry-run', 'read Microsoft and print what would change; write nothing')
     .option('--only <part>', `sync only ${SYNC_PARTS.join(' | ')}`)
     .addHelpText('after', '\nExamples:\n  delegate sync --dry-run\n  delegate sync --only relationships --json')

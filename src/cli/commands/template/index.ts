@@ -9,7 +9,6 @@ import type { Template } from '../../../domain/core/model.js';
 import { parseRoles, roleName } from '../../../domain/relationship/roles.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
-import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 
 const templateView: View<Template> = {
@@ -39,8 +38,8 @@ function parseAssign(text: string): { group: string; roles: string[] } {
   return { group: v.displayName(text.slice(0, i), 'group name', 120), roles: parseRoles(text.slice(i + 1), `--assign ${text.slice(0, i)}`) };
 }
 
-export function register(program: Command, ctx: Context): void {
-  const template = nounCommand(program, 'template');
+export function register(noun: Command, ctx: Context): void {
+  const template = noun;
   template
     .command('create')
     .description('Create a template for granular offers: roles, duration, auto-extend, and the group assignments clients should have')

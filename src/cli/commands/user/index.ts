@@ -11,7 +11,6 @@ import type { Context } from '../../context.js';
 import { argRows, checkReadable, sourceName } from '../../csv.js';
 import { csvRows, printChunks, progressFor, withBulkOutput } from '../../bulk.js';
 import type { RowSource } from '../../../domain/core/bulk.js';
-import { nounCommand } from '../../program.js';
 import { renderList, renderOne } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
 import { accessChangeView, teamUserView, userViewFor } from '../../views.js';
@@ -76,8 +75,8 @@ function planOrDryRun(raw: { dryRun?: boolean; plan?: string | boolean }): boole
   return plan;
 }
 
-export function register(program: Command, ctx: Context): void {
-  const user = nounCommand(program, 'user');
+export function register(noun: Command, ctx: Context): void {
+  const user = noun;
 
   user
     .command('add')

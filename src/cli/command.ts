@@ -1,0 +1,95 @@
+/**
+ * What command files share, apart from the root (program.ts): the shape of a
+ * noun's or verb's `register`, nested nouns, and the option schemas several
+ * commands use. program.ts imports this module; nothing here imports program.ts.
+ *
+ * A verb file (commands/<noun>/<verb>.ts) exports its options as a zod schema
+ * (`schema`), `run(opts, ctx)` returning data (no printing, no prompting, no
+ * process.exit), its view (`show`, through render.ts) and `register(noun, ctx)`,
+ * which declares the commander command with `.command('<verb>')` and in its
+ * action parses commander's options through the schema (parseWith: the first
+ * problem is one UsageError line, exit 2), asks for what is missing or needs
+ * confirming, then runs and shows.
+ */
+import type { Command } from 'commander';
+import { boolean, NEVER, optional, pipe, string, superRefine, transform, unknown } from 'zod/mini';
+import type { Context } from './context.js';
+import { planFlag } from './plan.js';
+import { checkReadable } from './csv.js';
+import { UsageError } from '../domain/core/errors.js';
+
+/** A noun's (or a verb's) registration: `cmd` is the noun's command, made and described by its parent. */
+export type Register = (cmd: Command, ctx: Context) => void;
+
+/** A noun inside a noun (`client user`, `client domain`) and its verbs, each registered by its own file. */
+export function subNoun(parent: Command, name: string, description: string, ctx: Context, verbs: readonly Register[]): Command {
+  const cmd = parent.command(name).description(description);
+  for (const register of verbs) register(cmd, ctx);
+  return cmd;
+}
+
+/** Any value checked by a rule that throws (UsageError): the rule's message becomes the issue's. */
+export function checked<T>(fn: (value: unknown) => T) {
+  return pipe(
+    unknown(),
+    transform((value: unknown, ctx) => {
+      try {
+        return fn(value);
+      } catch (e) {
+        ctx.issues.push({ code: 'custom', message: (e as Error).message, input: value });
+        return NEVER as T;
+      }
+    }),
+  );
+}
+
+/** A string option checked by a domain validator, kept as the user typed it (the validator's normalised form is not used). */
+export function valid(fn: (value: string) => unknown) {
+  return checked((value) => {
+    fn(value as string);
+    return value as string;
+  });
+}
+
+/** A boolean flag (commander gives true, or nothing). */
+export const flag = optional(boolean());
+
+/** `--plan [graph]`: true, false, or exit 2 (cli/plan.ts). */
+export const planSchema = optional(checked((plan) => planFlag({ plan: plan as string | boolean | undefined })));
+
+/** `--live`. */
+export const liveSchema = flag;
+
+/** A string that is either given or not (checked elsewhere, e.g. a file name). */
+export const text = optional(string());
+
+/** A value that must be given (empty counts as missing): `message` names it; `then` checks and shapes it. */
+export function required<T = string>(message: string, then: (value: string) => T = (value) => value as T) {
+  return checked((value) => {
+    if (!value) throw new UsageError(message);
+    return then(value as string);
+  });
+}
+
+/** A check across options (run once each option parsed): the problem it names, if any, is the one-line UsageError. */
+export function across<T>(problem: (options: T) => string | undefined) {
+  return superRefine((options: T, ctx) => {
+    const message = problem(options);
+    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: options });
+  });
+}
+
+/** A `--file <csv|->` that cannot be read: its problem (checked last, after the options' other checks). */
+export function unreadable(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : problemOf(() => checkReadable(file));
+}
+
+/** The message a domain validator throws, if it throws (for checks across options). */
+export function problemOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

@@ -96,7 +96,14 @@ export async function carryOutLive<T>(
     const recovered = await intents.recoverScopes(scopesOf(change));
     if (recovered.length) {
       notes.push(...recovered);
-      change = await writeAudited(s, (tx) => decide(tx, null), write);
+      try {
+        change = await writeAudited(s, (tx) => decide(tx, null), write);
+      } catch (e) {
+        // Deciding again on what recovery recorded may find the change already made (the earlier run's):
+        // the refusal says so, or "already exists" would hide that it was this command's own change.
+        if (e instanceof DelegateError && !(e instanceof InterruptedError)) e.message = `${recovered.join(' ')} ${e.message}`;
+        throw e;
+      }
     }
   }
   if (change.tenant) {

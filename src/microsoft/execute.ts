@@ -307,7 +307,7 @@ export function executor(client: MicrosoftClient, cloud: Cloud, opts: { signal?:
           // it, is beta only: https://learn.microsoft.com/graph/api/rbacapplication-list-transitiveroleassignments).
           const filter = encodeURIComponent(`principalId eq '${user.id}'`);
           const roles = await client.all(`/roleManagement/directory/roleAssignments?$filter=${filter}`, roleAssignmentPage, t);
-          seen.user = { upn: target.upn, name: user.displayName ?? target.upn.slice(0, target.upn.indexOf('@')), isAdmin: roles.length > 0 };
+          seen.user = { upn: target.upn, name: user.displayName ?? target.upn.slice(0, target.upn.indexOf('@')), isAdmin: roles.length > 0, id: user.id };
         }
       }
       return seen;

@@ -139,6 +139,17 @@ export function listGroups(w: FakeMicrosoft, r: Req): Reply {
 }
 
 /**
+ * https://learn.microsoft.com/graph/api/group-get: 200 with the group, 404 Request_ResourceNotFound when
+ * there is none (a deleted security group is gone at once). `$select` is not applied (Graph adds the
+ * properties asked for; the id is always there).
+ */
+export function getGroup(w: FakeMicrosoft, id: string): Reply {
+  const g = w.groups.get(id);
+  if (!g) return graphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  return { status: 200, body: { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#groups/$entity', id: g.id, displayName: g.displayName, mailNickname: g.mailNickname ?? null } };
+}
+
+/**
  * https://learn.microsoft.com/graph/api/group-post-groups: 201 Created with the group
  * (displayName, mailEnabled, mailNickname and securityEnabled required; Graph does not require
  * display names to be unique, so neither does the fake).

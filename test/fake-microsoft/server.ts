@@ -526,6 +526,7 @@ export class FakeMicrosoft {
     if ((g = /^\/domains\/([^/]+)\/verificationDnsRecords$/.exec(p)) && m === 'GET') return dir.verificationRecords(this, r, g[1]!);
     if ((g = /^\/domains\/([^/]+)\/verify$/.exec(p)) && m === 'POST') return dir.verifyDomain(this, g[1]!);
     if (p === '/groups' && m === 'GET') return dir.listGroups(this, r);
+    if ((g = /^\/groups\/([^/]+)$/.exec(p)) && m === 'GET') return dir.getGroup(this, decodeURIComponent(g[1]!));
     if ((g = /^\/groups\/([^/]+)$/.exec(p)) && m === 'DELETE') return this.groups.delete(decodeURIComponent(g[1]!)) ? { status: 204 } : notFound(p);
     if (p === '/groups' && m === 'POST') return dir.createGroup(this, r);
     if ((g = /^\/groups\/([^/]+)\/members\/\$ref$/.exec(p)) && m === 'POST') return dir.addMember(this, r, g[1]!);

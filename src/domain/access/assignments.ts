@@ -51,6 +51,11 @@ export async function assignGroup(
       const g = await tx.getGroup(group);
       if (!g) throw new NotFoundError(`No security group ${group} (create it with \`delegate group create ${group}\`)`);
       const assignment: AccessAssignment = { relationshipId: rel.id, group: g.name, roles, createdAt: nowIso(s) };
+      // The group's assignment on this relationship as the ledger holds it: a plan or a live run changes its
+      // roles (PATCH) instead of making a second one, and sends nothing when it holds these roles already (the
+      // same command again, after an earlier run's change was recorded or recovered).
+      const existing = (await tx.listAssignments(rel.id)).find((a) => a.group.toLowerCase() === g.name.toLowerCase());
+      const same = existing !== undefined && existing.roles.length === roles.length && roles.every((r) => existing.roles.includes(r));
       const write = async (tx: Tx, a: AccessAssignment, live: boolean) => {
         await tx.upsertAssignment(a);
         await appendAudit(tx, s.clock, {
@@ -67,14 +72,26 @@ export async function assignGroup(
       return {
         // Only a plan or a live run needs the group's object id (offline works without one).
         get steps() {
+          if (same) return [];
+          if (existing) {
+            if (!existing.microsoftId) {
+              throw new ConflictError(
+                `Microsoft's id for ${g.name}'s access assignment on "${rel.displayName}" is not in the ledger, so no request can change its roles: run \`delegate sync --only relationships\` to read it, then run this command again`,
+              );
+            }
+            // https://learn.microsoft.com/graph/api/delegatedadminaccessassignment-update (If-Match, the new roles).
+            return [inScope(`client:${gc.domain}`, planUnassign(partner.cloud, rel.id, existing.microsoftId, roles))];
+          }
           return [inScope(`client:${gc.domain}`, [createAccessAssignment(partner.cloud, 'assignment', rel.id, objectIdOf(g), roles)])];
         },
         apply: (tx) => write(tx, assignment, false),
         record: async (tx, responses) => {
-          const reply = responses.get('assignment') as { id?: string; createdDateTime?: string } | undefined;
-          if (!reply) return { assignment, relationship: rel };
+          // An update's answer is the PATCH's ('assignment' is then the read for its ETag).
+          const reply = responses.get(existing ? 'update' : 'assignment') as { id?: string; createdDateTime?: string } | undefined;
+          if (!reply) return { assignment: existing && same ? existing : assignment, relationship: rel };
           // Microsoft's id for it too, so `client unassign` can name it without a `sync` first.
-          return write(tx, { ...assignment, createdAt: reply.createdDateTime ?? assignment.createdAt, microsoftId: reply.id ?? null }, true);
+          const createdAt = existing?.createdAt ?? reply.createdDateTime ?? assignment.createdAt;
+          return write(tx, { ...assignment, createdAt, microsoftId: reply.id ?? existing?.microsoftId ?? null }, true);
         },
       };
     },

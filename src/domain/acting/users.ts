@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { observeFirst, type Carried, type Mode } from '../plan/decision.js';
 import { carryOut } from '../plan/carry-out.js';
 import { byItem, inScope } from '../plan/request.js';
-import { deleteUser, listUsers, planAddUsers, resetPassword } from '../plan/directory-requests.js';
+import { assignDirectoryRole, deleteUser, GLOBAL_ADMINISTRATOR_ROLE_ID, listUsers, planAddUsers, resetPassword } from '../plan/directory-requests.js';
 import type { ClientUser } from '../core/model.js';
 import { temporaryPassword } from './password.js';
 import { nowIso, type Session, clientKey } from '../core/session.js';
@@ -79,6 +79,27 @@ export async function addClientUsers(s: Session, domainIn: string, rows: RowSour
       authorize(a, 'add-user', valid.some((x) => x.user.isAdmin), 'client.user.add', target);
       const single = valid.length === 1 && valid[0]!.line === undefined ? valid[0]!.user : undefined;
       if (seen === null) return observeFirst(tenantOf(a, single?.upn), clientScope(a));
+      const carryOn = single && (await adminStepLeft(tx, domain, single, seen));
+      if (carryOn) {
+        // An earlier run created the user (recorded, not an admin) and its Global Administrator step failed:
+        // running the same command again carries on with that step alone.
+        const steps = [inScope(clientScope(a), [assignDirectoryRole(a.partner.cloud, 'role-1', GLOBAL_ADMINISTRATOR_ROLE_ID, carryOn.id, carryOn.user.upn)])];
+        const admin: AddedClientUser = { user: { ...carryOn.user, isAdmin: true }, temporaryPassword: '' };
+        return {
+          steps,
+          labels: [carryOn.user.upn],
+          notes: [`${carryOn.user.upn}: created by an earlier run, which did not make it an admin; only that step is sent now (its temporary password is not shown again: \`delegate pending\` says whether \`delegate recover\` owes one)`],
+          tenant: tenantOf(a, carryOn.user.upn),
+          apply: async () => [admin],
+          record: async (tx2, responses) => {
+            if (!responses.has('role-1')) return [];
+            await tx2.deleteClientUser(domain, carryOn.user.upn);
+            await tx2.insertClientUsers([admin.user]);
+            await appendAudit(tx2, s.clock, { actor: a.actor.email, action: 'client.user.add', target: `${domain}/${carryOn.user.upn}`, outcome: 'allowed', detail: `${carryOn.user.name}, admin (Global Administrator, after an earlier run) (at Microsoft)` });
+            return [admin];
+          },
+        };
+      }
       if (single && (await userIn(tx, a, single.upn, seen, at))) throw new ConflictError(`${single.upn} already exists in ${domain}`);
       const notVerified = single && unverified(a, single.upn);
       if (notVerified) throw new ConflictError(notVerified);
@@ -117,6 +138,17 @@ export async function addClientUsers(s: Session, domainIn: string, rows: RowSour
     // Offline, the rows stream through the transaction: it is run again only when they can be read again.
     { rerun: () => rerunBulk(kept ?? rows, {}) },
   );
+}
+
+/**
+ * Live, on the tenant read: a user to add as an admin whom the ledger holds as added (not an admin) and
+ * the tenant holds without any directory role, by Microsoft's id: what is left of an earlier run whose
+ * admin step failed.
+ */
+async function adminStepLeft(tx: Tx, domain: string, want: ClientUser, seen: Parameters<typeof userIn>[3]): Promise<{ user: ClientUser; id: string } | undefined> {
+  if (!want.isAdmin || !seen?.user || seen.user.isAdmin || !seen.user.id) return undefined;
+  const had = await tx.getClientUser(domain, want.upn);
+  return had && !had.isAdmin ? { user: had, id: seen.user.id } : undefined;
 }
 
 /** Reading changes nothing: the ledger's list, or the request that reads it (plan). */

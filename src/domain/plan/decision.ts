@@ -66,7 +66,7 @@ export interface Journal {
 export interface Observed {
   domains: { name: string; isInitial: boolean; verified: boolean }[];
   /** The user named by the command: null when the tenant has none by that name. */
-  user?: { upn: string; name: string; isAdmin: boolean } | null;
+  user?: { upn: string; name: string; isAdmin: boolean; id?: string } | null;
 }
 
 /** A live run cut short (an interrupt): what was in flight and how many requests were never sent. */

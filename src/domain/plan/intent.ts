@@ -310,7 +310,8 @@ export function judge(kind: ChangeKind, look: Look, found: Found, sentAt: string
     }
     case 'verified': {
       if (found.read === 'absent') return { outcome: 'notApplied', detail: 'the domain is not in the tenant' };
-      return (body as { isVerified?: unknown })?.isVerified === true ? { outcome: 'applied', detail: 'verified' } : { outcome: 'notApplied', detail: 'not verified' };
+      // The domain read stands in for verify's answer (the same domain resource, isVerified true).
+      return (body as { isVerified?: unknown })?.isVerified === true ? { outcome: 'applied', detail: 'verified', body: body as Record<string, unknown> } : { outcome: 'notApplied', detail: 'not verified' };
     }
     case 'dapEnded': {
       if (found.read === 'absent') return { outcome: 'unknown', detail: 'Partner Center does not know the customer' };

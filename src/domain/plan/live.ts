@@ -92,16 +92,26 @@ export async function carryOutLive<T>(
   }
   const notes: string[] = [];
   const intents = mode.intents;
+  let recovered: string[] = [];
+  // Deciding again on what recovery recorded may find the change already made (the earlier run's):
+  // the refusal says so, or "already exists" would hide that it was this command's own change.
+  const sayRecovered = (e: unknown): never => {
+    if (recovered.length && e instanceof DelegateError && !(e instanceof InterruptedError)) {
+      const shown = recovered.slice(0, 3).join(' ');
+      e.message = `${shown}${recovered.length > 3 ? ` (and ${recovered.length - 3} more: \`delegate recover\` lists what stays pending).` : ''} ${e.message}`;
+    }
+    throw e;
+  };
   if (intents) {
-    const recovered = await intents.recoverScopes(scopesOf(change));
+    recovered = await intents.recoverScopes(scopesOf(change));
     if (recovered.length) {
       notes.push(...recovered);
-      change = await writeAudited(s, (tx) => decide(tx, null), write);
+      change = await writeAudited(s, (tx) => decide(tx, null), write).catch(sayRecovered);
     }
   }
   if (change.tenant) {
     const seen = await mode.microsoft.observe(change.tenant);
-    change = await writeAudited(s, (tx) => decide(tx, seen), write);
+    change = await writeAudited(s, (tx) => decide(tx, seen), write).catch(sayRecovered);
   }
   const decided = change;
   await s.store.read((tx) => refuseDrafts(tx, decided));
@@ -112,6 +122,7 @@ export async function carryOutLive<T>(
   const stopLeases = journal ? intents?.keepLeases(() => [...journal.intentOf.values()]) : undefined;
   let run;
   let value: T;
+  let unseen: PlannedRequest[] = [];
   try {
     run = await mode.microsoft.run(decided.steps, {
       ...(tenantId ? { tenantId } : {}),
@@ -119,10 +130,20 @@ export async function carryOutLive<T>(
       resolveUnknown: (entry: SentEntry, sentAt: string) => readBack(mode.microsoft, entry, sentAt, tenantId),
     });
     const { responses, failures } = run;
+    // A run that ends in an error shows no result: a password Microsoft took in it (a user created, a
+    // password reset) was never shown, so its step stays pending for `delegate recover` (which resets it
+    // again and shows the new one) instead of being closed.
+    const fails = !!run.stopped || (failures.length > 0 && decided.steps.length === 1);
+    unseen = fails ? decided.steps.flat().filter((r) => (r.intent?.kind === 'user.create' || r.intent?.kind === 'user.password') && responses.has(r.id)) : [];
     // Recorded even when interrupted: what Microsoft did must reach the ledger, with its intents closed.
     value = await s.store.write(async (tx) => {
       const v = await decided.record(tx, responses, failures);
-      if (journal) await closeAnswered(tx, s, journal.intentOf, responses, failures, intents!.command);
+      if (journal) {
+        const keep = new Set(unseen.map((r) => r.id));
+        await closeAnswered(tx, s, journal.intentOf, new Map([...responses].filter(([id]) => !keep.has(id))), failures, intents!.command);
+        const ids = unseen.map((r) => journal.intentOf.get(r.id)).filter((x): x is string => x !== undefined);
+        if (ids.length) await tx.markPasswordPending(ids);
+      }
       return v;
     });
   } finally {
@@ -133,10 +154,14 @@ export async function carryOutLive<T>(
   }
   const { responses, failures, stopped } = run;
   const pending = failures.filter((f) => f.unknown).map((f) => f.id);
-  if (stopped) throw stoppedError(decided.steps, responses, stopped, pending);
+  const unseenNote = unseen.length
+    ? `The temporary password${unseen.length === 1 ? '' : 's'} Microsoft took (${unseen.map((r) => r.id).join(', ')}) ${unseen.length === 1 ? 'was' : 'were'} never shown: \`delegate recover\` resets ${unseen.length === 1 ? 'it' : 'them'} and shows the new one.`
+    : undefined;
+  if (stopped) throw appendNote(stoppedError(decided.steps, responses, stopped, pending), unseenNote);
   const changed = (rs: Responses) => decided.steps.flat().some((r) => r.method !== 'GET' && rs.has(r.id));
   if (failures.length && decided.steps.length === 1) {
-    throw new StepFailedError(failures[0]!, changed(responses), decided.failureNote?.(responses));
+    const note = [decided.failureNote?.(responses), unseenNote].filter(Boolean).join(' ');
+    throw new StepFailedError(failures[0]!, changed(responses), note || undefined);
   }
   const groupOf = (id: string) => decided.steps.findIndex((g) => g.some((r) => r.id === id));
   return {
@@ -146,6 +171,11 @@ export async function carryOutLive<T>(
     notes: [...notes, ...(decided.notes ?? [])],
     items: itemOutcomes(decided, responses, failures, journal?.intentOf),
   };
+}
+
+function appendNote(e: Error, note: string | undefined): Error {
+  if (note) e.message = `${e.message} ${note}`;
+  return e;
 }
 
 /** Each item's outcome: its failure (refused, or pending), else accepted or applied when all its requests were answered, else not sent. */

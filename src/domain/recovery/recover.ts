@@ -122,8 +122,10 @@ async function mayRecover(tx: Tx, s: Session, me: PartnerUser, i: Intent): Promi
 
 /** Whether an intent's command has stopped: its lease ran out, or its process on this host is gone. */
 function lapsed(i: Intent, o: RecoverOptions, now: Date): boolean {
-  if (i.owner.host === o.owner.host && i.owner.pid === o.owner.pid) return false;
+  // A lease that ended (released when its command stopped, or run out) is anyone's, this process's too (a
+  // later command in the same process: an embedding, the in-process tests); a live lease is its owner's.
   if (Date.parse(i.owner.leaseUntil) < now.getTime()) return true;
+  if (i.owner.host === o.owner.host && i.owner.pid === o.owner.pid) return false;
   return i.owner.host === o.owner.host && !o.alive(i.owner.pid);
 }
 

@@ -1,0 +1,104 @@
+/**
+ * The live-mode fault matrix (issue 19), partner tenant rows: security groups and the DAP agent groups.
+ * Rows are data (test/helpers/matrix.ts runs each cell): after the fault, the same command again leaves
+ * the fake (Microsoft) and the ledger agreeing, nothing twice at Microsoft, and every message true.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { FakeMicrosoft } from '../fake-microsoft/server.js';
+import { ADMIN, TENANT, type Sandbox } from '../helpers/cli.js';
+import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
+import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
+import { runInProcess } from '../helpers/cli.js';
+
+const LEE = 'lee@fabrikam.com';
+const ADMIN_AGENTS = 'a1b2c3d4-0000-4000-8000-00000000aa01';
+const HELPDESK_AGENTS = 'a1b2c3d4-0000-4000-8000-00000000aa02';
+
+const theFake = fakeForSuite();
+let w: World;
+
+beforeEach(async () => {
+  const { fake, sb, env } = liveSandbox(theFake());
+  const adminId = fake.addUser(ADMIN);
+  fake.addUser(LEE);
+  fake.addGroup('AdminAgents', ADMIN_AGENTS);
+  fake.groups.get(ADMIN_AGENTS)!.members.add(adminId); // init records the admin with full access
+  fake.addGroup('HelpdeskAgents', HELPDESK_AGENTS);
+  await setupAt(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
+  await setupAt(sb, ['partner', 'set', '--admin-agents-group', ADMIN_AGENTS, '--helpdesk-agents-group', HELPDESK_AGENTS]);
+  await setupAt(sb, ['user', 'add', LEE, '--name', 'Lee']);
+  w = {
+    fake,
+    sb,
+    env,
+    ignoreGroups: [],
+    async liveOk(args) {
+      const r = await runInProcess([...args, '--live'], { env });
+      if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} --live exited ${r.code}: ${r.stderr}`);
+      return r.stdout;
+    },
+  };
+  fake.requests.length = 0;
+});
+afterEach(() => w.sb.cleanup());
+
+const helpdesk = (fake: FakeMicrosoft) => [...fake.groups.values()].filter((g) => g.displayName === 'Helpdesk');
+const madeOnce = async ({ fake }: World) => expect(helpdesk(fake).length).toBeLessThanOrEqual(1);
+
+const ROWS: Row[] = [
+  {
+    name: 'group create',
+    args: ['group', 'create', 'Helpdesk'],
+    change: { method: 'POST', path: '/groups' },
+    after: async (x) => expect(helpdesk(x.fake)).toHaveLength(1),
+  },
+  {
+    name: 'group delete',
+    args: ['group', 'delete', 'Helpdesk', '--yes'],
+    change: { method: 'DELETE', path: /^\/groups\/[^/]+$/ },
+    setup: (x) => x.liveOk(['group', 'create', 'Helpdesk']).then(() => undefined),
+    after: async (x) => expect(helpdesk(x.fake)).toHaveLength(0),
+  },
+  {
+    name: 'group add-member',
+    args: ['group', 'add-member', 'Helpdesk', LEE],
+    change: { method: 'POST', path: /^\/groups\/[^/]+\/members\/\$ref$/ },
+    setup: (x) => x.liveOk(['group', 'create', 'Helpdesk']).then(() => undefined),
+    after: async (x) => {
+      await madeOnce(x);
+      expect(helpdesk(x.fake)[0]!.members.size).toBe(1);
+    },
+  },
+  {
+    name: 'group remove-member',
+    args: ['group', 'remove-member', 'Helpdesk', LEE, '--yes'],
+    change: { method: 'DELETE', path: /^\/groups\/[^/]+\/members\/[^/]+\/\$ref$/ },
+    setup: async (x) => {
+      await x.liveOk(['group', 'create', 'Helpdesk']);
+      await x.liveOk(['group', 'add-member', 'Helpdesk', LEE]);
+    },
+    after: async (x) => expect(helpdesk(x.fake)[0]!.members.size).toBe(0),
+  },
+  {
+    name: 'user grant-admin (AdminAgents membership)',
+    args: ['user', 'grant-admin', LEE, '--role', 'full'],
+    change: { method: 'POST', path: `/groups/${ADMIN_AGENTS}/members/$ref` },
+    after: async (x) => expect(x.fake.groups.get(ADMIN_AGENTS)!.members.size).toBe(2), // the admin and Lee
+  },
+  {
+    name: 'user revoke-admin (AdminAgents membership)',
+    args: ['user', 'revoke-admin', LEE, '--yes'],
+    change: { method: 'DELETE', path: /^\/groups\/[^/]+\/members\/[^/]+\/\$ref$/ },
+    setup: (x) => x.liveOk(['user', 'grant-admin', LEE, '--role', 'full']).then(() => undefined),
+    after: async (x) => expect(x.fake.groups.get(ADMIN_AGENTS)!.members.size).toBe(1), // the admin
+  },
+];
+
+describe.each(matrix(ROWS))('%s --live, %s', (rowName, fault) => {
+  it('after the same command again: Microsoft and the ledger agree, nothing twice, every message true', async () => {
+    const row = ROWS.find((r) => r.name === rowName)!;
+    await row.setup?.(w);
+    w.fake.requests.length = 0;
+    await runCell(w, row, fault);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
-import { ADMIN, TENANT, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, TENANT } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
 import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
 import { runInProcess } from '../helpers/cli.js';

@@ -101,3 +101,14 @@ test('every link between the README and docs/ reaches a file and a heading that 
   }
   expect(broken).toEqual([]);
 });
+
+test('every source file the README and docs/ name exists', () => {
+  const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const missing: string[] = [];
+  for (const file of files) {
+    for (const [path] of readFileSync(join(ROOT, file), 'utf8').matchAll(/\b(?:src|test|bench|scripts)\/[\w./-]+\.(?:ts|mjs|cjs|js)\b/g)) {
+      if (!existsSync(join(ROOT, path))) missing.push(`${file}: ${path}`);
+    }
+  }
+  expect(missing).toEqual([]);
+});

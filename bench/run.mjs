@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: builds its own stores, then measures whole processes side by
 // side with their references in one run and prints each ratio with its target
-// (issue 10, README "Performance"). Timing is done here, in Node: the commands
+// (docs/performance.md). Timing is done here, in Node: the commands
 // being compared run alternately, and each figure is the median of its runs,
 // so both sides share whatever else the machine is doing. Peak memory comes
 // from the process itself (process.resourceUsage().maxRSS, written on exit by

@@ -132,3 +132,8 @@ function stopNow(signal: InterruptSignal, deps: Deps, ctx: Context | undefined):
   }
   process.exit(new InterruptedError(signal).exitCode);
 }
+
+/** The command reference, docs/commands.md (`npm run docs`: scripts/docs.mjs calls this in the built bundle). */
+export async function commandReference(): Promise<string> {
+  return (await import('./cli/reference.js')).commandReference();
+}

@@ -19,5 +19,5 @@ export default function setup() {
   const why = r.error ? `psql cannot run (${r.error.code ?? r.error.message})` : `no PostgreSQL server answers at ${url} (${(r.stderr || '').trim().split('\n')[0]})`;
   if (process.env.DELEGATE_REQUIRE_PG) throw new Error(`PostgreSQL is required (DELEGATE_REQUIRE_PG) but ${why}`);
   process.env.DELEGATE_TEST_PG_MISSING = why;
-  process.stderr.write(`\nPostgreSQL tests skipped: ${why}; start one (see README "Team store") or set DELEGATE_TEST_PG_URL.\n`);
+  process.stderr.write(`\nPostgreSQL tests skipped: ${why}; start one (see docs/development.md) or set DELEGATE_TEST_PG_URL.\n`);
 }

@@ -189,7 +189,7 @@ export class Context {
   /**
    * The declared actor: --as, DELEGATE_AS, the `actor` setting, validated
    * (exit 2 naming where it came from); undefined means the first global
-   * admin. A declared identity, not a login: see README "Who is acting".
+   * admin. A declared identity, not a login: see docs/guide.md "Who is acting".
    */
   async actor(): Promise<string | undefined> {
     const declared = this.declaredActor();

@@ -147,7 +147,7 @@ export function recoveryLine(r: { target: string; outcome: string; detail: strin
   return r.outcome === 'unknown' ? `Still pending from an earlier run: ${r.target}: ${r.detail}` : `Recovered an earlier run's change: ${r.detail}`;
 }
 
-/** `live.settle` in seconds (a setting; README "Live mode"). */
+/** `live.settle` in seconds (a setting; docs/live-mode.md "Exactly once"). */
 export async function settleSeconds(ctx: Context): Promise<number> {
   const raw = (await ctx.settings()).get('live.settle');
   return raw === undefined ? DEFAULT_SETTLE_SECONDS : Number(raw);

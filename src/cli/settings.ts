@@ -19,7 +19,7 @@ export const SETTING_KEYS = ['actor', 'output', 'db', 'mode', 'live.settle'] as 
 /**
  * `live.settle` (seconds, default 120): how long after a request's deadline a read-back that finds
  * nothing means "not applied" (Entra is eventually consistent: a new object may read as absent for a
- * while; Microsoft publishes no figure, so this is delegate's choice; README "Live mode").
+ * while; Microsoft publishes no figure, so this is delegate's choice; docs/live-mode.md "Exactly once").
  */
 export const DEFAULT_SETTLE_SECONDS = 120;
 

@@ -1,6 +1,6 @@
 /**
  * The HTTP client for Microsoft Graph and Partner Center: a thin typed wrapper
- * over Node's own `fetch` (README "Choices" says why not the Graph SDK). The
+ * over Node's own `fetch` (docs/choices.md says why not the Graph SDK). The
  * boundary of live mode (SPEC "Live mode, exactly once"):
  *
  * - Sends the bearer token: DELEGATE_ACCESS_TOKEN when set, else a TokenProvider (sign-in).

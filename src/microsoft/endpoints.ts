@@ -24,8 +24,7 @@ export interface Endpoints {
  * (api.partnercenter.microsoft.com).
  * 21Vianet: https://learn.microsoft.com/graph/deployments lists microsoftgraph.chinacloudapi.cn and
  * login.chinacloudapi.cn. The Partner Center host partner.partnercenterapi.microsoftonline.cn is
- * unconfirmed: no Microsoft reference page found names the 21Vianet Partner Center API host (README
- * "Live mode (in progress)"); DELEGATE_PARTNER_CENTER_URL replaces it.
+ * unconfirmed: no Microsoft reference page found names the 21Vianet Partner Center API host (docs/live-mode.md); DELEGATE_PARTNER_CENTER_URL replaces it.
  */
 export const CLOUDS: Record<Cloud, Omit<Endpoints, 'cloud'>> = {
   global: {

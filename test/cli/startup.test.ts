@@ -1,5 +1,5 @@
 /**
- * Start-up stays cheap (README "Performance"), checked by what a command
+ * Start-up stays cheap (docs/performance.md), checked by what a command
  * loads rather than by timing it: a command that only reads loads the bundle
  * (compiled from its code cache), better-sqlite3's own files, and none of
  * the modules only writes, prompts, settings changes or sign-in need.

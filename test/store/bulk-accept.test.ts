@@ -1,6 +1,6 @@
 /**
  * `client accept --file` writes a chunk of clients with a few statements per table, not a few
- * statements per client (README "Performance"), and chooses the same initial domains as accepting
+ * statements per client (docs/performance.md), and chooses the same initial domains as accepting
  * the clients one by one would. Checked by what the store is asked and what it holds, not by timing.
  */
 import { allocateInitialDomain } from '../../src/domain/client/initial-domains.js';

@@ -1,5 +1,5 @@
 /**
- * Lists are read a page at a time (README "Performance"): each page is one
+ * Lists are read a page at a time (docs/performance.md): each page is one
  * query, filters run in the store's query, and nothing reads the whole table
  * first. Checked by what the store is asked, not by timing.
  */

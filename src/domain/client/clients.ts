@@ -173,7 +173,7 @@ export async function acceptOffer(s: Session, reference: string, rows: RowSource
     const at = nowIso(s);
     const now = s.clock.now();
     const out: ClientRecord[] = [];
-    // A chunk at a time, each table written with a few statements (not one a client, README "Performance"):
+    // A chunk at a time, each table written with a few statements (not one a client, docs/performance.md):
     // the clients, then what refers to them; the chunk's initial domains chosen as if one client after another.
     for (let i = 0; i < accepted.length; i += WRITE_CHUNK) {
       const part = accepted.slice(i, i + WRITE_CHUNK);

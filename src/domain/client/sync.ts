@@ -3,7 +3,7 @@
  * The reads happen first (src/microsoft/tenant.ts fills a TenantSnapshot); this module decides
  * and writes everything in one transaction, or with `dryRun` writes nothing.
  *
- * Rules (README "Live mode" > "sync"):
+ * Rules (docs/live-mode.md "First sync"):
  * - A Microsoft relationship is the ledger's when it has the same id, else the same display name
  *   ("must be unique across all delegated admin relationships of the partner",
  *   https://learn.microsoft.com/graph/api/resources/delegatedadminrelationship): a draft id made
@@ -22,7 +22,7 @@
  *   relationship ends it; customers with DAP the ledger lacks are listed, not added.
  * - Membership of the AdminAgents group is full admin access, of HelpdeskAgents limited, of
  *   neither none (https://learn.microsoft.com/partner-center/account-settings/permissions-overview,
- *   not confirmed on a page found here; see README). Members who are not partner users in the
+ *   not confirmed on a page found here; see docs/live-mode.md). Members who are not partner users in the
  *   ledger are listed, not added.
  */
 import type { Tx } from '../core/store.js';

@@ -1,7 +1,7 @@
 /**
  * node:crypto, loaded on first use: it pulls in Node's stream and cipher
  * modules, which costs start-up time that commands only reading the store
- * never need (README "Performance").
+ * never need (docs/performance.md).
  */
 import { createRequire } from 'node:module';
 import type * as NodeCrypto from 'node:crypto';

@@ -139,7 +139,7 @@ export interface Tx {
   /**
    * offerChunks for printing a whole list as plain output: an offer may come, instead of its record,
    * as the exact line the default (piped) offer list prints for it, with its newline, made in the
-   * page's query (README "Performance"); one query a page, and one more for a page's records when
+   * page's query (docs/performance.md); one query a page, and one more for a page's records when
    * it has any. A record is always a correct answer. The text must be what render.ts would print
    * (tested: test/store/paged-reads.test.ts).
    */
@@ -164,7 +164,7 @@ export interface Tx {
    * as the exact text the default client list prints for them in `form` (CSV records, each with its
    * newline; JSON array elements as JSON.stringify(list, null, 2) indents them, joined with ",\n",
    * without a separator before the first or after the last), made in the store's query where that
-   * is much cheaper than reading the records (README "Performance"). A record is always a correct
+   * is much cheaper than reading the records (docs/performance.md). A record is always a correct
    * answer: a backend that never prints stays correct. The text must be what render.ts would print
    * (tested: test/store/paged-reads.test.ts).
    */

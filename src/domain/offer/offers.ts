@@ -28,7 +28,7 @@ export interface Offer {
   granular?: ReturnType<typeof granularOfferJson>;
 }
 
-/** A trial or purchase offer whose made-up link was dropped (see README): it shows as a plain offer. */
+/** A trial or purchase offer whose made-up link was dropped (see docs/guide.md "Offers made before links came from Partner Center"): it shows as a plain offer. */
 export function linkDropped(o: Pick<OfferRecord, 'kind' | 'link'>): boolean {
   return (o.kind === 'trial' || o.kind === 'purchase') && o.link === null;
 }

@@ -7,7 +7,7 @@
  * blind (Stripe's idempotency keys; Terraform's state with partial apply).
  *
  * This module is the vocabulary: the kinds of change, each with its
- * read-back (READ_BACK, the table README "Live mode" repeats), the intent as
+ * read-back (READ_BACK, the table docs/live-mode.md repeats), the intent as
  * stored, and the pure judgement of what a read-back shows. Sending is
  * src/microsoft/execute.ts's; storing is the store's; recording a recovered
  * effect in the ledger is src/domain/recovery/.
@@ -89,7 +89,7 @@ export interface ReadBackRow {
 }
 
 /**
- * The read-back of every kind of change (README "Live mode" > "Exactly once"
+ * The read-back of every kind of change (docs/live-mode.md "Exactly once"
  * prints this table). Pages on learn.microsoft.com; GRAPH = /graph/api/.
  */
 export const READ_BACK: Record<ChangeKind, ReadBackRow> = {

@@ -189,7 +189,7 @@ class SqliteTx extends SqlTx {
 
   /**
    * Insert rows with multi-row VALUES statements, up to ROWS_PER_STATEMENT rows each (prepared once
-   * per row count): a bulk chunk is a few statements, not one a row (README "Performance").
+   * per row count): a bulk chunk is a few statements, not one a row (docs/performance.md).
    */
   private insertRows<T>(head: string, tuple: string, tail: string, rows: readonly T[], values: (row: T, out: unknown[]) => void): void {
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {

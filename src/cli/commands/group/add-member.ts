@@ -1,0 +1,41 @@
+/** `delegate group add-member <group> <email...>` (global admins). */
+import type { Command } from 'commander';
+import type { output } from 'zod/mini';
+import { groupAddMembers } from '../../../domain/access/groups.js';
+import type { Group } from '../../../domain/core/model.js';
+import type { Carried } from '../../../domain/plan/decision.js';
+import type { Context } from '../../context.js';
+import { flag, planSchema } from '../../command.js';
+import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
+import { printPlan, PLAN_OPTION } from '../../plan.js';
+import { renderOne } from '../../render.js';
+import { parseWith, z } from '../../schema.js';
+import { groupView } from './view.js';
+
+/** The group and the users are checked by the domain. */
+export const schema = z.object({ plan: planSchema, name: z.string(), emails: z.array(z.string()), live: flag });
+export type Options = output<typeof schema>;
+
+export async function run(opts: Options, ctx: Context): Promise<Carried<Group>> {
+  const { s, mode } = await sessionAndMode(ctx, opts, { inClient: false, action: 'group.add-member', target: opts.name });
+  return groupAddMembers(s, opts.name, opts.emails, mode);
+}
+
+export async function show(ctx: Context, r: Carried<Group>): Promise<void> {
+  if (r.kind === 'plan') return printPlan(ctx, r.requests, 'Run these against your own tenant.');
+  await renderOne(await ctx.target(), groupView, r.value);
+  reportLive(ctx, r);
+}
+
+export function register(group: Command, ctx: Context): void {
+  group
+    .command('add-member')
+    .description('Add partner users to a security group (global admins)')
+    .argument('<group>', 'group name')
+    .argument('<email...>', 'partner users')
+    .option(...PLAN_OPTION)
+    .option(...LIVE_OPTION)
+    .action(async (name: string, emails: string[], raw: Record<string, unknown>) => {
+      await show(ctx, await run(parseWith(schema, { ...raw, name, emails }), ctx));
+    });
+}

@@ -122,6 +122,20 @@ const ROWS: Row[] = [
     setup: (x) => activeClient(x).then(() => undefined),
     after: async (x) => expect([...x.fake.relationshipRequests.values()].flat().filter((q) => q.action === 'terminate')).toHaveLength(1),
   },
+  {
+    name: 'client remove (Partner Center: DAP end)',
+    args: ['client', 'remove', 'contoso.com', '--yes'],
+    change: { method: 'PATCH', path: `/v1/customers/${CONTOSO}` },
+    setup: async (x) => {
+      x.fake.customers.get(CONTOSO)!.allowDelegatedAccess = true;
+      const offerId = JSON.parse(await ok(['offer', 'create', '--json'])).id as string;
+      await ok(['client', 'accept', offerId, '--domain', 'contoso.com', '--name', 'Contoso', '--tenant-id', CONTOSO]);
+    },
+    after: async (x) => {
+      expect(x.fake.customers.get(CONTOSO)!.allowDelegatedAccess).toBe(false);
+      expect(JSON.parse(await ok(['client', 'show', 'contoso.com', '--json'])).status).toBe('removed');
+    },
+  },
 ];
 
 describe.each(matrix(ROWS))('%s --live, %s', (rowName, fault) => {

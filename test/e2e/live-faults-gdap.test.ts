@@ -128,6 +128,13 @@ const ROWS: Row[] = [
     change: { method: 'PATCH', path: `/v1/customers/${CONTOSO}` },
     setup: async (x) => {
       x.fake.customers.get(CONTOSO)!.allowDelegatedAccess = true;
+      // The client's tenant as Microsoft holds it (accepting records its domain and initial domain).
+      for (const [id, isInitial] of [
+        ['contoso.com', false],
+        ['contoso.onmicrosoft.com', true],
+      ] as const) {
+        x.fake.domains.set(id, { id, isInitial, isVerified: true, isDefault: !isInitial, authenticationType: 'Managed', supportedServices: [] });
+      }
       const offerId = JSON.parse(await ok(['offer', 'create', '--json'])).id as string;
       await ok(['client', 'accept', offerId, '--domain', 'contoso.com', '--name', 'Contoso', '--tenant-id', CONTOSO]);
     },

@@ -193,7 +193,8 @@ export interface LiveItemJson {
  * what `show` prints that names the item). Exit 1 unless every item is applied or accepted.
  */
 export function liveItemsJson(items: readonly ItemOutcome[], printed: unknown): LiveItemJson[] {
-  const rows = Array.isArray(printed) ? printed : printed === undefined ? [] : [printed];
+  // A list names its items one by one; one object (a group with its members) is not any one item's result.
+  const rows = Array.isArray(printed) ? printed : [];
   const names = (v: unknown, item: string): boolean =>
     typeof v === 'string' ? v.toLowerCase() === item.toLowerCase() : v !== null && typeof v === 'object' && Object.values(v).some((x) => names(x, item));
   return items.map((i) => {

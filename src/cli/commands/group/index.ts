@@ -5,7 +5,7 @@ import { UsageError } from '../../../domain/core/errors.js';
 import type { Group } from '../../../domain/core/model.js';
 import type { Context } from '../../context.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
-import { deliver, LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
+import { deliver, LIVE_OPTION, sessionAndMode } from '../../live.js';
 import * as v from '../../../domain/core/validate.js';
 import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
@@ -49,9 +49,7 @@ export function register(program: Command, ctx: Context): void {
     .action(async (name: string, emails: string[], raw: { plan?: string | boolean; live?: boolean }) => {
       const { s, mode } = await sessionAndMode(ctx, raw, { inClient: false, action: 'group.add-member', target: name });
       const r = await groupAddMembers(s, name, emails, mode);
-      if (r.kind === 'plan') return printPlan(ctx, r.requests, 'Run these against your own tenant.');
-      await renderOne(await ctx.target(), groupView, r.value);
-      reportLive(ctx, r);
+      await deliver(ctx, r, async (after) => renderOne(await ctx.target(), groupView, after), 'Run these against your own tenant.');
     });
   group
     .command('set')

@@ -5,12 +5,13 @@
  * modules are imported only here, only for a live command, so offline
  * commands start as before.
  */
-import { LEDGER, type Carried, type LiveIntents, type Mode } from '../domain/plan/decision.js';
+import { LEDGER, type Carried, type ItemOutcome, type LiveIntents, type Mode } from '../domain/plan/decision.js';
 import { DelegateError, NotPermittedError, UsageError } from '../domain/core/errors.js';
 import { requirePartner, resolveActor, writeAudited, type Session } from '../domain/core/session.js';
 import type { Context } from './context.js';
 import { defaultDbPath } from './paths.js';
 import { planFlag, printPlan } from './plan.js';
+import { jsonText } from './render.js';
 import { DEFAULT_SETTLE_SECONDS, MODES } from './settings.js';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
@@ -170,6 +171,63 @@ export function reportLive<T>(ctx: Context, r: Carried<T>): void {
 /** A plan is always JSON (see cli/plan.ts). Otherwise hand the value on, then list what a live bulk change left undone. */
 export async function deliver<T>(ctx: Context, r: Carried<T>, show: (value: T) => Promise<void>, planNote?: string): Promise<void> {
   if (r.kind === 'plan') return printPlan(ctx, r.requests, planNote);
+  if (r.items && r.items.length > 1 && (await ctx.output()) === 'json') return printLiveItems(ctx, r, show);
   await show(r.value);
   reportLive(ctx, r);
+}
+
+/** One item of a live bulk command's JSON (SPEC "Live mode, exactly once"). */
+export interface LiveItemJson {
+  item: string;
+  outcome: ItemOutcome['outcome'];
+  step?: string;
+  message?: string;
+  intentId?: string;
+  /** What the item made, as the command prints it (a created user with its temporary password, shown once). */
+  result?: unknown;
+}
+
+/**
+ * The JSON of a live bulk command: `[{item, outcome, step?, message?, intentId?, result?}]`, one per item in
+ * the order given; `result` is the command's own JSON for that item where it was applied (the element of
+ * what `show` prints that names the item). Exit 1 unless every item is applied or accepted.
+ */
+export function liveItemsJson(items: readonly ItemOutcome[], printed: unknown): LiveItemJson[] {
+  // A list names its items one by one; one object (a group with its members) is not any one item's result.
+  const rows = Array.isArray(printed) ? printed : [];
+  const names = (v: unknown, item: string): boolean =>
+    typeof v === 'string' ? v.toLowerCase() === item.toLowerCase() : v !== null && typeof v === 'object' && Object.values(v).some((x) => names(x, item));
+  return items.map((i) => {
+    const result = i.outcome === 'applied' || i.outcome === 'accepted' ? rows.find((row) => names(row, i.item)) : undefined;
+    return { item: i.item, outcome: i.outcome, ...(i.step ? { step: i.step } : {}), ...(i.message ? { message: i.message } : {}), ...(i.intentId ? { intentId: i.intentId } : {}), ...(result !== undefined ? { result } : {}) };
+  });
+}
+
+async function printLiveItems<T>(ctx: Context, r: Carried<T> & { kind: 'done' }, show: (value: T) => Promise<void>): Promise<void> {
+  // What the command would print (its JSON), captured to give each applied item its result.
+  let captured = '';
+  const out = ctx.io.out;
+  ctx.io.out = (t: string) => void (captured += t);
+  try {
+    await show(r.value);
+  } finally {
+    ctx.io.out = out;
+  }
+  let printed: unknown;
+  try {
+    printed = captured.trim() ? JSON.parse(captured) : undefined;
+  } catch {
+    printed = undefined;
+  }
+  ctx.io.out(jsonText(liveItemsJson(r.items!, printed), 2) + '\n');
+  for (const n of r.notes) ctx.note(n);
+  const bad = r.items!.filter((i) => i.outcome !== 'applied' && i.outcome !== 'accepted');
+  if (bad.length) {
+    const pending = bad.some((i) => i.outcome === 'pending');
+    throw new DelegateError(
+      `${bad.length} of ${r.items!.length} items not applied at Microsoft (their outcomes are listed)${pending ? '; those pending may or may not be: see `delegate pending`' : ''}: the others are applied and recorded; run the same command again to carry on`,
+      'microsoft',
+      1,
+    );
+  }
 }

@@ -111,9 +111,14 @@ describe('client user add --live', () => {
     writeFileSync(file, 'upn,name,admin\nal@contoso.com,Al,false\nbo@contoso.com,Bo,false\ncy@contoso.com,Cy,true\n');
     const r = await live(['client', 'user', 'add', 'contoso.com', '--file', file, '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).map((u: { upn: string }) => u.upn)).toEqual(['al@contoso.com', 'cy@contoso.com']);
-    expect(r.stderr).toMatch(/^bo@contoso\.com: failed at step "user-2": Microsoft Graph answered 400 to POST \/users: Request_BadRequest: Another object/m);
-    expect(r.stderr).toMatch(/1 item failed at Microsoft \(listed above\); the others are applied and recorded/);
+    // A live bulk command's JSON: each item's outcome, with what an applied one made (its password, shown once).
+    const items = JSON.parse(r.stdout);
+    expect(items).toEqual([
+      { item: 'al@contoso.com', outcome: 'applied', result: expect.objectContaining({ upn: 'al@contoso.com', temporaryPassword: fakeUser('al@contoso.com')!.passwordProfile!.password }) },
+      { item: 'bo@contoso.com', outcome: 'failed', step: 'user-2', message: expect.stringMatching(/^Microsoft Graph answered 400 to POST \/users: Request_BadRequest: Another object/) },
+      { item: 'cy@contoso.com', outcome: 'applied', result: expect.objectContaining({ upn: 'cy@contoso.com', isAdmin: true }) },
+    ]);
+    expect(r.stderr).toMatch(/1 of 3 items not applied at Microsoft \(their outcomes are listed\): the others are applied and recorded; run the same command again to carry on/);
     expect(await ledgerUser('al@contoso.com')).toBeDefined();
     expect(await ledgerUser('bo@contoso.com')).toBeUndefined();
     expect(await ledgerUser('cy@contoso.com')).toMatchObject({ isAdmin: true });

@@ -105,6 +105,21 @@ describe('user grant-admin / revoke-admin --live', () => {
     expect(members(ADMIN_AGENTS).sort()).toEqual([graceId, hankId].sort());
   });
 
+  it("--json: a live bulk change prints each user's outcome (applied with what it changed, or failed with the step and Microsoft's message), exit 1", async () => {
+    fake.fault({ kind: 'error', method: 'POST', path: `/groups/${ADMIN_AGENTS}/members/$ref`, status: 400, code: 'Request_BadRequest', message: 'Refused \u001b[31mred\u001b[0m.', inBatch: true, after: 1 });
+    const r = await runBin(['user', 'grant-admin', GRACE, HANK, '--role', 'full', '--live', '--json'], env);
+    expect(r.code).toBe(1);
+    const items = JSON.parse(r.stdout) as { item: string; outcome: string; step?: string; message?: string; result?: unknown }[];
+    expect(items).toEqual([
+      { item: GRACE, outcome: 'applied', result: expect.objectContaining({ email: GRACE }) },
+      { item: HANK, outcome: 'failed', step: 'join-2', message: expect.stringMatching(/^Microsoft Graph answered 400 to POST .*Request_BadRequest: Refused/) },
+    ]);
+    expect(r.stdout).not.toContain('\u001b'); // Microsoft's text cannot reach the terminal raw
+    expect(r.stderr).toMatch(/1 of 2 items not applied at Microsoft \(their outcomes are listed\)/);
+    expect(await access(GRACE)).toBe('full');
+    expect(await access(HANK)).toBe('none');
+  });
+
   it('not a global admin: exit 4 before any request, audited', async () => {
     const before = storeHash(sb.db);
     const r = await runBin(['user', 'grant-admin', HANK, '--role', 'full', '--live', '--as', GRACE], env);

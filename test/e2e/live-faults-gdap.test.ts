@@ -122,6 +122,27 @@ const ROWS: Row[] = [
     setup: (x) => activeClient(x).then(() => undefined),
     after: async (x) => expect([...x.fake.relationshipRequests.values()].flat().filter((q) => q.action === 'terminate')).toHaveLength(1),
   },
+  {
+    name: 'client remove (Partner Center: DAP end)',
+    args: ['client', 'remove', 'contoso.com', '--yes'],
+    change: { method: 'PATCH', path: `/v1/customers/${CONTOSO}` },
+    setup: async (x) => {
+      x.fake.customers.get(CONTOSO)!.allowDelegatedAccess = true;
+      // The client's tenant as Microsoft holds it (accepting records its domain and initial domain).
+      for (const [id, isInitial] of [
+        ['contoso.com', false],
+        ['contoso.onmicrosoft.com', true],
+      ] as const) {
+        x.fake.domains.set(id, { id, isInitial, isVerified: true, isDefault: !isInitial, authenticationType: 'Managed', supportedServices: [] });
+      }
+      const offerId = JSON.parse(await ok(['offer', 'create', '--json'])).id as string;
+      await ok(['client', 'accept', offerId, '--domain', 'contoso.com', '--name', 'Contoso', '--tenant-id', CONTOSO]);
+    },
+    after: async (x) => {
+      expect(x.fake.customers.get(CONTOSO)!.allowDelegatedAccess).toBe(false);
+      expect(JSON.parse(await ok(['client', 'show', 'contoso.com', '--json'])).status).toBe('removed');
+    },
+  },
 ];
 
 describe.each(matrix(ROWS))('%s --live, %s', (rowName, fault) => {

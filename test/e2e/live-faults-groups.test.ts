@@ -5,10 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
-import { ADMIN, TENANT } from '../helpers/cli.js';
+import { agree } from '../helpers/faults.js';
+import { ADMIN, runInProcess, TENANT, withStore } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
 import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
-import { runInProcess } from '../helpers/cli.js';
 
 const LEE = 'lee@fabrikam.com';
 const ADMIN_AGENTS = 'a1b2c3d4-0000-4000-8000-00000000aa01';
@@ -101,4 +101,26 @@ describe.each(matrix(ROWS))('%s --live, %s', (rowName, fault) => {
     w.fake.requests.length = 0;
     await runCell(w, row, fault);
   });
+});
+
+/**
+ * A read cut short is an error, never an empty page (issue 19: a 200 with truncated JSON on the AdminAgents
+ * members read was taken as an empty group, and `sync` set every partner user's admin access to none).
+ */
+describe.each([
+  ['a 200 with truncated JSON', { kind: 'truncated' as const }],
+  ['pages that never end', { kind: 'endless' as const }],
+])('sync, the AdminAgents members read gives %s', (_what, f) => {
+  it('sync exits non-zero naming what it could not read, and nobody loses admin access', async () => {
+    await w.liveOk(['user', 'grant-admin', LEE, '--role', 'full']);
+    w.fake.pageSize = 1; // two members: a page each (endless: every page has a fresh next link)
+    w.fake.fault({ ...f, method: 'GET', path: `/groups/${ADMIN_AGENTS}/members` });
+    const r = await runInProcess(['sync'], { env: w.env });
+    w.fake.clearFaults();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/\/groups\/[^ ]*\/members|users/);
+    const access = await withStore(w.sb.db, (st) => st.read(async (tx) => [(await tx.getUser(ADMIN))?.adminAccess, (await tx.getUser(LEE))?.adminAccess]));
+    expect(access).toEqual(['full', 'full']);
+    await agree(w.fake, w.sb);
+  }, 120_000);
 });

@@ -2,8 +2,11 @@
  * The fault-matrix tools at work (test/helpers/faults.ts): the built CLI is
  * SIGKILLed after Microsoft (the loopback fake) has applied a change and
  * answered, before the ledger write; `disagreements`/`agree` compare the
- * fake with the ledger. Issue 19's matrix runs every live command through
- * this, with recovery after.
+ * fake with the ledger. After the kill the change is pending (its intent
+ * was committed before the request), and the same command again, `delegate
+ * recover` or `delegate sync` records it: the fake and the ledger agree, one
+ * group at Microsoft. Issue 19's matrix (live-faults-*.test.ts) runs every
+ * live command through this.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
@@ -31,19 +34,32 @@ const group = (name: string) => withStore(sb.db, (st) => st.read((tx) => tx.getG
 const atFake = (name: string) => [...fake.groups.values()].filter((g) => g.displayName === name);
 
 describe('killed after the answer, before the ledger write', () => {
-  it('group create --live: Microsoft has the group, the ledger does not', async () => {
+  it.each([
+    ['the same command again', ['group', 'create', 'Helpdesk', '--live']],
+    ['delegate recover', ['recover', '--json']],
+    ['delegate sync', ['sync', '--json']],
+  ])('group create --live: Microsoft has the group, `delegate pending` lists the change; after %s the ledger has it, once', async (_how, after) => {
     const k = await killAfterAnswer(fake, sb, ['group', 'create', 'Helpdesk', '--live'], { method: 'POST', path: '/groups' });
     expect(k.signal).toBe('SIGKILL');
     expect(k.held).toMatchObject({ status: 201, body: expect.objectContaining({ displayName: 'Helpdesk' }) });
     const made = atFake('Helpdesk');
     expect(made).toHaveLength(1);
     expect(made[0]!.id).toBe((k.held.body as { id: string }).id);
-    // TODAY'S BEHAVIOUR, which issue 19's recovery changes: nothing records the intent before the request, so the
-    // ledger lacks the group Microsoft made. Once intents and recovery land, this row expects instead that
-    // `delegate pending` lists the group create, and that after `delegate recover` (or the same command again)
-    // the ledger has Helpdesk with this object id and Microsoft still has exactly one Helpdesk (agree passes).
+    // The intent was committed before the request: the change is pending, not lost.
     expect(await group('Helpdesk')).toBeUndefined();
-    expect(await disagreements(fake, sb)).toEqual([`group "Helpdesk" (${made[0]!.id}) exists at Microsoft, not in the ledger`]);
+    const pending = await runBin(['pending', '--json'], env);
+    expect(JSON.parse(pending.stdout)).toEqual([expect.objectContaining({ command: 'group.create', action: 'group.create', method: 'POST' })]);
+
+    const r = await runBin(after, env);
+    if (after[0] === 'group') {
+      // The change is the earlier run's: recovered, never made twice; the refusal says what recovery found.
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/Recovered an earlier run's change: .*A security group named Helpdesk already exists/);
+    } else expect(`exit ${r.code}: ${r.stderr}`).toMatch(/^exit 0: /);
+    expect(await group('Helpdesk')).toMatchObject({ objectId: made[0]!.id });
+    expect(atFake('Helpdesk')).toHaveLength(1);
+    expect(JSON.parse((await runBin(['pending', '--json'], env)).stdout)).toEqual([]);
+    await agree(fake, sb);
   });
 });
 

@@ -6,8 +6,8 @@ import type { Group } from '../../../domain/core/model.js';
 import type { Carried } from '../../../domain/plan/decision.js';
 import type { Context } from '../../context.js';
 import { flag, planSchema } from '../../command.js';
-import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
-import { printPlan, PLAN_OPTION } from '../../plan.js';
+import { deliver, LIVE_OPTION, sessionAndMode } from '../../live.js';
+import { PLAN_OPTION } from '../../plan.js';
 import { renderOne } from '../../render.js';
 import { parseWith, z } from '../../schema.js';
 import { groupView } from './view.js';
@@ -22,9 +22,7 @@ export async function run(opts: Options, ctx: Context): Promise<Carried<Group>> 
 }
 
 export async function show(ctx: Context, r: Carried<Group>): Promise<void> {
-  if (r.kind === 'plan') return printPlan(ctx, r.requests, 'Run these against your own tenant.');
-  await renderOne(await ctx.target(), groupView, r.value);
-  reportLive(ctx, r);
+  await deliver(ctx, r, async (after) => renderOne(await ctx.target(), groupView, after), 'Run these against your own tenant.');
 }
 
 export function register(group: Command, ctx: Context): void {

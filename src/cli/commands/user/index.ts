@@ -4,7 +4,7 @@ import { UsageError } from '../../../domain/core/errors.js';
 import { ADMIN_ACCESS } from '../../../domain/core/model.js';
 import { addUsers, changeAdminAccess, changeAdminAccessLive, eachUserChunk, planAdminAccess, removeUser, setUserDbLogin } from '../../../domain/partner/users.js';
 import { LEDGER } from '../../../domain/plan/decision.js';
-import { LIVE_OPTION, reportLive, sessionAndMode } from '../../live.js';
+import { deliver, LIVE_OPTION, sessionAndMode } from '../../live.js';
 import { planFlag, printPlan, PLAN_OPTION } from '../../plan.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
@@ -41,10 +41,11 @@ async function accessChange(
   if (mode.kind === 'live') {
     const r = await changeAdminAccessLive(session, rows, opts, mode.microsoft);
     if (r.kind !== 'done') return;
-    await renderList(await ctx.target(), accessChangeView, r.value);
-    const n = r.value.filter((c) => c.changed).length;
-    ctx.note(`${n} user${n === 1 ? '' : 's'} changed at Microsoft (agent group membership) and recorded.`);
-    return reportLive(ctx, r);
+    return deliver(ctx, r, async (value) => {
+      await renderList(await ctx.target(), accessChangeView, value);
+      const n = value.filter((c) => c.changed).length;
+      ctx.note(`${n} user${n === 1 ? '' : 's'} changed at Microsoft (agent group membership) and recorded.`);
+    });
   }
   if (plan) {
     const requests = await planAdminAccess(session, rows, opts);

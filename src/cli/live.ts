@@ -219,6 +219,11 @@ async function printLiveItems<T>(ctx: Context, r: Carried<T> & { kind: 'done' },
   } catch {
     printed = undefined;
   }
+  // A command whose JSON is already one outcome per item (the fleet commands' {client, outcome, ...}) keeps it.
+  if (Array.isArray(printed) && printed.length > 0 && printed.every((x) => x !== null && typeof x === 'object' && 'outcome' in x)) {
+    ctx.io.out(captured);
+    return reportLive(ctx, r);
+  }
   ctx.io.out(jsonText(liveItemsJson(r.items!, printed), 2) + '\n');
   for (const n of r.notes) ctx.note(n);
   const bad = r.items!.filter((i) => i.outcome !== 'applied' && i.outcome !== 'accepted');

@@ -190,7 +190,12 @@ describe('a granular client, live from approval to termination', () => {
 
     const m = await live(['group', 'add-member', 'Helpdesk', ADMIN, LEE, '--json']);
     expect(m.code).toBe(0);
-    expect(JSON.parse(m.stdout).members.sort()).toEqual([ADMIN, LEE]);
+    // Two members: a live bulk change, whose JSON is each item's outcome.
+    expect(JSON.parse(m.stdout)).toEqual([
+      { item: ADMIN, outcome: 'applied' },
+      { item: LEE, outcome: 'applied' },
+    ]);
+    expect((await group('Helpdesk'))!.members.sort()).toEqual([ADMIN, LEE]);
     expect(fake.groups.get(oid)!.members.size).toBe(2);
     expect(fake.seen({ inBatch: true, method: 'POST', path: `/groups/${oid}/members/$ref` })).toHaveLength(2);
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { agree, disagreements, killAfterAnswer } from '../helpers/faults.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
-import { ADMIN, runBin, TENANT, withStore, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, spawnBin, TENANT, withStore, type Sandbox } from '../helpers/cli.js';
 
 const LEE = 'lee@fabrikam.com';
 
@@ -59,8 +59,8 @@ describe('another signal after the answer', () => {
 
 describe('agree', () => {
   it('holds after live commands that ran to the end, and names each difference when Microsoft changes behind the ledger', async () => {
-    expect((await runBin(['group', 'create', 'Helpdesk', '--live'], env)).code).toBe(0);
-    expect((await runBin(['group', 'add-member', 'Helpdesk', LEE, '--live'], env)).code).toBe(0);
+    expect((await spawnBin(['group', 'create', 'Helpdesk', '--live'], env)).code).toBe(0);
+    expect((await spawnBin(['group', 'add-member', 'Helpdesk', LEE, '--live'], env)).code).toBe(0);
     await agree(fake, sb);
     const g = atFake('Helpdesk')[0]!;
     g.members.clear();

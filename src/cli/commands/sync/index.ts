@@ -11,7 +11,6 @@ import { nounCommand } from '../../program.js';
 import { renderList, renderOne, type View } from '../../render.js';
 import { signInDeps } from '../login/index.js';
 import { processAlive, recoveryLine, settleSeconds } from '../../live.js';
-import { hostname } from 'node:os';
 
 const changeView: View<SyncChange> = {
   columns: [
@@ -61,7 +60,7 @@ export function register(program: Command, ctx: Context): void {
         dryRun: Boolean(o.dryRun),
         settleMs: (await settleSeconds(ctx)) * 1000,
         leaseMs: 30_000,
-        owner: { host: hostname(), pid: process.pid },
+        owner: ctx.processId(),
         alive: processAlive,
         microsoft: executor(ms, partner.cloud),
       });

@@ -3,6 +3,7 @@
  * clock, interrupts, and the store (opened lazily, closed by main on every
  * exit path, after the command's cleanups).
  */
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { clockFromEnv, systemClock, type Clock } from '../domain/core/clock.js';
 import { CancelledError, UsageError } from '../domain/core/errors.js';
@@ -40,6 +41,17 @@ export interface Deps {
   interrupts?: Interrupts;
   /** The system clock (default: the machine's); tests may stand another in. DELEGATE_NOW pins over it. */
   clock?: Clock;
+  /**
+   * The process a command runs in, as the owner of its live intents (default: this machine and this
+   * process's id). A harness running many commands in one process gives each its own, ended with it.
+   */
+  process?: ProcessId;
+}
+
+/** A process of a machine: who holds a live intent's lease (SPEC "Live mode, exactly once"). */
+export interface ProcessId {
+  host: string;
+  pid: number;
 }
 
 /** How much of a committed command's output had been printed (for the interrupt message). */
@@ -93,6 +105,11 @@ export class Context {
   settings(): Promise<Settings> {
     this.settingsP ??= this.deps.settings();
     return this.settingsP;
+  }
+
+  /** The process this command runs in (see Deps.process). */
+  processId(): ProcessId {
+    return this.deps.process ?? { host: hostname(), pid: process.pid };
   }
 
   clock(): Clock {

@@ -14,7 +14,6 @@ import { planFlag, printPlan } from './plan.js';
 import { jsonText } from './render.js';
 import { DEFAULT_SETTLE_SECONDS, MODES } from './settings.js';
 import { dirname } from 'node:path';
-import { hostname } from 'node:os';
 
 /** `.option(...LIVE_OPTION)`: the same `--live` on every command that changes something. */
 export const LIVE_OPTION = ['--live', 'do this at Microsoft (after `delegate login`), then record in the ledger what Microsoft answered'] as const;
@@ -119,7 +118,7 @@ export function processAlive(pid: number): boolean {
  * recovery of its own scopes' lapsed intents before it decides (src/domain/recovery).
  */
 export async function liveIntents(ctx: Context, s: Session, mode: Mode & { kind: 'live' }, command: string, answerMs: number): Promise<LiveIntents> {
-  const owner = { host: hostname(), pid: process.pid };
+  const owner = ctx.processId();
   const settleMs = await settleSeconds(ctx) * 1000;
   const { recover } = await import('../domain/recovery/recover.js');
   return {

@@ -9,7 +9,7 @@ import { ADMIN, expectOneLine, runInProcess, runOk, sandbox, storeHash, TENANT, 
 
 let sb: Sandbox;
 beforeEach(async () => {
-  sb = sandbox();
+  sb = await sandbox();
   await runOk(['--db', sb.db, 'init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
 });
 afterEach(() => sb.cleanup());
@@ -20,19 +20,19 @@ test.each(['-ymB!5M2', '-qx', '-hello', '-Vz', '-m'])('--name %s is stored whole
 });
 
 test('a group of root flags after a value option is still those flags: --name -yq is a missing value (exit 2), nothing written', async () => {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await runInProcess(['--db', sb.db, 'user', 'add', 'grace@fabrikam.com', '--name', '-yq']);
   expect(r.code).toBe(2);
   expectOneLine(r.stderr, /--name/);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 });
 
 test('a root long flag after a value option is that flag: --name --json --global-admin is a missing value (exit 2), nothing written', async () => {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await runInProcess(['--db', sb.db, 'user', 'add', 'grace@fabrikam.com', '--name', '--json', '--global-admin']);
   expect(r.code).toBe(2);
   expectOneLine(r.stderr, /--name/);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 });
 
 test('root flags grouped before the command still work: -yq', async () => {
@@ -44,9 +44,9 @@ test('root flags grouped before the command still work: -yq', async () => {
 test('a header cell with a newline: one line, the cell quoted with the newline escaped', async () => {
   const file = join(sb.dir, 'h.csv');
   writeFileSync(file, '"x\n\ny"\nada@fabrikam.com\n');
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await runInProcess(['--db', sb.db, 'user', 'add', '--file', file]);
   expect(r.code).toBe(2);
   expectOneLine(r.stderr, /unknown column "x\\n\\ny"/);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 });

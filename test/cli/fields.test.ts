@@ -8,7 +8,7 @@ import { ADMIN, expectOneLine, runInProcess, sandbox, storeHash, TENANT, type Sa
 
 let sb: Sandbox;
 beforeAll(async () => {
-  sb = sandbox();
+  sb = await sandbox();
   await ok(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
   const plain = JSON.parse(await ok(['offer', 'create', '--json'])).id as string;
   await ok(['client', 'accept', plain, '--domain', 'contoso.com', '--name', 'Contoso Ltd']);
@@ -79,14 +79,14 @@ describe.each(LISTS.map((l) => [l.join(' '), l] as const))('%s --fields', (_name
   });
 
   test('an unknown field is exit 2, one line naming the valid ones, nothing printed, store unchanged', async () => {
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     for (const bad of ['nope', 'name,nope,other', '', 'a,,b']) {
       const r = await cli([...list, '--fields', bad]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expectOneLine(r.stderr, /valid fields: /);
     }
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 });
 

@@ -9,7 +9,7 @@ import { ADMIN, expectOneLine, runInProcess, runOk, sandbox, storeHash, TENANT, 
 
 let sb: Sandbox;
 beforeEach(async () => {
-  sb = sandbox();
+  sb = await sandbox();
   await runOk(['--db', sb.db, 'init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
 });
 afterEach(() => sb.cleanup());
@@ -52,11 +52,11 @@ describe('a command interrupted in-process', () => {
   test('a signal before the write commits: the transaction rolls back, "nothing was written", exit 130', async () => {
     const interrupts = new Interrupts();
     interrupts.raise('SIGINT');
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await runInProcess(['--db', sb.db, 'user', 'add', 'grace@fabrikam.com'], { interrupts });
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 130, stdout: '' });
     expectOneLine(r.stderr, /^Interrupted \(SIGINT\): nothing was written\.\n$/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   test('a signal while a read is printing: exit 129, "nothing was written"', async () => {
@@ -84,10 +84,10 @@ describe('a command interrupted in-process', () => {
       interrupts.raise('SIGINT');
       yield rows.slice(half);
     })();
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await runInProcess(['--db', sb.db, 'user', 'add', '--file', '-'], { interrupts, stdin });
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 130, stdout: '' });
     expectOneLine(r.stderr, /^Interrupted \(SIGINT\): nothing was written\.\n$/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 });

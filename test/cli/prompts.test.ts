@@ -13,7 +13,9 @@ const ADMIN_URL = `https://admin.microsoft.com/Adminportal/Home?invType=Administ
 const GRACE = 'grace@fabrikam.com';
 
 let sb: Sandbox;
-beforeEach(() => (sb = sandbox()));
+beforeEach(async () => {
+  sb = await sandbox();
+});
 afterEach(() => sb.cleanup());
 
 /** Run against the sandbox's store. */
@@ -131,22 +133,22 @@ describe('confirmation of destructive commands', () => {
   describe.each(destructive)('$name', ({ args, about, state }) => {
     test('answering no is exit 130 and changes nothing', async () => {
       const ids = await scene();
-      const before = { hash: storeHash(sb.db), state: await state(ids) };
+      const before = { hash: await storeHash(sb.db), state: await state(ids) };
       const r = await atTerminal(args(ids), [false]);
       expect(r.code).toBe(130);
       expect(r.asked).toHaveLength(1);
       expect(r.asked[0]).toMatch(about);
       expect(r.stdout).toBe('');
-      expect(storeHash(sb.db)).toBe(before.hash);
+      expect(await storeHash(sb.db)).toBe(before.hash);
       expect(await state(ids)).toEqual(before.state);
     });
 
     test('cancelling the question is exit 130 and changes nothing', async () => {
       const ids = await scene();
-      const hash = storeHash(sb.db);
+      const hash = await storeHash(sb.db);
       const r = await atTerminal(args(ids), ['CANCEL']);
       expect(r.code).toBe(130);
-      expect(storeHash(sb.db)).toBe(hash);
+      expect(await storeHash(sb.db)).toBe(hash);
     });
 
     test('answering yes does it', async () => {
@@ -169,7 +171,7 @@ describe('confirmation of destructive commands', () => {
 
     test('without a terminal (or with --no-input) nothing is asked: exit 2 naming --yes', async () => {
       const ids = await scene();
-      const hash = storeHash(sb.db);
+      const hash = await storeHash(sb.db);
       const piped = await cli(args(ids), { tty: false, answers: [true] });
       const noInput = await atTerminal([...args(ids), '--no-input'], [true]);
       for (const r of [piped, noInput]) {
@@ -177,7 +179,7 @@ describe('confirmation of destructive commands', () => {
         expect(r.asked).toEqual([]);
         expect(r.stderr).toContain('--yes');
       }
-      expect(storeHash(sb.db)).toBe(hash);
+      expect(await storeHash(sb.db)).toBe(hash);
     });
   });
 
@@ -223,11 +225,11 @@ describe('other values asked for at a terminal', () => {
 
   test('a cancelled value prompt is exit 130 and writes nothing', async () => {
     await initFabrikam();
-    const hash = storeHash(sb.db);
+    const hash = await storeHash(sb.db);
     const r = await atTerminal(['user', 'grant-admin', ADMIN], ['CANCEL']);
     expect(r.code).toBe(130);
     expect(r.asked).toHaveLength(1);
-    expect(storeHash(sb.db)).toBe(hash);
+    expect(await storeHash(sb.db)).toBe(hash);
   });
 });
 

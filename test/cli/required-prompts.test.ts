@@ -11,7 +11,7 @@ import { runOnPty } from '../helpers/pty.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
-  sb = sandbox();
+  sb = await sandbox();
   sb.env.DELEGATE_NOW = '2026-03-01T09:00:00.000Z';
   await setupIn(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
 });
@@ -20,14 +20,14 @@ afterEach(() => sb.cleanup());
 const atTerminal = (args: string[], answers: (string | boolean)[]) => runInProcess(args, { env: sb.env, tty: true, answers });
 
 async function expectAllNamed(args: string[], message: string): Promise<void> {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   for (const extra of [[], ['--no-input']]) {
     const r = extra.length ? await runInProcess([...extra, ...args], { env: sb.env, tty: true }) : await runBin(args, sb.env);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expectOneLine(r.stderr, new RegExp(`^Error: Missing ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(no terminal to ask on\\)\\n$`));
   }
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 }
 
 describe('without a terminal: every missing value in one message, exit 2, nothing written', () => {

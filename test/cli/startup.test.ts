@@ -7,19 +7,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
-import { ADMIN, ROOT, runBin, sandbox, TENANT, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, ROOT, spawnBin, sandbox, TENANT, type Sandbox } from '../helpers/cli.js';
 
 let sb: Sandbox;
 beforeAll(async () => {
-  sb = sandbox();
-  const r = await runBin(['init', '--name', 'Fabrikam', '--tenant-id', TENANT, '--admin', ADMIN, '--certified', '-q'], { ...sb.env, DELEGATE_NOW: '2026-03-01T09:00:00Z' });
+  sb = await sandbox();
+  const r = await spawnBin(['init', '--name', 'Fabrikam', '--tenant-id', TENANT, '--admin', ADMIN, '--certified', '-q'], { ...sb.env, DELEGATE_NOW: '2026-03-01T09:00:00Z' });
   expect(r.code).toBe(0);
 });
 afterAll(() => sb.cleanup());
 
 async function loaded(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ builtins: string[]; files: string[] }> {
   const out = join(sb.dir, 'loaded.json');
-  const r = await runBin(args, { ...sb.env, ...env, NODE_OPTIONS: `--require ${join(ROOT, 'test', 'helpers', 'loaded-modules.cjs')}`, LOADED_MODULES_OUT: out });
+  const r = await spawnBin(args, { ...sb.env, ...env, NODE_OPTIONS: `--require ${join(ROOT, 'test', 'helpers', 'loaded-modules.cjs')}`, LOADED_MODULES_OUT: out });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(readFileSync(out, 'utf8')) as { builtins: string[]; files: string[] };
@@ -36,11 +36,11 @@ test.each(READS)('%s: no conf (nor its schema validator), no crypto, tty or chil
 });
 
 test('a setting set in the config file is read without loading conf', async () => {
-  const set = await runBin(['config', 'set', 'output', 'plain'], sb.env);
+  const set = await spawnBin(['config', 'set', 'output', 'plain'], sb.env);
   expect(set.code).toBe(0);
   const { files } = await loaded(['client', 'list']);
   expect(files.some((f) => /node_modules\/(conf|ajv|atomically)\//.test(f))).toBe(false);
-  expect((await runBin(['config', 'unset', 'output'], sb.env)).code).toBe(0);
+  expect((await spawnBin(['config', 'unset', 'output'], sb.env)).code).toBe(0);
 });
 
 test("the bundle's code cache is one this Node accepts (so the bundle is not compiled again on every start)", () => {

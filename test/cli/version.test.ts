@@ -1,33 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../../src/version.js';
-import { ROOT, runBin, runInProcess, sandbox } from '../helpers/cli.js';
+import { ROOT, spawnBin, runInProcess, sandbox } from '../helpers/cli.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 test('the version the program reports is the package version', async () => {
   expect(VERSION).toBe(pkg.version);
-  const sb = sandbox();
+  const sb = await sandbox();
   try {
-    const fast = await runBin(['--version'], sb.env);
+    const fast = await spawnBin(['--version'], sb.env);
     expect(fast).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
     // Through commander too (the fast path only takes a lone --version).
     const slow = await runInProcess(['--version', '--no-color']);
     expect(slow.stdout).toBe(`${pkg.version}\n`);
   } finally {
-    sb.cleanup();
+    await sb.cleanup();
   }
 });
 
 test('the help printed without starting the CLI is the CLI’s own help', async () => {
-  const sb = sandbox();
+  const sb = await sandbox();
   try {
-    const cached = await runBin(['--help'], sb.env);
-    const live = await runBin(['--help'], { ...sb.env, DELEGATE_NO_HELP_CACHE: '1' });
+    const cached = await spawnBin(['--help'], sb.env);
+    const live = await spawnBin(['--help'], { ...sb.env, DELEGATE_NO_HELP_CACHE: '1' });
     expect(cached.code).toBe(0);
     expect(cached.stdout).toContain('Usage: delegate');
     expect(cached.stdout).toBe(live.stdout);
   } finally {
-    sb.cleanup();
+    await sb.cleanup();
   }
 });

@@ -4,7 +4,7 @@
  * and the filters of `delegate audit`.
  */
 import { createHash } from 'node:crypto';
-import { ADMIN, emptyStore, copyStore, storeSql, TENANT, expectOneLine, runBin, runInProcess, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, emptyStore, copyStore, storeSql, TENANT, expectOneLine, runBin, runInProcess, spawnBin, sandbox, storeHash, type Result, type Sandbox } from '../helpers/cli.js';
 import { PG_MODE } from '../helpers/pg-e2e.js';
 
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -31,8 +31,8 @@ let revokedOfferId: string;
 /** The full trail of the template, as `audit --json` printed it. */
 let trail: Entry[];
 
-function newSandbox(): Sandbox {
-  const sb = sandbox();
+async function newSandbox(): Promise<Sandbox> {
+  const sb = await sandbox();
   sandboxes.push(sb);
   return sb;
 }
@@ -57,9 +57,9 @@ async function audit(sb: Sandbox, args: string[] = []): Promise<Entry[]> {
   return JSON.parse(r.stdout);
 }
 
-function copyOfTemplate(): Sandbox {
-  const sb = newSandbox();
-  copyStore(template, sb);
+async function copyOfTemplate(): Promise<Sandbox> {
+  const sb = await newSandbox();
+  await copyStore(template, sb);
   return sb;
 }
 
@@ -78,7 +78,7 @@ function chainHash(prev: string, e: Omit<Entry, 'hash'>): string {
 }
 
 beforeAll(async () => {
-  template = newSandbox();
+  template = await newSandbox();
   const sb = template;
   await step(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified'], T0); // 1
   await step(sb, ['user', 'add', LEE, '--name', 'Lee'], T0); // 2
@@ -99,7 +99,7 @@ beforeAll(async () => {
   await step(sb, ['user', 'remove', NOEL, '--yes'], T2); // 17
   trail = await audit(sb);
 });
-afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+afterAll(() => Promise.all(sandboxes.map((sb) => sb.cleanup())));
 
 const seqs = (entries: Entry[]) => entries.map((e) => e.seq);
 
@@ -142,7 +142,7 @@ describe('what is recorded', () => {
   // Bug: a refused `user add` is audited with the target "arguments" (the
   // name of its row source) instead of the user it would have added.
   test('a refused user add names the user it would have added', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await run(sb, ['--as', LEE, 'user', 'add', 'z@fabrikam.com'], T2, 4);
     expect((await audit(sb)).at(-1)).toMatchObject({ actor: LEE, action: 'user.add', target: 'z@fabrikam.com', outcome: 'denied' });
   });
@@ -157,8 +157,8 @@ describe('what is recorded', () => {
   });
 
   test('reading, bad input and not-found leave the trail and the store as they were', async () => {
-    const sb = copyOfTemplate();
-    const before = storeHash(sb.db);
+    const sb = await copyOfTemplate();
+    const before = await storeHash(sb.db);
     const reads: [string[], number][] = [
       [['user', 'list'], 0],
       [['client', 'list'], 0],
@@ -171,37 +171,37 @@ describe('what is recorded', () => {
       [['client', 'user', 'reset-password', 'contoso.com', 'ghost@contoso.com'], 3],
     ];
     for (const [args, code] of reads) expect([args.join(' '), (await runBin(args, sb.env)).code]).toEqual([args.join(' '), code]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     expect(await audit(sb)).toEqual(trail);
   });
 });
 
 describe('audit verify', () => {
   test('an intact trail: exit 0, the entry count and the head hash', async () => {
-    const sb = copyOfTemplate();
-    const before = storeHash(sb.db);
+    const sb = await copyOfTemplate();
+    const before = await storeHash(sb.db);
     const plain = await runBin(['audit', 'verify'], sb.env);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toBe(`ok\t17\t${trail[16]!.hash}\n`);
     const json = await runBin(['audit', 'verify', '--json'], sb.env);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, entries: 17, head: trail[16]!.hash, warnings: [] });
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   async function expectBroken(sb: Sandbox, seq: number): Promise<Result> {
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await runBin(['audit', 'verify'], sb.env);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(new RegExp(`^Error: Audit entry ${seq} `));
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     return r;
   }
 
   test('an edited detail is found, naming that entry', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => exec("UPDATE audit SET detail = 'nothing to see' WHERE seq = 5"));
     await expectBroken(sb, 5);
     const j = await runBin(['audit', 'verify', '--json'], sb.env);
@@ -210,7 +210,7 @@ describe('audit verify', () => {
   });
 
   test('with several edits, the first one is named', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => {
       exec("UPDATE audit SET detail = 'x' WHERE seq = 12");
       exec("UPDATE audit SET detail = 'y' WHERE seq = 3");
@@ -219,42 +219,42 @@ describe('audit verify', () => {
   });
 
   test('a refusal turned into an allowed entry is found', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => exec("UPDATE audit SET outcome = 'allowed' WHERE seq = 12"));
     await expectBroken(sb, 12);
   });
 
   test('an edited actor or time is found', async () => {
-    const a = copyOfTemplate();
+    const a = await copyOfTemplate();
     await tamper(a, (exec) => exec('UPDATE audit SET actor = ? WHERE seq = 14', ADMIN));
     await expectBroken(a, 14);
-    const b = copyOfTemplate();
+    const b = await copyOfTemplate();
     await tamper(b, (exec) => exec("UPDATE audit SET at = '2026-02-28T09:00:00.000Z' WHERE seq = 1"));
     await expectBroken(b, 1);
   });
 
   test('re-hashing the edited entry itself breaks the next one', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     const forged = { ...trail[7]!, target: 'northwind.com' };
     await tamper(sb, (exec) => exec('UPDATE audit SET target = ?, hash = ? WHERE seq = 8', forged.target, chainHash(trail[6]!.hash, forged)));
     await expectBroken(sb, 9);
   });
 
   test('an edited hash on the last entry is found', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => exec("UPDATE audit SET hash = ? WHERE seq = 17", 'f'.repeat(64)));
     await expectBroken(sb, 17);
   });
 
   test('a deleted entry is found', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => exec('DELETE FROM audit WHERE seq = 8'));
     const r = await expectBroken(sb, 9);
     expect(r.stderr).toMatch(/8/);
   });
 
   test('a deleted entry with the rest renumbered is found', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => {
       exec('DELETE FROM audit WHERE seq = 8');
       exec('UPDATE audit SET seq = -(seq - 1) WHERE seq > 8');
@@ -264,7 +264,7 @@ describe('audit verify', () => {
   });
 
   test('a trail that verifies keeps verifying as new entries are appended after a check', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await run(sb, ['--as', LEE, 'client', 'mdm', 'contoso.com'], T2, 4);
     await run(sb, ['client', 'domain', 'add', 'contoso.com', 'contoso.org'], T2);
     const entries = await audit(sb);
@@ -281,7 +281,7 @@ describe('audit verify', () => {
 });
 
 test('concurrent writers, allowed and refused, each get their own entry and the chain stays intact', async () => {
-  const sb = copyOfTemplate();
+  const sb = await copyOfTemplate();
   const commands: [string[], number][] = [
     [['client', 'user', 'add', 'contoso.com', 'c1@contoso.com'], 0],
     [['client', 'user', 'add', 'contoso.com', 'c2@contoso.com'], 0],
@@ -290,7 +290,8 @@ test('concurrent writers, allowed and refused, each get their own entry and the 
     [['client', 'mdm', 'contoso.com'], 4],
     [['--as', LEE, 'offer', 'create'], 4],
   ];
-  const results = await Promise.all(commands.map(([args]) => runBin(args, { ...sb.env, DELEGATE_NOW: T2 })));
+  // Processes of their own, at once (runBin runs one command at a time).
+  const results = await Promise.all(commands.map(([args]) => spawnBin(args, { ...sb.env, DELEGATE_NOW: T2 })));
   expect(results.map((r) => r.code)).toEqual(commands.map(([, code]) => code));
   const entries = await audit(sb);
   expect(seqs(entries)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
@@ -386,12 +387,12 @@ async function rewriteChain(sb: Sandbox, edit: (e: Entry) => Entry): Promise<Ent
 
 /** `delegate ...args`: exit `code`, nothing on stdout, one line on stderr matching `message`, the store unchanged. */
 async function refused(sb: Sandbox, args: string[], code: number, message: RegExp, env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await runBin(args, { ...sb.env, ...env });
   expect([args.join(' '), r.code]).toEqual([args.join(' '), code]);
   expect(r.stdout).toBe('');
   expectOneLine(r.stderr, message);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
   return r;
 }
 
@@ -399,8 +400,8 @@ const anchorOf = (e: Entry) => `${e.seq}:${e.hash}`;
 
 describe('audit head', () => {
   test('prints the newest entry’s seq and hash: plain, json, csv and table; writes nothing', async () => {
-    const sb = copyOfTemplate();
-    const before = storeHash(sb.db);
+    const sb = await copyOfTemplate();
+    const before = await storeHash(sb.db);
     const head = trail[16]!;
     const plain = await runBin(['audit', 'head'], sb.env);
     expect(plain.code).toBe(0);
@@ -413,24 +414,24 @@ describe('audit head', () => {
     const table = await runBin(['audit', 'head', '--output', 'table'], sb.env);
     expect(table.stdout).toMatch(new RegExp(`seq\\s*│\\s*17\\s*│[\\s\\S]*hash\\s*│\\s*${head.hash}`));
     expect((await runBin(['audit', 'head', '-q'], sb.env)).stderr).toBe('');
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   test('moves with each new entry, refused ones included', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await run(sb, ['--as', LEE, 'offer', 'create'], T2, 4);
     const entries = await audit(sb);
     expect(JSON.parse((await runBin(['audit', 'head', '--json'], sb.env)).stdout)).toEqual({ seq: 18, hash: entries[17]!.hash });
   });
 
   test('the command its note suggests passes; an empty trail is exit 3; extra arguments exit 2', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     const note = (await runBin(['audit', 'head'], sb.env)).stderr;
     const suggested = /`delegate (audit verify --expect \S+)`/.exec(note)![1]!.split(' ');
     expect((await runBin(suggested, sb.env)).code).toBe(0);
     await refused(sb, ['audit', 'head', '17'], 2, /too many arguments|unknown/i);
 
-    const empty = newSandbox();
+    const empty = await newSandbox();
     await emptyStore(empty.db);
     await refused(empty, ['audit', 'head'], 3, /^Error: The audit trail has no entries yet/);
     await refused(empty, ['audit', 'verify', '--expect', `1:${ZEROS}`], 1, /^Error: Audit entry 1 is missing: the trail has no entries/);
@@ -439,14 +440,14 @@ describe('audit head', () => {
 
 describe('audit verify --expect <seq>:<hash>', () => {
   test('an intact trail and its own head: exit 0; an older anchor stays valid as entries are appended; hex in any case', async () => {
-    const sb = copyOfTemplate();
-    const before = storeHash(sb.db);
+    const sb = await copyOfTemplate();
+    const before = await storeHash(sb.db);
     const r = await runBin(['audit', 'verify', '--expect', anchorOf(trail[16]!)], sb.env);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`ok\t17\t${trail[16]!.hash}\n`);
     expect(r.stderr).toBe('Audit trail intact: 17 entries; entry 17 has the expected hash.\n');
     expect((await runBin(['audit', 'verify', '--expect', `17:${trail[16]!.hash.toUpperCase()}`], sb.env)).code).toBe(0);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     await run(sb, ['client', 'domain', 'add', 'contoso.com', 'contoso.org'], T2);
     const j = await runBin(['audit', 'verify', '--expect', anchorOf(trail[16]!), '--json'], sb.env);
     expect(j.code).toBe(0);
@@ -455,7 +456,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
   });
 
   test('the newest entries cut off: plain verify cannot tell; --expect names the missing entry (exit 1)', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => exec('DELETE FROM audit WHERE seq >= 15'));
     const plain = await runBin(['audit', 'verify'], sb.env);
     expect([plain.code, plain.stdout]).toEqual([0, `ok\t14\t${trail[13]!.hash}\n`]); // what a chain alone shows
@@ -466,7 +467,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
   });
 
   test('the newest entry cut off and a new one written in its place: --expect finds the other hash', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => exec('DELETE FROM audit WHERE seq = 17'));
     await run(sb, ['client', 'domain', 'add', 'contoso.com', 'contoso.org'], T2);
     expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0);
@@ -474,7 +475,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
   });
 
   test('the whole chain rewritten with recomputed hashes (a refusal turned into an allowed change): plain verify passes; --expect fails', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     const forged = await rewriteChain(sb, (e) => (e.seq === 12 ? { ...e, outcome: 'allowed', detail: 'alex added' } : e));
     expect((await audit(sb))[11]).toMatchObject({ outcome: 'allowed', hash: forged[11]!.hash });
     expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0); // what a chain alone shows
@@ -485,7 +486,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
   });
 
   test('a broken chain is reported first, whatever the anchor says', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await tamper(sb, (exec) => exec("UPDATE audit SET detail = 'x' WHERE seq = 3"));
     await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, /^Error: Audit entry 3 does not match: its hash does not match its content/);
   });
@@ -507,12 +508,12 @@ describe('audit verify --expect <seq>:<hash>', () => {
     ['an enormous seq', `99999999999999999:${h}`],
     ['empty', ''],
   ])('a bad --expect (%s) is exit 2 naming the shape', async (_what, value) => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await refused(sb, ['audit', 'verify', '--expect', value], 2, /^Error: --expect must be <seq>:<hash> as `delegate audit head` prints it/);
   });
 
   test('--expect without a value is exit 2', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await refused(sb, ['audit', 'verify', '--expect'], 2, /--expect/);
   });
 });
@@ -533,7 +534,7 @@ describe('the ledger’s time never runs backwards', () => {
   ] as [string, string[] | (() => string[])][])(
     PG_MODE ? 'on a team store DELEGATE_NOW is refused whatever its time (SPEC): exit 2, one line, store unchanged: %s' : 'a write pinned before the newest entry is exit 2, one line, store unchanged: %s',
     async (_what, args) => {
-      const sb = copyOfTemplate();
+      const sb = await copyOfTemplate();
       const argv = typeof args === 'function' ? args() : args;
       if (PG_MODE) await refused(sb, argv, 2, /^Error: DELEGATE_NOW is refused on a team store/, { DELEGATE_NOW: EARLIER, DELEGATE_TEST_KEEP_NOW: '1' });
       else
@@ -545,7 +546,7 @@ describe('the ledger’s time never runs backwards', () => {
 
   if (PG_MODE) {
     test('on a team store a machine clock behind the newest entry is moved up to it: the write is dated at the newest entry', async () => {
-      const sb = copyOfTemplate();
+      const sb = await copyOfTemplate();
       await run(sb, ['user', 'add', 'behind@fabrikam.com'], EARLIER); // the test process's clock, frozen at EARLIER
       expect((await audit(sb)).at(-1)).toMatchObject({ seq: 18, at: T2, action: 'user.add' });
       expect((await runBin(['audit', 'verify'], sb.env)).stderr).not.toMatch(/Warning/);
@@ -553,18 +554,18 @@ describe('the ledger’s time never runs backwards', () => {
   }
 
   test('the same time as the newest entry is allowed; reading at an earlier time still works and writes nothing', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await run(sb, ['user', 'add', 'same@fabrikam.com'], T2);
     expect((await audit(sb)).at(-1)).toMatchObject({ seq: 18, at: T2 });
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     for (const args of [['client', 'list'], ['audit'], ['client', 'user', 'list', 'contoso.com'], ['offer', 'list']]) {
       expect([args.join(' '), (await runBin(args, { ...sb.env, DELEGATE_NOW: T0 })).code]).toEqual([args.join(' '), 0]);
     }
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   test('an expired granular relationship cannot be re-opened by a backdated DELEGATE_NOW', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     const A = '2026-03-04T09:00:00.000Z';
     const offer = JSON.parse((await run(sb, ['offer', 'create', '--granular', '--roles', 'Global Reader', '--duration', 'P1D', '--name', 'Short', '--json'], A)).stdout) as { url: string };
     await run(sb, ['client', 'accept', offer.url, '--domain', 'short.example.com'], A);
@@ -581,7 +582,7 @@ describe('the ledger’s time never runs backwards', () => {
   });
 
   test('audit verify lists entries dated earlier than the one before as warnings; the hashes decide the exit code', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     // As an older version could write (or anyone with the file, hashes recomputed): entry 10 dated before entry 9.
     const forged = await rewriteChain(sb, (e) => (e.seq === 10 ? { ...e, at: T0 } : e));
     const r = await runBin(['audit', 'verify'], sb.env);

@@ -1,13 +1,14 @@
 /**
- * Bad input for every command of the seed's process, through the built CLI
- * (no terminal). Each refusal must exit with the SPEC's code, say what is
+ * Bad input for every command of the seed's process, through the CLI as a
+ * user runs it (runBin: in-process, no terminal). Each refusal must exit with the SPEC's code, say what is
  * wrong on one line of stderr (no stack trace), print nothing on stdout, and
  * leave the store byte-for-byte as it was. Refusals for permission (exit 4)
  * append an audit entry by design, so those are checked by their message and
  * by what did not happen instead.
  *
- * Every case gets its own copy of one prepared store, so cases are independent
- * and can run concurrently.
+ * Every case gets its own copy of one prepared store, so cases are independent.
+ * They run one after another: Jest forbids the CLI's lazy imports while
+ * concurrent tests are between tests, and in-process each takes milliseconds.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,13 +33,13 @@ const UNKNOWN_OFFER = '0badc0de-0000-4000-8000-000000000000';
 let template: Sandbox;
 const ids = { plain: '', revoked: '', trial: '' };
 
-/** Scene-setting only, in-process (no spawn); only in beforeAll, before the concurrent tests start. */
+/** Scene-setting only, in-process with injected settings (runOk). */
 function setup(db: string, args: string[], stdin?: string): Promise<string> {
   return runOk(['--db', db, ...args], { stdin });
 }
 
 beforeAll(async () => {
-  template = sandbox();
+  template = await sandbox();
   const db = template.db;
   await setup(db, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified', '--mpn-id', String(MPN)]);
   await setup(db, ['user', 'add', '--file', '-'], `email,name\n${GRACE},Grace Hopper\n${BOB},Bob\n${CAROL},Carol\n`);
@@ -54,9 +55,9 @@ beforeAll(async () => {
 afterAll(() => template?.cleanup());
 
 /** A fresh sandbox holding a copy of the prepared store. */
-function fromTemplate(): Sandbox {
-  const sb = sandbox();
-  copyStore(template, sb);
+async function fromTemplate(): Promise<Sandbox> {
+  const sb = await sandbox();
+  await copyStore(template, sb);
   return sb;
 }
 
@@ -83,15 +84,15 @@ interface Outcome {
 }
 
 async function attempt(c: Pick<Case, 'args' | 'stdin' | 'files' | 'fresh'>, keep = false): Promise<Outcome> {
-  const sb = c.fresh ? sandbox() : fromTemplate();
+  const sb = c.fresh ? await sandbox() : await fromTemplate();
   try {
     for (const [name, content] of Object.entries(c.files ?? {})) writeFileSync(join(sb.dir, name), content);
     const args = typeof c.args === 'function' ? c.args(sb.dir) : c.args;
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await runBin(args, sb.env, c.stdin);
-    return { r, before, after: storeHash(sb.db), sb };
+    return { r, before, after: await storeHash(sb.db), sb };
   } finally {
-    if (!keep) sb.cleanup();
+    if (!keep) await sb.cleanup();
   }
 }
 
@@ -119,18 +120,18 @@ describe('before init: every command says to run init (exit 3) and creates no st
     ['client', 'list'],
     ['inbox', 'read', '--all'],
   ];
-  test.concurrent.each(commands.map((args) => ({ args, name: args.join(' ') })))('$name', async ({ args }) => {
-    const sb = sandbox();
+  test.each(commands.map((args) => ({ args, name: args.join(' ') })))('$name', async ({ args }) => {
+    const sb = await sandbox();
     try {
       // No store file on SQLite (its hash is the absent file's); a team store's tables as the owner's db migrate left them.
-      const before = storeHash(sb.db);
+      const before = await storeHash(sb.db);
       const r = await runBin(args, sb.env);
       expect(r.code).toBe(3);
       expect(r.stdout).toBe('');
       expectOneLine(r.stderr, /delegate init/);
-      expect(storeHash(sb.db)).toBe(before);
+      expect(await storeHash(sb.db)).toBe(before);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });
@@ -321,23 +322,23 @@ const cases: Record<string, Case[]> = {
 
 for (const [command, list] of Object.entries(cases)) {
   describe(`${command}: refused, one line, store unchanged`, () => {
-    test.concurrent.each(list)('$name', (c) => expectRefused(c));
+    test.each(list)('$name', (c) => expectRefused(c));
     if (PG_MODE && command === 'offer create') {
       test('unknown --as user, on a team store: a login mapped to nobody, exit 4, one denied audit entry and nothing else', async () => {
-        const sb = fromTemplate();
+        const sb = await fromTemplate();
         try {
           await expectRefusedAudited(sb, ['offer', 'create', '--as', 'nobody@fabrikam.com'], { action: 'session.login', actor: expect.stringMatching(/^db:/), target: expect.any(String) }, /acts for no partner user/);
           expect(JSON.parse((await runBin(['offer', 'list', '--json'], sb.env)).stdout)).toHaveLength(JSON.parse((await runBin(['offer', 'list', '--json'], template.env)).stdout).length);
         } finally {
-          sb.cleanup();
+          await sb.cleanup();
         }
       });
     }
   });
 }
 
-test.concurrent('config: a refused set leaves the settings as they were', async () => {
-  const sb = sandbox();
+test('config: a refused set leaves the settings as they were', async () => {
+  const sb = await sandbox();
   try {
     expect((await runBin(['config', 'set', 'output', 'csv'], sb.env)).code).toBe(0);
     for (const args of [['config', 'set', 'output', 'xml'], ['config', 'set', 'actor', 'nobody']]) {
@@ -353,16 +354,13 @@ test.concurrent('config: a refused set leaves the settings as they were', async 
       { key: 'live.settle', value: null },
     ]);
   } finally {
-    sb.cleanup();
+    await sb.cleanup();
   }
 });
 
 // ---------------------------------------------------------------------------
 
-/**
- * Read through the built CLI. (Not in-process: jest forbids the CLI's lazy
- * imports while concurrent tests are between tests.)
- */
+/** Read through the CLI, as a user would. */
 async function read(sb: Sandbox, args: string[]): Promise<unknown> {
   const r = await runBin([...args, '--json'], sb.env);
   if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code}: ${r.stderr}`);
@@ -385,11 +383,11 @@ describe('bulk files with several bad rows: exit 2, each bad line named, nothing
       expect(after).toBe(before);
       await check(sb);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   }
 
-  test.concurrent('user add --file', async () => {
+  test('user add --file', async () => {
     const csv = [
       'email,name',
       'dave@fabrikam.com,Dave', // 2 ok
@@ -406,13 +404,13 @@ describe('bulk files with several bad rows: exit 2, each bad line named, nothing
     });
   });
 
-  test.concurrent('user add --file - (stdin)', async () => {
+  test('user add --file - (stdin)', async () => {
     await bulk({ args: ['user', 'add', '--file', '-'], stdin: 'email\nok@fabrikam.com\nbad@\nalso bad\n' }, [3, 4], [/bad@/], async (sb) => {
       expect(((await read(sb, ['user', 'list'])) as unknown[]).length).toBe(4);
     });
   });
 
-  test.concurrent('user grant-admin --file', async () => {
+  test('user grant-admin --file', async () => {
     const csv = [
       'email,role',
       `${CAROL},full`, // 2 ok
@@ -426,19 +424,19 @@ describe('bulk files with several bad rows: exit 2, each bad line named, nothing
     });
   });
 
-  test.concurrent('user grant-admin --file without --role: a row without a role is bad', async () => {
+  test('user grant-admin --file without --role: a row without a role is bad', async () => {
     await bulk({ args: ['user', 'grant-admin', '--file', '-'], stdin: `email,role\n${CAROL},limited\n${BOB},\n` }, [3], [/role/], async (sb) => {
       expect((await userAccess(sb))[CAROL]).toBe('none');
     });
   });
 
-  test.concurrent('user revoke-admin --file', async () => {
+  test('user revoke-admin --file', async () => {
     await bulk({ args: (d) => ['user', 'revoke-admin', '--file', file(d, 'r.csv'), '--yes'], files: { 'r.csv': `email\n${BOB}\nnobody@fabrikam.com\nx y@fabrikam.com\n${GRACE}\n` } }, [3, 4], [/nobody@fabrikam\.com/], async (sb) => {
       expect(await userAccess(sb)).toEqual({ [ADMIN]: 'full', [GRACE]: 'full', [BOB]: 'limited', [CAROL]: 'none' });
     });
   });
 
-  test.concurrent('client accept <link> --file', async () => {
+  test('client accept <link> --file', async () => {
     const csv = [
       'domain,name,tenantId',
       'adatum.com,Adatum,', // 2 ok
@@ -530,7 +528,7 @@ describe('not permitted (exit 4): refused with the rule, and nothing else change
       check: async (sb) => expect(await read(sb, ['client', 'show', 'contoso.com'])).toMatchObject({ status: 'active' }),
     },
   ];
-  test.concurrent.each(refusals)('$name', async ({ args, message, check }) => {
+  test.each(refusals)('$name', async ({ args, message, check }) => {
     const stdin = args().includes('--file') ? `email,role\n${CAROL},full\n` : undefined;
     const { r, sb } = await attempt({ args: args(), stdin }, true);
     try {
@@ -539,12 +537,12 @@ describe('not permitted (exit 4): refused with the rule, and nothing else change
       expectOneLine(r.stderr, message);
       await check(sb);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 
-  test.concurrent('offer create by an uncertified partner names the fix', async () => {
-    const sb = sandbox();
+  test('offer create by an uncertified partner names the fix', async () => {
+    const sb = await sandbox();
     try {
       const init = await runBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], sb.env);
       expect(init.code).toBe(0);
@@ -554,7 +552,7 @@ describe('not permitted (exit 4): refused with the rule, and nothing else change
       expectOneLine(r.stderr, /certified.*partner set --certified/);
       expect(await read(sb, ['offer', 'list', '--all'])).toEqual([]);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });
@@ -569,7 +567,7 @@ describe('--output json: errors are {"error":{"code","message"}} on stderr', () 
     { name: 'not found (exit 3)', json: ['--output', 'json'], args: ['client', 'show', 'adatum.com'], code: 3, message: /adatum\.com/ },
     { name: 'conflict (exit 5)', json: ['--json'], args: () => ['client', 'accept', ids.revoked, '--domain', 'adatum.com'], code: 5, message: /revoked/ },
   ];
-  test.concurrent.each(jsonCases)('$name', async (c) => {
+  test.each(jsonCases)('$name', async (c) => {
     const args = typeof c.args === 'function' ? c.args('') : c.args;
     const { r, before, after } = await attempt({ ...c, args: [...c.json, ...args] });
     expect(r.code).toBe(c.code);
@@ -581,14 +579,14 @@ describe('--output json: errors are {"error":{"code","message"}} on stderr', () 
     expect(after).toBe(before);
   });
 
-  test.concurrent('not permitted (exit 4)', async () => {
+  test('not permitted (exit 4)', async () => {
     const { r } = await attempt({ args: ['--json', 'offer', 'create', '--as', CAROL] });
     expect(r.code).toBe(4);
     expect(r.stdout).toBe('');
     expect(JSON.parse(r.stderr)).toEqual({ error: { code: expect.any(String), message: expect.stringMatching(/carol@fabrikam\.com/) } });
   });
 
-  test.concurrent('different kinds of error have different codes', async () => {
+  test('different kinds of error have different codes', async () => {
     const [usage, notFound, conflict] = await Promise.all([
       attempt({ args: ['--json', 'client', 'show', 'not_a_domain'] }),
       attempt({ args: ['--json', 'client', 'show', 'adatum.com'] }),

@@ -1,7 +1,9 @@
 import { initPartner, runBin, sandbox, type Sandbox } from '../helpers/cli.js';
 
 let sb: Sandbox;
-beforeEach(() => (sb = sandbox()));
+beforeEach(async () => {
+  sb = await sandbox();
+});
 afterEach(() => sb.cleanup());
 
 const at = (iso: string) => ({ ...sb.env, DELEGATE_NOW: iso });

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { BIN, expectOneLine, initPartner, runBin, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
 
 let sb: Sandbox;
-beforeEach(() => (sb = sandbox()));
+beforeEach(async () => {
+  sb = await sandbox();
+});
 afterEach(() => sb.cleanup());
 
 /** `delegate` on the PATH as a shim over the built CLI, as an installed one would be. */
@@ -77,7 +79,7 @@ test('zsh, fish and powershell scripts call the hidden completer and register fo
 
 test('an unknown shell is exit 2, one line, store unchanged; a missing one too', async () => {
   await initPartner(sb);
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await runBin(['completion', 'tcsh'], sb.env);
   expect(r.code).toBe(2);
   expect(r.stdout).toBe('');
@@ -85,16 +87,16 @@ test('an unknown shell is exit 2, one line, store unchanged; a missing one too',
   const m = await runBin(['completion'], sb.env);
   expect(m.code).toBe(2);
   expectOneLine(m.stderr, /shell/);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 });
 
 test('the hidden completer never fails and never writes', async () => {
   await initPartner(sb);
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   for (const words of [['--', 'nonsense', 'deeper', ''], ['--', '--help'], ['--', '--db'], ['--', 'client', 'show', '--db', join(sb.dir, 'missing.db'), '']]) {
     const r = await runBin(['__complete', ...words], sb.env);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
   }
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 });

@@ -31,7 +31,7 @@ async function acceptGranular(sb: Sandbox, domain: string, args: string[]): Prom
  * could record it) a role the relationship lacks.
  */
 async function buildFleet(): Promise<Sandbox> {
-  const sb = sandbox();
+  const sb = await sandbox();
   sb.env.DELEGATE_NOW = T0;
   sandboxes.push(sb);
   await setup(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
@@ -60,7 +60,7 @@ async function buildFleet(): Promise<Sandbox> {
 beforeAll(async () => {
   fleet = await buildFleet();
 });
-afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+afterAll(() => Promise.all(sandboxes.map((sb) => sb.cleanup())));
 
 type F = { client: string | null; check: string; severity: string; message: string; fix: string | null };
 
@@ -71,7 +71,7 @@ async function doctorJson(sb: Sandbox, args: string[] = [], now = T1): Promise<{
 
 describe('doctor', () => {
   test('lists every finding with its fix, JSON {client, check, severity, message, fix}; exit 1 when any needs attention', async () => {
-    const before = storeHash(fleet.db);
+    const before = await storeHash(fleet.db);
     const { code, findings, stderr } = await doctorJson(fleet);
     expect(code).toBe(1);
     expect(JSON.parse(stderr)).toEqual({ error: { code: 'findings', message: expect.stringMatching(/^\d+ errors? and \d+ warnings? need attention/) } });
@@ -127,7 +127,7 @@ describe('doctor', () => {
     // The partner: agent groups unknown while a DAP client is active.
     expect(of(null, 'agent-groups')).toEqual([expect.objectContaining({ severity: 'warning', fix: 'delegate sync --only users' })]);
     // Reading changes nothing, not even the audit trail.
-    expect(storeHash(fleet.db)).toBe(before);
+    expect(await storeHash(fleet.db)).toBe(before);
   });
 
   test('named clients only (a tenant id serves too); unknown ones are exit 3, all named in one line', async () => {
@@ -143,7 +143,7 @@ describe('doctor', () => {
   });
 
   test('exit 0 when every finding is info', async () => {
-    const sb = copySandbox(fleet, { DELEGATE_NOW: T1 });
+    const sb = await copySandbox(fleet, { DELEGATE_NOW: T1 });
     sandboxes.push(sb);
     await setup(sb, ['group', 'add-member', 'Helpdesk', ADMIN]);
     await setup(sb, ['partner', 'set', '--admin-agents-group', '11111111-1111-4111-8111-111111111111', '--helpdesk-agents-group', '22222222-2222-4222-8222-222222222222']);
@@ -169,7 +169,7 @@ describe('doctor', () => {
   });
 
   test('a store with no clients: exit 0, an empty list', async () => {
-    const sb = sandbox();
+    const sb = await sandbox();
     sandboxes.push(sb);
     sb.env.DELEGATE_NOW = T0;
     await setup(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);

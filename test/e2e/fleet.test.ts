@@ -24,7 +24,7 @@ const rel: Record<string, string> = {};
 
 /** contoso.com: Global Administrator and Helpdesk; wingtip.com and tailspin.com: Helpdesk; fourth.com: DAP only. */
 async function build(): Promise<Sandbox> {
-  const sb = sandbox();
+  const sb = await sandbox();
   sb.env.DELEGATE_NOW = T0;
   sandboxes.push(sb);
   await setupIn(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
@@ -47,10 +47,10 @@ async function build(): Promise<Sandbox> {
 beforeAll(async () => {
   template = await build();
 });
-afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+afterAll(() => Promise.all(sandboxes.map((sb) => sb.cleanup())));
 
-function copyOf(): Sandbox {
-  const sb = copySandbox(template, { DELEGATE_NOW: T1 });
+async function copyOf(): Promise<Sandbox> {
+  const sb = await copySandbox(template, { DELEGATE_NOW: T1 });
   sandboxes.push(sb);
   return sb;
 }
@@ -64,7 +64,7 @@ const lines = async (sb: Sandbox, args: string[]) => JSON.parse((await ok(sb, [.
 
 describe('client extend, many clients', () => {
   test('--all turns auto-extend on where it can, one line per client, and lists those Global Administrator keeps out; each client audited', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const out = await lines(sb, ['client', 'extend', '--all']);
     expect(out).toEqual([
       { client: 'tailspin.com', outcome: 'done', relationships: ['tailspin'], detail: 'auto-extend P180D' },
@@ -82,7 +82,7 @@ describe('client extend, many clients', () => {
 
   test('named clients are all-or-nothing: each bad one named in one line, exit 2, nothing written', async () => {
     await expectUnchanged(
-      copyOf(),
+      await copyOf(),
       ['client', 'extend', 'wingtip.com', 'contoso.com', 'nope.com', 'fourth.com'],
       2,
       /^Error: 3 bad clients, nothing written: The granular relationship "contoso" with contoso\.com includes Global Administrator, so it cannot auto-extend; nope\.com: no such client; fourth\.com has no granular relationship \(its client status is active\)\n$/,
@@ -90,7 +90,7 @@ describe('client extend, many clients', () => {
   });
 
   test('--file (a domain column; a tenant id also serves): bad rows named by line, nothing written', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const file = join(sb.dir, 'clients.csv');
     writeFileSync(file, 'domain\nwingtip.com\nnope.com\nnot a domain\nwingtip.com\n');
     await expectUnchanged(sb, ['client', 'extend', '--file', file], 2, /^Error: .*clients\.csv: 3 bad rows, nothing written: line 3: nope\.com: no such client; line 4: .*; line 5: wingtip\.com appears twice \(also on line 2\)/);
@@ -102,8 +102,8 @@ describe('client extend, many clients', () => {
   });
 
   test('--dry-run prints the lines and writes nothing; --plan prints every client\'s requests with unique ids', async () => {
-    const sb = copyOf();
-    const before = storeHash(sb.db);
+    const sb = await copyOf();
+    const before = await storeHash(sb.db);
     const dry = await ok(sb, ['client', 'extend', '--all', '--dry-run']);
     expect(dry.stdout.trimEnd().split('\n')).toHaveLength(3);
     expect(dry.stderr).toMatch(/^Dry run: 2 clients would change, 1 skipped; nothing was written\.$/m);
@@ -116,15 +116,15 @@ describe('client extend, many clients', () => {
     ]);
     expect(plan[3]!.headers!['If-Match']).toBe('${c2_relationship.@odata.etag}');
     expect(plan[3]!.url).toContain(rel.tailspin);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   test('limited access is refused once for the whole command (exit 4, audited)', async () => {
-    await expectRefused(copyOf(), ['--as', LEE, 'client', 'extend', '--all'], { actor: LEE, action: 'client.extend', target: 'arguments' }, /may not change how client relationships extend/);
+    await expectRefused(await copyOf(), ['--as', LEE, 'client', 'extend', '--all'], { actor: LEE, action: 'client.extend', target: 'arguments' }, /may not change how client relationships extend/);
   });
 
   test('one client named alone keeps the single-client output (the client JSON)', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const one = JSON.parse((await ok(sb, ['client', 'extend', 'wingtip.com', '--json'])).stdout);
     expect(one).toMatchObject({ domain: 'wingtip.com', granular: { autoExtendDuration: 'P180D' } });
   });
@@ -132,7 +132,7 @@ describe('client extend, many clients', () => {
 
 describe('client terminate, many clients', () => {
   test('asks y/N (or --yes); each client one line, each audited', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     await expectUnchanged(sb, ['client', 'terminate', 'wingtip.com', 'tailspin.com'], 2, /pass --yes/);
     const out = await lines(sb, ['client', 'terminate', 'wingtip.com', 'tailspin.com', '--yes']);
     expect(out).toEqual([
@@ -145,7 +145,7 @@ describe('client terminate, many clients', () => {
   });
 
   test('--plan: one terminate request per relationship, ids unique across clients', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const plan = checkPlan((await ok(sb, ['client', 'terminate', 'wingtip.com', 'tailspin.com', '--plan'])).stdout, 'global');
     expect(plan.map((p) => [p.id, p.method, p.body])).toEqual([
       ['c1_terminate', 'POST', { action: 'terminate' }],
@@ -156,7 +156,7 @@ describe('client terminate, many clients', () => {
 
 describe('client remove-role', () => {
   test('--all --role "Global Administrator": removed where held, the rest listed as skipped; it can then auto-extend', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const out = await lines(sb, ['client', 'remove-role', '--all', '--role', 'Global Administrator', '--yes']);
     expect(out[0]).toEqual({ client: 'contoso.com', outcome: 'done', relationships: ['contoso'], detail: 'Global Administrator removed' });
     expect(out.slice(1).map((x) => [x.client, x.outcome])).toEqual([
@@ -170,14 +170,14 @@ describe('client remove-role', () => {
   });
 
   test('only Global Administrator (exit 2); --role is required (exit 2); a client without it is a bad client', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     await expectUnchanged(sb, ['client', 'remove-role', 'contoso.com', '--role', 'Helpdesk Administrator', '--yes'], 2, /Graph lets an active relationship lose only Global Administrator/);
     await expectUnchanged(sb, ['client', 'remove-role', 'contoso.com', '--yes'], 2, /Missing --role/);
     await expectUnchanged(sb, ['client', 'remove-role', 'wingtip.com', '--role', 'Global Administrator', '--yes'], 2, /No active granular relationship with wingtip\.com has Global Administrator/);
   });
 
   test('--plan: read for the ETag, then PATCH the roles it keeps with If-Match', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const plan = checkPlan((await ok(sb, ['client', 'remove-role', 'contoso.com', '--role', GA, '--plan'])).stdout, 'global');
     expect(plan).toEqual([
       { id: 'c1_relationship', method: 'GET', url: `https://graph.microsoft.com/v1.0/tenantRelationships/delegatedAdminRelationships/${rel.contoso}` },
@@ -192,7 +192,7 @@ describe('client remove-role', () => {
   });
 
   test('limited access is refused (exit 4, audited)', async () => {
-    await expectRefused(copyOf(), ['--as', LEE, 'client', 'remove-role', '--all', '--role', 'Global Administrator', '--yes'], { actor: LEE, action: 'client.remove-role', target: 'contoso.com' }, /may not end client relationships/);
+    await expectRefused(await copyOf(), ['--as', LEE, 'client', 'remove-role', '--all', '--role', 'Global Administrator', '--yes'], { actor: LEE, action: 'client.remove-role', target: 'contoso.com' }, /may not end client relationships/);
   });
 });
 
@@ -206,7 +206,7 @@ describe('--live, against the fake', () => {
   });
 
   test('remove-role --live removes Global Administrator at Microsoft, then records it; extend --live over two clients', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     fake.relationships.clear();
     fake.requests.length = 0;
     // The relationships as Microsoft holds them, under the ledger's ids.

@@ -91,7 +91,7 @@ describe('a granular relationship over its whole life, through the CLI', () => {
   const EXT = 180 * DAY;
 
   beforeAll(async () => {
-    sb = sandbox();
+    sb = await sandbox();
     await ok(T0, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
     await ok(T0, ['user', 'add', HANA]);
     await ok(T0, ['user', 'add', UMA]);
@@ -157,11 +157,11 @@ describe('a granular relationship over its whole life, through the CLI', () => {
     expect(c).toMatchObject({ domain: 'contoso.com', name: 'Contoso Ltd', status: 'active', offerId: offers[0]!.id });
     expect(c.granular).toMatchObject({ relationshipId: offers[0]!.granular!.relationshipId, displayName: 'Std 1', status: 'active', activatedAt: ACCEPTED, endsAt: E0, autoExtendDuration: 'PT0S' });
 
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const again = await cli(plus(ACCEPTED, 1000), ['client', 'accept', offers[0]!.url, '--domain', 'other.com']);
     expect(again.code).toBe(5);
     expectOneLine(again.stderr, /already accepted by contoso\.com/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     const listed = json<OfferJson[]>(await cli(ACCEPTED, ['offer', 'list', '--json'])).find((o) => o.id === offers[0]!.id)!;
     expect(listed).toMatchObject({ acceptedCount: 1, granular: { status: 'active', endsAt: E0 } });
   });
@@ -177,9 +177,9 @@ describe('a granular relationship over its whole life, through the CLI', () => {
       { domain: 'contoso.com', relationship: 'Std 1', template: 'std', difference: 'group Users is not assigned', fix: 'delegate client assign contoso.com --group "Users" --roles "User Administrator"' },
     ]);
 
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const plan = json(await cli(at, ['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator', '--plan', 'graph']));
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     expect(plan).toEqual([
       {
         id: 'assignment',
@@ -236,11 +236,11 @@ describe('a granular relationship over its whole life, through the CLI', () => {
     await ok(plus(T0, 20 * DAY), ['client', 'accept', offers[1]!.id, '--domain', 'northwind.com']);
     await ok(plus(T0, 20 * DAY), ['client', 'assign', 'northwind.com', '--group', 'Users', '--roles', 'User Administrator']);
     const at = plus(T0, 30 * DAY);
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const noYes = await cli(at, ['client', 'terminate', 'northwind.com']);
     expect(noYes.code).toBe(2);
     expectOneLine(noYes.stderr, /--yes/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
 
     const t = json<ClientJson>(await cli(at, ['client', 'terminate', 'northwind.com', '--yes', '--json']));
     expect(t).toMatchObject({ status: 'terminated', removedAt: at, granular: { status: 'terminated' } });
@@ -280,11 +280,11 @@ describe('a granular relationship over its whole life, through the CLI', () => {
     const [id, status, kind, accepted, createdAt, createdBy, url] = await line(plus(T0, 90 * DAY - 1));
     expect([id, status, kind, accepted, createdAt, createdBy, url]).toEqual([listed.id, 'active', 'granular: Std 3 (approvalPending)', '0', listed.createdAt, listed.createdBy, listed.url]);
     expect((await line(at))[2]).toBe('granular: Std 3 (expired)');
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await cli(at, ['client', 'accept', offers[2]!.url, '--domain', 'late.com']);
     expect(r.code).toBe(5);
     expectOneLine(r.stderr, /expired/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   test('--expiring n lists it once its end is within n days (plain columns), marked as not auto-extending', async () => {
@@ -330,16 +330,16 @@ describe('a granular relationship over its whole life, through the CLI', () => {
 
 describe('offer create --granular --plan graph', () => {
   test('prints create + lockForApproval on ${relationship-n.id} for each offer (assignments wait for approval) and writes nothing', async () => {
-    const sb = sandbox();
+    const sb = await sandbox();
     try {
       await initPartner(sb);
       const env = sb.env; // initPartner ran at the real time: the ledger's time cannot go back to T0
       await runBin(['group', 'create', 'Helpdesk', '--object-id', GROUP_OID], env);
       await runBin(['template', 'create', 'std', '--roles', 'Helpdesk Administrator', '--auto-extend', 'P180D', '--assign', 'Helpdesk=Helpdesk Administrator'], env);
-      const before = storeHash(sb.db);
+      const before = await storeHash(sb.db);
       const r = await runBin(['offer', 'create', '--template', 'std', '--name', 'Planned', '--count', '2', '--plan', 'graph'], env);
       expect(r.code).toBe(0);
-      expect(storeHash(sb.db)).toBe(before);
+      expect(await storeHash(sb.db)).toBe(before);
       const plan = checkPlan(r.stdout, 'global');
       const base = 'https://graph.microsoft.com/v1.0/tenantRelationships/delegatedAdminRelationships';
       expect(plan.map((q) => [q.id, q.method, q.url])).toEqual([
@@ -355,10 +355,10 @@ describe('offer create --granular --plan graph', () => {
       const bare = await runBin(['offer', 'create', '--granular', '--roles', 'Global Reader', '--name', 'Bare', '--plan'], env);
       expect(bare.code).toBe(0);
       expect(checkPlan(bare.stdout, 'global').map((q) => q.id)).toEqual(['relationship', 'lock']);
-      expect(storeHash(sb.db)).toBe(before);
+      expect(await storeHash(sb.db)).toBe(before);
       expect(json<OfferJson[]>(await runBin(['offer', 'list', '--json'], env))).toEqual([]);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });
@@ -384,7 +384,7 @@ async function granular(name: string, roles: string, extra: string[] = []): Prom
 }
 
 beforeAll(async () => {
-  prepared.sb = sandbox();
+  prepared.sb = await sandbox();
   await setup(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified'], T0);
   await setup(['user', 'add', '--file', '-'], T0, `email,name\n${GRACE},Grace\n${BOB},Bob\n${CAROL},Carol\n`);
   await setup(['user', 'grant-admin', '--file', '-'], T0, `email,role\n${GRACE},full\n${BOB},limited\n`);
@@ -409,9 +409,9 @@ beforeAll(async () => {
 });
 afterAll(() => prepared.sb?.cleanup());
 
-function copyOfPrepared(): Sandbox {
-  const sb = sandbox();
-  copyStore(prepared.sb!, sb);
+async function copyOfPrepared(): Promise<Sandbox> {
+  const sb = await sandbox();
+  await copyStore(prepared.sb!, sb);
   return sb;
 }
 
@@ -514,17 +514,17 @@ const BAD: Case[] = [
 ];
 
 describe('bad input for each GDAP command: exit code, one line on stderr, store unchanged', () => {
-  test.concurrent.each(BAD.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const sb = copyOfPrepared();
+  test.each(BAD.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const sb = await copyOfPrepared();
     try {
       const args = typeof c.args === 'function' ? c.args() : c.args;
-      const before = storeHash(sb.db);
+      const before = await storeHash(sb.db);
       const r = await runBin(args, { ...sb.env, DELEGATE_NOW: c.now ?? NOW }, c.stdin);
       expect({ code: r.code, stdout: r.stdout, stderr: r.code === c.code ? '' : r.stderr }).toEqual({ code: c.code, stdout: '', stderr: '' });
       expectOneLine(r.stderr, c.message);
-      expect(storeHash(sb.db)).toBe(before);
+      expect(await storeHash(sb.db)).toBe(before);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });
@@ -551,8 +551,8 @@ const DENIED: Denied[] = [
 ];
 
 describe('refused for permission: exit 4, one line, and exactly one "denied" audit entry appended', () => {
-  test.concurrent.each(DENIED.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const sb = copyOfPrepared();
+  test.each(DENIED.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const sb = await copyOfPrepared();
     try {
       const env = { ...sb.env, DELEGATE_NOW: NOW };
       const r = await runBin([...c.args, '--as', c.as], env);
@@ -562,12 +562,12 @@ describe('refused for permission: exit 4, one line, and exactly one "denied" aud
       expect(trail).toHaveLength(prepared.auditCount + 1);
       expect(trail[trail.length - 1]).toMatchObject({ actor: c.as, action: c.action, outcome: 'denied' });
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 
   test('group list and role list are open to every partner user (SPEC: reading is open)', async () => {
-    const sb = copyOfPrepared();
+    const sb = await copyOfPrepared();
     try {
       const env = { ...sb.env, DELEGATE_NOW: NOW };
       const groups = json<{ name: string }[]>(await runBin(['group', 'list', '--json', '--as', CAROL], env));
@@ -581,7 +581,7 @@ describe('refused for permission: exit 4, one line, and exactly one "denied" aud
       const plain = await runBin(['role', 'list', '--as', CAROL], env);
       expect(plain.stdout.trimEnd().split('\n')).toHaveLength(ROLES.length);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });

@@ -17,20 +17,20 @@ const GHOST = 'ghost@fabrikam.com';
 const sandboxes: Sandbox[] = [];
 let template: Sandbox;
 
-function newSandbox(): Sandbox {
-  const sb = sandbox();
+async function newSandbox(): Promise<Sandbox> {
+  const sb = await sandbox();
   sandboxes.push(sb);
   return sb;
 }
 
-function copyOfTemplate(): Sandbox {
-  const sb = newSandbox();
-  copyStore(template, sb);
+async function copyOfTemplate(): Promise<Sandbox> {
+  const sb = await newSandbox();
+  await copyStore(template, sb);
   return sb;
 }
 
 beforeAll(async () => {
-  template = newSandbox();
+  template = await newSandbox();
   const env = { ...template.env, DELEGATE_NOW: T0 };
   await runOk(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified'], { env });
   await runOk(['user', 'add', LEE, '--name', 'Lee'], { env });
@@ -38,7 +38,7 @@ beforeAll(async () => {
   await runOk(['client', 'accept', offerId, '--domain', 'contoso.com'], { env });
   await runOk(['group', 'create', 'Helpdesk'], { env });
 });
-afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+afterAll(() => Promise.all(sandboxes.map((sb) => sb.cleanup())));
 
 /** Every command that only reads the store. */
 const READS: string[][] = [
@@ -64,23 +64,23 @@ const WRITES: string[][] = [
 ];
 
 async function refused(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv, code: number, message: RegExp): Promise<Result> {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await runBin(args, { ...sb.env, ...env });
   expect([args.join(' '), r.code]).toEqual([args.join(' '), code]);
   expect(r.stdout).toBe('');
   expectOneLine(r.stderr, message);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
   return r;
 }
 
 describe('a declared actor that is not an email: exit 2 on every command', () => {
   test.each([...READS, ...WRITES].map((args) => [args.join(' '), args]))('--as "not an email" %s', async (_name, args) => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await refused(sb, ['--as', 'not an email', ...args], {}, 2, /^Error: --as "not an email" is not a valid email address/);
   });
 
   test('also an empty --as, DELEGATE_AS, and the actor setting (named as such); --json errors are JSON', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await refused(sb, ['--as', '', 'user', 'list'], {}, 2, /^Error: --as "" is not a valid email/);
     await refused(sb, ['user', 'list'], { DELEGATE_AS: 'lee at fabrikam' }, 2, /^Error: DELEGATE_AS "lee at fabrikam" is not a valid email/);
     const j = await refused(sb, ['--json', '--as', 'nope', 'audit', 'head'], {}, 2, /^\{"error"/);
@@ -96,14 +96,14 @@ describe('a declared actor that is not an email: exit 2 on every command', () =>
   });
 
   test('commands that never open the store check it too (config, role list)', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     mkdirSync(sb.env.DELEGATE_CONFIG_DIR!, { recursive: true });
     await refused(sb, ['--as', 'x', 'config', 'list'], {}, 2, /^Error: --as "x" is not a valid email/);
     await refused(sb, ['role', 'list'], { DELEGATE_AS: 'x' }, 2, /^Error: DELEGATE_AS "x" is not a valid email/);
   });
 
   test('--as wins over DELEGATE_AS, which wins over the setting: only the one in use decides', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     expect((await runBin(['--as', LEE, 'user', 'list'], { ...sb.env, DELEGATE_AS: GHOST })).code).toBe(0);
     await refused(sb, ['--as', 'bad', 'user', 'list'], { DELEGATE_AS: LEE }, 2, /--as "bad"/);
   });
@@ -118,19 +118,19 @@ const asNobody = (sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}) =>
 
 describe(`a declared actor that is none of the partner users: ${PG_MODE ? 'on a team store, a login mapped to nobody: exit 4, audited' : 'exit 3'}, reading commands too`, () => {
   test.each(READS.map((args) => [args.join(' '), args]))('--as ghost %s', async (_name, args) => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     if (PG_MODE) await asNobody(sb, ['--as', GHOST, ...args]);
     else await refused(sb, ['--as', GHOST, ...args], {}, 3, /^Error: Acting user ghost@fabrikam\.com is not a user of this partner/);
   });
 
   test.each(WRITES.map((args) => [args.join(' '), args]))(`--as ghost %s (a write: nothing written, ${PG_MODE ? 'only the refusal audited' : 'no audit entry'})`, async (_name, args) => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     if (PG_MODE) await asNobody(sb, ['--as', GHOST, ...args]);
     else await refused(sb, ['--as', GHOST, ...args], {}, 3, /^Error: Acting user ghost@fabrikam\.com is not a user of this partner/);
   });
 
   test('from DELEGATE_AS or the setting alike', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     if (PG_MODE) await asNobody(sb, ['user', 'list'], { DELEGATE_AS: GHOST });
     else await refused(sb, ['user', 'list'], { DELEGATE_AS: GHOST }, 3, /ghost@fabrikam\.com is not a user/);
     expect((await runBin(['config', 'set', 'actor', GHOST], sb.env)).code).toBe(0);
@@ -140,25 +140,25 @@ describe(`a declared actor that is none of the partner users: ${PG_MODE ? 'on a 
   });
 
   test('input is checked first: a bad argument is exit 2 even for an unknown actor', async () => {
-    const sb = copyOfTemplate();
+    const sb = await copyOfTemplate();
     await refused(sb, ['--as', GHOST, 'client', 'show', 'not a domain'], {}, 2, /domain "not a domain" is not a valid domain/);
     await refused(sb, ['--as', GHOST, 'audit', '--since', 'yesterday'], {}, 2, /--since/);
     await refused(sb, ['--as', GHOST, 'audit', 'verify', '--expect', '3'], {}, 2, /--expect/);
     await refused(sb, ['--as', GHOST, 'user', 'list', '--access', 'root'], {}, 2, /--access/);
     // ... and a missing store or partner is reported as such.
-    const empty = newSandbox();
+    const empty = await newSandbox();
     const r = await runBin(['--as', GHOST, 'user', 'list'], empty.env);
     expect(r.code).toBe(3);
     expect(r.stderr).not.toMatch(/ghost/);
   });
 
   test('a partner user may read, whatever their access; the email is matched without case', async () => {
-    const sb = copyOfTemplate();
-    const before = storeHash(sb.db);
+    const sb = await copyOfTemplate();
+    const before = await storeHash(sb.db);
     for (const args of READS) {
       const r = await runBin(['--as', 'Lee@Fabrikam.COM', ...args], sb.env);
       expect([args.join(' '), r.code]).toEqual([args.join(' '), 0]);
     }
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 });

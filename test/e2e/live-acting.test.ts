@@ -28,7 +28,7 @@ let env: NodeJS.ProcessEnv;
 const setup = (args: string[]): Promise<string> => setupAt(sb, args);
 
 beforeEach(async () => {
-  ({ fake, sb, env } = liveSandbox(theFake()));
+  ({ fake, sb, env } = await liveSandbox(theFake()));
   // The client's tenant as Microsoft holds it: its accepted domain and initial domain, verified.
   for (const [id, isInitial] of [
     ['contoso.com', false],
@@ -77,21 +77,21 @@ describe('client user add --live', () => {
 
   it('a user the tenant already has is a conflict (exit 5), found by reading the tenant, and nothing is sent or written', async () => {
     fake.addUser('alex@contoso.com');
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@contoso.com']);
     expect(r.code).toBe(5);
     expectOneLine(r.stderr, /alex@contoso\.com already exists in contoso\.com/);
     expect(fake.seen({ method: 'POST' })).toEqual([]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   it('a UPN on a domain the tenant does not hold is exit 2 before anything is sent', async () => {
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await live(['client', 'user', 'add', 'contoso.com', 'alex@elsewhere.com']);
     expect(r.code).toBe(2);
     expectOneLine(r.stderr, /not in a domain of contoso\.com/);
     expect(fake.seen({ method: 'POST' })).toEqual([]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   it("a refusal by delegate's own rules comes before any request: exit 4, one audit entry", async () => {
@@ -136,12 +136,12 @@ describe('client user add --live', () => {
   it('a bad file is refused whole before anything is sent (exit 2)', async () => {
     const file = join(sb.dir, 'staff.csv');
     writeFileSync(file, 'upn,name,admin\nal@contoso.com,Al,false\nnot-an-email,Bo,false\n');
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await live(['client', 'user', 'add', 'contoso.com', '--file', file]);
     expect(r.code).toBe(2);
     expectOneLine(r.stderr, /line 3/);
     expect(fake.seen({ method: 'POST' })).toEqual([]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 });
 
@@ -274,7 +274,7 @@ describe('choosing live mode, and who acts', () => {
   });
 
   it('DELEGATE_NOW in live mode is exit 2; --plan with --live is exit 2; nothing sent', async () => {
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const now = await live(['client', 'domain', 'add', 'contoso.com', 'a.example.org'], { DELEGATE_NOW: '2026-12-01T00:00:00Z', DELEGATE_TEST_KEEP_NOW: '1' });
     expect(now.code).toBe(2);
     expectOneLine(now.stderr, /DELEGATE_NOW is refused in live mode/);
@@ -282,7 +282,7 @@ describe('choosing live mode, and who acts', () => {
     expect(both.code).toBe(2);
     expectOneLine(both.stderr, /--plan .* --live .*give one/);
     expect(fake.requests).toEqual([]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   it('--live without a sign-in or a token is exit 4 naming delegate login', async () => {

@@ -32,7 +32,7 @@ async function setup(args: string[]): Promise<void> {
 }
 
 beforeEach(async () => {
-  sb = sandbox();
+  sb = await sandbox();
   env = { ...sb.env, ...fake.env() };
   fake.requests.length = 0;
   fake.clearFaults();
@@ -121,12 +121,12 @@ describe('user grant-admin / revoke-admin --live', () => {
   });
 
   it('not a global admin: exit 4 before any request, audited', async () => {
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await runBin(['user', 'grant-admin', HANK, '--role', 'full', '--live', '--as', GRACE], env);
     expect(r.code).toBe(4);
     expectOneLine(r.stderr, /only the partner's global admins may/);
     expect(fake.requests).toEqual([]);
-    expect(storeHash(sb.db)).not.toBe(before);
+    expect(await storeHash(sb.db)).not.toBe(before);
   });
 
   it('--dry-run with --live prints and sends nothing', async () => {

@@ -21,7 +21,7 @@ let w: World;
 let staffFile: string;
 
 beforeEach(async () => {
-  const { fake, sb, env } = liveSandbox(theFake());
+  const { fake, sb, env } = await liveSandbox(theFake());
   for (const [id, isInitial] of [
     ['contoso.com', false],
     ['contoso.onmicrosoft.com', true],

@@ -19,7 +19,7 @@ const theFake = fakeForSuite();
 let w: World;
 
 beforeEach(async () => {
-  const { fake, sb, env } = liveSandbox(theFake());
+  const { fake, sb, env } = await liveSandbox(theFake());
   fake.addUser(ADMIN);
   fake.addUser(LEE);
   fake.addCustomer({ tenantId: CONTOSO, displayName: 'Contoso', defaultDomainName: 'contoso.com' });

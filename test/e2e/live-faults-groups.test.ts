@@ -18,7 +18,7 @@ const theFake = fakeForSuite();
 let w: World;
 
 beforeEach(async () => {
-  const { fake, sb, env } = liveSandbox(theFake());
+  const { fake, sb, env } = await liveSandbox(theFake());
   const adminId = fake.addUser(ADMIN);
   fake.addUser(LEE);
   fake.addGroup('AdminAgents', ADMIN_AGENTS);

@@ -33,7 +33,7 @@ let env: NodeJS.ProcessEnv;
 const setup = (args: string[]): Promise<string> => setupAt(sb, args);
 
 beforeEach(async () => {
-  ({ fake, sb, env } = liveSandbox(theFake()));
+  ({ fake, sb, env } = await liveSandbox(theFake()));
   fake.addUser(ADMIN);
   fake.addUser(LEE);
   fake.addCustomer({ tenantId: CONTOSO, displayName: 'Contoso', defaultDomainName: 'contoso.com', allowDelegatedAccess: true });

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { expectOneLine, ROOT, runBin, sandbox, type Sandbox } from '../helpers/cli.js';
+import { expectOneLine, ROOT, spawnBin, sandbox, type Sandbox } from '../helpers/cli.js';
 import { FAKE_APP_CERT, FAKE_CA, FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
 
 const APP = '0b5f1c1e-7a47-4c36-9d7c-2f4c1a0c8e11';
@@ -25,8 +25,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
 });
-beforeEach(() => {
-  sb = sandbox();
+beforeEach(async () => {
+  sb = await sandbox();
   const { DELEGATE_ACCESS_TOKEN: _none, ...endpoints } = fake.env();
   env = { ...sb.env, ...endpoints, NODE_EXTRA_CA_CERTS: FAKE_CA };
   fake.requests.length = 0;
@@ -38,7 +38,7 @@ const dataDir = () => join(sb.dir, 'home', '.local', 'share', 'delegate');
 const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 
 async function status(extra: string[] = []): Promise<Record<string, unknown>> {
-  const r = await runBin(['login', 'status', '--json', ...extra], env);
+  const r = await spawnBin(['login', 'status', '--json', ...extra], env);
   expect(r).toMatchObject({ code: 0, stderr: '' });
   return JSON.parse(r.stdout);
 }
@@ -47,7 +47,7 @@ describe('people: device code', () => {
   it('shows the code on stderr, signs in, keeps the token cache at 0600, and status says who, where and until when', async () => {
     fake.deviceCodePendingPolls = 1;
     fake.deviceCodeInterval = 0;
-    const r = await runBin(['login', '--client-id', APP, '--device-code'], env);
+    const r = await spawnBin(['login', '--client-id', APP, '--device-code'], env);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('enter the code FAKE-CODE to authenticate');
     expect(r.stderr).toContain(`Signed in as ${fake.signedInUser.upn} (tenant ${fake.signedInUser.tenantId}, cloud global).`);
@@ -68,7 +68,7 @@ describe('people: device code', () => {
   });
 
   it('status --check gets a fresh token through the cache; status alone sends nothing', async () => {
-    expect((await runBin(['login', '--client-id', APP, '--device-code'], env)).code).toBe(0);
+    expect((await spawnBin(['login', '--client-id', APP, '--device-code'], env)).code).toBe(0);
     fake.requests.length = 0;
     await status();
     expect(fake.requests).toHaveLength(0);
@@ -76,28 +76,28 @@ describe('people: device code', () => {
   });
 
   it('a sign-in whose tokens are gone: status --check is exit 4 naming delegate login', async () => {
-    expect((await runBin(['login', '--client-id', APP, '--device-code'], env)).code).toBe(0);
+    expect((await spawnBin(['login', '--client-id', APP, '--device-code'], env)).code).toBe(0);
     rmSync(join(dataDir(), 'msal-cache.json'));
-    const r = await runBin(['login', 'status', '--check'], env);
+    const r = await spawnBin(['login', 'status', '--check'], env);
     expect(r.code).toBe(4);
     expectOneLine(r.stderr, /^Error: Sign-in failed: the saved sign-in has no account in the token cache: run `delegate login` again\n$/);
   });
 
   it('logout removes the cache; status then says signed out; a second logout is fine', async () => {
-    expect((await runBin(['login', '--client-id', APP, '--device-code'], env)).code).toBe(0);
-    const out = await runBin(['logout'], env);
+    expect((await spawnBin(['login', '--client-id', APP, '--device-code'], env)).code).toBe(0);
+    const out = await spawnBin(['logout'], env);
     expect(out).toMatchObject({ code: 0, stdout: '', stderr: 'Signed out: the token cache is removed.\n' });
     expect(existsSync(join(dataDir(), 'msal-cache.json'))).toBe(false);
     expect(existsSync(join(dataDir(), 'login.json'))).toBe(false);
     expect(await status()).toEqual({ signedIn: false, account: null, tenantId: null, cloud: null, expiresOn: null });
-    expect(await runBin(['logout'], env)).toMatchObject({ code: 0, stderr: 'Not signed in.\n' });
+    expect(await spawnBin(['logout'], env)).toMatchObject({ code: 0, stderr: 'Not signed in.\n' });
   });
 
   it('the browser flow: msal listens on a loopback redirect, $BROWSER opens the sign-in page', async () => {
     // The "browser" (test/fake-microsoft/browser.mjs) submits the fake's answer to msal's loopback listener, as a real one would.
     const browser = join(sb.dir, 'browser.sh');
     writeFileSync(browser, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'test', 'fake-microsoft', 'browser.mjs')}" "$1"\n`, { mode: 0o755 });
-    const r = await runBin(['login', '--client-id', APP], { ...env, BROWSER: browser });
+    const r = await spawnBin(['login', '--client-id', APP], { ...env, BROWSER: browser });
     expect(r.stderr).toContain('Opening your browser to sign in.');
     expect(r.code).toBe(0);
     expect(await status()).toMatchObject({ signedIn: true, account: fake.signedInUser.upn });
@@ -108,7 +108,7 @@ describe('people: device code', () => {
 
 describe('apps (CI): client secret and certificate', () => {
   it('--client-secret-env signs the app in; the secret is sent, never written', async () => {
-    const r = await runBin(['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET', '--json'], { ...env, MY_SECRET: SECRET });
+    const r = await spawnBin(['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET', '--json'], { ...env, MY_SECRET: SECRET });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ signedIn: true, account: `app ${APP}`, tenantId: PARTNER, cloud: 'global', expiresOn: expect.any(String) });
     const post = fake.seen({ service: 'authority', method: 'POST' })[0]!;
@@ -120,13 +120,13 @@ describe('apps (CI): client secret and certificate', () => {
     env = { ...env, MY_SECRET: SECRET };
     expect(await status(['--check'])).toMatchObject({ signedIn: true, account: `app ${APP}` });
     delete env.MY_SECRET;
-    const gone = await runBin(['login', 'status', '--check'], env);
+    const gone = await spawnBin(['login', 'status', '--check'], env);
     expect(gone.code).toBe(2);
     expectOneLine(gone.stderr, /^Error: MY_SECRET is not set: it must hold the app's client secret\n$/);
   });
 
   it('--certificate signs the app in with a signed client assertion', async () => {
-    const r = await runBin(['login', '--tenant', PARTNER, '--client-id', APP, '--certificate', FAKE_APP_CERT], env);
+    const r = await spawnBin(['login', '--tenant', PARTNER, '--client-id', APP, '--certificate', FAKE_APP_CERT], env);
     expect(r.code).toBe(0);
     const post = fake.seen({ service: 'authority', method: 'POST' })[0]!.body as Record<string, string>;
     expect(post).toMatchObject({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' });
@@ -135,14 +135,14 @@ describe('apps (CI): client secret and certificate', () => {
   });
 
   it('21Vianet: the China cloud’s Graph scope, at the authority given', async () => {
-    const r = await runBin(['login', '--cloud', 'china', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET', '--json'], { ...env, MY_SECRET: SECRET });
+    const r = await spawnBin(['login', '--cloud', 'china', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET', '--json'], { ...env, MY_SECRET: SECRET });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ cloud: 'china' });
     expect(fake.seen({ service: 'authority', method: 'POST' })[0]!.body).toMatchObject({ scope: 'https://microsoftgraph.chinacloudapi.cn/.default' });
   });
 
   it('a secret Microsoft refuses: exit 4, one line, not signed in', async () => {
-    const r = await runBin(['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET'], { ...env, MY_SECRET: 'wrong' });
+    const r = await spawnBin(['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET'], { ...env, MY_SECRET: 'wrong' });
     expect(r.code).toBe(4);
     expectOneLine(r.stderr, /^Error: Sign-in failed: invalid_client: .*AADSTS7000215: Invalid client secret provided\./);
     expect((await status()).signedIn).toBe(false);
@@ -164,7 +164,7 @@ describe('bad input and no network', () => {
     ['a plain-http authority elsewhere', ['login', '--client-id', APP, '--device-code'], { DELEGATE_AUTHORITY_URL: 'http://login.example.test' }, /DELEGATE_AUTHORITY_URL must be an https:\/\/ URL/],
   ];
   it.each(cases)('%s: exit 2, one line, nothing sent, nothing written', async (_name, args, extra, message) => {
-    const r = await runBin(args, { ...env, ...extra });
+    const r = await spawnBin(args, { ...env, ...extra });
     expect(r.code).toBe(2);
     expectOneLine(r.stderr, message);
     expect(fake.requests).toHaveLength(0);
@@ -178,20 +178,20 @@ describe('bad input and no network', () => {
         s.close(() => resolve(p));
       });
     });
-    const r = await runBin(['login', '--client-id', APP, '--device-code'], { ...env, DELEGATE_AUTHORITY_URL: `https://127.0.0.1:${port}` });
+    const r = await spawnBin(['login', '--client-id', APP, '--device-code'], { ...env, DELEGATE_AUTHORITY_URL: `https://127.0.0.1:${port}` });
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /^Error: Cannot reach Microsoft sign-in \(GET https:\/\/127\.0\.0\.1:\d+\/organizations\/v2\.0\/\.well-known\/openid-configuration\): connection refused \(ECONNREFUSED\)\n$/);
   });
 
   it('an authority whose certificate is not trusted: exit 1, saying so', async () => {
     const { NODE_EXTRA_CA_CERTS: _trusted, ...untrusting } = env;
-    const r = await runBin(['login', '--client-id', APP, '--device-code'], untrusting);
+    const r = await spawnBin(['login', '--client-id', APP, '--device-code'], untrusting);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /: the server certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)\n$/);
   });
 
   it('login --help names every sign-in option', async () => {
-    const r = await runBin(['login', '--help'], env);
+    const r = await spawnBin(['login', '--help'], env);
     expect(r.code).toBe(0);
     for (const flag of ['--cloud', '--tenant', '--client-id', '--device-code', '--certificate', '--client-secret-env']) expect(r.stdout).toContain(flag);
   });

@@ -9,8 +9,8 @@ import { MPN, partnerCenterLink, pcId } from '../helpers/links.js';
 const ADMIN_URL = `https://admin.microsoft.com/Adminportal/Home?invType=Administration&partnerId=${TENANT}#/BillingAccounts/partner-invitation`;
 
 let sb: Sandbox;
-beforeEach(() => {
-  sb = sandbox();
+beforeEach(async () => {
+  sb = await sandbox();
 });
 afterEach(() => sb.cleanup());
 
@@ -74,11 +74,11 @@ test('offer link and offer revoke say what the shared plain link does; a purchas
   const revokedPurchase = await ok(['offer', 'revoke', purchase.id, '--yes']);
   expect(revokedPurchase.stderr).toMatch(/no longer records acceptances of its purchase link; that link was made by Partner Center/);
   // Revoked, its link is refused (exit 5), one line, nothing written.
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const again = await run(['client', 'accept', partnerCenterLink('Purchase', pcId(2)), '--domain', 'northwind.com']);
   expect(again.code).toBe(5);
   expectOneLine(again.stderr, /revoked/);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
   const last = await ok(['offer', 'revoke', plain, '--yes']);
   expect(last.stderr).toContain('No offer is active now, so the delegated admin link can no longer be accepted.');
 });
@@ -101,12 +101,12 @@ test.each([
 ])('a GDAP link with %s is exit 2, one line, nothing written', async (_what, bend, message) => {
   await initPartner(sb);
   const offer = json(await ok(['offer', 'create', '--granular', '--roles', 'Global Reader', '--json']));
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   for (const url of [offer.url as string, `https://admin.cloud.microsoft/?#/partners/invitation/granularAdminRelationships/${offer.granular.relationshipId}`]) {
     const r = await run(['client', 'accept', bend(url), '--domain', 'contoso.com']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expectOneLine(r.stderr, message);
   }
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 });

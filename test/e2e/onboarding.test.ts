@@ -16,11 +16,11 @@ const UA = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 const GR = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
 
 const sandboxes: Sandbox[] = [];
-afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+afterAll(() => Promise.all(sandboxes.map((sb) => sb.cleanup())));
 
 /** A partner whose template std (Helpdesk and User Administrator, Global Reader) assigns Helpdesk and Users. */
 async function partner(env: NodeJS.ProcessEnv = {}): Promise<Sandbox> {
-  const sb = sandbox();
+  const sb = await sandbox();
   Object.assign(sb.env, env);
   sandboxes.push(sb);
   await setupIn(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);

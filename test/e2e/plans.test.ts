@@ -28,7 +28,7 @@ let relationshipId: string;
 
 /** A partner with agent group ids, a DAP client with a tenant id and one without, a granular client, groups. */
 async function build(cloud: 'global' | 'china'): Promise<{ sb: Sandbox; relationshipId: string }> {
-  const sb = sandbox();
+  const sb = await sandbox();
   sandboxes.push(sb);
   const env = { ...sb.env, DELEGATE_NOW: NOW };
   const run = (args: string[]) => runOk(args, { env });
@@ -49,17 +49,17 @@ async function build(cloud: 'global' | 'china'): Promise<{ sb: Sandbox; relation
   return { sb, relationshipId: granular.granular.relationshipId };
 }
 
-function copyOf(from: Sandbox): Sandbox {
-  const sb = sandbox();
+async function copyOf(from: Sandbox): Promise<Sandbox> {
+  const sb = await sandbox();
   sandboxes.push(sb);
-  copyStore(from, sb);
+  await copyStore(from, sb);
   return sb;
 }
 
 beforeAll(async () => {
   ({ sb: template, relationshipId } = await build('global'));
 });
-afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+afterAll(() => Promise.all(sandboxes.map((sb) => sb.cleanup())));
 
 async function auditCount(sb: Sandbox): Promise<number> {
   return withStore(sb.db, async (store) => (await listAuditEntries(store, {})).length);
@@ -67,30 +67,30 @@ async function auditCount(sb: Sandbox): Promise<number> {
 
 /** Run a plan: exit 0, store byte for byte unchanged (no audit entry either), a checked plan on stdout, one line on stderr. */
 async function plan(sb: Sandbox, args: string[], cloud: 'global' | 'china' = 'global') {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await runBin(args, { ...sb.env, DELEGATE_NOW: NOW });
   expect(r.stderr).toMatch(/^Plan only: nothing was changed\./);
   expectOneLine(r.stderr);
   expect(r.code).toBe(0);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
   return checkPlan(r.stdout, cloud);
 }
 
 /** A refusal: exit 2, 3 or 5 leaves the store as it was; exit 4 adds exactly one audit entry. */
 async function refused(sb: Sandbox, args: string[], code: number, message: RegExp) {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const entries = await auditCount(sb);
   const r = await runBin(args, { ...sb.env, DELEGATE_NOW: NOW });
   expect(r.code).toBe(code);
   expect(r.stdout).toBe('');
   expectOneLine(r.stderr, message);
   if (code === 4) expect(await auditCount(sb)).toBe(entries + 1);
-  else expect(storeHash(sb.db)).toBe(before);
+  else expect(await storeHash(sb.db)).toBe(before);
 }
 
 describe('DAP admin access: membership of the AdminAgents / HelpdeskAgents groups', () => {
   test('grant-admin --plan: the user id from GET /users/{upn}, then POST .../members/$ref with ${user.id}', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     const p = await plan(sb, ['user', 'grant-admin', GRACE, '--role', 'full', '--plan']);
     expect(p).toEqual([
       { id: 'user', method: 'GET', url: 'https://graph.microsoft.com/v1.0/users/grace%40fabrikam.com?$select=id,userPrincipalName' },
@@ -106,7 +106,7 @@ describe('DAP admin access: membership of the AdminAgents / HelpdeskAgents group
   });
 
   test('a file of grants plans each changed user; revoke-admin --plan needs no --yes and leaves the old group', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     await runOk(['user', 'grant-admin', GRACE, '--role', 'limited'], { env: sb.env });
     const file = join(sb.dir, 'roles.csv');
     writeFileSync(file, `email,role\n${GRACE},full\n${ADMIN},full\n${LEE},limited\n`);
@@ -122,7 +122,7 @@ describe('DAP admin access: membership of the AdminAgents / HelpdeskAgents group
   });
 
   test('with the group id unknown: exit 5 naming `partner set --admin-agents-group`, nothing written', async () => {
-    const sb = sandbox();
+    const sb = await sandbox();
     sandboxes.push(sb);
     await runOk(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified'], { env: sb.env });
     await runOk(['user', 'add', GRACE], { env: sb.env });
@@ -132,7 +132,7 @@ describe('DAP admin access: membership of the AdminAgents / HelpdeskAgents group
   });
 
   test('partner set takes the group object ids as GUIDs (exit 2 otherwise) and partner show prints them', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     expect(JSON.parse(await runOk(['partner', 'show', '--json'], { env: sb.env }))).toMatchObject({ adminAgentsGroupId: ADMIN_AGENTS, helpdeskAgentsGroupId: HELPDESK_AGENTS });
     await refused(sb, ['partner', 'set', '--admin-agents-group', 'AdminAgents'], 2, /--admin-agents-group/);
     await refused(sb, ['partner', 'set', '--helpdesk-agents-group', '1234'], 2, /--helpdesk-agents-group/);
@@ -140,7 +140,7 @@ describe('DAP admin access: membership of the AdminAgents / HelpdeskAgents group
   });
 
   test('--plan with --dry-run is exit 2; a bad --plan kind is exit 2; a refused plan is exit 4 and audited once', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     await refused(sb, ['user', 'grant-admin', GRACE, '--role', 'full', '--plan', '--dry-run'], 2, /--plan or --dry-run, not both/);
     await refused(sb, ['user', 'revoke-admin', GRACE, '--plan', 'yaml'], 2, /--plan takes "graph", not "yaml"/);
     await refused(sb, ['--as', LEE, 'user', 'grant-admin', GRACE, '--role', 'full', '--plan'], 4, /only the partner's global admins/);
@@ -149,12 +149,12 @@ describe('DAP admin access: membership of the AdminAgents / HelpdeskAgents group
 
 describe('ending relationships', () => {
   test('client remove --plan (DAP): Partner Center PATCH customers/{tenant id}, no --yes needed, and it says why Partner Center', async () => {
-    const sb = copyOf(template);
-    const before = storeHash(sb.db);
+    const sb = await copyOf(template);
+    const before = await storeHash(sb.db);
     const r = await runBin(['client', 'remove', 'contoso.com', '--plan'], sb.env);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Graph has no call that ends a delegated admin \(DAP\) relationship/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     expect(checkPlan(r.stdout, 'global')).toEqual([
       {
         id: 'customer',
@@ -167,7 +167,7 @@ describe('ending relationships', () => {
   });
 
   test('client remove --plan without a known tenant id finds it from the domain first (${tenant.tenantId})', async () => {
-    const p = await plan(copyOf(template), ['client', 'remove', 'northwind.com', '--plan']);
+    const p = await plan(await copyOf(template), ['client', 'remove', 'northwind.com', '--plan']);
     expect(p.map((q) => [q.id, q.method, q.url])).toEqual([
       ['tenant', 'GET', "https://graph.microsoft.com/v1.0/tenantRelationships/findTenantInformationByDomainName(domainName='northwind.com')"],
       ['customer', 'PATCH', 'https://api.partnercenter.microsoft.com/v1/customers/${tenant.tenantId}'],
@@ -175,14 +175,14 @@ describe('ending relationships', () => {
   });
 
   test('client terminate --plan: POST .../requests {"action":"terminate"} on the relationship', async () => {
-    const p = await plan(copyOf(template), ['client', 'terminate', 'tailspin.com', '--plan']);
+    const p = await plan(await copyOf(template), ['client', 'terminate', 'tailspin.com', '--plan']);
     expect(p).toEqual([
       { id: 'terminate', method: 'POST', url: `${REL}/${relationshipId}/requests`, headers: { 'Content-Type': 'application/json' }, body: { action: 'terminate' } },
     ]);
   });
 
   test('client extend --plan: GET, then PATCH with If-Match ${relationship.@odata.etag}; --off plans PT0S', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     const p = await plan(sb, ['client', 'extend', 'tailspin.com', '--plan']);
     expect(p).toEqual([
       { id: 'relationship', method: 'GET', url: `${REL}/${relationshipId}` },
@@ -199,7 +199,7 @@ describe('ending relationships', () => {
   });
 
   test('refused and conflicting plans: exit 4 audited once; exit 5 and 3 leave the store as it was', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     await refused(sb, ['--as', LEE, 'client', 'remove', 'contoso.com', '--plan'], 4, /may not end client relationships/);
     await refused(sb, ['--as', LEE, 'client', 'terminate', 'tailspin.com', '--plan'], 4, /may not end client relationships/);
     await refused(sb, ['--as', LEE, 'client', 'extend', 'tailspin.com', '--plan'], 4, /may not change how client relationships extend/);
@@ -210,7 +210,7 @@ describe('ending relationships', () => {
 
 describe('groups and access assignments', () => {
   test('group create --plan: POST /groups, a security group', async () => {
-    const p = await plan(copyOf(template), ['group', 'create', 'Tier 2', '--plan']);
+    const p = await plan(await copyOf(template), ['group', 'create', 'Tier 2', '--plan']);
     expect(p).toEqual([
       {
         id: 'group',
@@ -223,7 +223,7 @@ describe('groups and access assignments', () => {
   });
 
   test('group add-member --plan: per member GET /users/{upn} then $ref; a group without an object id is exit 5 until `group set`', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     const p = await plan(sb, ['group', 'add-member', 'Helpdesk', GRACE, LEE, '--plan']);
     expect(p.map((q) => [q.id, q.method, q.url])).toEqual([
       ['user-1', 'GET', 'https://graph.microsoft.com/v1.0/users/grace%40fabrikam.com?$select=id,userPrincipalName'],
@@ -243,7 +243,7 @@ describe('groups and access assignments', () => {
   });
 
   test('client assign --plan: POST .../accessAssignments with the group object id and roles', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     const p = await plan(sb, ['client', 'assign', 'tailspin.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator', '--plan']);
     expect(p).toEqual([
       {
@@ -260,7 +260,7 @@ describe('groups and access assignments', () => {
 });
 
 test('the plan is the same JSON in every output mode', async () => {
-  const sb = copyOf(template);
+  const sb = await copyOf(template);
   const args = ['client', 'terminate', 'tailspin.com', '--plan'];
   const outputs = await Promise.all([[], ['--json'], ['--output', 'csv'], ['--output', 'plain'], ['--output', 'table']].map((o) => runBin([...o, ...args], sb.env)));
   for (const r of outputs) expect(r.code).toBe(0);

@@ -15,7 +15,7 @@ const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
 
 let sb: Sandbox;
 beforeAll(async () => {
-  sb = sandbox();
+  sb = await sandbox();
 });
 afterAll(() => sb.cleanup());
 
@@ -42,11 +42,11 @@ interface ClientJson {
 
 /** A refused command: its exit code, one line on stderr, and the store's files unchanged. */
 async function refused(day: number, args: string[], code: number, message: RegExp, as?: string): Promise<void> {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await cli(day, args, as);
   expect(r.code).toBe(code);
   expectOneLine(r.stderr, message);
-  if (code !== 4) expect(storeHash(sb.db)).toBe(before);
+  if (code !== 4) expect(await storeHash(sb.db)).toBe(before);
 }
 
 async function granularOffer(day: number, name: string, roles: string): Promise<string> {
@@ -156,7 +156,7 @@ describe('a DAP client approves GDAP, then DAP is ended (in order)', () => {
   });
 
   test('--plan with several active relationships: one request (or GET and PATCH) per relationship, nothing written', async () => {
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const term = await cli(10, ['client', 'terminate', 'contoso.com', '--plan']);
     expect(term.code).toBe(0);
     const requests = JSON.parse(term.stdout) as { id: string; method: string; body?: { action?: string } }[];
@@ -167,7 +167,7 @@ describe('a DAP client approves GDAP, then DAP is ended (in order)', () => {
     const ext = await cli(10, ['client', 'extend', 'contoso.com', '--off', '--plan']);
     expect(ext.code).toBe(0);
     expect((JSON.parse(ext.stdout) as { id: string }[]).map((r) => r.id)).toEqual(['relationship', 'extend']);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   test('terminate ends the named relationship, or each active one; then the status is Graph’s', async () => {
@@ -208,7 +208,7 @@ describe('a DAP client approves GDAP, then DAP is ended (in order)', () => {
 });
 
 test('the built CLI: a DAP client accepting a granular offer shows both relationships, one line each', async () => {
-  const own = sandbox();
+  const own = await sandbox();
   try {
     const at = { ...own.env, DELEGATE_NOW: T0 };
     const run = async (args: string[]) => {
@@ -224,6 +224,6 @@ test('the built CLI: a DAP client accepting a granular offer shows both relation
     const lines = (await run(['client', 'show', 'contoso.com'])).trimEnd().split('\n');
     expect(lines.map((l) => l.split('\t')[4])).toEqual(['dap', 'granular']);
   } finally {
-    own.cleanup();
+    await own.cleanup();
   }
 });

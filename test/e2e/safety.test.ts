@@ -28,13 +28,13 @@ const NOW = '2026-03-01T09:00:00.000Z';
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const sandboxes: Sandbox[] = [];
-function newSandbox(opts: { file?: boolean } = {}): Sandbox {
-  const sb = sandbox(opts);
+async function newSandbox(opts: { file?: boolean } = {}): Promise<Sandbox> {
+  const sb = await sandbox(opts);
   sandboxes.push(sb);
   return sb;
 }
-afterAll(() => {
-  for (const sb of sandboxes) sb.cleanup();
+afterAll(async () => {
+  for (const sb of sandboxes) await sb.cleanup();
 });
 
 const at = (sb: Sandbox) => ({ ...sb.env, DELEGATE_NOW: NOW });
@@ -50,12 +50,12 @@ const runWithBytes = (args: string[], env: NodeJS.ProcessEnv, chunks: Buffer[]):
 
 /** A refusal: the exit code, nothing on stdout, one line on stderr with nothing unsafe in it, the store as it was. */
 async function refused(sb: Sandbox, args: string[], code: number, message: RegExp, stdin?: Buffer): Promise<Result> {
-  const before = isPgUrl(sb.db) || existsSync(sb.db) ? storeHash(sb.db) : undefined;
+  const before = isPgUrl(sb.db) || existsSync(sb.db) ? await storeHash(sb.db) : undefined;
   const r = stdin ? await runWithBytes(args, at(sb), [stdin]) : await runBin(args, at(sb));
   expect({ code: r.code, stdout: r.stdout }).toEqual({ code, stdout: '' });
   expectOneLine(r.stderr, message);
   expect(r.stderr.trimEnd()).not.toMatch(UNSAFE);
-  if (before !== undefined) expect(storeHash(sb.db)).toBe(before);
+  if (before !== undefined) expect(await storeHash(sb.db)).toBe(before);
   return r;
 }
 
@@ -73,7 +73,7 @@ describe('a store written by an older version, holding escape sequences', () => 
   let mdmSeq: number;
 
   beforeAll(async () => {
-    sb = newSandbox();
+    sb = await newSandbox();
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     await ok(sb, ['user', 'add', USER, '--name', 'Eve']);
     await storeSql(sb.db, 'UPDATE partner SET name = ?', PARTNER_NAME);
@@ -144,7 +144,7 @@ describe('a store written by an older version, holding escape sequences', () => 
 describe('client mdm validates its arguments before auditing them', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = newSandbox();
+    sb = await newSandbox();
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
   });
 
@@ -163,9 +163,9 @@ describe('client mdm validates its arguments before auditing them', () => {
   });
 
   test('with no store at all: still exit 2, and no store is made', async () => {
-    const fresh = newSandbox();
+    const fresh = await newSandbox();
     await refused(fresh, ['client', 'mdm', '\u001b[2J'], 2, /control character/);
-    expect(storeExists(fresh.db)).toBe(false);
+    expect(await storeExists(fresh.db)).toBe(false);
   });
 
   test('ordinary arguments: exit 4 with the explanation, audited exactly as given', async () => {
@@ -182,7 +182,7 @@ describe('client mdm validates its arguments before auditing them', () => {
 describe('errors that quote a value carry no raw escape sequences', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = newSandbox();
+    sb = await newSandbox();
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
   });
 
@@ -210,7 +210,7 @@ describe('errors that quote a value carry no raw escape sequences', () => {
 describe('CSV output neutralises spreadsheet formulas', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = newSandbox();
+    sb = await newSandbox();
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
   });
 
@@ -274,7 +274,7 @@ function modes(dir: string): Record<string, string> {
 
 describe('files: private whatever the umask', () => {
   test('umask 000: the store, settings and every directory delegate creates are 0700 / 0600', async () => {
-    const sb = newSandbox();
+    const sb = await newSandbox();
     // Default places under a home that does not exist yet: delegate creates all of it.
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: join(sb.dir, 'home'), DELEGATE_NO_CLIPBOARD: '1', NO_COLOR: '1' };
     const init = await withUmask('000', ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], env);
@@ -294,14 +294,14 @@ describe('files: private whatever the umask', () => {
   });
 
   test('umask 000 with DELEGATE_DB and DELEGATE_CONFIG_DIR: the same', async () => {
-    const sb = newSandbox({ file: true }); // the store file itself is the subject
+    const sb = await newSandbox({ file: true }); // the store file itself is the subject
     expect((await withUmask('000', ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], sb.env)).code).toBe(0);
     expect((await withUmask('000', ['config', 'set', 'actor', ADMIN], sb.env)).code).toBe(0);
     expect(modes(sb.dir)).toEqual({ config: '700', 'config/config.json': '600', store: '700', 'store/delegate.db': '600' });
   });
 
   test('an existing 0644 store and settings file are narrowed to 0600; a directory delegate did not create keeps its mode', async () => {
-    const sb = newSandbox({ file: true }); // the store file itself is the subject
+    const sb = await newSandbox({ file: true }); // the store file itself is the subject
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     expect((await runBin(['config', 'set', 'output', 'plain'], sb.env)).code).toBe(0);
     const settings = join(sb.env.DELEGATE_CONFIG_DIR!, 'config.json');
@@ -309,15 +309,15 @@ describe('files: private whatever the umask', () => {
     chmodSync(settings, 0o644);
     chmodSync(dirname(sb.db), 0o755);
     chmodSync(sb.env.DELEGATE_CONFIG_DIR!, 0o755);
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     expect((await runBin(['user', 'list'], sb.env)).code).toBe(0);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     expect([mode(sb.db), mode(settings)]).toEqual([0o600, 0o600]);
     expect([mode(dirname(sb.db)), mode(sb.env.DELEGATE_CONFIG_DIR!)]).toEqual([0o755, 0o755]);
   });
 
   test('init into an existing shared directory leaves its mode alone', async () => {
-    const sb = newSandbox();
+    const sb = await newSandbox();
     const shared = join(sb.dir, 'shared');
     mkdirSync(shared);
     chmodSync(shared, 0o775);
@@ -332,7 +332,7 @@ describe('a --db that is a dangling symbolic link', () => {
     ['user list', ['user', 'list']],
     ['init', ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN]],
   ])('%s: exit 2, one line naming the link, nothing created at its target', async (_name, args) => {
-    const sb = newSandbox();
+    const sb = await newSandbox();
     const link = join(sb.dir, 'link.db');
     const target = join(sb.dir, 'gone', 'store.db');
     symlinkSync(target, link);
@@ -342,7 +342,7 @@ describe('a --db that is a dangling symbolic link', () => {
   });
 
   test('a symbolic link to a store is used as the store', async () => {
-    const sb = newSandbox({ file: true }); // the store file itself is the subject
+    const sb = await newSandbox({ file: true }); // the store file itself is the subject
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
     const link = join(sb.dir, 'link.db');
     symlinkSync(sb.db, link);
@@ -358,7 +358,7 @@ const utf16be = (s: string) => utf16le(s).swap16();
 describe('input files: encodings', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = newSandbox();
+    sb = await newSandbox();
     await initPartner({ ...sb, env: at(sb) }); // at the pinned time: the ledger's time never runs backwards
   });
 
@@ -375,7 +375,7 @@ describe('input files: encodings', () => {
     ['UTF-16 LE with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(NAMES)])],
     ['UTF-16 BE with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(NAMES)])],
   ])('%s is read', async (_what, bytes) => {
-    const own = newSandbox();
+    const own = await newSandbox();
     await initPartner({ ...own, env: at(own) }); // at the pinned time: the ledger's time never runs backwards
     const p = join(own.dir, 'users.csv');
     writeFileSync(p, bytes);
@@ -385,7 +385,7 @@ describe('input files: encodings', () => {
       ['yan@fabrikam.com', 'Yan'],
     ]);
     // From standard input too, the first bytes one at a time so the byte order mark and a character are split across reads.
-    const again = newSandbox();
+    const again = await newSandbox();
     await initPartner({ ...again, env: at(again) }); // at the pinned time: the ledger's time never runs backwards
     const r = await runWithBytes(['user', 'add', '--file', '-', '-q'], again.env, [...Array.from({ length: 6 }, (_v, i) => bytes.subarray(i, i + 1)), bytes.subarray(6)]);
     expect(r.stderr).toBe('');

@@ -19,7 +19,9 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const ANSI = /\u001b\[/;
 
 let sb: Sandbox;
-beforeEach(() => (sb = sandbox()));
+beforeEach(async () => {
+  sb = await sandbox();
+});
 afterEach(() => sb.cleanup());
 
 /** Run the CLI; a non-zero exit fails the test with what the CLI said. */

@@ -1,12 +1,16 @@
-import { ADMIN, initPartner, runBin, sandbox, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, spawnBin, sandbox, TENANT, type Sandbox } from '../helpers/cli.js';
 
 let sb: Sandbox;
-beforeEach(() => (sb = sandbox()));
+beforeEach(async () => {
+  sb = await sandbox();
+});
 afterEach(() => sb.cleanup());
 
 test('init then offer create prints an offer with the partner link', async () => {
-  await initPartner(sb);
-  const r = await runBin(['offer', 'create', '--json'], sb.env);
+  // The built bin, as a user runs it, both times (the other end-to-end files run the CLI in-process).
+  const init = await spawnBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified'], sb.env);
+  expect(init.code).toBe(0);
+  const r = await spawnBin(['offer', 'create', '--json'], sb.env);
   expect(r.code).toBe(0);
   const offer = JSON.parse(r.stdout);
   expect(offer.createdBy).toBe(ADMIN);

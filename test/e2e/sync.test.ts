@@ -58,7 +58,7 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
     fake.clearFaults();
     fake.requests.length = 0;
     fake.pageSize = 100;
-    sb = sandbox();
+    sb = await sandbox();
     env = { ...sb.env, ...fake.env() };
     await ok(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
     fake.addCustomer({ tenantId: CONTOSO, displayName: 'Contoso', defaultDomainName: 'contoso.com', allowDelegatedAccess: false });
@@ -199,18 +199,18 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
 
   it('--dry-run prints the changes and writes nothing', async () => {
     fake.addRelationship({ displayName: 'Contoso GDAP', status: 'active', customer: { tenantId: CONTOSO, displayName: 'Contoso' } });
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await sync(['--dry-run']);
     expect(r.dryRun).toBe(true);
     expect(r.changes.map((c) => [c.kind, c.what, c.target])).toEqual([
       ['added', 'client', 'contoso.com'],
       ['added', 'relationship', 'Contoso GDAP'],
     ]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     const plain = await run(['sync', '--dry-run', '--output', 'plain'], env);
     expect(plain.stdout).toBe('added\tclient\tcontoso.com\tContoso\nadded\trelationship\tContoso GDAP\t' + r.changes[1]!.detail + '\n');
     expect(plain.stderr).toMatch(/Dry run, nothing written: would have 2 added, 0 changed, 0 ended\./);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   it('a 429 in the middle is retried after Retry-After', async () => {
@@ -226,16 +226,16 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
   it('a dropped connection: exit 1, one line, the store unchanged', async () => {
     fake.addRelationship({ displayName: 'Contoso GDAP', status: 'active', customer: { tenantId: CONTOSO, displayName: 'Contoso' } });
     fake.fault({ kind: 'drop', service: 'graph', path: '/contracts' });
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await run(['sync'], env);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expectOneLine(r.stderr, /contracts/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   it('refusals before any request: DELEGATE_NOW (2), a bad --only (2), no sign-in (4), not permitted (4, audited once)', async () => {
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     fake.requests.length = 0;
     const pinned = await run(['sync'], { ...env, DELEGATE_NOW: '2026-01-01T00:00:00Z', DELEGATE_TEST_KEEP_NOW: '1' });
     expect(pinned.code).toBe(2);
@@ -247,7 +247,7 @@ describe.each(DRIVERS)('sync (%s)', (_name, run) => {
     const signedOut = await run(['sync'], noToken);
     expect(signedOut.code).toBe(4);
     expectOneLine(signedOut.stderr, /delegate login/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     await ok(['user', 'add', LEE, '--name', 'Lee']);
     const denied = await run(['sync', '--as', LEE], env);
     expect(denied.code).toBe(4);

@@ -6,7 +6,7 @@
  * test has its own schema; its logins are unique and dropped after.
  */
 import { join } from 'node:path';
-import { ADMIN, expectOneLine, runBin, sandbox, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, expectOneLine, runBin, sandbox, spawnBin, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 import { asLogin, describePg, dropRoles, freshSchema, makeRole, PG_URL, psql, schemaUrl, type PgSchema } from '../helpers/pg.js';
 import { LATEST_VERSION } from '../../src/store/postgres/migrations.js';
 
@@ -22,10 +22,10 @@ interface Team {
   ok(args: string[], opts?: { login?: string; env?: NodeJS.ProcessEnv; stdin?: string }): Promise<string>;
 }
 
-function team(): Team {
-  const schema = freshSchema();
+async function team(): Promise<Team> {
+  const schema = await freshSchema();
   schemas.push(schema);
-  const sb = sandbox();
+  const sb = await sandbox();
   sandboxes.push(sb);
   sb.env.DELEGATE_DB = schema.url;
   const run: Team['run'] = (args, opts = {}) =>
@@ -44,39 +44,41 @@ async function initTeam(t: Team, extra: string[] = []): Promise<void> {
 
 const audit = async (t: Team) => JSON.parse(await t.ok(['audit', '--json'])) as { seq: number; actor: string; action: string; outcome: string; target: string }[];
 
-afterAll(() => {
-  for (const s of schemas) s.drop();
-  for (const sb of sandboxes) sb.cleanup();
-  dropRoles();
+afterAll(async () => {
+  for (const s of schemas) await s.drop();
+  for (const sb of sandboxes) await sb.cleanup();
+  await dropRoles();
 });
 
 describePg('team store: schema and migrations', () => {
   test('an unmigrated database is exit 5 naming db migrate; db migrate sets it up; two at once do not race', async () => {
-    const t = team();
+    const t = await team();
     const r = await t.run(['user', 'list']);
     expect(r.code).toBe(5);
     expectOneLine(r.stderr, /not set up.*delegate db migrate/);
-    const both = await Promise.all([t.run(['db', 'migrate']), t.run(['db', 'migrate']), t.run(['db', 'migrate', '--json'])]);
+    // Processes of their own, at once (runBin runs one command at a time).
+    const at = (args: string[]) => spawnBin(args, t.sb.env);
+    const both = await Promise.all([at(['db', 'migrate']), at(['db', 'migrate']), at(['db', 'migrate', '--json'])]);
     for (const b of both) expect(b).toMatchObject({ code: 0 });
     expect(JSON.parse(both[2]!.stdout)).toMatchObject({ to: LATEST_VERSION });
-    expect(psql(`SELECT version FROM ${t.schema}.delegate_schema`).trim()).toBe(String(LATEST_VERSION));
+    expect((await psql(`SELECT version FROM ${t.schema}.delegate_schema`)).trim()).toBe(String(LATEST_VERSION));
     await initTeam(t);
     expect(await t.ok(['audit', 'verify'])).toMatch(/^ok\t1\t/);
   });
 
   test('a schema newer than this delegate is refused, exit 1, one line', async () => {
-    const t = team();
+    const t = await team();
     await initTeam(t);
-    psql(`UPDATE ${t.schema}.delegate_schema SET version = 99`);
+    await psql(`UPDATE ${t.schema}.delegate_schema SET version = 99`);
     const r = await t.run(['user', 'list']);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /newer delegate.*99/);
   });
 
   test('an older schema is exit 5 naming db migrate (init and db migrate bring it up)', async () => {
-    const t = team();
+    const t = await team();
     await t.ok(['db', 'migrate']);
-    psql(`UPDATE ${t.schema}.delegate_schema SET version = 0`);
+    await psql(`UPDATE ${t.schema}.delegate_schema SET version = 0`);
     // Version 0 with the tables in place: the migration would fail on them, and says so in one line.
     const r = await t.run(['user', 'list']);
     expect(r.code).toBe(5);
@@ -84,7 +86,7 @@ describePg('team store: schema and migrations', () => {
   });
 
   test('unreachable server, missing database: one line naming the store, exit 1, no password shown', async () => {
-    const sb = sandbox();
+    const sb = await sandbox();
     sandboxes.push(sb);
     const down = await runBin(['--db', 'postgres://someone:s3cret-pw@127.0.0.1:1/delegate', 'user', 'list'], sb.env);
     expect(down.code).toBe(1);
@@ -100,7 +102,7 @@ describePg('team store: schema and migrations', () => {
   });
 
   test("the store comes from DELEGATE_DB or the db setting too; DELEGATE_NOW is refused, to every login", async () => {
-    const t = team();
+    const t = await team();
     const url = t.url;
     const env = { ...t.sb.env };
     delete env.DELEGATE_DB;
@@ -108,7 +110,7 @@ describePg('team store: schema and migrations', () => {
     expect((await runBin(['init', '--name', 'F', '--tenant-id', TENANT, '--admin', ADMIN], env)).code).toBe(0);
     expect(await t.ok(['partner', 'show', '--json'])).toContain('"name": "F"');
     // No login pins a team store's clock: a technician's ...
-    const tech = makeRole();
+    const tech = await makeRole();
     await t.ok(['db', 'grant', tech]);
     await t.ok(['user', 'add', BOB, '--db-login', tech]);
     const pinned = await t.run(['user', 'list'], { login: tech, env: { DELEGATE_NOW: '2030-01-01T00:00:00.000Z' } });
@@ -126,7 +128,7 @@ describePg('team store: schema and migrations', () => {
 
 describePg('team store: who is acting', () => {
   test("init maps the admin to the connected login; it acts; JSON users carry dbLogin", async () => {
-    const t = team();
+    const t = await team();
     await initTeam(t);
     const users = JSON.parse(await t.ok(['user', 'list', '--json']));
     expect(users).toEqual([{ email: ADMIN, name: 'ada', orgRole: 'global-admin', adminAccess: 'full', canCreateOffers: true, dbLogin: new URL(PG_URL).username }]);
@@ -135,7 +137,7 @@ describePg('team store: who is acting', () => {
   });
 
   test('--as, DELEGATE_AS and the actor setting are exit 4, each audited once', async () => {
-    const t = team();
+    const t = await team();
     await initTeam(t);
     await t.ok(['user', 'add', BOB]);
     const before = (await audit(t)).length;
@@ -160,9 +162,9 @@ describePg('team store: who is acting', () => {
   });
 
   test('a login mapped to nobody is exit 4 naming user set --db-login, audited as db:<login>; mapped, it acts as its user', async () => {
-    const t = team();
+    const t = await team();
     await initTeam(t);
-    const tech = makeRole();
+    const tech = await makeRole();
     await t.ok(['db', 'grant', tech]);
     await t.ok(['user', 'add', BOB]);
     for (const args of [['user', 'list'], ['offer', 'create']]) {
@@ -191,9 +193,9 @@ describePg('team store: who is acting', () => {
   });
 
   test('the inbox read state is per partner user', async () => {
-    const t = team();
+    const t = await team();
     await initTeam(t);
-    const tech = makeRole();
+    const tech = await makeRole();
     await t.ok(['db', 'grant', tech]);
     await t.ok(['user', 'add', BOB, '--db-login', tech]);
     const offer = JSON.parse(await t.ok(['offer', 'create', '--json']));
@@ -209,9 +211,9 @@ describePg('team store: who is acting', () => {
 
 describePg('team store: db grant', () => {
   test("a technician's login works through delegate, and PostgreSQL refuses its edits of the trail and of the schema", async () => {
-    const t = team();
+    const t = await team();
     await initTeam(t);
-    const tech = makeRole();
+    const tech = await makeRole();
     const r = await t.run(['db', 'grant', tech]);
     expect(r.code).toBe(0);
     await t.ok(['user', 'add', BOB, '--global-admin', '--db-login', tech]);
@@ -234,19 +236,19 @@ describePg('team store: db grant', () => {
       `UPDATE delegate_schema SET version = 2`,
       `CREATE INDEX sneaky ON users (name)`,
     ];
-    for (const sql of refused) expect(() => psql(sql, techUrl)).toThrow(/permission denied|must be owner/);
+    for (const sql of refused) await expect(psql(sql, techUrl)).rejects.toThrow(/permission denied|must be owner/);
     expect(await t.ok(['audit', 'verify'])).toMatch(/^ok/);
   });
 
   test('db grant: a login that does not exist is exit 3; the owner itself is exit 5; a solo store is exit 2', async () => {
-    const t = team();
+    const t = await team();
     await initTeam(t);
     const missing = await t.run(['db', 'grant', 'no_such_login_for_delegate']);
     expect(missing.code).toBe(3);
     expectOneLine(missing.stderr, /no database login no_such_login_for_delegate/);
     const self = await t.run(['db', 'grant', new URL(PG_URL).username]);
     expect(self.code).toBe(5);
-    const solo = sandbox();
+    const solo = await sandbox();
     sandboxes.push(solo);
     await runBin(['init', '--name', 'F', '--tenant-id', TENANT, '--admin', ADMIN], solo.env);
     const r = await runBin(['db', 'grant', 'x'], solo.env);
@@ -257,7 +259,7 @@ describePg('team store: db grant', () => {
 
 describePg('team store: db copy', () => {
   test('a solo ledger into PostgreSQL and back: every row, the chain verified on both ends, logins kept, the first admin mapped', async () => {
-    const solo = sandbox();
+    const solo = await sandbox();
     sandboxes.push(solo);
     const env = { ...solo.env, DELEGATE_NOW: '2026-03-01T09:00:00.000Z' };
     const run = async (args: string[]) => {
@@ -273,7 +275,7 @@ describePg('team store: db copy', () => {
     await run(['group', 'create', 'Helpdesk']);
     const head = JSON.parse(await run(['audit', 'head', '--json']));
 
-    const t = team();
+    const t = await team();
     const r = await runBin(['db', 'copy', solo.db, t.url, '--json'], solo.env);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -299,22 +301,22 @@ describePg('team store: db copy', () => {
     const users = JSON.parse((await runBin(['--db', back, 'user', 'list', '--json'], solo.env)).stdout);
     expect(users.map((u: { email: string }) => u.email)).toEqual([ADMIN, BOB]);
     expect((await runBin(['--db', back, 'audit', 'verify', '--expect', `${head.seq}:${head.hash}`], solo.env)).code).toBe(0);
-    const backPg = team();
+    const backPg = await team();
     expect((await runBin(['db', 'copy', back, backPg.url], solo.env)).code).toBe(0);
     // The mapping came back with the ledger: nobody new is mapped.
     expect(JSON.parse(await backPg.ok(['user', 'list', '--json']))[0].dbLogin).toBe(new URL(PG_URL).username);
   });
 
   test('a source whose chain does not verify is not copied (exit 1)', async () => {
-    const src = team();
+    const src = await team();
     await initTeam(src);
     await src.ok(['user', 'add', BOB]);
-    psql(`UPDATE ${src.schema}.audit SET detail = 'edited' WHERE seq = 1`);
-    const dst = team();
+    await psql(`UPDATE ${src.schema}.audit SET detail = 'edited' WHERE seq = 1`);
+    const dst = await team();
     const r = await runBin(['db', 'copy', src.url, dst.url], src.sb.env);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /does not verify.*entry 1/);
-    expect(psql(`SELECT count(*) FROM ${dst.schema}.audit`).trim()).toBe('0');
+    expect((await psql(`SELECT count(*) FROM ${dst.schema}.audit`)).trim()).toBe('0');
   });
 });
 

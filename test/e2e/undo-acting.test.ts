@@ -36,8 +36,8 @@ const CLIENT_TENANT = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
 const sandboxes: Sandbox[] = [];
 let template: Sandbox;
 
-function newSandbox(): Sandbox {
-  const sb = sandbox();
+async function newSandbox(): Promise<Sandbox> {
+  const sb = await sandbox();
   sb.env.DELEGATE_NOW = T0;
   sandboxes.push(sb);
   return sb;
@@ -51,7 +51,7 @@ const setup = setupIn;
  * Administrators through groups; a user and an admin).
  */
 async function build(): Promise<Sandbox> {
-  const sb = newSandbox();
+  const sb = await newSandbox();
   await setup(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
   const offerId = JSON.parse(await setup(sb, ['offer', 'create', '--json'])).id as string;
   await setup(sb, ['client', 'accept', offerId, '--domain', 'contoso.com', '--name', 'Contoso', '--tenant-id', CLIENT_TENANT]);
@@ -85,8 +85,8 @@ async function build(): Promise<Sandbox> {
   return sb;
 }
 
-function copyOf(from: Sandbox): Sandbox {
-  const sb = copySandbox(from, { DELEGATE_NOW: T0 });
+async function copyOf(from: Sandbox): Promise<Sandbox> {
+  const sb = await copySandbox(from, { DELEGATE_NOW: T0 });
   sandboxes.push(sb);
   return sb;
 }
@@ -94,7 +94,7 @@ function copyOf(from: Sandbox): Sandbox {
 beforeAll(async () => {
   template = await build();
 });
-afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+afterAll(() => Promise.all(sandboxes.map((sb) => sb.cleanup())));
 
 async function ok(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
   const r = await runBin(args, { ...sb.env, DELEGATE_NOW: T1, ...env });
@@ -114,7 +114,7 @@ const expectRefused = (sb: Sandbox, args: string[], audit: { actor: string; acti
 
 describe('client user remove', () => {
   test('removes the user with --yes, prints it, and audits the removal', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     const r = await ok(sb, ['client', 'user', 'remove', 'contoso.com', 'Alex@Contoso.com', '--yes', '--json']);
     expect(JSON.parse(r.stdout)).toEqual({ upn: 'alex@contoso.com', name: 'Alex Wilber', isAdmin: false, passwordResetAt: T0 });
     expect(r.stderr).toMatch(/^Removed alex@contoso\.com from contoso\.com in the ledger\. Nothing was sent to Microsoft/);
@@ -124,20 +124,20 @@ describe('client user remove', () => {
   });
 
   test('asks y/N on a terminal: no is exit 130 with nothing written; yes removes', async () => {
-    const sb = copyOf(template);
-    const before = storeHash(sb.db);
+    const sb = await copyOf(template);
+    const before = await storeHash(sb.db);
     const env = { ...sb.env, DELEGATE_NOW: T1 };
     const no = await runInProcess(['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com'], { env, tty: true, answers: [false] });
     expect(no.code).toBe(130);
     expect(no.asked).toEqual(['Remove user alex@contoso.com from contoso.com?']);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     const yes = await runInProcess(['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com'], { env, tty: true, answers: [true] });
     expect(yes.code).toBe(0);
     expect((await auditEntries(sb)).at(-1)).toMatchObject({ action: 'client.user.remove', outcome: 'allowed' });
   });
 
   test('without a terminal and without --yes: exit 2 naming --yes, nothing written', async () => {
-    await expectUnchanged(copyOf(template), ['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com'], 2, /pass --yes/);
+    await expectUnchanged(await copyOf(template), ['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com'], 2, /pass --yes/);
   });
 
   test.each([
@@ -146,7 +146,7 @@ describe('client user remove', () => {
     ['an unknown user', ['client', 'user', 'remove', 'contoso.com', 'nobody@contoso.com', '--yes'], 3, /^Error: No user nobody@contoso\.com in contoso\.com/],
     ['a client that never accepted', ['client', 'user', 'remove', 'nowhere.com', 'a@nowhere.com', '--yes'], 4, /never accepted/],
   ] as const)('%s: its exit code, one line', async (_name, args, code, message) => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     if (code === 4) {
       await expectRefused(sb, [...args], { actor: ADMIN, action: 'client.user.remove', target: 'nowhere.com/a@nowhere.com' }, message);
     } else {
@@ -156,7 +156,7 @@ describe('client user remove', () => {
 
   test('limited (helpdesk) access may not remove a user: exit 4, audited, nothing else written', async () => {
     await expectRefused(
-      copyOf(template),
+      await copyOf(template),
       ['--as', LIMITED, 'client', 'user', 'remove', 'contoso.com', 'alex@contoso.com', '--yes'],
       { actor: LIMITED, action: 'client.user.remove', target: 'contoso.com/alex@contoso.com' },
       /^Error: lee@fabrikam\.com may not remove a non-admin user in contoso\.com: that needs DAP full admin access \(admin agent\), or .*User Administrator, or Global Administrator/,
@@ -164,7 +164,7 @@ describe('client user remove', () => {
   });
 
   test('GDAP: User Administrator removes a non-admin but not an admin; Privileged Authentication Administrator removes the admin', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     await expectRefused(
       sb,
       ['--as', UMA, 'client', 'user', 'remove', 'wingtip.com', 'root@wingtip.com', '--yes'],
@@ -192,18 +192,18 @@ describe('client user remove', () => {
   });
 
   test('--plan prints DELETE /users/{upn}, needs no --yes, and writes nothing', async () => {
-    const sb = copyOf(template);
-    const before = storeHash(sb.db);
+    const sb = await copyOf(template);
+    const before = await storeHash(sb.db);
     const r = await runBin(['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com', '--plan'], { ...sb.env, DELEGATE_NOW: T1 });
     expect(r.code).toBe(0);
     expect(checkPlan(r.stdout, 'global')).toEqual([{ id: 'user', method: 'DELETE', url: 'https://graph.microsoft.com/v1.0/users/alex%40contoso.com' }]);
     expect(r.stderr).toMatch(/^Plan only: nothing was changed\./);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   test('--plan still checks permission: exit 4, audited', async () => {
     await expectRefused(
-      copyOf(template),
+      await copyOf(template),
       ['--as', LIMITED, 'client', 'user', 'remove', 'contoso.com', 'alex@contoso.com', '--plan'],
       { actor: LIMITED, action: 'client.user.remove', target: 'contoso.com/alex@contoso.com' },
       /may not remove a non-admin user/,
@@ -213,7 +213,7 @@ describe('client user remove', () => {
 
 describe('client domain remove', () => {
   test('removes an added domain with --yes, prints it, and audits the removal', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     const r = await ok(sb, ['client', 'domain', 'remove', 'contoso.com', 'old.example', '--yes', '--json']);
     expect(JSON.parse(r.stdout)).toEqual({ name: 'old.example', isInitial: false, verified: false, addedAt: T0 });
     expect((await json(sb, ['client', 'domain', 'list', 'contoso.com'])).map((d: { name: string }) => d.name).sort()).toEqual([
@@ -231,22 +231,22 @@ describe('client domain remove', () => {
     ['a domain the client does not have', 'nope.example', 3, /^Error: nope\.example is not a domain of contoso\.com/],
     ['a malformed domain', 'not a domain', 2, /domain/],
   ] as const)('%s: its exit code, one line, nothing written', async (_name, name, code, message) => {
-    await expectUnchanged(copyOf(template), ['client', 'domain', 'remove', 'contoso.com', name, '--yes'], code, message);
+    await expectUnchanged(await copyOf(template), ['client', 'domain', 'remove', 'contoso.com', name, '--yes'], code, message);
   });
 
   test('once its users are gone, a domain can be removed', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     await ok(sb, ['client', 'user', 'remove', 'contoso.com', 'clerk@shop.example', '--yes']);
     await ok(sb, ['client', 'domain', 'remove', 'contoso.com', 'shop.example', '--yes']);
     expect((await auditEntries(sb)).at(-1)).toMatchObject({ action: 'client.domain.remove', detail: 'verified domain removed' });
   });
 
   test('without a terminal and without --yes: exit 2 naming --yes', async () => {
-    await expectUnchanged(copyOf(template), ['client', 'domain', 'remove', 'contoso.com', 'old.example'], 2, /pass --yes/);
+    await expectUnchanged(await copyOf(template), ['client', 'domain', 'remove', 'contoso.com', 'old.example'], 2, /pass --yes/);
   });
 
   test('limited access may not; GDAP Domain Name Administrator may, User Administrator may not', async () => {
-    const sb = copyOf(template);
+    const sb = await copyOf(template);
     await expectRefused(
       sb,
       ['--as', LIMITED, 'client', 'domain', 'remove', 'contoso.com', 'old.example', '--yes'],
@@ -264,14 +264,14 @@ describe('client domain remove', () => {
   });
 
   test('--plan prints DELETE /domains/{name} (21Vianet on its own host) and writes nothing', async () => {
-    const sb = copyOf(template);
-    const before = storeHash(sb.db);
+    const sb = await copyOf(template);
+    const before = await storeHash(sb.db);
     const r = await runBin(['client', 'domain', 'remove', 'contoso.com', 'old.example', '--plan', 'graph'], { ...sb.env, DELEGATE_NOW: T1 });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([{ id: 'domain', method: 'DELETE', url: 'https://graph.microsoft.com/v1.0/domains/old.example' }]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
 
-    const cn = newSandbox();
+    const cn = await newSandbox();
     await setup(cn, ['init', '--name', 'Fabrikam CN', '--tenant-id', TENANT, '--admin', ADMIN, '--certified', '--cloud', 'china']);
     const offerId = JSON.parse(await setup(cn, ['offer', 'create', '--json'])).id as string;
     await setup(cn, ['client', 'accept', offerId, '--domain', 'contoso.cn']);
@@ -291,8 +291,8 @@ describe('--live, against the fake', () => {
   });
 
   /** A copy of the template whose client tenant, at Microsoft, holds what the ledger does. */
-  function liveCopy(): { sb: Sandbox; run: (args: string[]) => Promise<Result> } {
-    const sb = copyOf(template);
+  async function liveCopy(): Promise<{ sb: Sandbox; run: (args: string[]) => Promise<Result> }> {
+    const sb = await copyOf(template);
     fake.requests.length = 0;
     fake.clearFaults();
     fake.users.clear();
@@ -316,7 +316,7 @@ describe('--live, against the fake', () => {
   }
 
   test('client user remove --live deletes the user at Microsoft, then records it', async () => {
-    const { sb, run } = liveCopy();
+    const { sb, run } = await liveCopy();
     const r = await run(['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com', '--yes', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ upn: 'alex@contoso.com', isAdmin: false });
@@ -332,7 +332,7 @@ describe('--live, against the fake', () => {
   });
 
   test('a user the tenant holds but the ledger does not is removed at Microsoft (live acts on what is there)', async () => {
-    const { sb, run } = liveCopy();
+    const { sb, run } = await liveCopy();
     fake.addUser('temp@contoso.com');
     const r = await run(['client', 'user', 'remove', 'contoso.com', 'temp@contoso.com', '--yes', '--json']);
     expect(r.code).toBe(0);
@@ -342,7 +342,7 @@ describe('--live, against the fake', () => {
   });
 
   test('a user the ledger holds but the tenant no longer does: removed from the ledger, nothing sent (running again carries on)', async () => {
-    const { sb, run } = liveCopy();
+    const { sb, run } = await liveCopy();
     fake.users.delete([...fake.users.values()].find((u) => u.userPrincipalName === 'alex@contoso.com')!.id as string);
     const r = await run(['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com', '--yes']);
     expect(r.code).toBe(0);
@@ -352,7 +352,7 @@ describe('--live, against the fake', () => {
   });
 
   test('Microsoft refusing the delete: the failed step is named, nothing is recorded but the refusal, audited with its code', async () => {
-    const { sb, run } = liveCopy();
+    const { sb, run } = await liveCopy();
     fake.fault({ kind: 'error', method: 'DELETE', path: '/users/alex%40contoso.com', status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
     const before = (await auditEntries(sb)).length;
     const r = await run(['client', 'user', 'remove', 'contoso.com', 'alex@contoso.com', '--yes']);
@@ -364,7 +364,7 @@ describe('--live, against the fake', () => {
   });
 
   test('client domain remove --live deletes the domain at Microsoft, then records it', async () => {
-    const { sb, run } = liveCopy();
+    const { sb, run } = await liveCopy();
     const r = await run(['client', 'domain', 'remove', 'contoso.com', 'old.example', '--yes']);
     expect(r.code).toBe(0);
     expect(fake.seen({ method: 'DELETE' }).map((x) => x.path)).toEqual(['/domains/old.example']);

@@ -32,7 +32,7 @@ const setup = setupIn;
  * naming Helpdesk, with one offer made from it not yet accepted.
  */
 async function build(): Promise<Sandbox> {
-  const sb = sandbox();
+  const sb = await sandbox();
   sb.env.DELEGATE_NOW = T0;
   sandboxes.push(sb);
   await setup(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
@@ -56,10 +56,10 @@ async function build(): Promise<Sandbox> {
 beforeAll(async () => {
   template = await build();
 });
-afterAll(() => sandboxes.forEach((sb) => sb.cleanup()));
+afterAll(() => Promise.all(sandboxes.map((sb) => sb.cleanup())));
 
-function copyOf(): Sandbox {
-  const sb = copySandbox(template, { DELEGATE_NOW: T1 });
+async function copyOf(): Promise<Sandbox> {
+  const sb = await copySandbox(template, { DELEGATE_NOW: T1 });
   sandboxes.push(sb);
   return sb;
 }
@@ -75,7 +75,7 @@ const auditEntries = auditOf;
 
 describe('group remove-member', () => {
   test('takes users out with --yes: they lose what the group gave them; audited', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const r = await ok(sb, ['group', 'remove-member', 'helpdesk', LEE, '--yes', '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'Helpdesk', members: [FAY] });
     expect((await auditEntries(sb)).at(-1)).toMatchObject({ actor: ADMIN, action: 'group.remove-member', target: 'Helpdesk', outcome: 'allowed', detail: LEE });
@@ -85,7 +85,7 @@ describe('group remove-member', () => {
   });
 
   test('a named user who is not a member is skipped and said so; none a member is exit 5', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const r = await ok(sb, ['group', 'remove-member', 'Helpdesk', LEE, ADMIN, '--yes']);
     expect(r.stderr).toContain(`${ADMIN}: not a member of Helpdesk, skipped`);
     await expectUnchanged(sb, ['group', 'remove-member', 'Helpdesk', ADMIN, '--yes'], 5, /^Error: ada@fabrikam\.com is not a member of Helpdesk\n$/);
@@ -97,37 +97,37 @@ describe('group remove-member', () => {
     ['a malformed email', ['group', 'remove-member', 'Helpdesk', 'not-an-email', '--yes'], 2, /email/i],
     ['no --yes and no terminal', ['group', 'remove-member', 'Helpdesk', LEE], 2, /pass --yes/],
   ] as const)('%s: its exit code, one line, nothing written', async (_n, args, code, message) => {
-    await expectUnchanged(copyOf(), [...args], code, message);
+    await expectUnchanged(await copyOf(), [...args], code, message);
   });
 
   test('only global admins: full admin access is refused, audited', async () => {
-    await expectRefused(copyOf(), ['--as', FAY, 'group', 'remove-member', 'Helpdesk', LEE, '--yes'], { actor: FAY, action: 'group.remove-member', target: 'Helpdesk' }, /may not change security groups: only the partner's global admins may/);
+    await expectRefused(await copyOf(), ['--as', FAY, 'group', 'remove-member', 'Helpdesk', LEE, '--yes'], { actor: FAY, action: 'group.remove-member', target: 'Helpdesk' }, /may not change security groups: only the partner's global admins may/);
   });
 
   test('asks y/N on a terminal; no is exit 130 and nothing written', async () => {
-    const sb = copyOf();
-    const before = storeHash(sb.db);
+    const sb = await copyOf();
+    const before = await storeHash(sb.db);
     const r = await runInProcess(['group', 'remove-member', 'Helpdesk', LEE], { env: sb.env, tty: true, answers: [false] });
     expect(r.code).toBe(130);
     expect(r.asked).toEqual([`Remove ${LEE} from security group Helpdesk?`]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 
   test('--plan: per member its id, then DELETE .../members/{id}/$ref; a group without an object id is exit 5', async () => {
-    const sb = copyOf();
-    const before = storeHash(sb.db);
+    const sb = await copyOf();
+    const before = await storeHash(sb.db);
     const r = await ok(sb, ['group', 'remove-member', 'Helpdesk', LEE, '--plan']);
     expect(checkPlan(r.stdout, 'global')).toEqual([
       { id: 'user', method: 'GET', url: `${GRAPH}/users/lee%40fabrikam.com?$select=id,userPrincipalName` },
       { id: 'remove', method: 'DELETE', url: `${GRAPH}/groups/${HELPDESK_OID}/members/\${user.id}/$ref` },
     ]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
     await ok(sb, ['group', 'add-member', 'Spare', LEE]);
-    const mid = storeHash(sb.db);
+    const mid = await storeHash(sb.db);
     const r2 = await runBin(['group', 'remove-member', 'Spare', LEE, '--plan'], sb.env);
     expect(r2.code).toBe(5);
     expectOneLine(r2.stderr, /Security group Spare has no object id in the ledger/);
-    expect(storeHash(sb.db)).toBe(mid);
+    expect(await storeHash(sb.db)).toBe(mid);
     // Offline, the ledger change needs no object id.
     await ok(sb, ['group', 'remove-member', 'Spare', LEE, '--yes']);
   });
@@ -135,7 +135,7 @@ describe('group remove-member', () => {
 
 describe('group delete', () => {
   test('refused while assigned on an active relationship, or named in a template (exit 5, nothing written)', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     await expectUnchanged(sb, ['group', 'delete', 'Helpdesk', '--yes'], 5, /is assigned on active relationships with wingtip\.com \("Wingtip"\): remove that assignment first with `delegate client unassign <domain> --group Helpdesk`/);
     await ok(sb, ['client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', '--yes']);
     await expectUnchanged(sb, ['group', 'delete', 'Helpdesk', '--yes'], 5, /is named in template std: delete it first/);
@@ -148,25 +148,25 @@ describe('group delete', () => {
   });
 
   test('an unknown group is exit 3; full admin access is refused (exit 4, audited); no --yes is exit 2', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     await expectUnchanged(sb, ['group', 'delete', 'Nope', '--yes'], 3, /No security group Nope/);
     await expectUnchanged(sb, ['group', 'delete', 'Spare'], 2, /pass --yes/);
     await expectRefused(sb, ['--as', FAY, 'group', 'delete', 'Spare', '--yes'], { actor: FAY, action: 'group.delete', target: 'Spare' }, /may not delete security groups/);
   });
 
   test('--plan is DELETE /groups/{object id}', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     await ok(sb, ['group', 'set', 'Spare', '--object-id', '99999999-9999-4999-8999-999999999999']);
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const r = await ok(sb, ['group', 'delete', 'Spare', '--plan']);
     expect(checkPlan(r.stdout, 'global')).toEqual([{ id: 'group', method: 'DELETE', url: `${GRAPH}/groups/99999999-9999-4999-8999-999999999999` }]);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 });
 
 describe('template delete', () => {
   test('deletes with --yes, says which offers made from it are pending, audited; full admin access may', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const r = await ok(sb, ['--as', FAY, 'template', 'delete', 'STD', '--yes', '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'std' });
     expect(r.stderr).toMatch(/1 granular offer made from it is not accepted yet: on acceptance it gets no group assignments from it/);
@@ -175,25 +175,25 @@ describe('template delete', () => {
   });
 
   test('limited access is refused (exit 4, audited); unknown is exit 3; no --yes is exit 2', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     await expectRefused(sb, ['--as', LEE, 'template', 'delete', 'std', '--yes'], { actor: LEE, action: 'template.delete', target: 'std' }, /may not delete relationship templates: it needs full admin access or the partner's global admin role/);
     await expectUnchanged(sb, ['template', 'delete', 'nope', '--yes'], 3, /No template nope/);
     await expectUnchanged(sb, ['template', 'delete', 'std'], 2, /pass --yes/);
   });
 
   test('--plan is empty: templates are the ledger\'s own', async () => {
-    const sb = copyOf();
-    const before = storeHash(sb.db);
+    const sb = await copyOf();
+    const before = await storeHash(sb.db);
     const r = await ok(sb, ['template', 'delete', 'std', '--plan']);
     expect(JSON.parse(r.stdout)).toEqual([]);
     expect(r.stderr).toMatch(/nothing would be sent to Microsoft/);
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 });
 
 describe('client unassign', () => {
   test('without --roles the assignment goes: its members lose access; audited', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const r = await ok(sb, ['client', 'unassign', 'wingtip.com', '--group', 'helpdesk', '--yes', '--json']);
     expect(JSON.parse(r.stdout)).toEqual({
       relationshipId,
@@ -209,7 +209,7 @@ describe('client unassign', () => {
   });
 
   test('--roles takes only those: the group keeps the rest', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     const r = await ok(sb, ['client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', '--roles', 'User Administrator', '--yes', '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({ removed: [{ name: 'User Administrator' }], roles: [{ name: 'Helpdesk Administrator' }] });
     expect(r.stderr).toMatch(/Helpdesk keeps Helpdesk Administrator on "Wingtip"/);
@@ -222,11 +222,11 @@ describe('client unassign', () => {
     ['a role the group does not hold', ['--roles', 'Global Reader'], 5, /Helpdesk does not hold Global Reader on "Wingtip" with wingtip\.com/],
     ['an unknown role', ['--roles', 'Chief Wizard'], 2, /Chief Wizard/],
   ] as const)('%s: its exit code, one line, nothing written', async (_n, extra, code, message) => {
-    await expectUnchanged(copyOf(), ['client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', ...extra, '--yes'], code, message);
+    await expectUnchanged(await copyOf(), ['client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', ...extra, '--yes'], code, message);
   });
 
   test('bad input and state: no --group (2), no client (3), a group not assigned there (3), no --yes (2)', async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     await expectUnchanged(sb, ['client', 'unassign', 'wingtip.com', '--yes'], 2, /Missing --group <group>/);
     await expectUnchanged(sb, ['client', 'unassign', 'nowhere.com', '--group', 'Helpdesk', '--yes'], 3, /No client nowhere\.com/);
     await expectUnchanged(sb, ['client', 'unassign', 'wingtip.com', '--group', 'Spare', '--yes'], 3, /Security group Spare is not assigned on any active granular relationship with wingtip\.com/);
@@ -234,11 +234,11 @@ describe('client unassign', () => {
   });
 
   test('only global admins: full admin access is refused, audited', async () => {
-    await expectRefused(copyOf(), ['--as', FAY, 'client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', '--yes'], { actor: FAY, action: 'client.unassign', target: 'wingtip.com' }, /may not assign security groups to client relationships/);
+    await expectRefused(await copyOf(), ['--as', FAY, 'client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', '--yes'], { actor: FAY, action: 'client.unassign', target: 'wingtip.com' }, /may not assign security groups to client relationships/);
   });
 
   test("--plan names Microsoft's id for the assignment: unknown is exit 5 naming sync; known, GET for its ETag then DELETE or PATCH with If-Match", async () => {
-    const sb = copyOf();
+    const sb = await copyOf();
     await expectUnchanged(sb, ['client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', '--plan'], 5, /Microsoft's id for Helpdesk's access assignment on "Wingtip" is not in the ledger.*`delegate sync --only relationships`/);
     await withStore(sb.db, (st: Store) =>
       st.write(async (tx) => {
@@ -246,7 +246,7 @@ describe('client unassign', () => {
         await tx.upsertAssignment({ ...a, microsoftId: 'assignment-1' });
       }),
     );
-    const before = storeHash(sb.db);
+    const before = await storeHash(sb.db);
     const base = `${GRAPH}/tenantRelationships/delegatedAdminRelationships/${relationshipId}/accessAssignments/assignment-1`;
     const all = await ok(sb, ['client', 'unassign', 'wingtip.com', '--group', 'Helpdesk', '--plan']);
     expect(checkPlan(all.stdout, 'global')).toEqual([
@@ -261,7 +261,7 @@ describe('client unassign', () => {
       headers: { 'If-Match': '${assignment.@odata.etag}', 'Content-Type': 'application/json' },
       body: { accessDetails: { unifiedRoles: [{ roleDefinitionId: HELPDESK }] } },
     });
-    expect(storeHash(sb.db)).toBe(before);
+    expect(await storeHash(sb.db)).toBe(before);
   });
 });
 
@@ -274,8 +274,8 @@ describe('--live, against the fake', () => {
     await fake.close();
   });
 
-  function liveCopy(): { sb: Sandbox; run: (args: string[]) => Promise<Result> } {
-    const sb = copyOf();
+  async function liveCopy(): Promise<{ sb: Sandbox; run: (args: string[]) => Promise<Result> }> {
+    const sb = await copyOf();
     fake.requests.length = 0;
     fake.clearFaults();
     fake.users.clear();
@@ -286,7 +286,7 @@ describe('--live, against the fake', () => {
   }
 
   test('group remove-member --live removes the member at Microsoft, then records it', async () => {
-    const { sb, run } = liveCopy();
+    const { sb, run } = await liveCopy();
     const lee = fake.addUser(LEE);
     fake.addGroup('Helpdesk', HELPDESK_OID);
     fake.groups.get(HELPDESK_OID)!.members.add(lee);
@@ -297,7 +297,7 @@ describe('--live, against the fake', () => {
   });
 
   test('group delete --live deletes the group at Microsoft, then records it', async () => {
-    const { sb, run } = liveCopy();
+    const { sb, run } = await liveCopy();
     await ok(sb, ['group', 'set', 'Spare', '--object-id', '99999999-9999-4999-8999-999999999999']);
     fake.addGroup('Spare', '99999999-9999-4999-8999-999999999999');
     const r = await run(['group', 'delete', 'Spare', '--yes']);
@@ -307,7 +307,7 @@ describe('--live, against the fake', () => {
   });
 
   test('client unassign --live reads the ETag and deletes the assignment at Microsoft, then records it', async () => {
-    const { sb, run } = liveCopy();
+    const { sb, run } = await liveCopy();
     // The relationship as Microsoft has it, with the assignment sync would have read.
     const msId = fake.addRelationship({ displayName: 'Wingtip', status: 'active', roles: [HELPDESK, USER_ADMIN] });
     fake.accessAssignments.set(msId, [

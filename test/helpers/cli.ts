@@ -1,17 +1,26 @@
 /**
- * Two ways to drive the CLI: in-process through runCli with injected I/O,
- * prompter and settings; and end to end, running the built bin/delegate.js.
+ * Three ways to drive the CLI:
+ * - runBin: a command line as a user types it, run in this process (runCli) with
+ *   the sandbox's environment and nothing else, the settings file that
+ *   environment names, stdin as given, no terminal: what the built bin does,
+ *   without starting a process for each command;
+ * - spawnBin: the built bin/delegate.js as a child process, for tests whose
+ *   subject is the process itself (install, start-up, terminals, signals,
+ *   crashes, concurrency, the process's own trust store);
+ * - runInProcess: runCli with injected I/O, prompter, settings and clipboard.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/main.js';
-import type { Clipboard } from '../../src/cli/clipboard.js';
+import { systemClipboard, type Clipboard } from '../../src/cli/clipboard.js';
+import type { IO } from '../../src/cli/io.js';
 import type { Interrupts } from '../../src/cli/interrupt.js';
-import type { Settings, SettingKey } from '../../src/cli/settings.js';
+import { confSettings, type Settings, type SettingKey } from '../../src/cli/settings.js';
 import { openStore } from '../../src/store/open.js';
 import { isPgUrl, pgActing, pgCopyStore, pgSandboxStore, pgStoreHash, pgStoreSql, pgStoreText, PG_MODE } from './pg-e2e.js';
 import type { Store } from '../../src/domain/core/store.js';
@@ -30,7 +39,7 @@ export interface Sandbox {
   dir: string;
   db: string;
   env: NodeJS.ProcessEnv;
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 /**
@@ -38,10 +47,10 @@ export interface Sandbox {
  * (see pg-e2e.ts). `file: true`: a SQLite store file in either project, for tests whose subject is
  * the store file itself (its mode, a symbolic link to it).
  */
-export function sandbox(opts: { file?: boolean } = {}): Sandbox {
+export async function sandbox(opts: { file?: boolean } = {}): Promise<Sandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'delegate-test-'));
   if (PG_MODE && !opts.file) {
-    const pg = pgSandboxStore();
+    const pg = await pgSandboxStore();
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: join(dir, 'home'),
@@ -60,7 +69,7 @@ export function sandbox(opts: { file?: boolean } = {}): Sandbox {
     DELEGATE_NO_CLIPBOARD: '1',
     NO_COLOR: '1',
   };
-  return { dir, db: env.DELEGATE_DB!, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, db: env.DELEGATE_DB!, env, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface Result {
@@ -69,9 +78,9 @@ export interface Result {
   stderr: string;
 }
 
-/** Run the built CLI as a child process (no terminal). */
-export function runBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: string | Buffer[]): Promise<Result> {
-  const { args, env } = PG_MODE ? pgActing(argsIn, envIn) : { args: argsIn, env: envIn };
+/** Run the built CLI as a child process (no terminal): for tests whose subject is the process itself. */
+export async function spawnBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: string | Buffer[]): Promise<Result> {
+  const { args, env } = PG_MODE ? await pgActing(argsIn, envIn) : { args: argsIn, env: envIn };
   return new Promise((resolveP, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -86,6 +95,65 @@ export function runBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: strin
     child.stdin.end(typeof stdin === 'string' ? stdin : '');
   });
 }
+
+/**
+ * Run a command line as the built CLI would run it, in this process: runCli with exactly the
+ * environment given (nothing of this process's own), the settings file and the clipboard that
+ * environment names (DELEGATE_CONFIG_DIR, DELEGATE_NO_CLIPBOARD), stdin as bytes (each chunk of an
+ * array read on its own, so the CLI's reads split where the chunks do), no terminal, and no
+ * signals. On PostgreSQL, a declared actor acts through its login and a pinned time freezes the
+ * clock (pg-e2e.ts), as for a child process. What bin/delegate.js answers itself, before loading the
+ * CLI (`--version` or `--help` alone), is answered by the bin: spawned.
+ *
+ * One command at a time, as a process runs one: commands a test starts together run one after
+ * another here (two SQLite writers in one thread would wait on each other's lock, synchronously).
+ * Concurrency is the subject of spawned tests. Each command is a process of its own to the
+ * ledger (an intent it leaves behind belongs to a process that has ended, as a child's would).
+ */
+export function runBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: string | Buffer[]): Promise<Result> {
+  if (answeredByBin(argsIn)) return spawnBin(argsIn, envIn, stdin);
+  const run = commands.then(() => runOne(argsIn, envIn, stdin));
+  commands = run.catch(() => undefined);
+  return run;
+}
+
+let commands: Promise<unknown> = Promise.resolve();
+/** A process id no process has (above Linux's largest, 2^22), one for each command run in this process. */
+let nextPid = 4_194_304 + 1;
+
+async function runOne(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: string | Buffer[]): Promise<Result> {
+  const acting: { args: string[]; env: NodeJS.ProcessEnv; frozenAt?: Date } = PG_MODE ? await pgActing(argsIn, envIn) : { args: argsIn, env: envIn };
+  // What a child process is given: the variables that are set.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(acting.env).filter(([, v]) => v !== undefined));
+  let stdout = '';
+  let stderr = '';
+  const chunks = stdin === undefined ? [] : typeof stdin === 'string' ? [Buffer.from(stdin, 'utf8')] : stdin.map((c) => Buffer.from(c));
+  const io: IO = {
+    out: (t) => void (stdout += t),
+    err: (t) => void (stderr += t),
+    drained: async () => undefined,
+    stdin: Readable.from(chunks, { objectMode: false }),
+    stdinIsTTY: false,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+  };
+  const prompter = scriptedPrompter([]);
+  const clipboard = systemClipboard(env);
+  const code = await runCli(acting.args, {
+    io,
+    env,
+    prompter: () => prompter,
+    clipboard: () => clipboard,
+    settings: () => confSettings(env),
+    openStore: (path, o) => openStore(path, o, env),
+    process: { host: hostname(), pid: nextPid++ },
+    ...(acting.frozenAt ? { clock: { now: () => new Date(acting.frozenAt!.getTime()) } } : {}),
+  });
+  return { code, stdout, stderr };
+}
+
+/** A command line bin/delegate.js answers without loading the CLI. */
+const answeredByBin = (args: readonly string[]) => args.length === 1 && ['--version', '-V', '--help', '-h'].includes(args[0]!);
 
 export function memorySettings(initial: Partial<Record<SettingKey, string>> = {}): Settings {
   const data = { ...initial };
@@ -113,7 +181,7 @@ export interface InProcessOptions {
 
 /** Run the CLI in this process with injected dependencies. */
 export async function runInProcess(argsIn: string[], optsIn: InProcessOptions = {}) {
-  const acting: { args: string[]; env?: NodeJS.ProcessEnv; frozenAt?: Date } = PG_MODE ? pgActing(argsIn, optsIn.env ?? {}) : { args: argsIn, env: optsIn.env };
+  const acting: { args: string[]; env?: NodeJS.ProcessEnv; frozenAt?: Date } = PG_MODE ? await pgActing(argsIn, optsIn.env ?? {}) : { args: argsIn, env: optsIn.env };
   const args = acting.args;
   const opts: InProcessOptions = { ...optsIn, ...(acting.env ? { env: acting.env } : {}) };
   const io = fakeIO({ tty: opts.tty, stdin: opts.stdin });
@@ -154,7 +222,7 @@ export function expectOneLine(stderr: string, message?: RegExp): void {
 }
 
 /** SHA-256 of the store file and its WAL/SHM siblings (absent ones count as absent). */
-export function storeHash(db: string): string {
+export async function storeHash(db: string): Promise<string> {
   if (isPgUrl(db)) return pgStoreHash(db);
   const h = createHash('sha256');
   for (const p of [db, db + '-wal', db + '-shm']) {
@@ -165,29 +233,29 @@ export function storeHash(db: string): string {
 }
 
 /** Whether a ledger was made at `db`: SQLite, the store file exists; PostgreSQL (set up by db migrate), it holds a partner or an audit entry. */
-export function storeExists(db: string): boolean {
+export async function storeExists(db: string): Promise<boolean> {
   if (!isPgUrl(db)) return existsSync(db);
-  return pgStoreSql(db, 'SELECT (SELECT count(*) FROM partner) + (SELECT count(*) FROM audit) AS n', [])[0]!.n !== 0;
+  return (await pgStoreSql(db, 'SELECT (SELECT count(*) FROM partner) + (SELECT count(*) FROM audit) AS n', []))[0]!.n !== 0;
 }
 
 /** Copy one sandbox's store into another's (SQLite: the file, WAL and SHM; PostgreSQL: the schema). */
-export function copyStore(from: Sandbox, to: Sandbox): void {
+export async function copyStore(from: Sandbox, to: Sandbox): Promise<void> {
   if (isPgUrl(to.db)) return pgCopyStore(from.db, to.db);
   mkdirSync(dirname(to.db), { recursive: true, mode: 0o700 });
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(from.db + suffix)) copyFileSync(from.db + suffix, to.db + suffix);
 }
 
 /** A new sandbox holding a copy of another's store, for tests that share one set-up. */
-export function copySandbox(from: Sandbox, env: NodeJS.ProcessEnv = {}): Sandbox {
-  const sb = sandbox();
+export async function copySandbox(from: Sandbox, env: NodeJS.ProcessEnv = {}): Promise<Sandbox> {
+  const sb = await sandbox();
   Object.assign(sb.env, env);
-  copyStore(from, sb);
+  await copyStore(from, sb);
   return sb;
 }
 
 /** What the store holds, as bytes (SQLite: the file and its WAL; PostgreSQL: every row), to show a secret never reached it. */
-export function storeContents(db: string): Buffer {
-  if (isPgUrl(db)) return Buffer.from(pgStoreText(db));
+export async function storeContents(db: string): Promise<Buffer> {
+  if (isPgUrl(db)) return Buffer.from(await pgStoreText(db));
   return Buffer.concat([db, db + '-wal'].filter(existsSync).map((p) => readFileSync(p)));
 }
 
@@ -223,7 +291,7 @@ export async function withStore<T>(db: string, fn: (store: Store) => Promise<T>)
   }
 }
 
-/** Set up a certified partner with its first admin in a sandbox, through the real CLI. */
+/** Set up a certified partner with its first admin in a sandbox, through the CLI. */
 export async function initPartner(sb: Sandbox, extra: string[] = ['--certified']): Promise<void> {
   const r = await runBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, ...extra], sb.env);
   if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
@@ -241,17 +309,17 @@ export async function auditOf(sb: Sandbox): Promise<import('../../src/domain/cor
   return withStore(sb.db, (store) => store.read((tx) => tx.listAudit({})));
 }
 
-/** Bad input or state through the built CLI: this exit code, one line, and the store's files byte for byte as they were. */
+/** Bad input or state through the CLI: this exit code, one line, and the store's files byte for byte as they were. */
 export async function expectUnchanged(sb: Sandbox, args: string[], code: number, message: RegExp, env: NodeJS.ProcessEnv = {}): Promise<void> {
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const r = await runBin(args, { ...sb.env, ...env });
   expect(r.code).toBe(code);
   expect(r.stdout).toBe('');
   expectOneLine(r.stderr, message);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 }
 
-/** A refusal through the built CLI: exit 4, one line naming the rule, exactly one "denied" audit entry added. */
+/** A refusal through the CLI: exit 4, one line naming the rule, exactly one "denied" audit entry added. */
 export async function expectRefused(
   sb: Sandbox,
   args: string[],

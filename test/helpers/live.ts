@@ -29,7 +29,7 @@ export async function setupAt(sb: Sandbox, args: string[]): Promise<string> {
 }
 
 /** A fresh sandbox whose environment points delegate at the fake (reset), with its token. */
-export function liveSandbox(fake: FakeMicrosoft): { fake: FakeMicrosoft; sb: Sandbox; env: NodeJS.ProcessEnv } {
-  const sb = sandbox();
+export async function liveSandbox(fake: FakeMicrosoft): Promise<{ fake: FakeMicrosoft; sb: Sandbox; env: NodeJS.ProcessEnv }> {
+  const sb = await sandbox();
   return { fake: fake.reset(), sb, env: { ...sb.env, ...fake.env() } };
 }

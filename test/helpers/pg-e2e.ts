@@ -10,10 +10,11 @@
  *   the harness maps it to the user first, directly in the table (the owner's
  *   bypass, so the ledger's audit trail is the test's own).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freshSchema, PG_URL, psql, RUN_ID } from './pg.js';
+import { promisify } from 'node:util';
+import { freshSchema, pgSql, PG_URL, psql, RUN_ID, withPg } from './pg.js';
 
 export const PG_MODE = process.env.DELEGATE_TEST_STORE === 'postgres';
 
@@ -24,24 +25,41 @@ export const isPgUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
  * owner would have done before anyone works on it (an unmigrated store is team-store.test.ts's
  * subject). The first one in a process is migrated by the built CLI; the others are copies of it.
  */
-export function pgSandboxStore(): { url: string; drop(): void } {
-  const s = freshSchema();
-  if (migrated === undefined) {
-    const r = spawnSync(process.execPath, [BIN, '--db', s.url, 'db', 'migrate', '-q'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
-    if (r.status !== 0) throw new Error(`db migrate of a test schema failed: ${r.stderr}`);
-    migrated = { schema: s.name, dump: dumpSchema(s.name) };
-  } else restoreAs(migrated.dump, migrated.schema, s.name);
+export async function pgSandboxStore(): Promise<{ url: string; drop(): Promise<void> }> {
+  const s = await freshSchema();
+  migrated ??= migrateFirst(s.name, s.url);
+  const first = await migrated;
+  if (first.schema !== s.name) await restoreAs(first.dump, first.schema, s.name);
   return { url: s.url, drop: s.drop };
 }
 
-let migrated: { schema: string; dump: string } | undefined;
+/** The first schema of this process, migrated by the built CLI, and its dump (for the copies). */
+async function migrateFirst(schema: string, url: string): Promise<{ schema: string; dump: string }> {
+  const r = await run(process.execPath, [BIN, '--db', url, 'db', 'migrate', '-q'], { PATH: process.env.PATH, HOME: process.env.HOME });
+  if (r.code !== 0) throw new Error(`db migrate of a test schema failed: ${r.stderr}`);
+  return { schema, dump: await dumpSchema(schema) };
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+let migrated: Promise<{ schema: string; dump: string }> | undefined;
 const BIN = fileURLToPath(new URL('../../bin/delegate.js', import.meta.url));
 
 const schemaOf = (url: string) => /search_path%3D([A-Za-z0-9_]+)/.exec(url)?.[1] ?? 'public';
 
 /** A hash of every row of every table of the store's schema. */
-export function pgStoreHash(url: string): string {
-  const text = pgStoreText(url);
+export async function pgStoreHash(url: string): Promise<string> {
+  const text = await pgStoreText(url);
   return createHash('sha256').update(text === '' ? '<no tables>' : text).digest('hex');
 }
 
@@ -49,10 +67,10 @@ const made = new Set<string>();
 const owner = new URL(PG_URL).username || 'postgres';
 
 /** The login that acts as `email` in this run (made once, a member of the store's owner). */
-function loginFor(email: string): string {
+async function loginFor(email: string): Promise<string> {
   const name = `dlgt_as_${RUN_ID}_${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 10)}`;
   if (!made.has(name)) {
-    psql(`DO $$ BEGIN CREATE ROLE ${name} LOGIN IN ROLE ${owner}; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await pgSql(`DO $$ BEGIN CREATE ROLE ${name} LOGIN IN ROLE ${owner}; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
     made.add(name);
   }
   return name;
@@ -64,16 +82,13 @@ function loginFor(email: string): string {
  * (directly in the table: the owner's bypass, so the ledger's audit trail is the test's own). An
  * email that is no user gets an unmapped login, which the store refuses as acting for nobody.
  */
-function actingLogin(url: string, email: string): string {
+async function actingLogin(url: string, email: string): Promise<string> {
   const schema = schemaOf(url);
-  const mine = loginFor(email);
+  const mine = await loginFor(email);
   const e = `lower('${email.replace(/'/g, "''")}')`;
-  const r = spawnSync(
-    'psql',
-    [PG_URL, '-XAtq', '-c', `UPDATE ${schema}.users SET db_login = '${mine}' WHERE lower(email) = ${e} AND db_login IS NULL; SELECT db_login FROM ${schema}.users WHERE lower(email) = ${e}`],
-    { encoding: 'utf8' },
-  );
-  return r.stdout.trim() || mine;
+  // As psql did: a schema without that table (not a store yet) maps nobody, and the login is this run's.
+  const rows = await pgSql(`UPDATE ${schema}.users SET db_login = '${mine}' WHERE lower(email) = ${e} AND db_login IS NULL; SELECT db_login FROM ${schema}.users WHERE lower(email) = ${e}`).catch(() => []);
+  return (rows[0]?.db_login as string | undefined) || mine;
 }
 
 const looksLikeEmail = (s: string) => /^[^@\s]+@[^@\s]+$/.test(s);
@@ -82,7 +97,7 @@ const looksLikeEmail = (s: string) => /^[^@\s]+@[^@\s]+$/.test(s);
  * A command line and environment as they act on a team store: a declared actor becomes the
  * login that acts for that user. An actor that is not an email is left for the CLI to refuse (exit 2).
  */
-export function pgActing(args: readonly string[], envIn: NodeJS.ProcessEnv): { args: string[]; env: NodeJS.ProcessEnv; frozenAt?: Date } {
+export async function pgActing(args: readonly string[], envIn: NodeJS.ProcessEnv): Promise<{ args: string[]; env: NodeJS.ProcessEnv; frozenAt?: Date }> {
   // The store: --db on the command line, else DELEGATE_DB.
   const dbAt = args.findIndex((a) => a === '--db' || a.startsWith('--db='));
   const db = dbAt < 0 ? envIn.DELEGATE_DB : args[dbAt] === '--db' ? args[dbAt + 1] : args[dbAt]!.slice(5);
@@ -114,7 +129,7 @@ export function pgActing(args: readonly string[], envIn: NodeJS.ProcessEnv): { a
     delete next.DELEGATE_AS;
   }
   if (actor === undefined) return { args: out, env: next, ...clock };
-  const login = actingLogin(db, actor);
+  const login = await actingLogin(db, actor);
   const u = new URL(db.replace(/^postgresql:/, 'postgres:'));
   u.username = login;
   if (dbAt < 0) next.DELEGATE_DB = u.toString();
@@ -130,17 +145,18 @@ export function pgActing(args: readonly string[], envIn: NodeJS.ProcessEnv): { a
  * A copy of one sandbox's store in another's schema (what copying the store file is on SQLite). Both
  * schemas were made by the same migrations (pgSandboxStore), so the copy is rows, not DDL: every table
  * of the target emptied and filled from the source's, foreign keys held off meanwhile (the server's
- * superuser, replica role), and every sequence set where the source's stands. One statement, in the server.
+ * superuser, replica role, so DELETE needs no order: cheaper than TRUNCATE on tables this small), and
+ * every sequence set where the source's stands. One statement, in the server.
  */
-export function pgCopyStore(fromUrl: string, toUrl: string): void {
+export async function pgCopyStore(fromUrl: string, toUrl: string): Promise<void> {
   const from = schemaOf(fromUrl);
   const to = schemaOf(toUrl);
-  psql(`SET session_replication_role = replica;
+  await pgSql(`SET session_replication_role = replica;
 DO $$
 DECLARE t record;
 BEGIN
   FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '${from}' LOOP
-    EXECUTE format('TRUNCATE %I.%I CASCADE', '${to}', t.tablename);
+    EXECUTE format('DELETE FROM %I.%I', '${to}', t.tablename);
   END LOOP;
   FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '${from}' LOOP
     EXECUTE format('INSERT INTO %I.%I SELECT * FROM %I.%I', '${to}', t.tablename, '${from}', t.tablename);
@@ -153,22 +169,31 @@ BEGIN
 END $$;`);
 }
 
-function dumpSchema(schema: string): string {
-  const dump = spawnSync('pg_dump', ['--dbname', PG_URL, '--schema', schema], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (dump.status !== 0) throw new Error(`pg_dump failed: ${dump.stderr}`);
-  return dump.stdout;
+/** The schema as SQL the pool's connections can run: rows as INSERTs, psql's own commands (\restrict) left out. */
+async function dumpSchema(schema: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('pg_dump', ['--dbname', PG_URL, '--schema', schema, '--inserts'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('\\'))
+    .join('\n');
 }
 
-/** Restore a dump of schema `from` as schema `to` (replacing it). */
-function restoreAs(dump: string, from: string, to: string): void {
-  const restore = spawnSync('psql', [PG_URL, '-XAtq', '-v', 'ON_ERROR_STOP=1'], { input: `DROP SCHEMA IF EXISTS ${to} CASCADE;\n${dump.split(from).join(to)}`, encoding: 'utf8' });
-  if (restore.status !== 0) throw new Error(`restoring a copy of ${from} as ${to} failed: ${restore.stderr}`);
+/** Restore a dump of schema `from` as schema `to` (replacing it), in one transaction. */
+async function restoreAs(dump: string, from: string, to: string): Promise<void> {
+  await withPg(async (c) => {
+    try {
+      await c.query(`BEGIN; DROP SCHEMA IF EXISTS ${to} CASCADE;\n${dump.split(from).join(to)}\nCOMMIT;`);
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw new Error(`restoring a copy of ${from} as ${to} failed: ${(e as Error).message}`);
+    }
+  });
 }
 
 /** Every row of every table of the store's schema, as text (what a store file's bytes are on SQLite). */
-export function pgStoreText(url: string): string {
+export async function pgStoreText(url: string): Promise<string> {
   const schema = schemaOf(url);
-  const tables = psql(`SELECT tablename FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`).split('\n').filter(Boolean);
+  const tables = (await psql(`SELECT tablename FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`)).split('\n').filter(Boolean);
   if (tables.length === 0) return '';
   // users.db_login is left out: the harness maps logins itself when a test acts as someone (pgActing).
   const row = "(to_jsonb(x) - 'db_login')::text";
@@ -184,14 +209,14 @@ function literal(v: unknown): string {
 }
 
 /** SQL with `?` placeholders run in the store's schema as the server's superuser; rows as objects. */
-export function pgStoreSql(url: string, sql: string, params: readonly unknown[]): Record<string, unknown>[] {
+export async function pgStoreSql(url: string, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
   let i = 0;
   const text = sql.replace(/\?/g, () => literal(params[i++]));
   const schema = schemaOf(url);
   const isQuery = /^\s*(SELECT|WITH)\b/i.test(text);
   const body = isQuery ? `SELECT coalesce(json_agg(x), '[]') FROM (${text}) x` : text;
-  const out = psql(`SET search_path = ${schema}; ${body}`);
-  return isQuery ? (JSON.parse(out.trim()) as Record<string, unknown>[]) : [];
+  const rows = await pgSql(`SET search_path = ${schema}; ${body}`);
+  return isQuery ? (rows[0]!.coalesce as Record<string, unknown>[]) : [];
 }
 
 /** The preload that sets a CLI process's own clock (frozen-clock.cjs). */

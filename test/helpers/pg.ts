@@ -2,9 +2,12 @@
  * Team-store tests against a real PostgreSQL server (test/pg-setup.mjs finds
  * it). Each store lives in its own schema, named uniquely and dropped after;
  * test roles are cluster-wide, so they are named uniquely and dropped too.
+ * The harness talks to the server through one small pool of `pg` connections
+ * (as the server's superuser), not a psql process per statement.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Pool, PoolClient } from 'pg';
 
 /** Why the PostgreSQL tests cannot run here (undefined: they run). */
 export const PG_MISSING = process.env.DELEGATE_TEST_PG_MISSING;
@@ -16,11 +19,70 @@ export const describePg: jest.Describe = PG_MISSING ? describe.skip : describe;
 export const RUN_ID = process.env.DELEGATE_TEST_RUN_ID ?? 'norun';
 export const uniqueName = (prefix: string) => `${prefix}_${RUN_ID}_${process.pid}${randomBytes(3).toString('hex')}`;
 
-/** Run SQL as the server's superuser (psql), failing loudly. */
-export function psql(sql: string, url = PG_URL): string {
-  const r = spawnSync('psql', [url, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
-  return r.stdout;
+let pool: Pool | undefined;
+
+/** This test file's connections to the server (idle ones close by themselves, so none outlives the file). */
+function harnessPool(): Pool {
+  const { Pool: PgPool } = createRequire(import.meta.url)('pg') as typeof import('pg');
+  pool ??= new PgPool({ connectionString: PG_URL, max: 3, idleTimeoutMillis: 1000, allowExitOnIdle: true, application_name: 'delegate-tests' });
+  return pool;
+}
+
+/**
+ * One connection of the pool for `fn`, its session settings reset before it goes back
+ * (a statement may SET search_path or session_replication_role for itself).
+ */
+export async function withPg<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const c = await harnessPool().connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.query('RESET ALL').then(
+      () => c.release(),
+      (e: Error) => c.release(e),
+    );
+  }
+}
+
+type Row = Record<string, unknown>;
+
+/** A connection of its own as another login (`url`), for `fn` only. */
+async function asOther<T>(url: string, fn: (c: import('pg').ClientBase) => Promise<T>): Promise<T> {
+  const { Client } = createRequire(import.meta.url)('pg') as typeof import('pg');
+  const c = new Client({ connectionString: url, application_name: 'delegate-tests' });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Run SQL as the server's superuser, failing loudly: one statement or several (then in one
+ * implicit transaction, as psql -c runs them). The rows of the last statement that returns any.
+ */
+export async function pgSql(sql: string, url = PG_URL): Promise<Row[]> {
+  return (url === PG_URL ? withPg : (fn: (c: import('pg').ClientBase) => Promise<Row[]>) => asOther(url, fn))(async (c) => {
+    let result: { rows: Row[] } | { rows: Row[] }[];
+    try {
+      result = (await c.query(sql)) as unknown as typeof result;
+    } catch (e) {
+      throw new Error(`SQL on the test server failed: ${(e as Error).message}\n${sql.slice(0, 500)}`);
+    }
+    const all = Array.isArray(result) ? result : [result];
+    for (let i = all.length - 1; i >= 0; i--) if (all[i]!.rows.length > 0) return all[i]!.rows;
+    return [];
+  });
+}
+
+/**
+ * Run SQL as the server's superuser (or as the login of `url`) and give its rows as psql -XAt would print them: a line each,
+ * fields joined by |, nothing for statements without rows.
+ */
+export async function psql(sql: string, url = PG_URL): Promise<string> {
+  const rows = await pgSql(sql, url);
+  return rows.map((r) => Object.values(r).map((v) => (v === null ? '' : String(v))).join('|') + '\n').join('');
 }
 
 /** A store URL whose tables live in `schema` (search_path through libpq's options). */
@@ -32,26 +94,26 @@ export function schemaUrl(schema: string, base = PG_URL): string {
 export interface PgSchema {
   name: string;
   url: string;
-  drop(): void;
+  drop(): Promise<void>;
 }
 
 /** A new empty schema (no delegate tables yet). */
-export function freshSchema(): PgSchema {
+export async function freshSchema(): Promise<PgSchema> {
   const name = uniqueName('dlgt');
-  psql(`CREATE SCHEMA ${name}`);
-  return { name, url: schemaUrl(name), drop: () => void psql(`DROP SCHEMA IF EXISTS ${name} CASCADE`) };
+  await pgSql(`CREATE SCHEMA ${name}`);
+  return { name, url: schemaUrl(name), drop: async () => void (await pgSql(`DROP SCHEMA IF EXISTS ${name} CASCADE`)) };
 }
 
 /** Roles made by a test file (cluster-wide): each named uniquely, all dropped with dropRoles(). */
 const roles: string[] = [];
-export function makeRole(prefix = 'dlgt_tech'): string {
+export async function makeRole(prefix = 'dlgt_tech'): Promise<string> {
   const name = uniqueName(prefix);
-  psql(`CREATE ROLE ${name} LOGIN`);
+  await pgSql(`CREATE ROLE ${name} LOGIN`);
   roles.push(name);
   return name;
 }
-export function dropRoles(): void {
-  for (const r of roles.splice(0)) psql(`DROP OWNED BY ${r} CASCADE; DROP ROLE IF EXISTS ${r}`);
+export async function dropRoles(): Promise<void> {
+  for (const r of roles.splice(0)) await pgSql(`DROP OWNED BY ${r} CASCADE; DROP ROLE IF EXISTS ${r}`);
 }
 
 /** The same store URL as another login. */

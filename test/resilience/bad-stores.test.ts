@@ -45,7 +45,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ADMIN, BIN, ROOT, runBin, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
+import { ADMIN, BIN, ROOT, spawnBin, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
 
 const READ = ['client', 'list'];
 const WRITE = ['user', 'add', 'x@fabrikam.com'];
@@ -65,7 +65,7 @@ function setup(db: string, args: string[], stdin?: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  template = sandbox();
+  template = await sandbox();
   const db = template.db;
   await setup(db, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
   const users = ['email,name', ...Array.from({ length: 300 }, (_, i) => `user${i}@fabrikam.com,User ${i}`)].join('\n') + '\n';
@@ -99,11 +99,11 @@ function copyTemplate(to: string): void {
 /** One line, ending in a newline, with no stack trace and no source locations. */
 
 /** The store path's state: its bytes and those of its siblings, or, for a directory, what it holds. */
-function state(db: string): string {
+async function state(db: string): Promise<string> {
   if (existsSync(db) && statSync(db).isDirectory()) {
     return 'dir:' + JSON.stringify(readdirSync(db).sort().map((f) => [f, sha256(join(db, f))])) + [db + '-wal', db + '-shm'].map(existsSync).join();
   }
-  return storeHash(db);
+  return await storeHash(db);
 }
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -212,22 +212,22 @@ const badStores: BadStore[] = [
 
 describe.each(badStores)('--db at $name', ({ make, code, message }) => {
   test.concurrent.each(commands)('$kind: exit ' + code + ', one line, the file untouched', async ({ args }) => {
-    const sb = sandbox();
+    const sb = await sandbox();
     try {
       make(sb.db);
-      const before = state(sb.db);
-      const r = await runBin(['--db', sb.db, ...args], sb.env);
+      const before = await state(sb.db);
+      const r = await spawnBin(['--db', sb.db, ...args], sb.env);
       expect({ code: r.code, stdout: r.stdout }).toEqual({ code, stdout: '' });
       expectOneLine(r.stderr, message);
-      expect(state(sb.db)).toBe(before);
+      expect(await state(sb.db)).toBe(before);
       // With --json the same refusal is one JSON error.
-      const j = await runBin(['--json', '--db', sb.db, ...args], sb.env);
+      const j = await spawnBin(['--json', '--db', sb.db, ...args], sb.env);
       expect(j.code).toBe(code);
       expect(j.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(JSON.parse(j.stderr)).toEqual({ error: { code: expect.any(String), message: expect.stringMatching(message) } });
-      expect(state(sb.db)).toBe(before);
+      expect(await state(sb.db)).toBe(before);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });
@@ -289,8 +289,8 @@ function runAs(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
 }
 
 /** Give the spawned user a sandbox it can reach, with its config dir. */
-function readOnlySandbox(writableDir: boolean, fill: (db: string) => void = copyTemplate): Sandbox & { storeDir: string } {
-  const sb = sandbox();
+async function readOnlySandbox(writableDir: boolean, fill: (db: string) => void = copyTemplate): Promise<Sandbox & { storeDir: string }> {
+  const sb = await sandbox();
   const storeDir = dirname(sb.db);
   mkdirSync(storeDir, { recursive: true, mode: 0o700 });
   fill(sb.db);
@@ -309,16 +309,16 @@ function readOnlySandbox(writableDir: boolean, fill: (db: string) => void = copy
   return {
     ...sb,
     storeDir,
-    cleanup: () => {
+    cleanup: async () => {
       chmodSync(storeDir, 0o700);
-      cleanup();
+      await cleanup();
     },
   };
 }
 
 /** The write probe: can the spawned user write the 0444 file (root does) and read it? */
-function probeReadOnly(): { ok: boolean; why: string } {
-  const sb = readOnlySandbox(false, (db) => writeFileSync(db, 'probe'));
+async function probeReadOnly(): Promise<{ ok: boolean; why: string }> {
+  const sb = await readOnlySandbox(false, (db) => writeFileSync(db, 'probe'));
   try {
     const code = `const fs=require('fs');fs.readFileSync(process.argv[1]);let w=true;try{fs.closeSync(fs.openSync(process.argv[1],'r+'))}catch{w=false}process.exit(w?10:0)`;
     const r = spawnSync(cli.node, ['-e', code, sb.db], { ...asUser, stdio: 'ignore' });
@@ -330,27 +330,27 @@ function probeReadOnly(): { ok: boolean; why: string } {
     }
     return { ok: false, why: `the spawned user cannot run node or read the store (${r.status ?? r.error?.message})` };
   } finally {
-    sb.cleanup();
+    await sb.cleanup();
   }
 }
 
-const ro = probeReadOnly();
+const ro = await probeReadOnly();
 const roTest = ro.ok ? test : test.skip;
 const roNote = ro.ok ? '' : ` [skipped: ${ro.why}]`;
 
 describe(`a read-only store file (0444${asRoot ? ', CLI run as nobody because the tests run as root' : ''})${roNote}`, () => {
   roTest('in a read-only directory: read and write both refused with one line, exit 1, nothing touched', async () => {
-    const sb = readOnlySandbox(false);
+    const sb = await readOnlySandbox(false);
     try {
-      const before = storeHash(sb.db);
+      const before = await storeHash(sb.db);
       for (const args of [READ, WRITE]) {
         const r = await runAs(['--db', sb.db, ...args], sb.env);
         expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 1, stdout: '' });
         expectOneLine(r.stderr, /read-?only/i);
-        expect(storeHash(sb.db)).toBe(before);
+        expect(await storeHash(sb.db)).toBe(before);
       }
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 
@@ -359,7 +359,7 @@ describe(`a read-only store file (0444${asRoot ? ', CLI run as nobody because th
   // refused for reading too (the issue: "a clear one-line error, a non-zero
   // exit, the file byte-for-byte untouched").
   roTest('in a writable directory: read and write are refused with one line naming read-only, exit 1, nothing left behind', async () => {
-    const sb = readOnlySandbox(true);
+    const sb = await readOnlySandbox(true);
     try {
       const bytes = sha256(sb.db);
       for (const args of [READ, WRITE]) {
@@ -370,7 +370,7 @@ describe(`a read-only store file (0444${asRoot ? ', CLI run as nobody because th
         expect(readdirSync(sb.storeDir).sort()).toEqual(['delegate.db']);
       }
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 
@@ -378,21 +378,21 @@ describe(`a read-only store file (0444${asRoot ? ', CLI run as nobody because th
   // would create them with the store's 0444 mode). SPEC: "a refused command
   // leaves the store's files as they were".
   roTest('in a writable directory: a refused write leaves the store files exactly as they were (no -wal/-shm left)', async () => {
-    const sb = readOnlySandbox(true);
+    const sb = await readOnlySandbox(true);
     try {
-      const before = storeHash(sb.db);
+      const before = await storeHash(sb.db);
       const write = await runAs(['--db', sb.db, ...WRITE], sb.env);
       expect(write.code).toBe(1);
-      expect({ files: readdirSync(sb.storeDir).sort(), hash: storeHash(sb.db) }).toEqual({ files: ['delegate.db'], hash: before });
+      expect({ files: readdirSync(sb.storeDir).sort(), hash: await storeHash(sb.db) }).toEqual({ files: ['delegate.db'], hash: before });
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 
   // And no stale read-only -shm may keep the store read-only after the owner
   // fixes the permissions the message points at.
   roTest('in a writable directory: after a refused write, chmod 0644 makes the store writable again', async () => {
-    const sb = readOnlySandbox(true);
+    const sb = await readOnlySandbox(true);
     try {
       const write = await runAs(['--db', sb.db, ...WRITE], sb.env);
       expect(write.code).toBe(1);
@@ -402,7 +402,7 @@ describe(`a read-only store file (0444${asRoot ? ', CLI run as nobody because th
       expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
       expect(JSON.parse(again.stdout)).toMatchObject({ email: 'x@fabrikam.com' });
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });
@@ -433,8 +433,8 @@ echo $? > "$OUT/code"
 "$NODE" -e "$HASH_JS" "$MNT/store/delegate.db" > "$OUT/after"
 `;
 
-function probeUnshare(): { ok: boolean; why: string } {
-  const dir = sandbox();
+async function probeUnshare(): Promise<{ ok: boolean; why: string }> {
+  const dir = await sandbox();
   try {
     mkdirSync(join(dir.dir, 'mnt'));
     const r = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$1" && : > "$1/x"', 'sh', join(dir.dir, 'mnt')], { encoding: 'utf8' });
@@ -442,11 +442,11 @@ function probeUnshare(): { ok: boolean; why: string } {
     if (r.status !== 0) return { ok: false, why: `unshare -rm cannot mount a tmpfs here (${(r.stderr || '').trim().split('\n')[0]})` };
     return { ok: true, why: '' };
   } finally {
-    dir.cleanup();
+    await dir.cleanup();
   }
 }
 
-const fullDisk = probeUnshare();
+const fullDisk = await probeUnshare();
 const fdTest = fullDisk.ok ? test.concurrent : test.concurrent.skip;
 const fdNote = fullDisk.ok ? '' : ` [skipped: ${fullDisk.why}]`;
 
@@ -457,7 +457,7 @@ interface FullRun extends Result {
 
 /** Run delegate against a copy of the template store on a 1 MiB tmpfs with `free` bytes left. */
 async function onFullDisk(free: number, args: string[], files: Record<string, string> = {}): Promise<FullRun> {
-  const sb = sandbox();
+  const sb = await sandbox();
   try {
     const mnt = join(sb.dir, 'mnt');
     const out = join(sb.dir, 'out');
@@ -477,7 +477,7 @@ async function onFullDisk(free: number, args: string[], files: Record<string, st
     return { code: Number(read('code').trim()), stdout: read('stdout'), stderr: read('stderr'), before: read('before'), after: read('after') };
   } finally {
     rmSync(join(sb.dir, 'mnt'), { recursive: true, force: true });
-    sb.cleanup();
+    await sb.cleanup();
   }
 }
 

@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { ADMIN, initPartner, runBin, sandbox, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, initPartner, spawnBin, sandbox, type Result, type Sandbox } from '../helpers/cli.js';
 
 const WORKERS = 8;
 const OPS = 5; // single operations per worker (bulk workers add one bulk file on top)
@@ -34,7 +34,7 @@ let offerId = '';
 let setupAuditEntries = 0;
 
 async function ok(args: string[], stdin?: string): Promise<Result> {
-  const r = await runBin(args, sb.env, stdin);
+  const r = await spawnBin(args, sb.env, stdin);
   if (r.code !== 0) throw new Error(`${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r;
 }
@@ -46,7 +46,7 @@ const bulkUser = (w: number, j: number) => `bulk-w${w}-${j}@fabrikam.com`;
 const clientDomain = (w: number, j: number) => `w${w}-client${j}.example.com`;
 
 beforeAll(async () => {
-  sb = sandbox();
+  sb = await sandbox();
   await initPartner(sb);
   offerId = (await json<{ id: string }>(['offer', 'create'])).id;
   const pre = ['email,name', ...Array.from({ length: PRE_USERS }, (_, i) => `${preUser(i)},Pre ${i}`)].join('\n') + '\n';
@@ -89,7 +89,7 @@ interface Ran {
 
 async function worker(w: number): Promise<Ran[]> {
   const ran: Ran[] = [];
-  for (const args of plan(w)) ran.push({ args, r: await runBin(args, sb.env) });
+  for (const args of plan(w)) ran.push({ args, r: await spawnBin(args, sb.env) });
   return ran;
 }
 
@@ -102,7 +102,7 @@ describe(`${WORKERS} processes writing one store at once`, () => {
     // Readers poll the store while the writers run: reading never waits for, or fails on, a writer.
     const reader = async () => {
       const out: Result[] = [];
-      while (writing) out.push(await runBin(['client', 'list', '--json'], sb.env));
+      while (writing) out.push(await spawnBin(['client', 'list', '--json'], sb.env));
       return out;
     };
     const readerRuns = [reader(), reader()];
@@ -197,14 +197,14 @@ describe('a writer that finds the store locked by another process', () => {
   }
 
   test('waits for the lock instead of failing, while readers are not blocked at all', async () => {
-    const own = sandbox();
+    const own = await sandbox();
     try {
       await initPartner(own);
       const lock = holdWriteLock(own.db);
       const started = Date.now();
-      const writer = runBin(['user', 'add', 'waiter@fabrikam.com'], own.env);
+      const writer = spawnBin(['user', 'add', 'waiter@fabrikam.com'], own.env);
       try {
-        const read = await runBin(['user', 'list', '--json'], own.env);
+        const read = await spawnBin(['user', 'list', '--json'], own.env);
         expect({ code: read.code, stderr: read.stderr }).toEqual({ code: 0, stderr: '' });
         expect((JSON.parse(read.stdout) as UserJson[]).map((u) => u.email)).toEqual([ADMIN]);
         await new Promise((r) => setTimeout(r, 1500));
@@ -214,22 +214,22 @@ describe('a writer that finds the store locked by another process', () => {
       const w = await writer;
       expect({ code: w.code, stderr: w.stderr }).toEqual({ code: 0, stderr: '' });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
-      const users = JSON.parse((await runBin(['user', 'list', '--json'], own.env)).stdout) as UserJson[];
+      const users = JSON.parse((await spawnBin(['user', 'list', '--json'], own.env)).stdout) as UserJson[];
       expect(users.map((u) => u.email).sort()).toEqual([ADMIN, 'waiter@fabrikam.com']);
     } finally {
-      own.cleanup();
+      await own.cleanup();
     }
   });
 
   test('gives up after the busy timeout with one clear line, exit 1, and writes nothing', async () => {
-    const own = sandbox();
+    const own = await sandbox();
     try {
       await initPartner(own);
       const lock = holdWriteLock(own.db);
       let r: Result;
       const started = Date.now();
       try {
-        r = await runBin(['user', 'add', 'impatient@fabrikam.com'], own.env);
+        r = await spawnBin(['user', 'add', 'impatient@fabrikam.com'], own.env);
       } finally {
         lock.release();
       }
@@ -240,12 +240,12 @@ describe('a writer that finds the store locked by another process', () => {
       expect(r.stderr).toMatch(/busy|locked/i);
       expect(r.stderr).toMatch(/try again/i);
       expect(r.stderr).not.toMatch(/^\s+at /m);
-      const users = JSON.parse((await runBin(['user', 'list', '--json'], own.env)).stdout) as UserJson[];
+      const users = JSON.parse((await spawnBin(['user', 'list', '--json'], own.env)).stdout) as UserJson[];
       expect(users.map((u) => u.email)).toEqual([ADMIN]);
-      const verify = await runBin(['audit', 'verify', '--json'], own.env);
+      const verify = await spawnBin(['audit', 'verify', '--json'], own.env);
       expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, entries: 1 });
     } finally {
-      own.cleanup();
+      await own.cleanup();
     }
   }, 40_000);
 });

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ADMIN, BIN, initPartner, runBin, sandbox, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, BIN, initPartner, spawnBin, sandbox, type Sandbox } from '../helpers/cli.js';
 
 const ROWS = 200_000;
 const MiB = 1 << 20;
@@ -23,7 +23,7 @@ let templateSize = 0;
 let fullRunMs = 0;
 
 beforeAll(async () => {
-  template = sandbox();
+  template = await sandbox();
   await initPartner(template);
   expect(existsSync(template.db + '-wal')).toBe(false);
   templateSize = statSync(template.db).size;
@@ -35,8 +35,8 @@ beforeAll(async () => {
 
 afterAll(() => template?.cleanup());
 
-function fromTemplate(): Sandbox {
-  const sb = sandbox();
+async function fromTemplate(): Promise<Sandbox> {
+  const sb = await sandbox();
   mkdirSync(dirname(sb.db), { recursive: true, mode: 0o700 });
   copyFileSync(template.db, sb.db);
   return sb;
@@ -125,31 +125,31 @@ async function expectConsistentAndWorking(sb: Sandbox): Promise<'all' | 'none'> 
   // The audit entry is in the same transaction as the rows it records.
   expect(s.audit.map((e) => e.action)).toEqual(outcome === 'all' ? ['partner.init', 'user.add'] : ['partner.init']);
 
-  const list = await runBin(['user', 'list', '--json'], sb.env);
+  const list = await spawnBin(['user', 'list', '--json'], sb.env);
   expect({ code: list.code, stderr: list.stderr }).toEqual({ code: 0, stderr: '' });
   const users = JSON.parse(list.stdout) as { email: string }[];
   expect(users).toHaveLength(s.users);
   expect(users.map((u) => u.email)).toContain(ADMIN);
 
-  const verify = await runBin(['audit', 'verify', '--json'], sb.env);
+  const verify = await spawnBin(['audit', 'verify', '--json'], sb.env);
   expect(verify.code).toBe(0);
   expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, entries: s.audit.length });
 
-  const add = await runBin(['user', 'add', 'after-crash@fabrikam.com'], sb.env);
+  const add = await spawnBin(['user', 'add', 'after-crash@fabrikam.com'], sb.env);
   expect({ code: add.code, stderr: add.stderr }).toEqual({ code: 0, stderr: '' });
   return outcome;
 }
 
 describe(`a ${ROWS.toLocaleString('en')}-row user add --file killed with SIGKILL`, () => {
   test('uninterrupted, it adds every row in one transaction (and sets the pace for the late kill)', async () => {
-    const sb = fromTemplate();
+    const sb = await fromTemplate();
     try {
       const run = await importAndKill(sb, () => false);
       fullRunMs = run.ms;
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
       expect(await expectConsistentAndWorking(sb)).toBe('all');
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   }, 60_000);
 
@@ -183,14 +183,14 @@ describe(`a ${ROWS.toLocaleString('en')}-row user add --file killed with SIGKILL
    */
   async function killWhileRunning(moment: Moment): Promise<{ sb: Sandbox; run: Run }> {
     for (let attempt = 0; attempt < LATE.length; attempt++) {
-      const sb = fromTemplate();
+      const sb = await fromTemplate();
       const run = await importAndKill(sb, moment.when(sb, attempt));
       if (run.killed) return { sb, run };
       try {
         expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
         expect(await expectConsistentAndWorking(sb)).toBe('all');
       } finally {
-        sb.cleanup();
+        await sb.cleanup();
       }
     }
     throw new Error(`the command finished before every one of ${LATE.length} kills aimed at "${moment.name}"`);
@@ -205,7 +205,7 @@ describe(`a ${ROWS.toLocaleString('en')}-row user add --file killed with SIGKILL
       const outcome = await expectConsistentAndWorking(sb);
       if (moment.expected) expect(outcome).toBe(moment.expected);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   }, 240_000);
 });

@@ -19,7 +19,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runOnPty } from '../helpers/pty.js';
-import { BIN, expectOneLine, initPartner, runBin, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
+import { BIN, expectOneLine, initPartner, spawnBin, sandbox, storeHash, type Sandbox } from '../helpers/cli.js';
 
 const ROWS = 200_000;
 const SIGNALS = [
@@ -32,11 +32,11 @@ let template: Sandbox;
 let grants = '';
 
 beforeAll(async () => {
-  template = sandbox();
+  template = await sandbox();
   await initPartner(template);
   const users = join(template.dir, 'users.csv');
   writeFileSync(users, ['email,name', ...Array.from({ length: ROWS }, (_, i) => `bulk${i}@contoso.com,Bulk User ${i}`)].join('\n') + '\n');
-  const add = await runBin(['-q', 'user', 'add', '--file', users], template.env);
+  const add = await spawnBin(['-q', 'user', 'add', '--file', users], template.env);
   if (add.code !== 0) throw new Error(`user add failed: ${add.stderr}`);
   grants = ['email,role', ...Array.from({ length: ROWS }, (_, i) => `bulk${i}@contoso.com,full`)].join('\n') + '\n';
   writeFileSync(join(template.dir, 'grants.csv'), grants);
@@ -50,8 +50,8 @@ interface Box extends Sandbox {
 }
 
 /** A copy of the template store, and a private TMPDIR where the spool can be seen. */
-function fromTemplate(): Box {
-  const sb = sandbox();
+async function fromTemplate(): Promise<Box> {
+  const sb = await sandbox();
   mkdirSync(dirname(sb.db), { recursive: true, mode: 0o700 });
   copyFileSync(template.db, sb.db);
   const tmp = join(sb.dir, 'tmp');
@@ -110,9 +110,9 @@ const spoolPresent = (sb: Box) => readdirSync(sb.tmp).some((d) => d.startsWith('
 
 describe(`a ${ROWS.toLocaleString('en')}-row user grant-admin interrupted before it commits`, () => {
   test.each(SIGNALS)('$signal: exit $code, one line "nothing was written", spool removed, no -wal/-shm, the store byte for byte as it was', async ({ signal, code }) => {
-    const sb = fromTemplate();
+    const sb = await fromTemplate();
     try {
-      const before = storeHash(sb.db);
+      const before = await storeHash(sb.db);
       const run = start(sb, ['user', 'grant-admin', '--file', '-']);
       // Every row, but stdin stays open: the command can read them all, never commit.
       run.child.stdin!.write(grants);
@@ -123,17 +123,17 @@ describe(`a ${ROWS.toLocaleString('en')}-row user grant-admin interrupted before
       expectOneLine(r.stderr, new RegExp(`^Interrupted \\(${signal}\\): nothing was written\\.\\n$`));
       expect(readdirSync(sb.tmp)).toEqual([]);
       expect(readdirSync(dirname(sb.db))).toEqual(['delegate.db']);
-      expect(storeHash(sb.db)).toBe(before);
+      expect(await storeHash(sb.db)).toBe(before);
       expect(fullAccessCount(sb.db)).toBe(0);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 
   test('SIGINT with --json: the same outcome, the line is a JSON error with code "interrupted"', async () => {
-    const sb = fromTemplate();
+    const sb = await fromTemplate();
     try {
-      const before = storeHash(sb.db);
+      const before = await storeHash(sb.db);
       const run = start(sb, ['user', 'grant-admin', '--file', '-', '--json']);
       run.child.stdin!.write(grants);
       await until(() => spoolPresent(sb), run.child);
@@ -143,16 +143,16 @@ describe(`a ${ROWS.toLocaleString('en')}-row user grant-admin interrupted before
       expectOneLine(r.stderr);
       expect(JSON.parse(r.stderr)).toEqual({ error: { code: 'interrupted', message: 'Interrupted (SIGINT): nothing was written.' } });
       expect(readdirSync(sb.tmp)).toEqual([]);
-      expect(storeHash(sb.db)).toBe(before);
+      expect(await storeHash(sb.db)).toBe(before);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 
   test('SIGTERM while it waits for more rows on stdin (no row read yet): exit 143, nothing written, no -wal/-shm', async () => {
-    const sb = fromTemplate();
+    const sb = await fromTemplate();
     try {
-      const before = storeHash(sb.db);
+      const before = await storeHash(sb.db);
       const run = start(sb, ['user', 'grant-admin', '--file', '-']);
       run.child.stdin!.write('email,role\n');
       // The store is open (its -shm exists) and the command waits on stdin.
@@ -162,16 +162,16 @@ describe(`a ${ROWS.toLocaleString('en')}-row user grant-admin interrupted before
       expect({ code: r.code, signal: r.signal, stdout: r.stdout }).toEqual({ code: 143, signal: null, stdout: '' });
       expectOneLine(r.stderr, /^Interrupted \(SIGTERM\): nothing was written\.$/m);
       expect(readdirSync(dirname(sb.db))).toEqual(['delegate.db']);
-      expect(storeHash(sb.db)).toBe(before);
+      expect(await storeHash(sb.db)).toBe(before);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });
 
 describe(`a ${ROWS.toLocaleString('en')}-row user grant-admin interrupted after it committed, while printing its results`, () => {
   test.each(SIGNALS)('$signal: exit $code, one line saying it was committed and how many rows were printed; all rows changed; spool removed', async ({ signal, code }) => {
-    const sb = fromTemplate();
+    const sb = await fromTemplate();
     try {
       const run = start(sb, ['user', 'grant-admin', '--file', join(template.dir, 'grants.csv')]);
       const out = run.child.stdout!;
@@ -195,10 +195,10 @@ describe(`a ${ROWS.toLocaleString('en')}-row user grant-admin interrupted after 
       expect(readdirSync(sb.tmp)).toEqual([]);
       expect(readdirSync(dirname(sb.db))).toEqual(['delegate.db']);
       expect(fullAccessCount(sb.db)).toBe(ROWS);
-      const verify = await runBin(['audit', 'verify', '--json'], sb.env);
+      const verify = await spawnBin(['audit', 'verify', '--json'], sb.env);
       expect(verify.code).toBe(0);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });
@@ -206,7 +206,7 @@ describe(`a ${ROWS.toLocaleString('en')}-row user grant-admin interrupted after 
 
 describe('Ctrl-C typed at a terminal during a bulk grant-admin --file (progress bar on stderr)', () => {
   test('exit 130, the progress bar stopped and the cursor shown again, one line that matches the store, nothing left behind', async () => {
-    const sb = fromTemplate();
+    const sb = await fromTemplate();
     try {
       // The terminal turns the typed Ctrl-C into SIGINT for the command; the progress bar drawing is the sign it runs.
       const r = await runOnPty(['user', 'grant-admin', '--file', join(template.dir, 'grants.csv')], sb.env, /delegate \[/, '\x03');
@@ -224,7 +224,7 @@ describe('Ctrl-C typed at a terminal during a bulk grant-admin --file (progress 
       expect(readdirSync(dirname(sb.db))).toEqual(['delegate.db']);
       expect(fullAccessCount(sb.db)).toBe(committed ? ROWS : 0);
     } finally {
-      sb.cleanup();
+      await sb.cleanup();
     }
   });
 });

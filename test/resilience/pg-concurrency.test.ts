@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ADMIN, ROOT, runBin, sandbox, TENANT, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, ROOT, spawnBin, sandbox, TENANT, type Sandbox } from '../helpers/cli.js';
 import { describePg, freshSchema, psql, type PgSchema } from '../helpers/pg.js';
 
 const WORKERS = 8;
@@ -64,21 +64,21 @@ describePg(`${WORKERS} processes x ${OPS} writes on one PostgreSQL store`, () =>
   let setupEntries = 0;
 
   beforeAll(async () => {
-    schema = freshSchema();
-    sb = sandbox();
+    schema = await freshSchema();
+    sb = await sandbox();
     sb.env.DELEGATE_DB = schema.url;
-    const init = await runBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified'], sb.env);
+    const init = await spawnBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified'], sb.env);
     expect(init.code).toBe(0);
-    const offer = await runBin(['offer', 'create', '--json'], sb.env);
+    const offer = await spawnBin(['offer', 'create', '--json'], sb.env);
     const offerId = (JSON.parse(offer.stdout) as { id: string }).id;
     setupEntries = 2;
     const perWorker = await Promise.all(Array.from({ length: WORKERS }, (_, w) => writer(plan(w, offerId), sb.env)));
     results = perWorker.flat();
   }, 300_000);
 
-  afterAll(() => {
-    schema?.drop();
-    sb?.cleanup();
+  afterAll(async () => {
+    await schema?.drop();
+    await sb?.cleanup();
   });
 
   test('every write succeeds', () => {
@@ -86,20 +86,20 @@ describePg(`${WORKERS} processes x ${OPS} writes on one PostgreSQL store`, () =>
     expect(results.filter((r) => r.code !== 0).map((r) => `${r.args.join(' ')} -> ${r.code}: ${r.stderr}`)).toEqual([]);
   });
 
-  test('nothing is lost: every user, grant, offer and client is there once', () => {
-    const q = (sql: string) => Number(psql(`SET search_path = ${schema.name}; ${sql}`).trim().split('\n').at(-1));
+  test('nothing is lost: every user, grant, offer and client is there once', async () => {
+    const q = async (sql: string) => Number((await psql(`SET search_path = ${schema.name}; ${sql}`)).trim().split('\n').at(-1));
     const per = OPS / 5;
-    expect(q('SELECT count(*) FROM users')).toBe(1 + WORKERS * per * 4);
-    expect(q("SELECT count(*) FROM users WHERE admin_access != 'none' AND email LIKE 'w%'")).toBe(WORKERS * per);
-    expect(q('SELECT count(*) FROM offers')).toBe(1 + WORKERS * per);
-    expect(q('SELECT count(*) FROM clients')).toBe(WORKERS * per);
+    expect(await q('SELECT count(*) FROM users')).toBe(1 + WORKERS * per * 4);
+    expect(await q("SELECT count(*) FROM users WHERE admin_access != 'none' AND email LIKE 'w%'")).toBe(WORKERS * per);
+    expect(await q('SELECT count(*) FROM offers')).toBe(1 + WORKERS * per);
+    expect(await q('SELECT count(*) FROM clients')).toBe(WORKERS * per);
   });
 
   test('the audit chain is one unbroken chain, one entry per write, in commit order', async () => {
-    const verify = await runBin(['audit', 'verify', '--json'], sb.env);
+    const verify = await spawnBin(['audit', 'verify', '--json'], sb.env);
     expect(verify.code).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, entries: setupEntries + WORKERS * OPS });
-    const seqs = psql(`SELECT string_agg(seq::text, ',' ORDER BY seq) FROM ${schema.name}.audit`).trim().split(',').map(Number);
+    const seqs = (await psql(`SELECT string_agg(seq::text, ',' ORDER BY seq) FROM ${schema.name}.audit`)).trim().split(',').map(Number);
     expect(seqs).toEqual(Array.from({ length: setupEntries + WORKERS * OPS }, (_, i) => i + 1));
   });
 });

@@ -10,16 +10,16 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN, BIN, expectOneLine, runBin, sandbox, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, BIN, expectOneLine, spawnBin, sandbox, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 import { describePg, freshSchema, psql, uniqueName, type PgSchema } from '../helpers/pg.js';
 import { canMakeCluster, startCluster, type Cluster } from '../helpers/private-cluster.js';
 
 const ROWS = 150_000;
 const sandboxes: Sandbox[] = [];
 const schemas: PgSchema[] = [];
-afterAll(() => {
-  sandboxes.forEach((s) => s.cleanup());
-  schemas.forEach((s) => s.drop());
+afterAll(async () => {
+  for (const s of sandboxes) await s.cleanup();
+  for (const s of schemas) await s.drop();
 });
 
 function bigFile(sb: Sandbox): string {
@@ -66,12 +66,12 @@ const inTransaction = (app: string, what = 'count(*)') =>
 
 describePg('a team store when the connection dies mid-bulk', () => {
   test('pg_terminate_backend during user add --file: one line, exit 1, none of the rows', async () => {
-    const schema = freshSchema();
+    const schema = await freshSchema();
     schemas.push(schema);
-    const sb = sandbox();
+    const sb = await sandbox();
     sandboxes.push(sb);
     sb.env.DELEGATE_DB = schema.url;
-    expect((await runBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], sb.env)).code).toBe(0);
+    expect((await spawnBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], sb.env)).code).toBe(0);
     const file = bigFile(sb);
     const app = uniqueName('dlgt_bulk');
     // One statement finds the command inside its write transaction and ends its connection.
@@ -82,8 +82,8 @@ describePg('a team store when the connection dies mid-bulk', () => {
     expect(r.acted).toBe(true);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /connection to the store .* was lost.*nothing of this command was committed/);
-    expect(psql(`SELECT count(*) FROM ${schema.name}.users`).trim()).toBe('1');
-    expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0);
+    expect((await psql(`SELECT count(*) FROM ${schema.name}.users`)).trim()).toBe('1');
+    expect((await spawnBin(['audit', 'verify'], sb.env)).code).toBe(0);
   });
 });
 
@@ -92,10 +92,10 @@ const noCluster = canMakeCluster();
   let cluster: Cluster;
   let sb: Sandbox;
   let url: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     cluster = startCluster();
     cluster.sql('CREATE DATABASE ledger');
-    sb = sandbox();
+    sb = await sandbox();
     sandboxes.push(sb);
     url = cluster.url('ledger', 'postgres', null);
     sb.env.DELEGATE_DB = url;
@@ -104,19 +104,19 @@ const noCluster = canMakeCluster();
   afterAll(() => cluster?.stop());
 
   test('a wrong password is one line naming the store without the password, exit 1; PGPASSWORD and ~/.pgpass work', async () => {
-    const wrong = await runBin(['--db', cluster.url('ledger', 'postgres', 'not-the-password'), 'user', 'list'], { ...sb.env, PGPASSWORD: '' });
+    const wrong = await spawnBin(['--db', cluster.url('ledger', 'postgres', 'not-the-password'), 'user', 'list'], { ...sb.env, PGPASSWORD: '' });
     expect(wrong.code).toBe(1);
     expectOneLine(wrong.stderr, /The store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/ledger refused the login/);
     expect(wrong.stderr).not.toContain('not-the-password');
-    const none = await runBin(['user', 'list'], { ...sb.env, PGPASSWORD: '' });
+    const none = await spawnBin(['user', 'list'], { ...sb.env, PGPASSWORD: '' });
     expect(none.code).toBe(1);
     expectOneLine(none.stderr, /refused the login|password/);
-    expect((await runBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], sb.env)).code).toBe(0);
+    expect((await spawnBin(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN], sb.env)).code).toBe(0);
     const home = sb.env.HOME!;
     mkdirSync(home, { recursive: true });
     writeFileSync(join(home, '.pgpass'), `127.0.0.1:${cluster.port}:ledger:postgres:${cluster.password}\n`);
     chmodSync(join(home, '.pgpass'), 0o600);
-    const viaPgpass = await runBin(['user', 'list', '--json'], { ...sb.env, PGPASSWORD: undefined });
+    const viaPgpass = await spawnBin(['user', 'list', '--json'], { ...sb.env, PGPASSWORD: undefined });
     expect(viaPgpass.code).toBe(0);
     expect(viaPgpass.stderr).toBe('');
   });
@@ -134,6 +134,6 @@ const noCluster = canMakeCluster();
     expect(r.code).not.toBe(0);
     expectOneLine(r.stderr, /connection to the store .* was lost|not accepting connections|terminat/);
     expect(cluster.sql("SELECT count(*) FROM users WHERE email LIKE 'bulk%'", 'ledger').trim()).toBe('0');
-    expect((await runBin(['audit', 'verify'], sb.env)).code).toBe(0);
+    expect((await spawnBin(['audit', 'verify'], sb.env)).code).toBe(0);
   }, 120_000);
 });

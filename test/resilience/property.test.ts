@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { partnerCenterLink } from '../helpers/links.js';
-import { ADMIN, initPartner, runBin, runInProcess, sandbox, storeHash, TENANT, type Sandbox } from '../helpers/cli.js';
+import { ADMIN, initPartner, spawnBin, runInProcess, sandbox, storeHash, TENANT, type Sandbox } from '../helpers/cli.js';
 
 /** Runs per property: at least 200 (PROP_RUNS may ask for more, never fewer). */
 const RUNS = Math.max(200, Number(process.env.PROP_RUNS) || 0);
@@ -174,7 +174,7 @@ async function setup(args: string[], stdin?: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  sb = sandbox();
+  sb = await sandbox();
   await setup(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
   await setup(['user', 'add', '--file', '-'], 'email,name\ngrace@fabrikam.com,Grace\nbob@fabrikam.com,Bob\ncarol@fabrikam.com,Carol\n');
   offerId = JSON.parse(await setup(['offer', 'create', '--json'])).id;
@@ -209,10 +209,10 @@ function expectWellBehaved(args: string[], r: Outcome, before: string, after: st
 /** Run one command line against the store (or `db`), checking the invariants; returns the outcome. */
 async function check(args: string[], opts: { db?: string; stdin?: string } = {}): Promise<Outcome> {
   const db = opts.db ?? sb.db;
-  const before = storeHash(db);
+  const before = await storeHash(db);
   const argv = [...args, '--db', db];
   const r = await runInProcess(argv, { stdin: opts.stdin, env: sb.env });
-  const after = storeHash(db);
+  const after = await storeHash(db);
   expectWellBehaved(argv, r, before, after);
   if (after !== before && existsSync(db)) {
     // Whatever was written, the audit chain over it still verifies.
@@ -294,10 +294,10 @@ describe('arbitrary values on the command line', () => {
       fc.asyncProperty(nameish, guidish, emailish, async (name, tenant, admin) => {
         // A value reading -V/--version prints the version instead (see the failing test at the end).
         fc.pre(![name, tenant, admin].some(looksLikeVersion));
-        const before = storeHash(sb.db);
+        const before = await storeHash(sb.db);
         const r = await check(['init', '--name', name, '--tenant-id', tenant, '--admin', admin, '--certified']);
         expect(r.code).not.toBe(0);
-        expect(storeHash(sb.db)).toBe(before);
+        expect(await storeHash(sb.db)).toBe(before);
       }),
       params,
     );
@@ -386,9 +386,9 @@ describe('arbitrary values on the command line', () => {
         ),
         fc.constantFrom('table', 'json', 'csv', 'plain'),
         async (args, output) => {
-          const before = storeHash(sb.db);
+          const before = await storeHash(sb.db);
           await check([...args, '--output', output]);
-          expect(storeHash(sb.db)).toBe(before);
+          expect(await storeHash(sb.db)).toBe(before);
         },
       ),
       params,
@@ -496,9 +496,9 @@ describe('arbitrary CSV files for the bulk commands', () => {
   test('user grant-admin --file [--role] [--dry-run]', async () => {
     await fc.assert(
       fc.asyncProperty(grantCsv, opt(mostly(fc.constantFrom('full', 'limited'), nasty)), fc.boolean(), async (csv, role, dry) => {
-        const before = storeHash(sb.db);
+        const before = await storeHash(sb.db);
         const r = await check(['user', 'grant-admin', '--file', fileWith(csv), ...flag('--role', role), ...(dry ? ['--dry-run'] : [])]);
-        if (dry && r.code !== 4) expect(storeHash(sb.db)).toBe(before);
+        if (dry && r.code !== 4) expect(await storeHash(sb.db)).toBe(before);
       }),
       params,
     );
@@ -524,18 +524,18 @@ describe('arbitrary CSV files for the bulk commands', () => {
 // taken as the name.) Either way is fine here: the value is taken as the
 // name, or the command is refused; never a silent no-op that reports success.
 test('an option value reading -V or --version is the value (or a refusal), never a silent exit 0', async () => {
-  const own = sandbox();
+  const own = await sandbox();
   try {
     await initPartner(own);
     for (const value of ['-V', '--version']) {
       const email = `v${value.length}@fabrikam.com`;
-      const r = await runBin(['user', 'add', email, '--name', value], own.env);
-      const users = JSON.parse((await runBin(['user', 'list', '--json'], own.env)).stdout) as { email: string; name: string }[];
+      const r = await spawnBin(['user', 'add', email, '--name', value], own.env);
+      const users = JSON.parse((await spawnBin(['user', 'list', '--json'], own.env)).stdout) as { email: string; name: string }[];
       const added = users.find((u) => u.email === email);
       if (r.code === 0) expect(added).toMatchObject({ name: value });
       else expect({ code: r.code, added }).toEqual({ code: 2, added: undefined });
     }
   } finally {
-    own.cleanup();
+    await own.cleanup();
   }
 });

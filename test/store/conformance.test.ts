@@ -36,7 +36,7 @@ export const BACKENDS: Backend[] = [
     name: 'postgres',
     missing: PG_MISSING,
     async make() {
-      const schema: PgSchema = freshSchema();
+      const schema: PgSchema = await freshSchema();
       const store = await openStore(schema.url, { create: true });
       return { store, cleanup: () => schema.drop() };
     },

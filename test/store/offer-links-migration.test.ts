@@ -75,8 +75,8 @@ const offersAsStored = (path: string) => {
 };
 
 let sb: Sandbox;
-beforeEach(() => {
-  sb = sandbox();
+beforeEach(async () => {
+  sb = await sandbox();
   oldStore(sb.db);
 });
 afterEach(() => sb.cleanup());
@@ -137,11 +137,11 @@ test('through the CLI: listed and shown as dropped, accepted by id, the old link
   expect(link.stderr).toContain('--trial-url');
 
   // The link the previous delegate printed is refused: exit 2, one line, nothing written.
-  const before = storeHash(sb.db);
+  const before = await storeHash(sb.db);
   const old = await run(['client', 'accept', MADE_UP, '--domain', 'fourthcoffee.com']);
   expect(old.code).toBe(2);
   expectOneLine(old.stderr, /never worked at Microsoft/);
-  expect(storeHash(sb.db)).toBe(before);
+  expect(await storeHash(sb.db)).toBe(before);
 
   // By id, an old trial offer is still accepted; the admin link goes to the plain offer.
   const byId = JSON.parse((await ok(['client', 'accept', ID.trial, '--domain', 'fourthcoffee.com', '--json'])).stdout);

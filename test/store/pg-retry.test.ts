@@ -33,8 +33,8 @@ const clients: PgClient[] = [];
 
 afterAll(async () => {
   for (const c of clients) await c.end().catch(() => undefined);
-  for (const s of schemas) s.drop();
-  for (const sb of sandboxes) sb.cleanup();
+  for (const s of schemas) await s.drop();
+  for (const sb of sandboxes) await sb.cleanup();
 });
 
 interface Team {
@@ -46,9 +46,9 @@ interface Team {
 
 /** A team store in a schema of its own, with a partner (ADMIN, acting through this login) and two users. */
 async function team(): Promise<Team> {
-  const schema = freshSchema();
+  const schema = await freshSchema();
   schemas.push(schema);
-  const sb = sandbox();
+  const sb = await sandbox();
   sandboxes.push(sb);
   const env = { ...sb.env, DELEGATE_DB: schema.url };
   const run: Team['run'] = (args, stdin) => runInProcess(args, { env, ...(stdin !== undefined ? { stdin } : {}) });
@@ -100,13 +100,13 @@ async function deadlocked<R>(t: Team, email: string, command: () => Promise<R>):
   return running;
 }
 
-const userRow = (t: Team, email: string) => psql(`SELECT name, admin_access FROM ${t.schema}.users WHERE email = '${email}'`).trim();
-const auditActions = (t: Team) => psql(`SELECT action || ' ' || target FROM ${t.schema}.audit ORDER BY seq`).trim().split('\n');
+const userRow = async (t: Team, email: string) => (await psql(`SELECT name, admin_access FROM ${t.schema}.users WHERE email = '${email}'`)).trim();
+const auditActions = async (t: Team) => (await psql(`SELECT action || ' ' || target FROM ${t.schema}.audit ORDER BY seq`)).trim().split('\n');
 
 describePg('team store: writes retried after a deadlock or serialization failure', () => {
   test('a write that loses a real deadlock is run again: exit 0, printed once, one audit entry, the chain intact, the other session kept', async () => {
     const t = await team();
-    const before = auditActions(t);
+    const before = await auditActions(t);
     const r = await deadlocked(t, BOB, () => t.run(['user', 'grant-admin', BOB, '--role', 'full', '--json']));
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('1 user changed.\n');
@@ -114,19 +114,19 @@ describePg('team store: writes retried after a deadlock or serialization failure
     const printed = JSON.parse(r.stdout) as { email: string; adminAccess: string; changed: boolean }[];
     expect(printed).toEqual([expect.objectContaining({ email: BOB, adminAccess: 'full', changed: true })]);
     // Both changes are stored: delegate's grant, the outside session's rename.
-    expect(userRow(t, BOB)).toBe('Bob Outside|full');
-    expect(auditActions(t)).toEqual([...before, `user.grant-admin ${BOB}`]);
+    expect(await userRow(t, BOB)).toBe('Bob Outside|full');
+    expect(await auditActions(t)).toEqual([...before, `user.grant-admin ${BOB}`]);
     expect(await t.ok(['audit', 'verify'])).toMatch(/^ok\t4\t/);
   });
 
   test('a write that keeps hitting serialization failures stops after MAX_ATTEMPTS: one line, exit 1, the store unchanged', async () => {
     const t = await team();
     const s = t.schema;
-    psql(`CREATE SEQUENCE ${s}.test_attempts;
+    await psql(`CREATE SEQUENCE ${s}.test_attempts;
       CREATE FUNCTION ${s}.test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM nextval('${s}.test_attempts'); RAISE EXCEPTION 'injected by the test' USING ERRCODE = 'serialization_failure'; END $$;
       CREATE TRIGGER test_refuse BEFORE UPDATE ON ${s}.users FOR EACH ROW EXECUTE FUNCTION ${s}.test_refuse()`);
-    const hash = pgStoreHash(t.url);
+    const hash = await pgStoreHash(t.url);
     const r = await t.run(['user', 'grant-admin', BOB, '--role', 'full']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
@@ -134,23 +134,23 @@ describePg('team store: writes retried after a deadlock or serialization failure
     expect(r.stderr).toMatch(/injected by the test/);
     // Each attempt reached the UPDATE once; nextval is not rolled back with the attempt.
     expect(MAX_ATTEMPTS).toBeGreaterThan(1);
-    expect(psql(`SELECT last_value FROM ${s}.test_attempts`).trim()).toBe(String(MAX_ATTEMPTS));
-    expect(pgStoreHash(t.url)).toBe(hash);
-    psql(`DROP TRIGGER test_refuse ON ${s}.users`);
+    expect((await psql(`SELECT last_value FROM ${s}.test_attempts`)).trim()).toBe(String(MAX_ATTEMPTS));
+    expect(await pgStoreHash(t.url)).toBe(hash);
+    await psql(`DROP TRIGGER test_refuse ON ${s}.users`);
     expect(await t.ok(['audit', 'verify'])).toMatch(/^ok\t3\t/);
   });
 
   test('a bulk write whose rows were read from stdin is not run again after a deadlock: one line, exit 1, nothing written or printed', async () => {
     const t = await team();
-    const before = auditActions(t);
+    const before = await auditActions(t);
     const r = await deadlocked(t, BOB, () => t.run(['user', 'grant-admin', '--file', '-', '--role', 'limited'], `email\n${BOB}\n${CAROL}\n`));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expectOneLine(r.stderr, RETRY_LINE);
     expect(r.stderr).toMatch(/deadlock/);
-    expect(userRow(t, BOB)).toBe('Bob Outside|none');
-    expect(userRow(t, CAROL)).toBe('Carol|none');
-    expect(auditActions(t)).toEqual(before);
+    expect(await userRow(t, BOB)).toBe('Bob Outside|none');
+    expect(await userRow(t, CAROL)).toBe('Carol|none');
+    expect(await auditActions(t)).toEqual(before);
     expect(await t.ok(['audit', 'verify'])).toMatch(/^ok\t3\t/);
   });
 });

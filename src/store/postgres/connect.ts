@@ -8,6 +8,8 @@
  * a message: the store is named by redacted().
  */
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { ClientConfig } from 'pg';
 import { UsageError } from '../../domain/core/errors.js';
 
@@ -54,13 +56,21 @@ export function clientConfig(url: string, env: NodeJS.ProcessEnv): ClientConfig 
   return config;
 }
 
+/** PGPASSFILE, else ~/.pgpass (%APPDATA%\postgresql\pgpass.conf on Windows), as libpq finds it. */
+function pgpassFile(env: NodeJS.ProcessEnv): string {
+  if (env.PGPASSFILE) return env.PGPASSFILE;
+  if (process.platform === 'win32') return join(env.APPDATA || '.', 'postgresql', 'pgpass.conf');
+  return join(env.HOME || homedir(), '.pgpass');
+}
+
 function fromPgpass(config: ClientConfig, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((resolve) => {
     try {
       const pgpass = require('pgpass') as ((info: object, cb: (pass?: string) => void) => void) & { warnTo?: (s: unknown) => void };
       pgpass.warnTo?.(null);
+      // pgpass reads process.env; the file is the one this command's environment names (libpq's rule).
       const saved = process.env.PGPASSFILE;
-      if (env.PGPASSFILE) process.env.PGPASSFILE = env.PGPASSFILE;
+      process.env.PGPASSFILE = pgpassFile(env);
       pgpass({ host: config.host, port: config.port, database: config.database, user: config.user }, (pass) => {
         if (saved === undefined) delete process.env.PGPASSFILE;
         else process.env.PGPASSFILE = saved;

@@ -10,7 +10,6 @@ import type { Context } from '../../context.js';
 import { renderList, renderOne, type View } from '../../render.js';
 import { signInDeps } from '../login/index.js';
 import { processAlive, recoveryLine, settleSeconds } from '../../live.js';
-import { hostname } from 'node:os';
 
 const changeView: View<SyncChange> = {
   columns: [
@@ -60,7 +59,7 @@ export function register(noun: Command, ctx: Context): void {
         dryRun: Boolean(o.dryRun),
         settleMs: (await settleSeconds(ctx)) * 1000,
         leaseMs: 30_000,
-        owner: { host: hostname(), pid: process.pid },
+        owner: ctx.processId(),
         alive: processAlive,
         microsoft: executor(ms, partner.cloud),
       });

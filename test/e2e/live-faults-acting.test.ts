@@ -12,6 +12,7 @@ import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { ADMIN, runInProcess, TENANT } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
 import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
+import { agree } from '../helpers/faults.js';
 
 const CLIENT_TENANT = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
 const STAFF = Array.from({ length: 25 }, (_, i) => `u${String(i + 1).padStart(2, '0')}@contoso.com`);
@@ -129,5 +130,33 @@ describe.each(matrix(ROWS))('%s --live, %s', (rowName, fault) => {
     await row.setup?.(w);
     w.fake.requests.length = 0;
     await runCell(w, row, fault);
+  });
+});
+
+describe('client user add --file --live --json, the 2nd envelope answer lost and its read-back failing', () => {
+  it('each item says what became of it (20 applied with their passwords, 5 pending with their intent ids, exit 1 naming `delegate pending`); `delegate recover` records the 5 and shows each new password once', async () => {
+    const args = ['client', 'user', 'add', 'contoso.com', '--file', staffFile, '--json'];
+    w.fake.fault({ kind: 'lost', path: '/$batch', inBatch: false, after: 1 });
+    w.fake.fault({ kind: 'error', status: 500, method: 'GET', path: /^\/users\/[^/]+$/, times: 5 });
+    const r = await runInProcess([...args, '--live'], { env: w.env });
+    w.fake.clearFaults();
+    expect(r.code).toBe(1);
+    const items = JSON.parse(r.stdout) as { item: string; outcome: string; intentId?: string; result?: { temporaryPassword: string } }[];
+    expect(items.map((i) => i.item)).toEqual(STAFF);
+    const pending = items.filter((i) => i.outcome === 'pending');
+    expect(pending).toHaveLength(5);
+    expect(items.filter((i) => i.outcome === 'applied')).toHaveLength(20);
+    expect(r.stderr).toMatch(/5 of 25 items not applied at Microsoft .*those pending may or may not be: see `delegate pending`/);
+    const open = JSON.parse((await runInProcess(['pending', '--json'], { env: w.env })).stdout) as { id: string; target: string }[];
+    expect(open.map((i) => i.id).sort()).toEqual(pending.map((i) => i.intentId).sort());
+
+    const rec = await runInProcess(['recover', '--json'], { env: w.env });
+    expect(rec.code).toBe(0);
+    const recovered = JSON.parse(rec.stdout) as { target: string; outcome: string; temporaryPassword?: string }[];
+    expect(recovered.map((x) => x.outcome)).toEqual(Array(5).fill('applied'));
+    // Every user's password at Microsoft was shown exactly once: 20 in the bulk JSON, 5 by recover.
+    const shown = [...items.flatMap((i) => (i.result ? [i.result.temporaryPassword] : [])), ...recovered.map((x) => x.temporaryPassword!)];
+    for (const u of STAFF) expect(shown.filter((p) => p === users(w.fake, u)[0]!.passwordProfile!.password)).toHaveLength(1);
+    await agree(w.fake, w.sb);
   });
 });

@@ -46,8 +46,8 @@ const ok = async (args: string[]) => {
 };
 
 /** A granular offer made live and approved by Contoso at Microsoft, then synced: the client is active. */
-async function activeClient(x: World): Promise<string> {
-  const out = await x.liveOk(['offer', 'create', '--granular', '--roles', 'Helpdesk Administrator,User Administrator', '--name', 'Contoso GDAP', '--json']);
+async function activeClient(x: World, roles = 'Helpdesk Administrator,User Administrator'): Promise<string> {
+  const out = await x.liveOk(['offer', 'create', '--granular', '--roles', roles, '--name', 'Contoso GDAP', '--json']);
   const id = JSON.parse(out).granular.relationshipId as string;
   x.fake.approve(id, { tenantId: CONTOSO, displayName: 'Contoso' });
   await ok(['sync', '--json']);
@@ -87,6 +87,14 @@ const ROWS: Row[] = [
     change: { method: 'PATCH', path: ONE_REL },
     setup: (x) => activeClient(x).then(() => undefined),
     after: async (x) => expect(named(x.fake, 'Contoso GDAP')[0]!.autoExtendDuration).toBe('P180D'),
+  },
+  {
+    name: 'client remove-role (PATCH the roles with If-Match)',
+    args: ['client', 'remove-role', 'contoso.com', '--role', 'Global Administrator', '--yes'],
+    change: { method: 'PATCH', path: ONE_REL },
+    // Graph lets an active relationship lose only Global Administrator.
+    setup: (x) => activeClient(x, 'Helpdesk Administrator,Global Administrator').then(() => undefined),
+    after: async (x) => expect((named(x.fake, 'Contoso GDAP')[0]!.accessDetails as { unifiedRoles: unknown[] }).unifiedRoles).toHaveLength(1),
   },
   {
     name: 'client assign (access assignment create)',

@@ -109,7 +109,6 @@ export async function runCell(w: World, row: Row, name: FaultName): Promise<Cell
     faulted = await liveRun(w, row.args, envFor(name));
     fake.clearFaults();
   }
-  if (process.env.MATRIX_DEBUG) console.log(name, row.name, faulted, JSON.stringify(await runInProcess(['pending', '--json'], { env: w.env })));
   // The changes the faulted run sent (a retried one counted once).
   const changes = [...new Set(fake.requests.slice(before).filter((x) => x.method !== 'GET' && x.path !== '/$batch').map((x) => `${x.method} ${x.path}`))];
   const applied = APPLIED[name];

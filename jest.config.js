@@ -24,6 +24,9 @@ const base = {
 
 export default {
   testTimeout: 60000,
+  // Every core (Jest's default leaves one idle): the end-to-end tests run the CLI in this process
+  // (test/helpers/cli.ts runBin), so a worker is about one core's work.
+  maxWorkers: '100%',
   projects: [
     { ...base, displayName: 'sqlite', testMatch: ['<rootDir>/test/**/*.test.ts'], setupFiles: ['<rootDir>/test/store-env-sqlite.cjs'] },
     ...(pgUp

@@ -31,7 +31,7 @@ export async function bulkOutput<T>(ctx: Context, view: View<T>, opts: { secret?
   // [spool size, rows rendered] after each chunk: how many whole rows a printed prefix holds.
   let marks: [number, number][] = [];
   const start = () => {
-    spool = new Spool(!opts.secret);
+    spool = new Spool(!opts.secret, ctx.env);
     stream = renderListStream({ ...target, write: (t) => spool.write(t) }, view);
     count = 0;
     marks = [];

@@ -10,6 +10,13 @@ import { PRIVATE_DIR, PRIVATE_FILE } from '../store/files.js';
 
 const MEMORY_LIMIT = 4 << 20;
 
+/** The temporary directory `env` names (TMPDIR, TMP, TEMP), else the system's: os.tmpdir()'s rule, on this env. */
+function tempDir(env: NodeJS.ProcessEnv): string {
+  const named = process.platform === 'win32' ? env.TEMP || env.TMP : env.TMPDIR || env.TMP || env.TEMP;
+  if (named) return named.replace(/(.)[\\/]+$/, '$1');
+  return process.platform === 'win32' ? tmpdir() : '/tmp';
+}
+
 export class Spool {
   private parts: string[] = [];
   private fd: number | undefined;
@@ -18,8 +25,15 @@ export class Spool {
   size = 0;
   printed = 0;
 
-  /** `spill: false` keeps everything in memory (for secrets such as temporary passwords). */
-  constructor(private readonly spill = true) {}
+  /**
+   * `spill: false` keeps everything in memory (for secrets such as temporary passwords). The file
+   * goes in the command's temporary directory: TMPDIR of its environment, as os.tmpdir() reads it
+   * from the process's.
+   */
+  constructor(
+    private readonly spill = true,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   write(text: string): void {
     this.size += text.length;
@@ -29,7 +43,7 @@ export class Spool {
     }
     this.parts.push(text);
     if (this.spill && this.size > MEMORY_LIMIT) {
-      this.dir = mkdtempSync(join(tmpdir(), 'delegate-'));
+      this.dir = mkdtempSync(join(tempDir(this.env), 'delegate-'));
       chmodSync(this.dir, PRIVATE_DIR); // 0700 and 0600 whatever the umask
       this.fd = openSync(join(this.dir, 'out'), 'w', PRIVATE_FILE);
       fchmodSync(this.fd, PRIVATE_FILE);

@@ -12,9 +12,12 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freshSchema, pgSql, PG_URL, psql, RUN_ID, withPg } from './pg.js';
+import { freshSchema, pgSql, PG_URL, psql, RUN_ID, schemaUrl, withPg } from './pg.js';
 
 export const PG_MODE = process.env.DELEGATE_TEST_STORE === 'postgres';
 
@@ -23,21 +26,121 @@ export const isPgUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
 /**
  * A sandbox's team store: a schema of its own, already set up by `delegate db migrate` as a team's
  * owner would have done before anyone works on it (an unmigrated store is team-store.test.ts's
- * subject). The first one in a process is migrated by the built CLI; the others are copies of it.
+ * subject). The run's first one, its template, is migrated by the built CLI and never handed out;
+ * the others are copies of it: a schema a sandbox gave back, reset to the template, else a new one
+ * made from the template's dump. `drop` gives the schema back for another sandbox when its
+ * structure is still the template's (its rows, sequences included, are reset to the template's
+ * then), and drops it otherwise.
  */
 export async function pgSandboxStore(): Promise<{ url: string; drop(): Promise<void> }> {
-  const s = await freshSchema();
-  migrated ??= migrateFirst(s.name, s.url);
-  const first = await migrated;
-  if (first.schema !== s.name) await restoreAs(first.dump, first.schema, s.name);
-  return { url: s.url, drop: s.drop };
+  const t = await template();
+  const name = (await claimFree()) ?? (await restored(t));
+  let given = false;
+  return {
+    url: schemaUrl(name),
+    drop: async () => {
+      if (given) return;
+      given = true;
+      await giveBack(name, t);
+    },
+  };
 }
 
-/** The first schema of this process, migrated by the built CLI, and its dump (for the copies). */
-async function migrateFirst(schema: string, url: string): Promise<{ schema: string; dump: string }> {
-  const r = await run(process.execPath, [BIN, '--db', url, 'db', 'migrate', '-q'], { PATH: process.env.PATH, HOME: process.env.HOME });
+interface Template {
+  schema: string;
+  dump: string;
+  /** Its tables and sequences. */
+  relations: string[];
+  /** SQL that resets a schema made from it to its rows and sequences, `#` standing for that schema. */
+  reset: string;
+  signature: string;
+}
+
+/** The run's template, shared by its test files (and workers) through a file named with the run's id. */
+const TEMPLATE_FILE = join(tmpdir(), `delegate-test-${RUN_ID}-store.json`);
+let templateP: Promise<Template> | undefined;
+const template = () => (templateP ??= readTemplate() ?? makeTemplate());
+
+function readTemplate(): Promise<Template> | undefined {
+  try {
+    return Promise.resolve(JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')) as Template);
+  } catch {
+    return undefined;
+  }
+}
+
+async function makeTemplate(): Promise<Template> {
+  const s = await freshSchema();
+  const r = await run(process.execPath, [BIN, '--db', s.url, 'db', 'migrate', '-q'], { PATH: process.env.PATH, HOME: process.env.HOME });
   if (r.code !== 0) throw new Error(`db migrate of a test schema failed: ${r.stderr}`);
-  return { schema, dump: await dumpSchema(schema) };
+  await pgSql(FREE_LIST);
+  const rels = await pgSql(`SELECT c.relname, c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${s.name}' AND c.relkind IN ('r', 'S') ORDER BY 1`);
+  const relations = rels.map((r) => r.relname as string);
+  const tables = rels.filter((r) => r.kind === 'r').map((r) => r.relname as string);
+  const sequences = await pgSql(`SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = '${s.name}'`);
+  const filled: string[] = [];
+  for (const table of tables) if ((await pgSql(`SELECT 1 AS one FROM ${s.name}.${table} LIMIT 1`)).length > 0) filled.push(table);
+  // Rows out and the template's in, foreign keys held off (replica role); each sequence where the template's stands.
+  const reset = [
+    'SET session_replication_role = replica',
+    ...tables.map((table) => `DELETE FROM #.${table}`),
+    ...filled.map((table) => `INSERT INTO #.${table} SELECT * FROM ${s.name}.${table}`),
+    ...sequences.map((q) => (q.last_value === null ? `ALTER SEQUENCE #.${q.sequencename} RESTART` : `SELECT setval('#.${q.sequencename}', ${q.last_value})`)),
+  ].join(';\n');
+  const t: Template = { schema: s.name, dump: await dumpSchema(s.name), relations, reset, signature: await signature(s.name, relations) };
+  // Two workers may both make one: either is the template, each is as good as the other.
+  const tmp = `${TEMPLATE_FILE}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(t));
+  renameSync(tmp, TEMPLATE_FILE);
+  return t;
+}
+
+/** A new schema made from the template's dump. */
+async function restored(t: Template): Promise<string> {
+  const s = await freshSchema();
+  await restoreAs(t.dump, t.schema, s.name);
+  return s.name;
+}
+
+/** The schemas sandboxes gave back, reset, for the next ones (in a schema of the run's, dropped at its end). */
+const FREE = `dlgt_free_${RUN_ID}_0`;
+const FREE_LIST = `SELECT pg_advisory_xact_lock(hashtext('${FREE}')); CREATE SCHEMA IF NOT EXISTS ${FREE}; CREATE TABLE IF NOT EXISTS ${FREE}.schemas (name text PRIMARY KEY)`;
+
+async function claimFree(): Promise<string | undefined> {
+  const rows = await pgSql(`DELETE FROM ${FREE}.schemas WHERE name = (SELECT name FROM ${FREE}.schemas LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING name`);
+  return rows[0]?.name as string | undefined;
+}
+
+async function giveBack(name: string, t: Template): Promise<void> {
+  if ((await signature(name, t.relations)) !== t.signature) {
+    await pgSql(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+    return;
+  }
+  await pgSql(`${t.reset.split('#.').join(`${name}.`)};\nINSERT INTO ${FREE}.schemas VALUES ('${name}')`);
+}
+
+/**
+ * What a sandbox's schema is, apart from its rows and its name: its privileges, and for each of the
+ * template's tables and sequences, its privileges, columns, defaults, constraints, indexes, triggers
+ * and policies. A test that changed any of it (or a command that granted something) leaves a schema
+ * that is not given to another sandbox. Looked up by name, through the catalogs' indexes (a scan of
+ * pg_class costs more than the reset itself on a server that makes and drops many schemas).
+ */
+async function signature(schema: string, relations: readonly string[]): Promise<string> {
+  const oids = `(SELECT to_regclass(r) AS oid FROM unnest(ARRAY[${relations.map((r) => `'${schema}.${r}'`).join(', ')}]) r)`;
+  const parts = [
+    `SELECT 'ns:' || coalesce(n.nspacl::text, '') AS x FROM pg_namespace n WHERE n.nspname = '${schema}'`,
+    `SELECT 'rel:' || o.oid::text || ':' || coalesce(c.relkind::text, '') || ':' || coalesce(c.relacl::text, '') || ':' || coalesce(c.relrowsecurity::text, '') || ':' || coalesce(pg_get_userbyid(c.relowner)::text, '') FROM ${oids} o LEFT JOIN pg_class c ON c.oid = o.oid`,
+    `SELECT 'col:' || a.attrelid::regclass::text || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull::text || ':' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') || ':' || coalesce(a.attacl::text, '') FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid IN (SELECT oid FROM ${oids} o) AND a.attnum > 0 AND NOT a.attisdropped`,
+    `SELECT 'con:' || k.conrelid::regclass::text || ':' || k.conname || ':' || pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM ${oids} o)`,
+    `SELECT 'idx:' || pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM ${oids} o)`,
+    `SELECT 'trg:' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM ${oids} o) AND NOT t.tgisinternal`,
+    `SELECT 'pol:' || p.polname || ':' || p.polrelid::regclass::text || ':' || p.polcmd::text || ':' || p.polroles::text || ':' || coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ':' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') FROM pg_policy p WHERE p.polrelid IN (SELECT oid FROM ${oids} o)`,
+  ];
+  const rows = await pgSql(
+    `SELECT md5(coalesce(string_agg(y, E'\\n' ORDER BY y), '')) AS sig FROM (SELECT regexp_replace(replace(x, '${schema}', '#'), '^rel:[0-9]+:', 'rel:') AS y FROM (${parts.join(' UNION ALL ')}) u) v`,
+  );
+  return rows[0]!.sig as string;
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -52,7 +155,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
   });
 }
 
-let migrated: Promise<{ schema: string; dump: string }> | undefined;
 const BIN = fileURLToPath(new URL('../../bin/delegate.js', import.meta.url));
 
 const schemaOf = (url: string) => /search_path%3D([A-Za-z0-9_]+)/.exec(url)?.[1] ?? 'public';
@@ -146,7 +248,7 @@ export async function pgActing(args: readonly string[], envIn: NodeJS.ProcessEnv
  * schemas were made by the same migrations (pgSandboxStore), so the copy is rows, not DDL: every table
  * of the target emptied and filled from the source's, foreign keys held off meanwhile (the server's
  * superuser, replica role, so DELETE needs no order: cheaper than TRUNCATE on tables this small), and
- * every sequence set where the source's stands. One statement, in the server.
+ * every sequence set where the source's stands (restarted, when the source's never gave a value). One statement, in the server.
  */
 export async function pgCopyStore(fromUrl: string, toUrl: string): Promise<void> {
   const from = schemaOf(fromUrl);
@@ -164,6 +266,8 @@ BEGIN
   FOR t IN SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = '${from}' LOOP
     IF t.last_value IS NOT NULL THEN
       EXECUTE format('SELECT setval(%L, %s)', '${to}.' || t.sequencename, t.last_value);
+    ELSE
+      EXECUTE format('ALTER SEQUENCE %I.%I RESTART', '${to}', t.sequencename);
     END IF;
   END LOOP;
 END $$;`);

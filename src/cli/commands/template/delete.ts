@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import type { output } from 'zod/mini';
 import { templateDelete } from '../../../domain/offer/templates.js';
-import type { Carried } from '../../../domain/plan/decision.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { flag, planSchema } from '../../command.js';

@@ -9,7 +9,10 @@
  * which declares the commander command with `.command('<verb>')` and in its
  * action parses commander's options through the schema (parseWith: the first
  * problem is one UsageError line, exit 2), asks for what is missing or needs
- * confirming, then runs and shows.
+ * confirming, then runs and shows. The schema's fields are checked in order,
+ * then its `across` checks in order: options that cannot go together, then
+ * what needs them all (a --file's readability). A value still to be asked for
+ * leaves the checks that need it for the parse after the answer.
  */
 import type { Command } from 'commander';
 import { boolean, NEVER, optional, pipe, string, superRefine, transform, unknown } from 'zod/mini';
@@ -57,10 +60,7 @@ export const flag = optional(boolean());
 /** `--plan [graph]`: true, false, or exit 2 (cli/plan.ts). */
 export const planSchema = optional(checked((plan) => planFlag({ plan: plan as string | boolean | undefined })));
 
-/** `--live`. */
-export const liveSchema = flag;
-
-/** A string that is either given or not (checked elsewhere, e.g. a file name). */
+/** A string that is either given or not (checked by an `across` check below it, or by the domain). */
 export const text = optional(string());
 
 /** A value that must be given (empty counts as missing): `message` names it; `then` checks and shapes it. */

@@ -31,7 +31,7 @@ export const NOUNS: Record<string, { description: string; load: Loader }> = {
   pending: { description: 'Changes sent to Microsoft whose outcome is not recorded yet (live mode)', load: () => import('./commands/pending/index.js') },
   recover: { description: 'Read pending changes back at Microsoft and record what happened (live mode)', load: () => import('./commands/recover/index.js') },
   completion: { description: 'Print a shell completion script: bash, zsh, fish or powershell', load: () => import('./commands/completion/index.js') },
-  logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', load: () => import('./commands/login/index.js').then((m) => ({ register: m.registerLogout })) },
+  logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', load: () => import('./commands/login/logout.js') },
 };
 
 /** The hidden command completion scripts call on every <Tab>. */

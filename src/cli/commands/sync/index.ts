@@ -8,7 +8,7 @@ import * as v from '../../../domain/core/validate.js';
 import { SYNC_PARTS, type SyncChange, type SyncPart, type SyncResult } from '../../../domain/client/sync.js';
 import type { Context } from '../../context.js';
 import { renderList, renderOne, type View } from '../../render.js';
-import { signInDeps } from '../login/index.js';
+import { signInDeps } from '../login/login.js';
 import { processAlive, recoveryLine, settleSeconds } from '../../live.js';
 
 const changeView: View<SyncChange> = {

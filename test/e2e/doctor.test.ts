@@ -165,7 +165,7 @@ describe('doctor', () => {
     const fields = await runBin(['doctor', 'contoso.com', '--fields', 'check,severity', '--json'], { ...fleet.env, DELEGATE_NOW: T1 });
     expect(JSON.parse(fields.stdout)).toContainEqual({ check: 'unverified-domain', severity: 'warning' });
     const table = await runInProcess(['doctor', 'contoso.com'], { env: { ...fleet.env, DELEGATE_NOW: T1 }, tty: true });
-    expect(table.stdout.split('\n')[1]).toMatch(/client\s*│\s*severity\s*│\s*check\s*│\s*message\s*│\s*fix/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^client +severity +check +message +fix$/);
   });
 
   test('a store with no clients: exit 0, an empty list', async () => {

@@ -13,6 +13,7 @@ import { processAlive, recoveryLine, settleSeconds } from '../../live.js';
 import { hostname } from 'node:os';
 
 const changeView: View<SyncChange> = {
+  table: { key: ['target'], min: { detail: 20 } },
   columns: [
     { header: 'change', value: (c) => c.kind },
     { header: 'what', value: (c) => c.what },

@@ -13,6 +13,8 @@ import { renderList, renderOne, type View } from '../../render.js';
 
 const templateView: View<Template> = {
   fields: ['name', 'roles', 'duration', 'autoExtendDuration', 'assignments', 'createdAt', 'createdBy'],
+  table: { key: ['name'], drop: ['autoExtendDuration', 'duration', 'assignments'], min: { roles: 20 } },
+  empty: 'No templates yet (`delegate template create <name>`).',
   columns: [
     { header: 'name', value: (t) => t.name },
     { header: 'roles', value: (t) => t.roles.map(roleName).join(', ') },

@@ -188,7 +188,7 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T, 
       return;
     case 'table':
       // One record, vertically: a `name: value` line a field.
-      target.write(recordLines(columns.map((c) => [c.header, shown(c.value(row))] as const), await paint(target.color), opts.indent));
+      target.write(recordLines(columns.map((c) => [c.header, shown(c.value(row))] as const), await paint(target.color), opts.indent, tableWidth(target)));
       return;
   }
 }
@@ -296,7 +296,7 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>): ListSt
           if (count === 0 && view.empty) target.note?.(view.empty);
           const dropped = writer?.dropped ?? [];
           if (dropped.length) {
-            const how = full.fields ? '--output json shows every field, --fields chooses them' : '--output json shows every field';
+            const how = full.fields ? '--output json or --fields shows them' : '--output json shows them';
             target.note?.(`Left out to fit ${width} columns: ${dropped.join(', ')} (${how}).`);
           }
         },

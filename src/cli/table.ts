@@ -200,7 +200,9 @@ export interface Paint {
 
 export async function paint(color: boolean): Promise<Paint> {
   if (!color) return { head: (s) => s, key: (s) => s };
-  const { default: chalk } = await import('chalk');
+  // Whether to colour was decided already (a terminal, no NO_COLOR, no --no-color): chalk's own guess is not asked.
+  const { Chalk } = await import('chalk');
+  const chalk = new Chalk({ level: 1 });
   return { head: (s) => chalk.bold(s), key: (s) => chalk.bold(s) };
 }
 
@@ -288,43 +290,59 @@ export class TableWriter {
     this.write(out.join(''));
   }
 
-  /** One line: cells fitted to their widths (a key cell whole, its overflow taken from the columns after it), two spaces apart, no trailing spaces. */
+  /**
+   * One line: cells fitted to their widths, two spaces apart, no trailing spaces. A key cell is
+   * whole; what it overflows by is taken from the columns after it, the widest first, down to one
+   * cell each (so the line still fits, and short columns such as a status stay whole).
+   */
   private line(cells: readonly string[], paint?: (s: string) => string): string {
     const { widths, key } = this.layout!;
     const m = cells.length;
     const last = m - 1;
     let line = '';
-    let over = 0;
+    let w: number[] | undefined;
     for (let j = 0; j < m; j++) {
-      let w = widths[j]!;
       const s = cells[j]!;
       let text: string;
       if (key[j] || !this.cut) {
-        text = j === last ? s : padCell(s, w);
-        if (this.cut) over += Math.max(0, (NARROW.test(s) ? s.length : displayWidth(s)) - w);
-      } else {
-        // What a key cell overflowed by is taken from the columns after it, down to one cell each.
-        if (over > 0) {
-          const take = Math.min(over, w - 1);
-          w -= take;
-          over -= take;
-        }
-        text = fitCell(s, w, j < last);
-      }
+        text = j === last ? s : padCell(s, (w ?? widths)[j]!);
+        const over = this.cut && j < last ? (NARROW.test(s) ? s.length : displayWidth(s)) - (w ?? widths)[j]! : 0;
+        if (over > 0) w = this.giveWay(w ?? [...widths], j, over);
+      } else text = fitCell(s, (w ?? widths)[j]!, j < last);
       if (paint) text = paint(text);
       line += j === 0 ? text : '  ' + text;
     }
     return (line.charCodeAt(line.length - 1) === 32 ? line.trimEnd() : line) + '\n';
   }
+
+  /** This line's widths with `over` cells taken from the columns after `from` that can be cut, the widest first. */
+  private giveWay(w: number[], from: number, over: number): number[] {
+    const { key } = this.layout!;
+    for (; over > 0; over--) {
+      let widest = -1;
+      for (let k = from + 1; k < w.length; k++) if (!key[k] && w[k]! > 1 && (widest < 0 || w[k]! > w[widest]!)) widest = k;
+      if (widest < 0) break;
+      w[widest]!--;
+    }
+    return w;
+  }
 }
 
-/** A record shown vertically: one `name: value` line a field, the values aligned, never cut (a long one overflows its line). */
-export function recordLines(fields: readonly (readonly [string, string])[], paint: Paint, indent = ''): string {
+/**
+ * A record shown vertically: one `name: value` line a field, the values
+ * aligned, never cut. A value too long to fit beside its name at `maxWidth`
+ * goes on the next line, indented, whole (a still longer one overflows it):
+ * an id or a link stays one piece to copy.
+ */
+export function recordLines(fields: readonly (readonly [string, string])[], paint: Paint, indent = '', maxWidth?: number): string {
   const width = Math.max(0, ...fields.map(([name]) => displayWidth(name))) + 1;
+  const at = displayWidth(indent) + width + 1;
   return fields
     .map(([name, value]) => {
       const label = indent + paint.key(name + ':');
-      return value === '' ? label + '\n' : label + ' '.repeat(width - displayWidth(name + ':') + 1) + value + '\n';
+      if (value === '') return label + '\n';
+      if (maxWidth !== undefined && at + displayWidth(value) > maxWidth) return `${label}\n${indent}    ${value}\n`;
+      return label + ' '.repeat(width - displayWidth(name + ':') + 1) + value + '\n';
     })
     .join('');
 }

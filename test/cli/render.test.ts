@@ -251,11 +251,11 @@ describe('tables: borderless, fitted to the terminal, written page by page', () 
     };
     const narrow = await at(60);
     expect(narrow.out).toBe('domain                             name\nnorthwind-traders.onmicrosoft.com  Northwind Traders Intern…\n');
-    expect(narrow.notes).toEqual(['Left out to fit 60 columns: tenantId, acceptedAt (--output json shows every field, --fields chooses them).']);
+    expect(narrow.notes).toEqual(['Left out to fit 60 columns: tenantId, acceptedAt (--output json or --fields shows them).']);
     const wider = await at(80);
     // An ISO time shows as its date in a table.
     expect(wider.out).toBe('domain                             name                             acceptedAt\nnorthwind-traders.onmicrosoft.com  Northwind Traders International  2026-03-01\n');
-    expect(wider.notes).toEqual(['Left out to fit 80 columns: tenantId (--output json shows every field, --fields chooses them).']);
+    expect(wider.notes).toEqual(['Left out to fit 80 columns: tenantId (--output json or --fields shows them).']);
     const whole = await at(130);
     expect(whole.out).toContain('11111111-2222-4333-8444-555555555555  2026-03-01\n');
     expect(whole.notes).toEqual([]);
@@ -269,9 +269,13 @@ describe('tables: borderless, fitted to the terminal, written page by page', () 
     expect(notes).toEqual(['No rows.']);
   });
 
-  test('a record at a terminal is vertical: name: value lines, values aligned and never cut', async () => {
+  test('a record at a terminal is vertical: name: value lines, values aligned and never cut (one too long to fit beside its name on the next line)', async () => {
     let out = '';
-    await renderOne({ output: 'table', color: false, width: 20, write: (t) => void (out += t) }, view, { name: 'a value longer than the terminal', n: 3 });
+    const row = { name: 'a value longer than the terminal', n: 3 };
+    await renderOne({ output: 'table', color: false, width: 20, write: (t) => void (out += t) }, view, row);
+    expect(out).toBe('name:\n    a value longer than the terminal\nn:    3\n');
+    out = '';
+    await renderOne({ output: 'table', color: false, width: 40, write: (t) => void (out += t) }, view, row);
     expect(out).toBe('name: a value longer than the terminal\nn:    3\n');
   });
 

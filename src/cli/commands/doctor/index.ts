@@ -9,7 +9,7 @@ import { signInDeps } from '../login/index.js';
 export const findingView: View<Finding> = {
   fields: ['client', 'check', 'severity', 'message', 'fix'],
   // The fix is the key: whole, last, overflowing its line when it must; the check is left out first.
-  table: { key: ['client', 'fix'], drop: ['check'], min: { message: 20 } },
+  table: { key: ['client', 'fix'], drop: ['check'], min: { message: 30 } },
   columns: [
     { header: 'client', value: (f) => f.client ?? '(partner)' },
     { header: 'severity', value: (f) => f.severity },

@@ -171,11 +171,17 @@ export function layoutColumns(headers: readonly string[], natural: readonly numb
     }
     return { shown, widths, key, dropped };
   }
-  // The largest cap with keys + sum(max(min, min(natural, cap))) <= room, found by lowering it a cell at a time.
+  // The largest cap with keys + sum(max(min, min(natural, cap))) <= room (the sum grows with the cap: a binary search).
   const rest = room - keyTotal;
   const capped = (cap: number) => shown.reduce((a, i, j) => a + (key[j] ? 0 : Math.max(min[i]!, Math.min(natural[i]!, cap))), 0);
-  let cap = Math.max(...shown.map((i, j) => (key[j] ? 0 : natural[i]!)));
-  while (cap > 1 && capped(cap) > rest) cap--;
+  let lo = 1;
+  let hi = Math.max(1, ...shown.map((i, j) => (key[j] ? 0 : natural[i]!)));
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (capped(mid) <= rest) lo = mid;
+    else hi = mid - 1;
+  }
+  const cap = lo;
   total = keyTotal;
   for (let j = 0; j < shown.length; j++) {
     const i = shown[j]!;

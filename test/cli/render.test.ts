@@ -286,6 +286,34 @@ describe('tables: borderless, fitted to the terminal, written page by page', () 
     expect(displayWidth('e\u0301')).toBe(1);
   });
 
+  test('property: at any width that holds the key and the other columns at their least, every line fits and every key is whole', async () => {
+    const cellArb = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('日本語のテキスト', '😀😀 emoji', 'é', ''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.tuple(fc.stringMatching(/^[a-z0-9.@-]{1,20}$/), fc.array(cellArb, { minLength: 5, maxLength: 5 })).map(([k, rest]) => [k, ...rest]), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 1, max: 25 }),
+        async (others, raw, extra, page) => {
+          const n = others + 1;
+          const rows = raw.map((r) => r.slice(0, n));
+          const keyWidth = Math.max(3, ...rows.map((r) => displayWidth(r[0]!)));
+          const width = keyWidth + others * 12 + extra;
+          const v: View<string[]> = { columns: Array.from({ length: n }, (_, i) => ({ header: `c${i}`, value: (r: string[]) => r[i] })), json: (r) => r };
+          let out = '';
+          const stream = renderListStream({ output: 'table', color: false, width, write: (t) => void (out += t) }, v);
+          for (let i = 0; i < rows.length; i += page) await stream.add(rows.slice(i, i + page));
+          await stream.end();
+          const lines = out.split('\n').slice(0, -1);
+          expect(lines).toHaveLength(rows.length + 1);
+          for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(width);
+          for (const [i, r] of rows.entries()) expect(lines[i + 1]!.startsWith(r[0]!)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test('layoutColumns: keys whole, the widest other columns narrowed first, none below its least', () => {
     const heads = ['id', 'name', 'status', 'notes'];
     expect(layoutColumns(heads, [5, 3, 6, 5], {}, undefined).widths).toEqual([5, 3, 6, 5]);

@@ -182,7 +182,22 @@ describe('at a terminal', () => {
     const r = await at(80, ['client', 'list', '--search', 'no-such-client']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('No clients.\n');
+    expect(r.stderr).toBe('No client matches (`delegate client list` lists them all).\n');
+    const empty = sandbox();
+    try {
+      const none = await runInProcess(['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified', '-q'], { env: empty.env });
+      expect(none.code).toBe(0);
+      const list = await runInProcess(['client', 'list'], { env: { ...empty.env, COLUMNS: '80' }, tty: true });
+      expect(list.stdout).toBe('');
+      expect(list.stderr).toBe('No clients.\n');
+      const groups = await runInProcess(['group', 'list'], { env: { ...empty.env, COLUMNS: '80' }, tty: true });
+      expect(groups.stderr).toBe('No groups yet (`delegate group create <name>`).\n');
+      // Piped, an empty list is empty: nothing on either stream.
+      const piped = await runInProcess(['client', 'list'], { env: empty.env });
+      expect(piped.stdout + piped.stderr).toBe('');
+    } finally {
+      empty.cleanup();
+    }
   });
 
   test('headers are bold when colour is on; the widths do not count the colour codes', async () => {

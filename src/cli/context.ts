@@ -152,6 +152,7 @@ export class Context {
       output: await this.output(),
       color: this.color('out'),
       write: (t) => this.io.out(t),
+      note: (t) => this.note(t),
       ...(this.fields ? { fields: this.fields } : {}),
       ...(width ? { width } : {}),
     };

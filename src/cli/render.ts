@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../domain/core/errors.js';
 import { terminalSafe } from '../domain/core/escape.js';
 import type { Output } from './settings.js';
-import { paint, TableWriter } from './table.js';
+import { paint, recordLines, TableWriter, type TableSpec } from './table.js';
 
 export interface Column<T> {
   header: string;
@@ -19,6 +19,10 @@ export interface View<T> {
   json: (row: T) => unknown;
   /** A list's JSON field names, dotted for nested ones: what `--fields` accepts. */
   fields?: readonly string[];
+  /** At a narrow terminal: the key columns (never cut) and the columns left out first (table output only). */
+  table?: TableSpec;
+  /** What a table says (on stderr) when the list is empty; nothing when the command says it itself. */
+  empty?: string;
 }
 
 export interface RenderTarget {
@@ -29,6 +33,8 @@ export interface RenderTarget {
   fields?: readonly string[];
   /** Terminal columns a table must fit in (none: as wide as its cells). */
   width?: number;
+  /** A message for people (stderr): what a table left out, or that a list is empty. */
+  note?: (text: string) => void;
 }
 
 /** Check `--fields a,b.c` against a list's JSON field names: exit 2 naming the valid ones. */
@@ -73,7 +79,11 @@ export function selectFields<T>(view: View<T>, fields: readonly string[] | undef
     if (!last || last.row !== row) last = { row, json: view.json(row) };
     return last.json;
   };
+  // The user chose the columns: none is left out; the view's key columns chosen stay whole (else the first).
+  const keys = fields.filter((f) => view.table?.key?.includes(f) ?? f === view.columns[0]?.header);
   return {
+    ...(view.empty !== undefined ? { empty: view.empty } : {}),
+    table: { key: keys.length ? keys : fields.slice(0, 1) },
     columns: fields.map((f) => ({ header: f, value: (row: T) => pick(json(row), f) })),
     json: (row) => {
       const full = json(row);
@@ -158,12 +168,13 @@ function tableWidth(target: RenderTarget): number | undefined {
 const PAGE = 1000;
 
 export async function renderList<T>(target: RenderTarget, full: View<T>, rows: readonly T[]): Promise<void> {
-  const stream = renderListStream(target, full, { more: rows.length > PAGE });
+  const stream = renderListStream(target, full);
   for (let i = 0; i < rows.length; i += PAGE) await stream.add(rows.slice(i, i + PAGE));
   await stream.end();
 }
 
-export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T): Promise<void> {
+/** One record. `indent`: a table's `name: value` lines start with it (a record shown inside another). */
+export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T, opts: { indent?: string } = {}): Promise<void> {
   const { columns } = view;
   switch (target.output) {
     case 'json':
@@ -175,13 +186,10 @@ export async function renderOne<T>(target: RenderTarget, view: View<T>, row: T):
     case 'plain':
       target.write(plainLine(columns.map((c) => c.value(row))));
       return;
-    case 'table': {
-      // One record: a row per field, the field's name first.
-      const t = new TableWriter((s) => target.write(s), await paint(target.color), tableWidth(target), undefined, false);
-      t.page(columns.map((c) => [c.header, shown(c.value(row))]));
-      t.end();
+    case 'table':
+      // One record, vertically: a `name: value` line a field.
+      target.write(recordLines(columns.map((c) => [c.header, shown(c.value(row))] as const), await paint(target.color), opts.indent, tableWidth(target)));
       return;
-    }
   }
 }
 
@@ -201,8 +209,8 @@ export interface ListStream<T> {
   end(): Promise<void>;
 }
 
-/** `more: false`: the first page added is the whole list (a table then takes exactly the widths its cells need). */
-export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: { more?: boolean } = {}): ListStream<T> {
+/** A table holds its first page until the second comes or the list ends (a short list then takes exactly the widths its cells need). */
+export function renderListStream<T>(target: RenderTarget, full: View<T>): ListStream<T> {
   const view = selectFields(full, target.fields);
   const { columns } = view;
   const n = columns.length;
@@ -274,14 +282,23 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>, opts: {
       };
     case 'table': {
       let writer: TableWriter | undefined;
+      const cell = (r: T, i: number) => shown(columns[i]!.value(r));
+      const width = tableWidth(target);
       return {
         async add(rows) {
           if (rows.length === 0) return;
-          writer ??= new TableWriter((s) => target.write(s), await paint(target.color), tableWidth(target), columns.map((c) => c.header), opts.more ?? true);
-          writer.page((rows as readonly T[]).map((r) => columns.map((c) => shown(c.value(r)))));
+          writer ??= new TableWriter((s) => target.write(s), await paint(target.color), width, columns.map((c) => c.header), view.table ?? {});
+          writer.page(rows as readonly T[], cell);
+          count += rows.length;
         },
         async end() {
           writer?.end();
+          if (count === 0 && view.empty) target.note?.(view.empty);
+          const dropped = writer?.dropped ?? [];
+          if (dropped.length) {
+            const how = full.fields ? '--output json or --fields shows them' : '--output json shows them';
+            target.note?.(`Left out to fit ${width} columns: ${dropped.join(', ')} (${how}).`);
+          }
         },
       };
     }

@@ -17,6 +17,8 @@ export const userJson = (u: Pick<PartnerUser, 'email' | 'name' | 'orgRole' | 'ad
 
 export const userView: View<PartnerUser> = {
   fields: ['email', 'name', 'orgRole', 'adminAccess', 'canCreateOffers'],
+  table: { key: ['email'], drop: ['canCreateOffers', 'orgRole'] },
+  empty: 'No users.',
   columns: [
     { header: 'email', value: (u) => u.email },
     { header: 'name', value: (u) => u.name },
@@ -30,6 +32,8 @@ export const userView: View<PartnerUser> = {
 /** A user on a team store: the database login that acts as them, too (SPEC.md JSON shapes). */
 export const teamUserView: View<PartnerUser> = {
   fields: [...userView.fields!, 'dbLogin'],
+  table: { key: ['email'], drop: ['canCreateOffers', 'orgRole', 'dbLogin'] },
+  empty: 'No users.',
   columns: [...userView.columns, { header: 'dbLogin', value: (u) => u.dbLogin ?? '' }],
   json: (u) => ({ ...userJson(u), dbLogin: u.dbLogin ?? null }),
 };
@@ -38,6 +42,7 @@ export const teamUserView: View<PartnerUser> = {
 export const userViewFor = (store: { login?: string }): View<PartnerUser> => (store.login !== undefined ? teamUserView : userView);
 
 export const accessChangeView: View<AccessChange> = {
+  table: { key: ['email'], drop: ['changed', 'name'] },
   columns: [
     { header: 'email', value: (c) => c.email },
     { header: 'name', value: (c) => c.name },
@@ -88,6 +93,9 @@ export const offerView: View<Offer> = {
     ...['trial', 'trial.product', 'trial.url', 'purchase', 'purchase.product', 'purchase.quantity', 'purchase.url'],
     ...['granular', ...GRANULAR_OFFER_FIELDS.map((f) => `granular.${f}`)],
   ],
+  // The link is printed whole by `offer link`; a table at 80 columns keeps the id, status and kind.
+  table: { key: ['id'], drop: ['url', 'createdBy', 'createdAt', 'acceptedCount'], min: { kind: 16 } },
+  empty: 'No active offers (--all lists revoked ones too).',
   columns: [
     { header: 'id', value: (o) => o.id },
     { header: 'status', value: (o) => o.status },
@@ -135,6 +143,9 @@ export const CLIENT_FIELDS = [
   ...['granular', ...['relationshipId', 'displayName', 'roles', 'status', 'activatedAt', 'endsAt', 'autoExtendDuration'].map((f) => `granular.${f}`)],
 ];
 
+/** A client table at a narrow terminal: the domain whole; the tenant id, offer and times left out first. */
+const CLIENT_TABLE = { key: ['domain'], drop: ['tenantId', 'offerId', 'removedAt', 'acceptedAt'], min: { name: 12 } };
+
 /** Clients, as of `now` (a granular relationship's status and end move with the clock). */
 export function clientView(now: Date, opts: { expiry?: { days: number } } = {}): View<ClientRecord> {
   const base: Column<ClientRecord>[] = [
@@ -146,7 +157,7 @@ export function clientView(now: Date, opts: { expiry?: { days: number } } = {}):
     { header: 'acceptedAt', value: (c) => c.acceptedAt },
     { header: 'removedAt', value: (c) => clientSummary(c, now).removedAt },
   ];
-  if (!opts.expiry) return { columns: base, json: (c) => clientJson(c, now), fields: CLIENT_FIELDS };
+  if (!opts.expiry) return { columns: base, json: (c) => clientJson(c, now), fields: CLIENT_FIELDS, table: CLIENT_TABLE, empty: 'No clients.' };
   // --expiring: the relationship that ends first within the window, and how many more do.
   const days = opts.expiry.days;
   const first = (c: ClientRecord) => expiringGdap(c, now, days);
@@ -161,7 +172,13 @@ export function clientView(now: Date, opts: { expiry?: { days: number } } = {}):
     { header: 'endsAt', value: (c) => first(c)[0]?.endsAt ?? '' },
     { header: 'autoExtend', value: (c) => (first(c)[0] ? (first(c)[0]!.rel.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
   ];
-  return { columns: [base[0]!, base[1]!, base[3]!, ...expiry], json: (c) => clientJson(c, now), fields: CLIENT_FIELDS };
+  return {
+    columns: [base[0]!, base[1]!, base[3]!, ...expiry],
+    json: (c) => clientJson(c, now),
+    fields: CLIENT_FIELDS,
+    table: { key: ['domain'], drop: ['status', 'autoExtend'] },
+    empty: `No client has a granular relationship ending within ${days} days.`,
+  };
 }
 
 /** One line per relationship of a client: `client show` in table, plain and csv output. */
@@ -174,32 +191,41 @@ export function clientRelationshipRows(c: ClientRecord): ClientRelationshipRow[]
   return allRelationships(c).map((rel) => ({ client: c, rel }));
 }
 
-/** `client show`: the client's columns, then one relationship's (every output form lists every relationship). */
-export function clientShowView(now: Date): View<ClientRelationshipRow> {
-  const summary = (x: ClientRelationshipRow) => clientSummary(x.client, now);
+/** `client show`'s columns of the client itself. */
+export function clientOwnColumns(now: Date): Column<ClientRecord>[] {
+  return [
+    { header: 'domain', value: (c) => c.domain },
+    { header: 'name', value: (c) => c.name },
+    { header: 'tenantId', value: (c) => c.tenantId },
+    { header: 'status', value: (c) => clientSummary(c, now).status },
+  ];
+}
+
+/** `client show`'s columns of one relationship. */
+export function relationshipColumns(now: Date): Column<ClientRelationshipRow>[] {
   const g = (x: ClientRelationshipRow) => (x.rel.kind === 'granular' ? x.rel.rel : undefined);
-  return {
-    columns: [
-      { header: 'domain', value: (x) => x.client.domain },
-      { header: 'name', value: (x) => x.client.name },
-      { header: 'tenantId', value: (x) => x.client.tenantId },
-      { header: 'status', value: (x) => summary(x).status },
-      { header: 'kind', value: (x) => x.rel.kind },
-      { header: 'relationship', value: (x) => g(x)?.displayName ?? 'delegated admin (DAP)' },
-      { header: 'relationshipStatus', value: (x) => (x.rel.kind === 'dap' ? dapStatus(x.rel.dap) : relationshipState(x.rel.rel, now).status) },
-      { header: 'offerId', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.offerId : x.rel.rel.offerId) },
-      { header: 'acceptedAt', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.acceptedAt : x.rel.rel.activatedAt) },
-      { header: 'endsAt', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.removedAt : relationshipState(x.rel.rel, now).endsAt) },
-      { header: 'relationshipId', value: (x) => g(x)?.id ?? '' },
-      { header: 'roles', value: (x) => (g(x) ? g(x)!.roles.map(roleName).join(', ') : '') },
-      { header: 'autoExtend', value: (x) => (g(x) ? (g(x)!.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
-    ],
-    json: (x) => clientJson(x.client, now),
-  };
+  return [
+    { header: 'kind', value: (x) => x.rel.kind },
+    { header: 'relationship', value: (x) => g(x)?.displayName ?? 'delegated admin (DAP)' },
+    { header: 'relationshipStatus', value: (x) => (x.rel.kind === 'dap' ? dapStatus(x.rel.dap) : relationshipState(x.rel.rel, now).status) },
+    { header: 'offerId', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.offerId : x.rel.rel.offerId) },
+    { header: 'acceptedAt', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.acceptedAt : x.rel.rel.activatedAt) },
+    { header: 'endsAt', value: (x) => (x.rel.kind === 'dap' ? x.rel.dap.removedAt : relationshipState(x.rel.rel, now).endsAt) },
+    { header: 'relationshipId', value: (x) => g(x)?.id ?? '' },
+    { header: 'roles', value: (x) => (g(x) ? g(x)!.roles.map(roleName).join(', ') : '') },
+    { header: 'autoExtend', value: (x) => (g(x) ? (g(x)!.autoExtendDuration === 'P180D' ? 'auto-extends' : 'no') : '') },
+  ];
+}
+
+/** `client show` in plain and csv: the client's columns, then one relationship's (a line per relationship). */
+export function clientShowView(now: Date): View<ClientRelationshipRow> {
+  const own = clientOwnColumns(now).map((c): Column<ClientRelationshipRow> => ({ header: c.header, value: (x) => c.value(x.client) }));
+  return { columns: [...own, ...relationshipColumns(now)], json: (x) => clientJson(x.client, now) };
 }
 
 export const notificationView: View<Notification> = {
   fields: ['id', 'at', 'kind', 'clientDomain', 'offerId', 'message', 'read', 'readAt'],
+  table: { key: ['id'], drop: ['read'], min: { message: 24 } },
   columns: [
     { header: 'id', value: (n) => n.id },
     { header: 'at', value: (n) => n.at },

@@ -4,7 +4,7 @@
  * overrides, CSV neutralises spreadsheet formulas, JSON stays exact.
  */
 import fc from 'fast-check';
-import { displayWidth, fitWidths } from '../../src/cli/table.js';
+import { displayWidth, layoutColumns } from '../../src/cli/table.js';
 import { csvCell, csvLine, jsonText, renderList, renderListStream, renderOne, safeMessage, terminalSafe, type View } from '../../src/cli/render.js';
 
 /** Every character table and plain output must never print raw. */
@@ -157,22 +157,11 @@ describe('every format, through the one renderer', () => {
     expect(await rendered('plain', rows)).toBe('\\x1b]0;pwned\\x07=x\\t\\u202e\t1\n-1\t-2\n');
   });
 
-  test('table: the fields escaped', async () => {
-    expect(await rendered('table', rows)).toBe(
-      [
-        '┌────────────────────────────┬────┐',
-        '│ name                       │ n  │',
-        '├────────────────────────────┼────┤',
-        '│ \\x1b]0;pwned\\x07=x\\t\\u202e │ 1  │',
-        '├────────────────────────────┼────┤',
-        '│ -1                         │ -2 │',
-        '└────────────────────────────┴────┘',
-        '',
-      ].join('\n'),
-    );
+  test('table: borderless, the fields escaped', async () => {
+    expect(await rendered('table', rows)).toBe(['name                        n', '\\x1b]0;pwned\\x07=x\\t\\u202e  1', '-1                          -2', ''].join('\n'));
     const one = await rendered('table', rows, true);
     expect(one.replace(/\n/g, '')).not.toMatch(UNSAFE);
-    expect(one).toContain('\\x1b]0;pwned\\x07=x\\t\\u202e');
+    expect(one).toBe('name: \\x1b]0;pwned\\x07=x\\t\\u202e\nn:    1\n');
   });
 
   test('csv: formulas neutralised, the rest exact', async () => {
@@ -185,54 +174,109 @@ describe('every format, through the one renderer', () => {
   });
 });
 
-describe('tables: fitted to the terminal, written page by page', () => {
+describe('tables: borderless, fitted to the terminal, written page by page', () => {
   const many = (from: number, n: number): Row[] => Array.from({ length: n }, (_, i) => ({ name: `row ${from + i}`, n: from + i }));
+  const lines = (text: string) => text.trimEnd().split('\n');
 
-  test('each page is written as it is added: the renderer holds at most one page of rows', async () => {
+  test('one line a row, columns two spaces apart, no border, no rule, no trailing spaces', async () => {
+    const out = await rendered('table', [{ name: 'Ada', n: 1 }, { name: 'Grace Hopper', n: 22 }]);
+    expect(out).toBe('name          n\nAda           1\nGrace Hopper  22\n');
+    expect(out).not.toMatch(/[│┌└├─]/);
+  });
+
+  test('the renderer holds at most one page: each page is out once the next one comes', async () => {
     const writes: string[] = [];
     const stream = renderListStream({ output: 'table', color: false, write: (t) => void writes.push(t) }, view);
     for (let page = 0; page < 5; page++) {
       await stream.add(many(page * 100, 100));
-      // Everything added so far is already out: nothing waits for the end.
-      const text = writes.join('');
-      expect(text).toContain(`│ row ${page * 100 + 99} `);
-      expect(writes).toHaveLength(page + 1);
+      // Everything but the newest page is already out.
+      if (page > 0) expect(writes.join('')).toContain(`row ${page * 100 - 1} `);
+      expect(writes).toHaveLength(page === 0 ? 0 : page + 1);
     }
     await stream.end();
-    const lines = writes.join('').trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^┌─+┬─+┐$/);
-    expect(lines.at(-1)).toMatch(/^└─+┴─+┘$/);
-    expect(lines.filter((l) => l.startsWith('│ row '))).toHaveLength(500);
+    const all = lines(writes.join(''));
+    expect(all[0]).toMatch(/^name +n$/);
+    expect(all.filter((l) => l.startsWith('row '))).toHaveLength(500);
     // No width to fit (piped, no COLUMNS): cells longer than the first page's are printed whole.
-    expect(lines).toContain('│ row 499 │ 499 │');
+    expect(all.at(-1)).toMatch(/^row 499 +499$/);
   });
 
   test('renderList of a long list writes it in pages, not as one string', async () => {
     const writes: string[] = [];
     await renderList({ output: 'table', color: false, write: (t) => void writes.push(t) }, view, many(0, 5500));
-    expect(writes.length).toBeGreaterThanOrEqual(6);
+    expect(writes.length).toBeGreaterThanOrEqual(5);
     expect(Math.max(...writes.map((w) => w.length))).toBeLessThan(300_000);
   });
 
-  test('fits the width: every line at most COLUMNS cells, long cells cut with …, narrow columns whole', async () => {
+  test('fits the width: every line at most COLUMNS cells, long cells cut with …, the key column whole', async () => {
     let out = '';
+    const wide: View<Row> = { ...view, table: { key: ['n'] } };
     const rows = [{ name: 'x'.repeat(200), n: 123456 }, { name: 'short', n: 7 }];
-    await renderList({ output: 'table', color: false, width: 40, write: (t) => void (out += t) }, view, rows);
-    const lines = out.trimEnd().split('\n');
-    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(40);
-    expect(lines.find((l) => l.includes('xxx'))).toMatch(/x… │ 123456 │$/);
-    expect(out).toContain('│ short ');
+    await renderList({ output: 'table', color: false, width: 40, write: (t) => void (out += t) }, wide, rows);
+    for (const l of lines(out)) expect([...l].length).toBeLessThanOrEqual(40);
+    expect(lines(out)[1]).toMatch(/^x+… {2}123456$/);
+    expect(lines(out)[2]).toMatch(/^short +7$/);
   });
 
-  test('later pages wider than the first are cut, never widen the table', async () => {
+  test('a key cell longer than the first page allowed is printed whole; the columns after it give way on that line', async () => {
     const writes: string[] = [];
-    const stream = renderListStream({ output: 'table', color: false, width: 16, write: (t) => void writes.push(t) }, view);
+    const stream = renderListStream({ output: 'table', color: false, width: 24, write: (t) => void writes.push(t) }, view);
     await stream.add([{ name: 'abc', n: 1 }]);
     await stream.add([{ name: 'a much longer name', n: 22222 }]);
     await stream.end();
-    const lines = writes.join('').trimEnd().split('\n');
-    expect(new Set(lines.map((l) => [...l].length)).size).toBe(1);
-    expect(lines).toContain('│ a mu… │ 2… │');
+    const all = lines(writes.join(''));
+    expect(all).toContain('a much longer name  222…');
+    for (const l of all) expect([...l].length).toBeLessThanOrEqual(24);
+  });
+
+  test('a view leaves out its columns in its declared order, keeps its key whole, and says what it left out', async () => {
+    interface Client {
+      domain: string;
+      name: string;
+      tenantId: string;
+      acceptedAt: string;
+    }
+    const clients: View<Client> = {
+      fields: ['domain', 'name', 'tenantId', 'acceptedAt'],
+      table: { key: ['domain'], drop: ['tenantId', 'acceptedAt'] },
+      columns: (['domain', 'name', 'tenantId', 'acceptedAt'] as const).map((k) => ({ header: k, value: (c: Client) => c[k] })),
+      json: (c) => c,
+    };
+    const row = { domain: 'northwind-traders.onmicrosoft.com', name: 'Northwind Traders International', tenantId: '11111111-2222-4333-8444-555555555555', acceptedAt: '2026-03-01T09:00:00.000Z' };
+    const at = async (width: number) => {
+      let out = '';
+      const notes: string[] = [];
+      await renderList({ output: 'table', color: false, width, write: (t) => void (out += t), note: (t) => void notes.push(t) }, clients, [row]);
+      return { out, notes };
+    };
+    const narrow = await at(60);
+    expect(narrow.out).toBe('domain                             name\nnorthwind-traders.onmicrosoft.com  Northwind Traders Intern…\n');
+    expect(narrow.notes).toEqual(['Left out to fit 60 columns: tenantId, acceptedAt (--output json or --fields shows them).']);
+    const wider = await at(80);
+    // An ISO time shows as its date in a table.
+    expect(wider.out).toBe('domain                             name                             acceptedAt\nnorthwind-traders.onmicrosoft.com  Northwind Traders International  2026-03-01\n');
+    expect(wider.notes).toEqual(['Left out to fit 80 columns: tenantId (--output json or --fields shows them).']);
+    const whole = await at(130);
+    expect(whole.out).toContain('11111111-2222-4333-8444-555555555555  2026-03-01\n');
+    expect(whole.notes).toEqual([]);
+  });
+
+  test('an empty list at a terminal says so in one line (on the note stream), and prints no header', async () => {
+    let out = '';
+    const notes: string[] = [];
+    await renderList({ output: 'table', color: false, width: 80, write: (t) => void (out += t), note: (t) => void notes.push(t) }, { ...view, empty: 'No rows.' }, []);
+    expect(out).toBe('');
+    expect(notes).toEqual(['No rows.']);
+  });
+
+  test('a record at a terminal is vertical: name: value lines, values aligned and never cut (one too long to fit beside its name on the next line)', async () => {
+    let out = '';
+    const row = { name: 'a value longer than the terminal', n: 3 };
+    await renderOne({ output: 'table', color: false, width: 20, write: (t) => void (out += t) }, view, row);
+    expect(out).toBe('name:\n    a value longer than the terminal\nn:    3\n');
+    out = '';
+    await renderOne({ output: 'table', color: false, width: 40, write: (t) => void (out += t) }, view, row);
+    expect(out).toBe('name: a value longer than the terminal\nn:    3\n');
   });
 
   test('wide characters count two cells, combining marks none', () => {
@@ -242,13 +286,46 @@ describe('tables: fitted to the terminal, written page by page', () => {
     expect(displayWidth('e\u0301')).toBe(1);
   });
 
-  test('fitWidths narrows the widest columns first, to the room left by borders', () => {
-    expect(fitWidths([5, 3], undefined)).toEqual([5, 3]);
-    expect(fitWidths([5, 3], 100)).toEqual([5, 3]);
-    const w = fitWidths([10, 100, 4, 50], 80);
-    expect(w.reduce((a, b) => a + b, 0) + 3 * 4 + 1).toBeLessThanOrEqual(80);
-    expect(w[0]).toBe(10);
-    expect(w[2]).toBe(4);
+  test('property: at any width that holds the key and the other columns at their least, every line fits and every key is whole', async () => {
+    const cellArb = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('日本語のテキスト', '😀😀 emoji', 'é', ''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.tuple(fc.stringMatching(/^[a-z0-9.@-]{1,20}$/), fc.array(cellArb, { minLength: 5, maxLength: 5 })).map(([k, rest]) => [k, ...rest]), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 1, max: 25 }),
+        async (others, raw, extra, page) => {
+          const n = others + 1;
+          const rows = raw.map((r) => r.slice(0, n));
+          const keyWidth = Math.max(3, ...rows.map((r) => displayWidth(r[0]!)));
+          const width = keyWidth + others * 12 + extra;
+          const v: View<string[]> = { columns: Array.from({ length: n }, (_, i) => ({ header: `c${i}`, value: (r: string[]) => r[i] })), json: (r) => r };
+          let out = '';
+          const stream = renderListStream({ output: 'table', color: false, width, write: (t) => void (out += t) }, v);
+          for (let i = 0; i < rows.length; i += page) await stream.add(rows.slice(i, i + page));
+          await stream.end();
+          const lines = out.split('\n').slice(0, -1);
+          expect(lines).toHaveLength(rows.length + 1);
+          for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(width);
+          for (const [i, r] of rows.entries()) expect(lines[i + 1]!.startsWith(r[0]!)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('layoutColumns: keys whole, the widest other columns narrowed first, none below its least', () => {
+    const heads = ['id', 'name', 'status', 'notes'];
+    expect(layoutColumns(heads, [5, 3, 6, 5], {}, undefined).widths).toEqual([5, 3, 6, 5]);
+    const l = layoutColumns(heads, [36, 100, 6, 50], { key: ['id'] }, 80);
+    expect(l.shown).toEqual([0, 1, 2, 3]);
+    expect(l.widths[0]).toBe(36);
+    expect(l.widths[2]).toBe(6);
+    expect(l.widths.reduce((a, b) => a + b, 0) + 2 * 3).toBe(80);
+    const d = layoutColumns(heads, [36, 100, 6, 50], { key: ['id'], drop: ['notes'] }, 60);
+    expect(d.dropped).toEqual(['notes']);
+    expect(d.shown).toEqual([0, 1, 2]);
+    expect(d.widths).toEqual([36, 14, 6]);
   });
 });
 

@@ -412,7 +412,7 @@ describe('audit head', () => {
     const csv = await runBin(['audit', 'head', '--output', 'csv'], sb.env);
     expect(csv.stdout).toBe(`seq,hash\n17,${head.hash}\n`);
     const table = await runBin(['audit', 'head', '--output', 'table'], sb.env);
-    expect(table.stdout).toMatch(new RegExp(`seq\\s*│\\s*17\\s*│[\\s\\S]*hash\\s*│\\s*${head.hash}`));
+    expect(table.stdout).toBe(`seq:  17\nhash: ${head.hash}\n`);
     expect((await runBin(['audit', 'head', '-q'], sb.env)).stderr).toBe('');
     expect(await storeHash(sb.db)).toBe(before);
   });

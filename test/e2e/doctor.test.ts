@@ -84,9 +84,9 @@ describe('doctor', () => {
       { client: 'contoso.com', check: 'unverified-domain', severity: 'warning', message: 'domain contoso.net is not verified: no user can be added on it', fix: 'delegate client domain verify contoso.com contoso.net' },
     ]);
 
-    // tailspin.com: no relationship at all.
+    // tailspin.com: offboarded (DAP removed): for information only, with the way back.
     expect(of('tailspin.com', 'relationship')).toEqual([
-      { client: 'tailspin.com', check: 'relationship', severity: 'error', message: `no active relationship (removed since ${T0}): Fabrikam IT has no access`, fix: 'delegate offer create --granular --roles <roles>' },
+      { client: 'tailspin.com', check: 'relationship', severity: 'info', message: `ended: no active relationship (removed since ${T0}); a new offer brings tailspin.com back`, fix: 'delegate offer create --granular --roles <roles>' },
     ]);
     expect(findings.filter((f) => f.client === 'tailspin.com')).toHaveLength(1);
 
@@ -124,8 +124,11 @@ describe('doctor', () => {
       expect.objectContaining({ severity: 'warning', fix: 'delegate client unassign adatum.com --group Helpdesk --roles "Global Administrator"' }),
     ]);
 
-    // The partner: agent groups unknown while a DAP client is active.
-    expect(of(null, 'agent-groups')).toEqual([expect.objectContaining({ severity: 'warning', fix: 'delegate sync --only users' })]);
+    // The partner: agent groups unknown while a DAP client is active; not signed in, the fix works offline.
+    expect(of(null, 'agent-groups')).toEqual([
+      expect.objectContaining({ severity: 'warning', fix: 'delegate partner set --admin-agents-group <object id> --helpdesk-agents-group <object id>' }),
+    ]);
+    expect(findings.map((f) => f.fix ?? '').join('\n')).not.toMatch(/\bsync\b|--live/);
     // Reading changes nothing, not even the audit trail.
     expect(await storeHash(fleet.db)).toBe(before);
   });
@@ -161,11 +164,48 @@ describe('doctor', () => {
     const lines = csv.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('client,severity,check,message,fix');
     expect(lines).toContain('contoso.com,warning,unverified-domain,domain contoso.net is not verified: no user can be added on it,delegate client domain verify contoso.com contoso.net');
-    expect(lines).toContain("(partner),warning,agent-groups,the object ids of Fabrikam IT's AdminAgents and HelpdeskAgents groups are unknown: DAP grant and revoke cannot be planned or done live,delegate sync --only users");
+    expect(lines).toContain(
+      "(partner),warning,agent-groups,the object ids of Fabrikam IT's AdminAgents and HelpdeskAgents groups are unknown: DAP grant and revoke cannot be planned or done live,delegate partner set --admin-agents-group <object id> --helpdesk-agents-group <object id>",
+    );
     const fields = await runBin(['doctor', 'contoso.com', '--fields', 'check,severity', '--json'], { ...fleet.env, DELEGATE_NOW: T1 });
     expect(JSON.parse(fields.stdout)).toContainEqual({ check: 'unverified-domain', severity: 'warning' });
     const table = await runInProcess(['doctor', 'contoso.com'], { env: { ...fleet.env, DELEGATE_NOW: T1 }, tty: true });
-    expect(table.stdout.split('\n')[1]).toMatch(/client\s*│\s*severity\s*│\s*check\s*│\s*message\s*│\s*fix/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^client +severity +check +message +fix$/);
+  });
+
+  test('signed in (or given a token), the agent groups are read from Microsoft: the fix is sync; one known group is not asked for again', async () => {
+    const token = { DELEGATE_ACCESS_TOKEN: 'test-token' };
+    const live = await runBin(['doctor', 'contoso.com', '--json'], { ...fleet.env, ...token, DELEGATE_NOW: T1 });
+    expect(JSON.parse(live.stdout)).toContainEqual(expect.objectContaining({ check: 'agent-groups', fix: 'delegate sync --only users' }));
+    const sb = await copySandbox(fleet, { DELEGATE_NOW: T1 });
+    sandboxes.push(sb);
+    await setup(sb, ['partner', 'set', '--admin-agents-group', '11111111-1111-4111-8111-111111111111']);
+    const { findings } = await doctorJson(sb, ['contoso.com']);
+    expect(findings).toContainEqual(expect.objectContaining({ check: 'agent-groups', fix: 'delegate partner set --helpdesk-agents-group <object id>' }));
+  });
+
+  test('a partner who offboarded clients passes: removed and terminated clients are info', async () => {
+    const sb = await sandbox();
+    sandboxes.push(sb);
+    sb.env.DELEGATE_NOW = T0;
+    await setup(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
+    await setup(sb, ['partner', 'set', '--admin-agents-group', '11111111-1111-4111-8111-111111111111', '--helpdesk-agents-group', '22222222-2222-4222-8222-222222222222']);
+    await setup(sb, ['group', 'create', 'Helpdesk']);
+    await setup(sb, ['group', 'add-member', 'Helpdesk', ADMIN]);
+    await acceptGranular(sb, 'contoso.com', ['--name', 'Contoso', '--roles', 'Helpdesk Administrator', '--auto-extend', 'P180D']);
+    await setup(sb, ['client', 'assign', 'contoso.com', '--group', 'Helpdesk', '--roles', 'Helpdesk Administrator']);
+    await acceptGranular(sb, 'wingtip.com', ['--name', 'Wingtip', '--roles', 'Helpdesk Administrator']);
+    await setup(sb, ['client', 'terminate', 'wingtip.com', '--yes']);
+    const plain = JSON.parse(await setup(sb, ['offer', 'create', '--json'])).id as string;
+    await setup(sb, ['client', 'accept', plain, '--domain', 'tailspin.com']);
+    await setup(sb, ['client', 'remove', 'tailspin.com', '--yes']);
+    const r = await runBin(['doctor', '--json'], sb.env);
+    const findings = JSON.parse(r.stdout) as F[];
+    expect(findings.filter((f) => f.client === 'wingtip.com')).toEqual([expect.objectContaining({ check: 'relationship', severity: 'info', message: expect.stringMatching(/^ended: no active relationship \(terminated since /) })]);
+    expect(findings.filter((f) => f.client === 'tailspin.com')).toEqual([expect.objectContaining({ check: 'relationship', severity: 'info', message: expect.stringMatching(/^ended: no active relationship \(removed since /) })]);
+    expect(findings.every((f) => f.severity === 'info')).toBe(true);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('Nothing stands in the way: every finding is for information.\n');
   });
 
   test('a store with no clients: exit 0, an empty list', async () => {

@@ -17,10 +17,12 @@ export interface PtyRun {
 }
 
 const DRIVER = String.raw`
-import json, os, pty, re, signal, sys
+import fcntl, json, os, pty, re, signal, struct, sys, termios
 spec = json.loads(sys.argv[1])
 pid, fd = pty.fork()
 if pid == 0:
+    if spec.get('size'):
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack('HHHH', spec['size']['rows'], spec['size']['columns'], 0, 0))
     os.execve(spec['argv'][0], spec['argv'], spec['env'])
 out = b''
 acted = False
@@ -43,9 +45,13 @@ _, status = os.waitpid(pid, 0)
 print(json.dumps({'code': os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status) else 128 + os.WTERMSIG(status), 'acted': acted, 'output': out.decode('utf-8', 'replace')}))
 `;
 
-/** Run `delegate <args>` on a terminal; when its output first matches `waitFor`, type `send` (or send that signal: "SIGTERM"). */
-export function runOnPty(args: string[], env: NodeJS.ProcessEnv, waitFor: RegExp, send: string): Promise<PtyRun> {
-  const spec = { argv: [process.execPath, BIN, ...args], env: { TERM: 'xterm', COLUMNS: '100', LINES: '30', ...env }, waitFor: waitFor.source, send };
+/**
+ * Run `delegate <args>` on a terminal; when its output first matches `waitFor`, type `send` (or send that signal: "SIGTERM").
+ * `size`: the terminal's own size (its window size, as a resized terminal reports it), with no COLUMNS or LINES set.
+ */
+export function runOnPty(args: string[], env: NodeJS.ProcessEnv, waitFor: RegExp, send: string, size?: { columns: number; rows: number }): Promise<PtyRun> {
+  const base: NodeJS.ProcessEnv = size ? { TERM: 'xterm' } : { TERM: 'xterm', COLUMNS: '100', LINES: '30' };
+  const spec = { argv: [process.execPath, BIN, ...args], env: { ...base, ...env }, waitFor: waitFor.source, send, ...(size ? { size } : {}) };
   return new Promise((resolve, reject) => {
     const py = spawn('python3', ['-c', DRIVER, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -43,6 +43,15 @@ export interface Finding {
   fix: string | null;
 }
 
+/** A client whose relationships all ended (removed, terminated, expired, or on the way there): the partner's choice, so `info`. */
+const ENDED: ReadonlySet<string> = new Set(['removed', 'terminated', 'expired', 'terminating', 'terminationRequested']);
+
+/** What doctor knows of the person running it. */
+export interface DoctorOptions {
+  /** Signed in to Microsoft (or given a token): a fix may read Microsoft (`delegate sync`); else each fix works offline. */
+  signedIn: boolean;
+}
+
 /** A relationship that ends within this many days, not auto-extending, is a warning. */
 export const ENDING_SOON_DAYS = 30;
 
@@ -54,6 +63,7 @@ interface Fleet {
   templates: Map<string, Template>;
   /** Partner users with admin access (full or limited): those who expect to reach clients. */
   agents: PartnerUser[];
+  signedIn: boolean;
 }
 
 const q = quoteArg;
@@ -61,7 +71,7 @@ const roleList = (roles: readonly string[]) => q(roles.map(roleName).join(','));
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Diagnose the named clients (every client when none is named). Unknown names are exit 3, all named at once. */
-export async function doctor(s: Session, domainsIn: readonly string[]): Promise<Finding[]> {
+export async function doctor(s: Session, domainsIn: readonly string[], opts: DoctorOptions = { signedIn: false }): Promise<Finding[]> {
   const refs = domainsIn.map((d) => v.clientRef(d));
   return s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
@@ -83,6 +93,7 @@ export async function doctor(s: Session, domainsIn: readonly string[]): Promise<
       groups: new Map((await tx.listGroups()).map((g) => [g.name.toLowerCase(), g])),
       templates: new Map((await tx.listTemplates()).map((t) => [t.name.toLowerCase(), t])),
       agents: (await tx.listUsers({})).filter((u) => u.adminAccess !== 'none'),
+      signedIn: opts.signedIn,
     };
     const out: Finding[] = [];
     const seen = new Set<string>();
@@ -105,7 +116,12 @@ async function clientFindings(tx: Tx, f: Fleet, c: ClientRecord): Promise<Findin
     const sum = clientSummary(c, f.now);
     const newest = c.gdap[c.gdap.length - 1];
     const since = sum.removedAt ? ` since ${sum.removedAt}` : '';
-    add('relationship', 'error', `no active relationship (${sum.status}${since}): ${f.partner.name} has no access`, newOffer(f, newest));
+    if (ENDED.has(sum.status)) {
+      // Offboarded (or let go): nothing stands in the way of anything the partner still does; a new offer brings it back.
+      add('relationship', 'info', `ended: no active relationship (${sum.status}${since}); a new offer brings ${c.domain} back`, newOffer(f, newest));
+    } else {
+      add('relationship', 'error', `no active relationship (${sum.status}${since}): ${f.partner.name} has no access`, newOffer(f, newest));
+    }
     return out;
   }
   if (dap && gdap.length === 0) {
@@ -208,7 +224,10 @@ function agentGroupFindings(f: Fleet, clients: readonly ClientRecord[]): Finding
       check: 'agent-groups',
       severity: withDap ? 'warning' : 'info',
       message: `the object ${unknown.length === 1 ? 'id' : 'ids'} of ${f.partner.name}'s ${unknown.join(' and ')} ${unknown.length === 1 ? 'group is' : 'groups are'} unknown: DAP grant and revoke cannot be planned or done live`,
-      fix: 'delegate sync --only users',
+      // Signed in, sync reads them from the partner tenant; offline, they are set by hand (Entra admin center > Groups).
+      fix: f.signedIn
+        ? 'delegate sync --only users'
+        : `delegate partner set${f.partner.adminAgentsGroupId ? '' : ' --admin-agents-group <object id>'}${f.partner.helpdeskAgentsGroupId ? '' : ' --helpdesk-agents-group <object id>'}`,
     },
   ];
 }

@@ -14,6 +14,8 @@ import { parseWith, rule, z } from '../../schema.js';
 
 export const auditView: View<AuditEntry> = {
   fields: ['seq', 'at', 'actor', 'action', 'target', 'outcome', 'detail', 'hash'],
+  table: { key: ['seq'], drop: ['detail', 'actor', 'at'], min: { target: 16 } },
+  empty: 'No audit entries match.',
   columns: [
     { header: 'seq', value: (e) => e.seq },
     { header: 'at', value: (e) => e.at },

@@ -55,6 +55,7 @@ export async function run(opts: Options, ctx: Context): Promise<Accepted[]> {
  */
 function acceptedView(base: View<ClientRecord>): View<Accepted> {
   return {
+    table: { key: base.table?.key ?? ['domain'], drop: ['assigned', ...(base.table?.drop ?? [])] },
     columns: [...base.columns, { header: 'assigned', value: (c) => (c.assigned ?? []).map((a) => `${a.group}: ${a.roles.map(roleName).join(', ')}`).join('; ') }],
     json: (c) => ({
       ...(base.json(c) as object),

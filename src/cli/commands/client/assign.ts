@@ -35,6 +35,7 @@ export async function run(opts: Options, ctx: Context): Promise<Carried<Assigned
 /** The assignment, with the relationship it is on. */
 export function assignedView(rel: Relationship): View<AccessAssignment> {
   return {
+    table: { key: ['group'] },
     columns: [
       { header: 'relationship', value: () => rel.displayName },
       { header: 'relationshipId', value: (x) => x.relationshipId },

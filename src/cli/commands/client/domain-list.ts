@@ -13,6 +13,8 @@ import { deliverActing, listing } from './common.js';
 
 export const domainView: View<ClientDomain> = {
   fields: ['name', 'isInitial', 'verified', 'addedAt'],
+  table: { key: ['name'], drop: ['addedAt'] },
+  empty: 'No domains recorded for this client.',
   columns: [
     { header: 'name', value: (d) => d.name },
     { header: 'isInitial', value: (d) => d.isInitial },

@@ -11,6 +11,7 @@ export const schema = z.object({});
 
 export const driftView: View<Drift> = {
   fields: ['domain', 'relationship', 'template', 'difference', 'fix'],
+  table: { key: ['domain', 'fix'], drop: ['template', 'relationship'], min: { difference: 20 } },
   columns: [
     { header: 'domain', value: (d) => d.domain },
     { header: 'relationship', value: (d) => d.relationship },

@@ -18,6 +18,7 @@ import { clientRefSchema } from './common.js';
 
 export const fleetView: View<FleetRow> = {
   fields: ['client', 'outcome', 'relationships', 'detail'],
+  table: { key: ['client'], drop: ['relationships'], min: { detail: 20 } },
   columns: [
     { header: 'client', value: (r) => r.client },
     { header: 'outcome', value: (r) => r.outcome },

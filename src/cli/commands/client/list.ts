@@ -34,7 +34,8 @@ export async function run(opts: Options, ctx: Context): Promise<Chunks> {
 
 export async function show(ctx: Context, opts: Options, chunks: Chunks): Promise<void> {
   const view = clientView(ctx.clock().now(), opts.expiring !== undefined ? { expiry: { days: opts.expiring } } : {});
-  await printChunks(ctx, view, chunks);
+  const filtered = opts.expiring === undefined && (opts.status !== undefined || opts.search !== undefined);
+  await printChunks(ctx, filtered ? { ...view, empty: 'No client matches (`delegate client list` lists them all).' } : view, chunks);
 }
 
 export function register(client: Command, ctx: Context): void {

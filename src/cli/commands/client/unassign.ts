@@ -24,6 +24,7 @@ export const schema = z.object({
 export type Options = output<typeof schema>;
 
 export const unassignedView: View<Unassigned> = {
+  table: { key: ['group'] },
   columns: [
     { header: 'relationship', value: (u) => u.relationship.displayName },
     { header: 'relationshipId', value: (u) => u.relationship.id },

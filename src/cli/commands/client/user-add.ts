@@ -41,6 +41,8 @@ export const schema = z.object({
 export type Options = output<typeof schema>;
 
 const addedUserView: View<AddedClientUser> = {
+  // A temporary password is shown once: never cut.
+  table: { key: ['upn', 'temporaryPassword'], drop: ['passwordResetAt', 'isAdmin', 'name'] },
   columns: [...clientUserView.columns.map((c) => ({ header: c.header, value: (a: AddedClientUser) => c.value(a.user) })), { header: 'temporaryPassword', value: (a) => a.temporaryPassword }],
   json: (a) => ({ ...(clientUserView.json(a.user) as object), temporaryPassword: a.temporaryPassword, forceChangePasswordNextSignIn: true }),
 };

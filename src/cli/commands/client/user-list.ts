@@ -13,6 +13,8 @@ import { deliverActing, listing } from './common.js';
 
 export const clientUserView: View<ClientUser> = {
   fields: ['upn', 'name', 'isAdmin', 'passwordResetAt'],
+  table: { key: ['upn'], drop: ['passwordResetAt'] },
+  empty: 'No users recorded for this client.',
   columns: [
     { header: 'upn', value: (u) => u.upn },
     { header: 'name', value: (u) => u.name },

@@ -16,6 +16,7 @@ export const schema = z.object({ plan: planSchema, domain: z.string(), upn: z.st
 export type Options = output<typeof schema>;
 
 const resetView: View<PasswordReset> = {
+  table: { key: ['upn', 'temporaryPassword'] },
   columns: [
     { header: 'upn', value: (r) => r.upn },
     { header: 'temporaryPassword', value: (r) => r.temporaryPassword },

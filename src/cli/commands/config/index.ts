@@ -11,6 +11,7 @@ interface Setting {
 }
 
 const settingView: View<Setting> = {
+  table: { key: ['key', 'value'] },
   columns: [
     { header: 'key', value: (s) => s.key },
     { header: 'value', value: (s) => s.value },

@@ -4,9 +4,12 @@ import { attention, doctor, type Finding } from '../../../domain/client/doctor.j
 import { DelegateError } from '../../../domain/core/errors.js';
 import type { Context } from '../../context.js';
 import { renderList, type View } from '../../render.js';
+import { signInDeps } from '../login/index.js';
 
 export const findingView: View<Finding> = {
   fields: ['client', 'check', 'severity', 'message', 'fix'],
+  // The fix is the key: whole, last, overflowing its line when it must; the check is left out first.
+  table: { key: ['client', 'fix'], drop: ['check'], min: { message: 30 } },
   columns: [
     { header: 'client', value: (f) => f.client ?? '(partner)' },
     { header: 'severity', value: (f) => f.severity },
@@ -17,6 +20,13 @@ export const findingView: View<Finding> = {
   json: (f) => ({ client: f.client, check: f.check, severity: f.severity, message: f.message, fix: f.fix }),
 };
 
+/** Whether a fix may read Microsoft: a token is given, or someone is signed in (a file read; nothing is sent). */
+async function signedIn(ctx: Context): Promise<boolean> {
+  if (ctx.env.DELEGATE_ACCESS_TOKEN) return true;
+  const { loginStatus } = await import('../../../microsoft/signin.js');
+  return (await loginStatus(signInDeps(ctx))).signedIn;
+}
+
 export function register(noun: Command, ctx: Context): void {
   const cmd = noun
     .argument('[domain...]', 'clients to check, by domain or tenant id (default: every client)')
@@ -25,11 +35,13 @@ export function register(noun: Command, ctx: Context): void {
       '\nChecks, per client: relationship state and days left; Global Administrator blocking auto-extend;\n' +
         'no group assigned; assigned roles the relationship lacks; assigned groups without members;\n' +
         'partner users with admin access in no assigned group; unverified domains; and for the partner,\n' +
-        'agent groups whose object ids are unknown. Each finding names the command that fixes it.\n' +
+        'agent groups whose object ids are unknown. Each finding names the command that fixes it (not\n' +
+        'signed in, never one that needs Microsoft). A client whose relationships all ended (removed,\n' +
+        'terminated, expired) is info: offboarding stands in nobody\'s way.\n' +
         'Exit 0 when every finding is info, 1 otherwise.\n\nExamples:\n  delegate doctor\n  delegate doctor contoso.com --json',
     );
   ctx.listFields(cmd, findingView.fields!).action(async (domains: string[]) => {
-    const findings = await doctor(await ctx.session(), domains);
+    const findings = await doctor(await ctx.session(), domains, { signedIn: await signedIn(ctx) });
     await renderList(await ctx.target(), findingView, findings);
     const { errors, warnings } = attention(findings);
     if (errors + warnings === 0) {

@@ -4,6 +4,8 @@ import type { View } from '../../render.js';
 
 export const groupView: View<Group> = {
   fields: ['name', 'objectId', 'members', 'createdAt'],
+  table: { key: ['name'], drop: ['objectId'], min: { members: 20 } },
+  empty: 'No groups yet (`delegate group create <name>`).',
   columns: [
     { header: 'name', value: (g) => g.name },
     { header: 'objectId', value: (g) => g.objectId },

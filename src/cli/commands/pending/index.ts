@@ -10,6 +10,7 @@ import { renderList, type View } from '../../render.js';
 
 export const pendingView: View<PendingView> = {
   fields: ['id', 'openedAt', 'actor', 'command', 'action', 'target', 'method', 'url', 'readBack', 'owner'],
+  table: { key: ['id'], drop: ['owner', 'request', 'actor', 'opened'] },
   columns: [
     { header: 'id', value: (p) => p.id },
     { header: 'opened', value: (p) => p.openedAt },

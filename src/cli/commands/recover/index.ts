@@ -12,6 +12,8 @@ import { renderList, type View } from '../../render.js';
 
 export const recoveredView: View<Recovered> = {
   fields: ['id', 'target', 'outcome', 'detail', 'temporaryPassword'],
+  // A password is never cut: it is shown once.
+  table: { key: ['id', 'temporary password'], drop: ['detail'] },
   columns: [
     { header: 'id', value: (r) => r.id },
     { header: 'target', value: (r) => r.target },

@@ -6,6 +6,8 @@ import { renderList, type View } from '../../render.js';
 
 const roleView: View<Role> = {
   fields: ['id', 'name'],
+  // People name roles by name (`--roles "Helpdesk Administrator"`): the name stays whole.
+  table: { key: ['name'] },
   columns: [
     { header: 'id', value: (r) => r.id },
     { header: 'name', value: (r) => r.name },

@@ -12,6 +12,7 @@ import { signInDeps } from '../login/login.js';
 import { processAlive, recoveryLine, settleSeconds } from '../../live.js';
 
 const changeView: View<SyncChange> = {
+  table: { key: ['target'], min: { detail: 20 } },
   columns: [
     { header: 'change', value: (c) => c.kind },
     { header: 'what', value: (c) => c.what },

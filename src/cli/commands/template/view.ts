@@ -5,6 +5,8 @@ import type { View } from '../../render.js';
 
 export const templateView: View<Template> = {
   fields: ['name', 'roles', 'duration', 'autoExtendDuration', 'assignments', 'createdAt', 'createdBy'],
+  table: { key: ['name'], drop: ['autoExtendDuration', 'duration', 'assignments'], min: { roles: 20 } },
+  empty: 'No templates yet (`delegate template create <name>`).',
   columns: [
     { header: 'name', value: (t) => t.name },
     { header: 'roles', value: (t) => t.roles.map(roleName).join(', ') },

@@ -21,14 +21,55 @@ import { planFlag } from './plan.js';
 import { checkReadable } from './csv.js';
 import { UsageError } from '../domain/core/errors.js';
 
-/** A noun's (or a verb's) registration: `cmd` is the noun's command, made and described by its parent. */
+/** A verb's registration: `cmd` is its noun's command, made and described by its parent. */
 export type Register = (cmd: Command, ctx: Context) => void;
 
-/** A noun inside a noun (`client user`, `client domain`) and its verbs, each registered by its own file. */
-export function subNoun(parent: Command, name: string, description: string, ctx: Context, verbs: readonly Register[]): Command {
-  const cmd = parent.command(name).description(description);
-  for (const register of verbs) register(cmd, ctx);
-  return cmd;
+/**
+ * A noun's registration: `words` are the command line's words after the noun (absent: every verb is
+ * needed, as for completion), so that only the verb invoked is loaded.
+ */
+export type RegisterNoun = (cmd: Command, ctx: Context, words?: readonly string[]) => void | Promise<void>;
+
+type VerbModule = Promise<{ register: Register }>;
+
+/** A noun's verbs, in the order its help lists them: each loaded from its own file. */
+export type Verbs = readonly (
+  | { name: string; load: () => VerbModule }
+  /** A noun inside the noun (`client user`, `client domain`) with verbs of its own. */
+  | { name: string; description: string; verbs: Verbs }
+)[];
+
+/** Global options that take a value, which may stand between a noun and its verb. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--db', '--as', '--output']);
+
+/** The first word that can be a verb: not an option, nor a global option's value. */
+function verbWord(words: readonly string[]): { word: string | undefined; rest: readonly string[] } {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--') return { word: undefined, rest: [] };
+    if (w.startsWith('-')) {
+      if (GLOBAL_VALUE_OPTIONS.has(w)) i++;
+      continue;
+    }
+    return { word: w, rest: words.slice(i + 1) };
+  }
+  return { word: undefined, rest: [] };
+}
+
+/**
+ * Register a noun's verbs: `own` (the noun's own action and options, if it has one) always, then only
+ * the verb the command line names when it names one exactly; else every verb, in order (the noun's
+ * help, a mistyped verb's suggestion, completion). Loading one verb instead of all keeps start-up
+ * as cheap as a noun with one verb.
+ */
+export async function registerVerbs(cmd: Command, ctx: Context, verbs: Verbs, words: readonly string[] | undefined, own?: () => VerbModule): Promise<void> {
+  if (own) (await own()).register(cmd, ctx);
+  const { word, rest } = words ? verbWord(words) : { word: undefined, rest: undefined };
+  const named = verbs.find((v) => v.name === word);
+  for (const v of named ? [named] : verbs) {
+    if ('load' in v) (await v.load()).register(cmd, ctx);
+    else await registerVerbs(cmd.command(v.name).description(v.description), ctx, v.verbs, named ? rest : undefined);
+  }
 }
 
 /** Any value checked by a rule that throws (UsageError): the rule's message becomes the issue's. */

@@ -6,11 +6,11 @@
  */
 import { Command, Option } from 'commander';
 import type { Context } from './context.js';
-import type { Register } from './command.js';
+import type { RegisterNoun } from './command.js';
 import { VERSION } from '../version.js';
 import { UsageError } from '../domain/core/errors.js';
 
-type Loader = () => Promise<{ register: Register }>;
+type Loader = () => Promise<{ register: RegisterNoun }>;
 
 export const NOUNS: Record<string, { description: string; load: Loader }> = {
   init: { description: 'Set up the partner and its first global admin', load: () => import('./commands/init.js') },
@@ -41,15 +41,23 @@ const VALUE_OPTIONS = new Set(['--db', '--as', '--output']);
 
 /** The noun a command line invokes (skipping global options and their values). */
 export function nounOf(argv: readonly string[]): string | undefined {
+  return nounAt(argv)?.noun;
+}
+
+/** The noun a command line invokes and the words after it (`help <noun> <verb>` too). */
+function nounAt(argv: readonly string[]): { noun: string | undefined; rest: readonly string[] } | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--') return argv[i + 1];
+    if (a === '--') return { noun: argv[i + 1], rest: argv.slice(i + 2) };
     if (a.startsWith('-')) {
       if (VALUE_OPTIONS.has(a)) i++;
       continue;
     }
-    if (a === 'help') return argv.slice(i + 1).find((x) => !x.startsWith('-'));
-    return a;
+    if (a === 'help') {
+      const words = argv.slice(i + 1).filter((x) => !x.startsWith('-'));
+      return { noun: words[0], rest: words.slice(1) };
+    }
+    return { noun: a, rest: argv.slice(i + 1) };
   }
   return undefined;
 }
@@ -95,12 +103,14 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
     };
     ctx.declaredActor(); // --as and DELEGATE_AS are input: exit 2 on every command, before it runs
   });
-  const wanted = nounOf(argv);
+  const at = nounAt(argv);
+  const wanted = at?.noun;
   // Completing a command line needs the whole tree (it is walked, never listed by hand).
   const all = wanted === COMPLETE;
   for (const [name, noun] of Object.entries(NOUNS)) {
     const cmd = program.command(name).description(noun.description);
-    if (all || name === wanted) (await noun.load()).register(cmd, ctx);
+    // The words after the noun let it load only the verb they name.
+    if (all || name === wanted) await (await noun.load()).register(cmd, ctx, all ? undefined : at?.rest);
     else cmd.allowUnknownOption().allowExcessArguments();
   }
   if (all) (await import('./commands/completion/index.js')).registerComplete(program, ctx);

@@ -32,10 +32,10 @@ function problem(schema: Parameters<typeof parseWith>[0], raw: Record<string, un
 }
 
 describe('client verbs: one file each, declared with its own name', () => {
-  test('every leaf of `client` is registered by the file named like it', () => {
+  test('every leaf of `client` is registered by the file named like it', async () => {
     const root = new Command('client');
     const ctx = { listFields: (c: Command) => c } as unknown as Context;
-    clientNoun.register(root, ctx);
+    await clientNoun.register(root, ctx);
     const leaves: string[] = [];
     const walk = (c: Command, path: string[]) => {
       if (c.commands.length === 0) leaves.push(path.join('-'));
@@ -100,5 +100,33 @@ describe('other nouns', () => {
 
   test('partner set: something to change', () => {
     expect(problem(partnerSet.schema, {})).toMatch(/^Nothing to change: give --name/);
+  });
+});
+
+describe('a command line loads only the verb it names', () => {
+  const ctx = { listFields: (c: Command) => c } as unknown as Context;
+  const nouns = ['client', 'offer', 'user', 'group', 'template', 'partner', 'audit', 'login'];
+  const tree = (c: Command): unknown => ({ name: c.name(), options: c.options.map((o) => o.flags), commands: c.commands.map(tree) });
+
+  test.each(nouns)('%s: each verb alone is registered exactly as among all of them; a word that names none loads them all', async (noun) => {
+    const { register } = (await import(`../../src/cli/commands/${noun}/index.js`)) as { register: (c: Command, x: Context, w?: readonly string[]) => Promise<void> };
+    const all = new Command(noun);
+    await register(all, ctx);
+    expect(all.commands.length).toBeGreaterThan(0);
+    for (const verb of all.commands) {
+      const one = new Command(noun);
+      // A global option and its value may stand between the noun and the verb.
+      await register(one, ctx, ['--output', 'json', verb.name(), '--help']);
+      expect(one.options.map((o) => o.flags)).toEqual(all.options.map((o) => o.flags));
+      expect(one.commands.map(tree)).toEqual([tree(verb)]);
+      for (const sub of verb.commands) {
+        const leaf = new Command(noun);
+        await register(leaf, ctx, [verb.name(), sub.name()]);
+        expect(leaf.commands.map(tree)).toEqual([{ ...(tree(verb) as object), commands: [tree(sub)] }]);
+      }
+    }
+    const typo = new Command(noun);
+    await register(typo, ctx, ['no-such-verb']);
+    expect(typo.commands.map(tree)).toEqual(all.commands.map(tree));
   });
 });

@@ -1,10 +1,17 @@
-/** `delegate audit [filters]`, `audit verify [--expect <seq>:<hash>]` and `audit head`: one file per verb, listed here. */
+/**
+ * `delegate audit [filters]` (the list: the noun's own action, list.ts), `audit verify`, `audit head`:
+ * one file per verb; this file only lists them, in the order
+ * `audit --help` shows, and loads only the verb a command line names.
+ */
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
-import * as list from './list.js';
-import * as verify from './verify.js';
-import * as head from './head.js';
+import { registerVerbs, type Verbs } from '../../command.js';
 
-export function register(audit: Command, ctx: Context): void {
-  for (const verb of [list, verify, head]) verb.register(audit, ctx);
+const VERBS: Verbs = [
+  { name: 'verify', load: () => import('./verify.js') },
+  { name: 'head', load: () => import('./head.js') },
+];
+
+export async function register(audit: Command, ctx: Context, words?: readonly string[]): Promise<void> {
+  await registerVerbs(audit, ctx, VERBS, words, () => import('./list.js'));
 }

@@ -1,13 +1,20 @@
-/** `delegate group create|add-member|set|remove-member|delete|list`: one file per verb; this file only lists them. */
+/**
+ * `delegate group create|add-member|set|remove-member|delete|list`: one file per verb; this file only lists them, in the order
+ * `group --help` shows, and loads only the verb a command line names.
+ */
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
-import * as create from './create.js';
-import * as addMember from './add-member.js';
-import * as set from './set.js';
-import * as removeMember from './remove-member.js';
-import * as del from './delete.js';
-import * as list from './list.js';
+import { registerVerbs, type Verbs } from '../../command.js';
 
-export function register(group: Command, ctx: Context): void {
-  for (const verb of [create, addMember, set, removeMember, del, list]) verb.register(group, ctx);
+const VERBS: Verbs = [
+  { name: 'create', load: () => import('./create.js') },
+  { name: 'add-member', load: () => import('./add-member.js') },
+  { name: 'set', load: () => import('./set.js') },
+  { name: 'remove-member', load: () => import('./remove-member.js') },
+  { name: 'delete', load: () => import('./delete.js') },
+  { name: 'list', load: () => import('./list.js') },
+];
+
+export async function register(group: Command, ctx: Context, words?: readonly string[]): Promise<void> {
+  await registerVerbs(group, ctx, VERBS, words);
 }

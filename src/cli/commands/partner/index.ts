@@ -1,9 +1,16 @@
-/** `delegate partner show|set`: one file per verb; this file only lists them. */
+/**
+ * `delegate partner show|set`: one file per verb; this file only lists them, in the order
+ * `partner --help` shows, and loads only the verb a command line names.
+ */
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
-import * as show from './show.js';
-import * as set from './set.js';
+import { registerVerbs, type Verbs } from '../../command.js';
 
-export function register(partner: Command, ctx: Context): void {
-  for (const verb of [show, set]) verb.register(partner, ctx);
+const VERBS: Verbs = [
+  { name: 'show', load: () => import('./show.js') },
+  { name: 'set', load: () => import('./set.js') },
+];
+
+export async function register(partner: Command, ctx: Context, words?: readonly string[]): Promise<void> {
+  await registerVerbs(partner, ctx, VERBS, words);
 }

@@ -1,10 +1,17 @@
-/** `delegate template create|list|delete`: reusable settings for granular offers; one file per verb, listed here. */
+/**
+ * `delegate template create|list|delete`: one file per verb; this file only lists them, in the order
+ * `template --help` shows, and loads only the verb a command line names.
+ */
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
-import * as create from './create.js';
-import * as list from './list.js';
-import * as del from './delete.js';
+import { registerVerbs, type Verbs } from '../../command.js';
 
-export function register(template: Command, ctx: Context): void {
-  for (const verb of [create, list, del]) verb.register(template, ctx);
+const VERBS: Verbs = [
+  { name: 'create', load: () => import('./create.js') },
+  { name: 'list', load: () => import('./list.js') },
+  { name: 'delete', load: () => import('./delete.js') },
+];
+
+export async function register(template: Command, ctx: Context, words?: readonly string[]): Promise<void> {
+  await registerVerbs(template, ctx, VERBS, words);
 }

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ADMIN, TENANT, runBin, sandbox, type Sandbox } from '../helpers/cli.js';
+import { pgActing } from '../helpers/pg-e2e.js';
 import { runOnPty } from '../helpers/pty.js';
 
 const LONG = 'northwind-traders-international.onmicrosoft.com';
@@ -32,11 +33,17 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => sb.cleanup());
 
+/** On a terminal of this size (on a team store, acting and the clock as runBin sets them). */
+function onTerminal(argsIn: string[], columns: number) {
+  const { args, env } = pgActing(argsIn, sb.env);
+  return runOnPty(args, env, NEVER, '', { columns, rows: 30 });
+}
+
 /** The terminal's lines (it turns \n into \r\n). */
 const lines = (output: string) => output.replace(/\r\n/g, '\n').trimEnd().split('\n');
 
 test.each([80, 120])('client list on a %i-column terminal: borderless, the domain whole, every line within the width', async (columns) => {
-  const r = await runOnPty(['client', 'list'], sb.env, NEVER, '', { columns, rows: 30 });
+  const r = await onTerminal(['client', 'list'], columns);
   expect(r.code).toBe(0);
   const out = lines(r.output);
   expect(r.output).not.toMatch(BORDER);
@@ -49,7 +56,7 @@ test.each([80, 120])('client list on a %i-column terminal: borderless, the domai
 });
 
 test('doctor on an 80-column terminal: every fix whole (the key), the check left out first', async () => {
-  const r = await runOnPty(['doctor'], sb.env, NEVER, '', { columns: 80, rows: 30 });
+  const r = await onTerminal(['doctor'], 80);
   expect(r.code).toBe(1);
   expect(r.output).not.toMatch(BORDER);
   const out = lines(r.output);
@@ -59,7 +66,7 @@ test('doctor on an 80-column terminal: every fix whole (the key), the check left
 });
 
 test('client show on an 80-column terminal: vertical, name: value lines', async () => {
-  const r = await runOnPty(['client', 'show', 'wingtip.com'], sb.env, NEVER, '', { columns: 80, rows: 30 });
+  const r = await onTerminal(['client', 'show', 'wingtip.com'], 80);
   expect(r.code).toBe(0);
   const out = lines(r.output);
   expect(out.slice(0, 4)).toEqual(['domain:   wingtip.com', 'name:     wingtip.com', 'tenantId:', 'status:   active']);

@@ -34,8 +34,8 @@ beforeAll(async () => {
 afterAll(() => sb.cleanup());
 
 /** On a terminal of this size (on a team store, acting and the clock as runBin sets them). */
-function onTerminal(argsIn: string[], columns: number) {
-  const { args, env } = pgActing(argsIn, sb.env);
+async function onTerminal(argsIn: string[], columns: number) {
+  const { args, env } = await pgActing(argsIn, sb.env);
   return runOnPty(args, env, NEVER, '', { columns, rows: 30 });
 }
 

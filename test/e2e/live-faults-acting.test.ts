@@ -5,7 +5,7 @@
  * (and `delegate recover` for a password nobody saw) leaves the fake (Microsoft) and the ledger agreeing,
  * nothing twice, every created user's password shown exactly once, and every message true.
  */
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
@@ -13,6 +13,10 @@ import { ADMIN, runInProcess, TENANT } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
 import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
 import { agree } from '../helpers/faults.js';
+
+// A cell runs the command two or three times, one of them killed or waiting out a fault's deadline or budget:
+// room for a loaded machine, far beyond what a cell takes (seconds).
+jest.setTimeout(180_000);
 
 const CLIENT_TENANT = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
 const STAFF = Array.from({ length: 25 }, (_, i) => `u${String(i + 1).padStart(2, '0')}@contoso.com`);

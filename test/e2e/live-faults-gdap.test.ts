@@ -4,11 +4,15 @@
  * data (test/helpers/matrix.ts runs each cell): after the fault, the same command again leaves the fake
  * (Microsoft) and the ledger agreeing, nothing twice at Microsoft, and every message true.
  */
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { ADMIN, runInProcess, TENANT } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
 import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
+
+// A cell runs the command two or three times, one of them killed or waiting out a fault's deadline or budget:
+// room for a loaded machine, far beyond what a cell takes (seconds).
+jest.setTimeout(180_000);
 
 const CONTOSO = '6b0e8a3c-1d2f-4e5a-9b8c-7d6e5f4a3b2c';
 const LEE = 'lee@fabrikam.com';

@@ -3,12 +3,16 @@
  * Rows are data (test/helpers/matrix.ts runs each cell): after the fault, the same command again leaves
  * the fake (Microsoft) and the ledger agreeing, nothing twice at Microsoft, and every message true.
  */
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { agree } from '../helpers/faults.js';
 import { ADMIN, runInProcess, TENANT, withStore } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
 import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
+
+// A cell runs the command two or three times, one of them killed or waiting out a fault's deadline or budget:
+// room for a loaded machine, far beyond what a cell takes (seconds).
+jest.setTimeout(180_000);
 
 const LEE = 'lee@fabrikam.com';
 const ADMIN_AGENTS = 'a1b2c3d4-0000-4000-8000-00000000aa01';

@@ -509,7 +509,7 @@ export class MicrosoftClient {
       const res = await this.fetchFn(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, redirect: 'error' });
       answered = true;
       const replyHeaders = Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v]));
-      const { text, tooLarge } = await readBody(res, this.maxBodyBytes);
+      const { text, tooLarge } = await readBody(res, this.maxBodyBytes, signal);
       flight.inFlight = false;
       return { status: res.status, headers: replyHeaders, text, tooLarge };
     } catch (e) {
@@ -620,20 +620,37 @@ function duration(ms: number): string {
 }
 
 /** The body, read to its end (or to `max` bytes: then `tooLarge`, and the rest is not read). */
-async function readBody(res: Response, max: number): Promise<{ text: string; tooLarge: boolean }> {
+async function readBody(res: Response, max: number, signal: AbortSignal): Promise<{ text: string; tooLarge: boolean }> {
   if (!res.body) return { text: '', tooLarge: false };
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return { text: '', tooLarge: true };
+  // The deadline (or an interrupt) ends the read itself, whatever the fetch implementation does with the
+  // signal once the body is streaming: a trickling body must not outlive the deadline (the fault matrix's
+  // trickle cells hung now and then, in two full runs, until the read raced the signal).
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      void reader.cancel(signal.reason).catch(() => undefined);
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), aborted]);
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel().catch(() => undefined);
+        return { text: '', tooLarge: true };
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: false };
 }

@@ -5,7 +5,7 @@
  *
  * A verb file (commands/<noun>/<verb>.ts) exports its options as a zod schema
  * (`schema`), `run(opts, ctx)` returning data (no printing, no prompting, no
- * process.exit), its view (`show`, through render.ts) and `register(noun, ctx)`,
+ * ending the process), its view (`show`, through render.ts) and `register(noun, ctx)`,
  * which declares the commander command with `.command('<verb>')` and in its
  * action parses commander's options through the schema (parseWith: the first
  * problem is one UsageError line, exit 2), asks for what is missing or needs

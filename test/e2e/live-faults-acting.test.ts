@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { ADMIN, runInProcess, TENANT } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
-import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
+import { matrix, runCell, type Row, type World, worldOf } from '../helpers/matrix.js';
 import { agree } from '../helpers/faults.js';
 
 // A cell runs the command two or three times, one of them killed or waiting out a fault's deadline or budget:
@@ -38,17 +38,7 @@ beforeEach(async () => {
   await setupAt(sb, ['client', 'accept', offerId, '--domain', 'contoso.com', '--name', 'Contoso', '--tenant-id', CLIENT_TENANT]);
   staffFile = join(sb.dir, 'staff.csv');
   writeFileSync(staffFile, `upn,name,admin\n${STAFF.map((u) => `${u},${u.split('@')[0]},false`).join('\n')}\n`);
-  w = {
-    fake,
-    sb,
-    env,
-    ignoreGroups: [],
-    async liveOk(args) {
-      const r = await runInProcess([...args, '--live'], { env });
-      if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} --live exited ${r.code}: ${r.stderr}`);
-      return r.stdout;
-    },
-  };
+  w = worldOf(fake, sb, env);
 });
 afterEach(() => w.sb.cleanup());
 

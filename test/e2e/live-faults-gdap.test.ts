@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { ADMIN, runInProcess, TENANT } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
-import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
+import { matrix, runCell, type Row, type World, worldOf } from '../helpers/matrix.js';
 
 // A cell runs the command two or three times, one of them killed or waiting out a fault's deadline or budget:
 // room for a loaded machine, far beyond what a cell takes (seconds).
@@ -29,17 +29,7 @@ beforeEach(async () => {
   fake.addCustomer({ tenantId: CONTOSO, displayName: 'Contoso', defaultDomainName: 'contoso.com' });
   await setupAt(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
   await setupAt(sb, ['user', 'add', LEE, '--name', 'Lee']);
-  w = {
-    fake,
-    sb,
-    env,
-    ignoreGroups: [],
-    async liveOk(args) {
-      const r = await runInProcess([...args, '--live'], { env });
-      if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} --live exited ${r.code}: ${r.stderr}`);
-      return r.stdout;
-    },
-  };
+  w = worldOf(fake, sb, env);
 });
 afterEach(() => w.sb.cleanup());
 

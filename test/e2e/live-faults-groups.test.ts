@@ -8,7 +8,7 @@ import type { FakeMicrosoft } from '../fake-microsoft/server.js';
 import { agree } from '../helpers/faults.js';
 import { ADMIN, runInProcess, TENANT, withStore } from '../helpers/cli.js';
 import { fakeForSuite, liveSandbox, setupAt } from '../helpers/live.js';
-import { matrix, runCell, type Row, type World } from '../helpers/matrix.js';
+import { matrix, runCell, type Row, type World, worldOf } from '../helpers/matrix.js';
 
 // A cell runs the command two or three times, one of them killed or waiting out a fault's deadline or budget:
 // room for a loaded machine, far beyond what a cell takes (seconds).
@@ -31,17 +31,7 @@ beforeEach(async () => {
   await setupAt(sb, ['init', '--name', 'Fabrikam IT', '--tenant-id', TENANT, '--admin', ADMIN, '--certified']);
   await setupAt(sb, ['partner', 'set', '--admin-agents-group', ADMIN_AGENTS, '--helpdesk-agents-group', HELPDESK_AGENTS]);
   await setupAt(sb, ['user', 'add', LEE, '--name', 'Lee']);
-  w = {
-    fake,
-    sb,
-    env,
-    ignoreGroups: [],
-    async liveOk(args) {
-      const r = await runInProcess([...args, '--live'], { env });
-      if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} --live exited ${r.code}: ${r.stderr}`);
-      return r.stdout;
-    },
-  };
+  w = worldOf(fake, sb, env);
   fake.requests.length = 0;
 });
 afterEach(() => w.sb.cleanup());

@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { auditHash } from '../../src/domain/core/audit.js';
 import { ADMIN, storeExists, BIN, expectOneLine, initPartner, runBin, sandbox, storeHash, storeSql, TENANT, type Result, type Sandbox } from '../helpers/cli.js';
 import { isPgUrl, PG_MODE } from '../helpers/pg-e2e.js';
+import { finished } from '../helpers/process.js';
 
 /** On a team store a user record carries its dbLogin too (SPEC: "+ dbLogin on a team store"); these users have none. */
 const LOGIN_CELL = (separator: string) => (PG_MODE ? separator : '');
@@ -246,15 +247,7 @@ describe('CSV output neutralises spreadsheet formulas', () => {
 /** Run the CLI under a shell with the given umask. */
 function withUmask(umask: string, args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', `umask ${umask}; exec ${quoted}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return finished(spawn('/bin/sh', ['-c', `umask ${umask}; exec ${quoted}`], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 const mode = (p: string) => statSync(p).mode & 0o777;

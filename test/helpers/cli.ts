@@ -26,6 +26,7 @@ import { isPgUrl, pgActing, pgCopyStore, pgSandboxStore, pgStoreHash, pgStoreSql
 import type { Store } from '../../src/domain/core/store.js';
 import { fakeIO } from './fake-io.js';
 import { scriptedPrompter, type Answer } from './prompter.js';
+import { finished } from './process.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'delegate.js');
@@ -81,19 +82,13 @@ export interface Result {
 /** Run the built CLI as a child process (no terminal): for tests whose subject is the process itself. */
 export async function spawnBin(argsIn: string[], envIn: NodeJS.ProcessEnv, stdin?: string | Buffer[]): Promise<Result> {
   const { args, env } = PG_MODE ? await pgActing(argsIn, envIn) : { args: argsIn, env: envIn };
-  return new Promise((resolveP, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolveP({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-    child.stdin.on('error', () => undefined); // the CLI may stop reading at the first fault
-    // Chunks are written one by one, so the CLI's reads can split anywhere.
-    if (Array.isArray(stdin)) for (const c of stdin) child.stdin.write(c);
-    child.stdin.end(typeof stdin === 'string' ? stdin : '');
-  });
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = finished(child);
+  child.stdin.on('error', () => undefined); // the CLI may stop reading at the first fault
+  // Chunks are written one by one, so the CLI's reads can split anywhere.
+  if (Array.isArray(stdin)) for (const c of stdin) child.stdin.write(c);
+  child.stdin.end(typeof stdin === 'string' ? stdin : '');
+  return done;
 }
 
 /**

@@ -42,6 +42,21 @@ export interface World {
   ignoreGroups: string[];
 }
 
+/** A row's world: the fake, the sandbox, and live commands run in-process against them. */
+export function worldOf(fake: FakeMicrosoft, sb: Sandbox, env: NodeJS.ProcessEnv): World {
+  return {
+    fake,
+    sb,
+    env,
+    ignoreGroups: [],
+    async liveOk(args) {
+      const r = await runInProcess([...args, '--live'], { env });
+      if (r.code !== 0) throw new Error(`delegate ${args.join(' ')} --live exited ${r.code}: ${r.stderr}`);
+      return r.stdout;
+    },
+  };
+}
+
 export type FaultName = 'kill' | 'lost' | 'truncated' | 'trickle' | '503' | '401' | 'storm' | 'endless';
 
 /** Whether the fault leaves the change applied at Microsoft (the answer lost, cut, held) or refused before it. */

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freshSchema, pgSql, PG_URL, psql, RUN_ID, schemaUrl, withPg } from './pg.js';
+import { finished, type Finished } from './process.js';
 
 export const PG_MODE = process.env.DELEGATE_TEST_STORE === 'postgres';
 
@@ -143,16 +144,8 @@ async function signature(schema: string, relations: readonly string[]): Promise<
   return rows[0]!.sig as string;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
+  return finished(spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 const BIN = fileURLToPath(new URL('../../bin/delegate.js', import.meta.url));

@@ -46,6 +46,7 @@ import {
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ADMIN, BIN, ROOT, spawnBin, sandbox, storeHash, TENANT, type Result, type Sandbox, runOk, expectOneLine } from '../helpers/cli.js';
+import { finished } from '../helpers/process.js';
 
 const READ = ['client', 'list'];
 const WRITE = ['user', 'add', 'x@fabrikam.com'];
@@ -276,16 +277,10 @@ const cli = reachableCli();
 afterAll(() => rmSync(cli.dir, { recursive: true, force: true }));
 
 function runAs(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolveP, reject) => {
-    const child = spawn(cli.node, [cli.bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...asUser });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (c, signal) => resolveP({ code: c ?? (signal ? 128 : 1), stdout, stderr }));
-    child.stdin!.end('');
-  });
+  const child = spawn(cli.node, [cli.bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...asUser });
+  const done = finished(child);
+  child.stdin!.end('');
+  return done;
 }
 
 /** Give the spawned user a sandbox it can reach, with its config dir. */

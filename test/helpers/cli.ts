@@ -227,6 +227,14 @@ export async function storeHash(db: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** Every row of the ledger's tables (not sync's stage, not intents), to compare a ledger before and after. */
+export async function ledgerOf(db: string): Promise<Record<string, Record<string, unknown>[]>> {
+  const { LEDGER_TABLES } = await import('../../src/domain/core/store.js');
+  const out: Record<string, Record<string, unknown>[]> = {};
+  for (const t of LEDGER_TABLES) out[t] = await storeSql(db, `SELECT * FROM ${t} ORDER BY 1, 2`);
+  return out;
+}
+
 /** Whether a ledger was made at `db`: SQLite, the store file exists; PostgreSQL (set up by db migrate), it holds a partner or an audit entry. */
 export async function storeExists(db: string): Promise<boolean> {
   if (!isPgUrl(db)) return existsSync(db);

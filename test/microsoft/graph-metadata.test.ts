@@ -20,7 +20,10 @@ import { GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR, USER_ADMINISTRATOR } from
 import { MicrosoftClient, staticToken } from '../../src/microsoft/client.js';
 import { endpointsFor } from '../../src/microsoft/endpoints.js';
 import { executor } from '../../src/microsoft/execute.js';
-import { readTenant } from '../../src/microsoft/tenant.js';
+import { newProgress, readTenant } from '../../src/microsoft/tenant.js';
+import { memoryStage } from '../../src/domain/sync/stage.js';
+import type { ReadPlan } from '../../src/domain/sync/reads.js';
+import type { Store } from '../../src/domain/core/store.js';
 import { checkGraphRequest, graphMetadata, metadataPath, parseCsdl } from '../helpers/graph-metadata.js';
 import { ROOT } from '../helpers/cli.js';
 import { FakeMicrosoft, startFakeMicrosoft } from '../fake-microsoft/server.js';
@@ -281,6 +284,8 @@ describe('every Graph request the live reads make (sync: tenant.ts; acting: exec
     const found = [
       ...text.matchAll(new RegExp(String.raw`\b(?:ms|client)\.(?:all|get|pages|post)(?:<[^>]*>)?\(\s*` + literal, 'g')),
       ...text.matchAll(new RegExp(String.raw`\bpath:\s*` + literal, 'g')),
+      // tenant.ts's staged lists: readList(r, '<cursor name>', <path>, ...).
+      ...text.matchAll(new RegExp(String.raw`\breadList\(\s*r,\s*'[^']*',\s*` + literal, 'g')),
     ].map((m) => m[1]!);
     return found
       .map((s) => (consts.get(s) ?? s.slice(1).replace(/[`'?]$/, '')).replace(/\$\{([A-Z_]+)\}/g, (_m, c: string) => consts.get(c) ?? '*'))
@@ -301,9 +306,14 @@ describe('every Graph request the live reads make (sync: tenant.ts; acting: exec
     fake.roleAssignments.push({ id: 'ra-1', principalId: alex, roleDefinitionId: USER_ADMINISTRATOR, directoryScopeId: '/' });
     fake.domains.set('contoso.com', { id: 'contoso.com', isInitial: false, isVerified: true });
 
-    const snap = await readTenant(client, ['relationships', 'clients', 'users'], {});
-    expect(snap.relationships.map((r) => r.id)).toEqual([rel]);
-    expect(snap.agents?.admin).toEqual(['lee@fabrikam.com']);
+    // Everything read (--full), staged in memory.
+    const stage = memoryStage({ read: async () => 0 } as unknown as Store);
+    const plan: ReadPlan = { full: true, stage, assignmentsToRead: async (p) => p.map((m) => m.id), dapToRead: async (p) => p.map((c) => c.customerId.toLowerCase()) };
+    await readTenant(client, ['relationships', 'clients', 'users'], {}, plan, newProgress(), { concurrency: 4 });
+    expect([...(await stage.get('relationship', [rel])).keys()]).toEqual([rel]);
+    expect([...(await stage.get('assignments', [rel])).keys()]).toEqual([rel]);
+    expect(JSON.parse((await stage.get('dap', [TENANT.toLowerCase()])).get(TENANT.toLowerCase())!.body)).toEqual({ allow: true });
+    expect(JSON.parse((await stage.get('agents', ['agents'])).get('agents')!.body).admin).toEqual(['lee@fabrikam.com']);
     const seen = await executor(client, 'global').observe({ tenantId: TENANT, upn: 'alex@contoso.com' });
     expect(seen.user).toMatchObject({ isAdmin: true });
 

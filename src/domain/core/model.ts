@@ -33,7 +33,8 @@ export interface PartnerUser {
 }
 
 export type OfferKind = 'plain' | 'trial' | 'purchase' | 'granular';
-export type OfferStatus = 'active' | 'revoked';
+/** `imported`: an offer record sync made for a DAP customer the ledger lacked (origin `sync`); never offered to anyone. */
+export type OfferStatus = 'active' | 'revoked' | 'imported';
 
 export interface OfferRecord {
   id: string;
@@ -53,6 +54,8 @@ export interface OfferRecord {
   createdBy: string;
   revokedAt: string | null;
   acceptedCount: number;
+  /** Who made the record: delegate (an offer sent), or sync (a relationship found at Microsoft); absent = delegate. */
+  origin?: 'delegate' | 'sync';
 }
 
 /**

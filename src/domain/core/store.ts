@@ -109,8 +109,58 @@ export interface AuditFilter {
   since?: string;
 }
 
+/** What `sync` stages: one item of Microsoft's answers, keyed by what reconcile looks it up by. */
+export type StageKind = 'relationship' | 'assignments' | 'contract' | 'dap' | 'agents' | 'cursor';
+export interface StagedItem {
+  kind: StageKind;
+  /** Lower-case id (a relationship's id as Microsoft gives it). */
+  key: string;
+  /** JSON text. */
+  body: string;
+  /** The newest audit sequence number when the read was requested: a record written after it keeps the ledger's value. */
+  seq: number;
+  at: string;
+}
+/** The one sync running (or interrupted) on a store. */
+export interface SyncRun {
+  startedAt: string;
+  /** The parts synced, comma-separated. */
+  parts: string;
+  full: boolean;
+  owner: { host: string; pid: number; leaseUntil: string };
+}
+/** What sync reads and writes besides the ledger (store/sql/sync-stage.ts). */
+export interface SyncTx {
+  run(): Promise<SyncRun | undefined>;
+  /** Take the run: insert it when `expectedLease` is null, else only if its lease is still that (compare-and-set). */
+  claimRun(run: SyncRun, expectedLease: string | null): Promise<boolean>;
+  renewRun(host: string, pid: number, until: string): Promise<void>;
+  /** Finish (discard: the stage and the run go) or let go (the stage stays for the next sync to resume). */
+  endRun(host: string, pid: number, discard: boolean): Promise<void>;
+  discardStage(): Promise<void>;
+  stage(items: readonly StagedItem[]): Promise<void>;
+  staged(kind: StageKind, keys: readonly string[]): Promise<Map<string, StagedItem>>;
+  /** Staged items of a kind in key order, after `after` (keyset pages). */
+  stagedAfter(kind: StageKind, after: string, size: number): Promise<StagedItem[]>;
+  stagedCount(kind: StageKind): Promise<number>;
+  /** What the ledger last read of these relationships' access assignments, by relationship id. */
+  relationshipReads(ids: readonly string[]): Promise<Map<string, { assignmentsEtag: string | null; assignmentsReadAt: string | null; unsettled: boolean }>>;
+  markAssignmentsRead(reads: readonly { id: string; etag: string | null; at: string }[]): Promise<void>;
+  /** The clients with these tenant ids (lower case), their DAP and when Partner Center was last read for them. */
+  clientReads(tenantIds: readonly string[]): Promise<Map<string, { domain: string; dapActive: boolean; dapReadAt: string | null }>>;
+  markDapRead(domains: readonly string[], at: string): Promise<void>;
+  /** The relationship of this display name (any case), if any. */
+  relationshipByName(name: string): Promise<Relationship | undefined>;
+  /** Relationships in id order after `after` (their keys and states only): what sync compares with Microsoft's list. */
+  relationshipPage(after: string, size: number): Promise<{ id: string; displayName: string; status: string; msStatus: string | null; clientDomain: string | null }[]>;
+  /** Audit entries (allowed, other than `sync`'s own) after `seq`: their sequence numbers and targets (lower case). */
+  auditTargetsSince(seq: number): Promise<{ seq: number; target: string }[]>;
+}
+
 /** What one transaction can read and write. */
 export interface Tx {
+  /** Sync's stage and read marks. */
+  readonly sync: SyncTx;
   getPartner(): Promise<Partner | undefined>;
   insertPartner(p: Partner): Promise<void>;
   updatePartner(p: Partner): Promise<void>;

@@ -10,7 +10,7 @@ import { appendAudit } from '../core/audit.js';
 import type { AdminAccess, ClientRecord, Intent, Partner, Relationship } from '../core/model.js';
 import type { Session } from '../core/session.js';
 import type { Tx } from '../core/store.js';
-import { fromMicrosoft, type MsRelationship } from '../client/sync.js';
+import { fromMicrosoft, type MsRelationship } from '../relationship/microsoft.js';
 import { granularOfferRecord } from '../offer/granular-offers.js';
 import { READ_BACK, type ChangeKind, type RecoveryOutcome } from '../plan/intent.js';
 

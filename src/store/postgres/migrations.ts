@@ -9,6 +9,7 @@
  * lower(name) and are looked up by lower(name).
  */
 import { INTENTS_DDL } from '../sql/intents.js';
+import { SYNC_DDL } from '../sql/sync-stage.js';
 
 const T = 'text COLLATE "C"';
 
@@ -174,6 +175,17 @@ export const MIGRATIONS: readonly string[] = [
     FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
         WHERE table_schema = current_schema() AND table_name = 'users' AND privilege_type = 'INSERT' AND grantee <> current_user LOOP
       EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON intents TO %I', r.grantee);
+    END LOOP;
+  END $$;
+  `,
+  // 3 (SQLite's 13): sync at partner scale: its staged answers and its one running sync, what each
+  // relationship and client last read from Microsoft, an offer's origin. Logins granted before may use them.
+  SYNC_DDL.replace(/\bTEXT\b/g, T) +
+    `
+  DO $$ DECLARE r record; BEGIN
+    FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
+        WHERE table_schema = current_schema() AND table_name = 'users' AND privilege_type = 'INSERT' AND grantee <> current_user LOOP
+      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON sync_stage, sync_run TO %I', r.grantee);
     END LOOP;
   END $$;
   `,

@@ -39,7 +39,7 @@ import type { SqlDriver } from '../sql/driver.js';
 import { offerLineSql, printedOffers } from '../sql/offer-lines.js';
 import { numbered } from '../sql/placeholders.js';
 import { checkColumns, checkTable, clientWhere, pageSize, TABLE_KEYS } from '../sql/queries.js';
-import { auditOf, AUDIT_COLS, byClient, CLIENT_COLS, GDAP_ORDER, OFFER_WITH_RELATIONSHIP, offerWithRelationship, toClient, type Row } from '../sql/rows.js';
+import { auditOf, AUDIT_COLS, byClient, CLIENT_COLS, GDAP_ORDER, OFFERED, OFFER_WITH_RELATIONSHIP, offerWithRelationship, toClient, type Row } from '../sql/rows.js';
 import { SqlTx } from '../sql/tx.js';
 import { clientConfig, redacted } from './connect.js';
 import { toStoreError } from './errors.js';
@@ -132,7 +132,7 @@ class PgTx extends SqlTx {
     // Each row: its seq and its plain line, NULL for the offers read as records (offer-lines.ts: the same SQL as on SQLite).
     const n = pageSize(size);
     const line = offerLineSql({ isoTime: POSTGRES.isoTime, now: '$2', pendingSince: '$3', urlPrefix: '$4' });
-    const sql = `SELECT o.seq, ${line} FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id WHERE o.seq > $1${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${n}`;
+    const sql = `SELECT o.seq, ${line} FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id WHERE o.seq > $1${opts.all ? '' : ` AND ${OFFERED}`} ORDER BY o.seq LIMIT ${n}`;
     const bySeq = async (seqs: (number | string)[]) =>
       new Map(((await this.s.query(`${OFFER_WITH_RELATIONSHIP} WHERE o.seq = ANY($1::bigint[])`, [seqs], true)).rows as unknown as unknown[][]).map((r) => [String(r[0]), offerWithRelationship(r)]));
     for await (const rows of this.keysetPages<[string, string | null]>(sql, [spec.now, spec.pendingSince, spec.urlPrefix], n, 0)) yield await printedOffers(rows, spec, bySeq);
@@ -311,8 +311,8 @@ class PgTx extends SqlTx {
     }
     const L = ident(login);
     const S = ident(here.schema as string);
-    // The ledger's tables and the intents (live mode): changed freely; audit only appended.
-    const writable = [...LEDGER_TABLES.filter((t) => t !== 'audit'), 'intents'].map((t) => `${S}.${ident(t)}`);
+    // The ledger's tables, the intents (live mode) and sync's stage: changed freely; audit only appended.
+    const writable = [...LEDGER_TABLES.filter((t) => t !== 'audit'), 'intents', 'sync_stage', 'sync_run'].map((t) => `${S}.${ident(t)}`);
     const steps: [string, string][] = [
       [`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(here.db as string)} TO ${L}`, 'connect (and temporary tables for bulk work)'],
       [`GRANT USAGE ON SCHEMA ${S} TO ${L}`, `use the schema ${here.schema}`],

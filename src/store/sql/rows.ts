@@ -71,12 +71,22 @@ export const toOffer = (r: Row): OfferRecord => ({
   quantity: intOrNull(r.quantity),
   link: text(r.link),
   linkId: text(r.link_id),
-  status: r.status as OfferStatus,
+  status: offerStatus(r.status, r.origin),
   createdAt: r.created_at as string,
   createdBy: r.created_by as string,
   revokedAt: text(r.revoked_at),
   acceptedCount: r.accepted_count == null ? 0 : int(r.accepted_count),
+  // Only a sync-made record says so (absent = delegate's), as the records delegate writes are.
+  ...(r.origin === 'sync' ? { origin: 'sync' as const } : {}),
 });
+
+/** An imported offer (origin sync) is stored active and read as `imported`. */
+export function offerStatus(status: unknown, origin: unknown): OfferStatus {
+  return origin === 'sync' && status === 'active' ? 'imported' : (status as OfferStatus);
+}
+
+/** Offers delegate may offer, use or list without --all: active and not imported. */
+export const OFFERED = "o.status = 'active' AND o.origin = 'delegate'";
 
 export const toRelationship = (r: Row): Relationship => ({
   id: r.id as string,
@@ -213,7 +223,7 @@ export const OFFER_SELECT = 'SELECT o.*, (SELECT count(*) FROM acceptances a WHE
  */
 export const OFFER_WITH_RELATIONSHIP = `SELECT o.seq, o.id, o.kind, o.product, o.quantity, o.link, o.link_id, o.status, o.created_at, o.created_by, o.revoked_at,
   (SELECT count(*) FROM acceptances a WHERE a.offer_id = o.id),
-  r.id, r.offer_id, r.display_name, r.duration, r.auto_extend, r.roles, r.status, r.created_at, r.activated_at, r.ends_at, r.terminated_at, r.client_domain, r.template, r.ms_status, r.etag
+  r.id, r.offer_id, r.display_name, r.duration, r.auto_extend, r.roles, r.status, r.created_at, r.activated_at, r.ends_at, r.terminated_at, r.client_domain, r.template, r.ms_status, r.etag, o.origin
   FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id`;
 
 /** A row of OFFER_WITH_RELATIONSHIP. */
@@ -225,11 +235,12 @@ export function offerWithRelationship(r: readonly unknown[]): OfferWithRelations
     quantity: intOrNull(r[4]),
     link: text(r[5]),
     linkId: text(r[6]),
-    status: r[7] as OfferStatus,
+    status: offerStatus(r[7], r[27]),
     createdAt: r[8] as string,
     createdBy: r[9] as string,
     revokedAt: text(r[10]),
     acceptedCount: r[11] == null ? 0 : int(r[11]),
+    ...(r[27] === 'sync' ? { origin: 'sync' as const } : {}),
   };
   if (r[12] == null) return { offer };
   const relationship: Relationship = {

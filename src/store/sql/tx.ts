@@ -37,6 +37,7 @@ import {
 import type { Dialect } from './dialect.js';
 import type { SqlDriver } from './driver.js';
 import { intentMethods, type IntentTx } from './intents.js';
+import { syncMethods } from './sync-stage.js';
 import { auditWhere, likeEscaped, pageSize } from './queries.js';
 import {
   AUDIT_COLS,
@@ -45,6 +46,7 @@ import {
   GDAP_ORDER,
   int,
   OFFER_SELECT,
+  OFFERED,
   OFFER_WITH_RELATIONSHIP,
   offerWithRelationship,
   toAssignment,
@@ -70,11 +72,14 @@ const LIST_PAGE = 5000;
 export abstract class SqlTx implements Tx {
   /** The intents table (live mode, exactly once): sql/intents.ts. */
   private readonly intents: IntentTx;
+  /** Sync's stage and read marks: sql/sync-stage.ts. */
+  readonly sync: Tx['sync'];
   constructor(
     protected readonly db: SqlDriver,
     protected readonly d: Dialect,
   ) {
     this.intents = intentMethods(db);
+    this.sync = syncMethods(db, d);
   }
 
   // ---------------------------------------------------------------- intents
@@ -199,11 +204,11 @@ export abstract class SqlTx implements Tx {
     return (await this.db.all(`${OFFER_SELECT} WHERE o.id ${this.d.like} ? ESCAPE '\\' ORDER BY o.seq LIMIT 5`, [likeEscaped(idOrPrefix) + '%'])).map(toOffer);
   }
   async listOffers(opts: { all: boolean }) {
-    const rows = opts.all ? await this.db.all(`${OFFER_SELECT} ORDER BY o.seq`, []) : await this.db.all(`${OFFER_SELECT} WHERE o.status = 'active' ORDER BY o.seq`, []);
+    const rows = opts.all ? await this.db.all(`${OFFER_SELECT} ORDER BY o.seq`, []) : await this.db.all(`${OFFER_SELECT} WHERE ${OFFERED} ORDER BY o.seq`, []);
     return rows.map(toOffer);
   }
   async *offerChunks(opts: { all: boolean }, size: number): AsyncGenerator<OfferWithRelationship[]> {
-    const sql = `${OFFER_WITH_RELATIONSHIP} WHERE o.seq > ?${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${pageSize(size)}`;
+    const sql = `${OFFER_WITH_RELATIONSHIP} WHERE o.seq > ?${opts.all ? '' : ` AND ${OFFERED}`} ORDER BY o.seq LIMIT ${pageSize(size)}`;
     let last = 0;
     for (;;) {
       const rows = await this.db.rows(sql, [last]);
@@ -215,8 +220,8 @@ export abstract class SqlTx implements Tx {
   }
   async latestActiveOffer(kind?: 'plain') {
     const r = kind
-      ? await this.db.get(`${OFFER_SELECT} WHERE o.status = 'active' AND o.kind = ? ORDER BY o.seq DESC LIMIT 1`, [kind])
-      : await this.db.get(`${OFFER_SELECT} WHERE o.status = 'active' AND o.kind != 'granular' ORDER BY o.seq DESC LIMIT 1`, []);
+      ? await this.db.get(`${OFFER_SELECT} WHERE ${OFFERED} AND o.kind = ? ORDER BY o.seq DESC LIMIT 1`, [kind])
+      : await this.db.get(`${OFFER_SELECT} WHERE ${OFFERED} AND o.kind != 'granular' ORDER BY o.seq DESC LIMIT 1`, []);
     return r && toOffer(r);
   }
   async offerByLink(kind: 'trial' | 'purchase', linkId: string) {
@@ -225,8 +230,9 @@ export abstract class SqlTx implements Tx {
   }
   async insertOffer(o: OfferRecord) {
     await this.db.run(
-      'INSERT INTO offers (id, kind, product, quantity, link, link_id, status, created_at, created_by, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [o.id, o.kind, o.product, o.quantity, o.link, o.linkId, o.status, o.createdAt, o.createdBy, o.revokedAt],
+      'INSERT INTO offers (id, kind, product, quantity, link, link_id, status, created_at, created_by, revoked_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      // An imported offer is stored active (the status column keeps its two states) with origin sync.
+      [o.id, o.kind, o.product, o.quantity, o.link, o.linkId, o.status === 'imported' ? 'active' : o.status, o.createdAt, o.createdBy, o.revokedAt, o.origin ?? 'delegate'],
     );
   }
   async setOfferStatus(id: string, status: OfferStatus, at: string | null) {

@@ -5,6 +5,7 @@
 export const APPLICATION_ID = 0x444c4754; // "DLGT": marks a file as a delegate store
 
 import { INTENTS_DDL } from '../sql/intents.js';
+import { SYNC_DDL } from '../sql/sync-stage.js';
 
 export const MIGRATIONS: readonly string[] = [
   // 1: the core ledger
@@ -228,6 +229,13 @@ export const MIGRATIONS: readonly string[] = [
   INTENTS_DDL +
     `
   ALTER TABLE access_assignments ADD COLUMN status TEXT;
+  `,
+  // 13: sync at partner scale: its staged answers and its one running sync (outside the audit chain
+  // and db copy), what each relationship and client last read from Microsoft, an offer's origin
+  // ('sync': a DAP customer sync imported), and clients found by tenant id through an index.
+  SYNC_DDL +
+    `
+  CREATE INDEX clients_tenant ON clients(lower(tenant_id));
   `,
 ];
 

@@ -23,7 +23,7 @@ import { SQLITE } from '../sql/dialect.js';
 import type { SqlDriver } from '../sql/driver.js';
 import { offerLineSql, printedOffers } from '../sql/offer-lines.js';
 import { checkColumns, checkTable, clientWhere, pageSize, TABLE_KEYS } from '../sql/queries.js';
-import { byClient, CLIENT_COLS, GDAP_ORDER, OFFER_WITH_RELATIONSHIP, offerWithRelationship, toAudit, toClient, toRelationship, type Row } from '../sql/rows.js';
+import { byClient, CLIENT_COLS, GDAP_ORDER, OFFERED, OFFER_WITH_RELATIONSHIP, offerWithRelationship, toAudit, toClient, toRelationship, type Row } from '../sql/rows.js';
 import { SqlTx } from '../sql/tx.js';
 import { toStoreError } from './errors.js';
 import { openDatabase, type OpenOptions } from './open.js';
@@ -102,7 +102,7 @@ class SqliteTx extends SqlTx {
     // Each row: its seq and its plain line (NULL unless a granular offer whose times compare exactly); records for the rest.
     const line = offerLineSql({ isoTime: SQLITE.isoTime, now: '@now', pendingSince: '@pendingSince', urlPrefix: '@urlPrefix' });
     const st = this.s
-      .stmt(`SELECT o.seq, ${line} FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id WHERE o.seq > @last${opts.all ? '' : " AND o.status = 'active'"} ORDER BY o.seq LIMIT ${pageSize(size)}`)
+      .stmt(`SELECT o.seq, ${line} FROM offers o LEFT JOIN relationships r ON o.kind = 'granular' AND r.offer_id = o.id WHERE o.seq > @last${opts.all ? '' : ` AND ${OFFERED}`} ORDER BY o.seq LIMIT ${pageSize(size)}`)
       .raw(true);
     const records = this.s.stmt(`${OFFER_WITH_RELATIONSHIP} WHERE o.seq IN (SELECT value FROM json_each(?))`).raw(true);
     const bySeq = async (seqs: (number | string)[]) => new Map((records.all(JSON.stringify(seqs)) as unknown[][]).map((r) => [String(r[0]), offerWithRelationship(r)]));

@@ -1,0 +1,152 @@
+/**
+ * `delegate sync`'s reconcile: the staged answers (stage.ts) become ledger changes, a chunk at a time
+ * (SPEC.md "Sync at partner scale"): each chunk is one short write transaction with its own `sync`
+ * audit entry when it changed anything, and a last entry gives the totals; a relationship and its
+ * template assignments share a chunk. Lookups are by key (indexed), so N customers cost O(N), and
+ * only a chunk is held at a time. A record written after its read was requested (an audit entry on
+ * it newer than the read's) keeps the ledger's value and is listed as kept (`keptNewer`).
+ * With `dryRun` everything runs in one read transaction and nothing is written.
+ *
+ * Rules (docs/live-mode.md "First sync"):
+ * - A Microsoft relationship is the ledger's when it has the same id, else the same display name
+ *   ("must be unique across all delegated admin relationships of the partner",
+ *   https://learn.microsoft.com/graph/api/resources/delegatedadminrelationship): a draft id made
+ *   offline is replaced with Microsoft's. One the ledger lacks is added, with an offer record
+ *   `createdBy` the acting user (every relationship in the ledger belongs to an offer).
+ * - Its customer (`customer.tenantId`) is the client, matched by tenant id; a new client's key is
+ *   its `defaultDomainName` in GET /contracts, else its tenant id (and its name the customer's
+ *   display name) until a domain is known.
+ * - Ledger relationships Microsoft does not list are kept as they are and listed as
+ *   `notAtMicrosoft` (an offline draft never sent stays a draft), except one Microsoft had as
+ *   `created` (a relationship not yet sent for approval can be deleted:
+ *   https://learn.microsoft.com/graph/api/delegatedadminrelationship-delete): it is recorded
+ *   `deletedAtMicrosoft` and ends.
+ */
+import type { Tx } from '../core/store.js';
+import { appendAudit } from '../core/audit.js';
+import type { Partner } from '../core/model.js';
+import { requirePartner, resolveActor, may, writeAudited, nowIso, type Session } from '../core/session.js';
+import type { Stage } from './stage.js';
+import type { SyncChange, SyncPart, SyncResult } from './types.js';
+import { relationshipChunk, type ChunkContext } from './reconcile-relationships.js';
+import { clientChunk, usersPart } from './reconcile-clients.js';
+
+/** Items a chunk reconciles (its transaction stays well under a second on the bench's stores). */
+export const CHUNK = 250;
+
+export interface Progress {
+  phase: 'relationships' | 'clients' | 'users';
+  done: number;
+  total: number;
+}
+
+/**
+ * Before anything is sent: the partner exists (3) and the actor may sync (4, audited once).
+ * Returns what the reads need from the partner.
+ */
+export async function prepareSync(s: Session): Promise<Pick<Partner, 'cloud' | 'adminAgentsGroupId' | 'helpdeskAgentsGroupId'>> {
+  return writeAudited(s, async (tx) => {
+    const partner = await requirePartner(tx);
+    may.fullOrGlobalAdmin(await resolveActor(tx, s), 'sync', partner.tenantId, 'sync the ledger with Microsoft');
+    return { cloud: partner.cloud, adminAgentsGroupId: partner.adminAgentsGroupId ?? null, helpdeskAgentsGroupId: partner.helpdeskAgentsGroupId ?? null };
+  });
+}
+
+/** Reconcile everything staged for `parts`. */
+export async function reconcile(
+  s: Session,
+  stage: Stage,
+  o: { dryRun: boolean; parts: readonly SyncPart[]; notes?: string[]; onProgress?: (p: Progress) => void; chunk?: number },
+): Promise<SyncResult> {
+  const size = o.chunk ?? CHUNK;
+  const out: SyncResult = { dryRun: o.dryRun, changes: [], notAtMicrosoft: [], deletedAtMicrosoft: [], keptNewer: [], unknownMembers: [], notes: [...(o.notes ?? [])], counts: { added: 0, changed: 0, ended: 0 } };
+  const { partner, actor } = await s.store.read(async (tx) => ({ partner: await requirePartner(tx), actor: await resolveActor(tx, s) }));
+  may.fullOrGlobalAdmin(actor, 'sync', partner.tenantId, 'sync the ledger with Microsoft');
+  const ctx: ChunkContext = {
+    s,
+    at: nowIso(s),
+    actor: actor.email,
+    dryRun: o.dryRun,
+    out,
+    own: new Set(),
+    made: new Map(),
+    seen: new Set(),
+    importOffer: null,
+    groupByObjectId: new Map(),
+  };
+  // One dry run is one read transaction; a real sync commits a chunk at a time.
+  let dryTx: Tx | undefined;
+  const inTx = async <T>(label: string, f: (tx: Tx) => Promise<T>): Promise<T> => {
+    if (dryTx) return f(dryTx);
+    return s.store.write(async (tx) => {
+      const before = out.changes.length;
+      const r = await f(tx);
+      const mine = out.changes.slice(before);
+      if (mine.length > 0) {
+        const n = countOf(mine);
+        const e = await appendAudit(tx, s.clock, { actor: actor.email, action: 'sync', target: partner.tenantId, outcome: 'allowed', detail: `${label}: ${n.added} added, ${n.changed} changed, ${n.ended} ended` });
+        ctx.own.add(e.seq);
+      }
+      return r;
+    });
+  };
+  const groups = await s.store.read((tx) => tx.listGroups());
+  ctx.groupByObjectId = new Map(groups.filter((g) => g.objectId).map((g) => [g.objectId!.toLowerCase(), g.name]));
+  const body = async () => {
+    if (o.parts.includes('relationships')) {
+      const total = await stage.count('relationship');
+      let done = 0;
+      for (let after = ''; ; ) {
+        const items = await stage.after('relationship', after, size);
+        if (items.length === 0) break;
+        const pre = await relationshipChunk.prefetch(stage, items);
+        await inTx(`relationships ${done + 1}-${done + items.length} of ${total}`, (tx) => relationshipChunk.run(tx, ctx, items, pre));
+        done += items.length;
+        after = items[items.length - 1]!.key;
+        o.onProgress?.({ phase: 'relationships', done, total });
+      }
+      await inTx('relationships Microsoft no longer lists', (tx) => relationshipChunk.absent(tx, ctx, size));
+    }
+    if (o.parts.includes('clients')) {
+      const total = await stage.count('contract');
+      let done = 0;
+      for (let after = ''; ; ) {
+        const items = await stage.after('contract', after, size);
+        if (items.length === 0) break;
+        const dap = await stage.get('dap', items.map((i) => i.key));
+        await inTx(`customers ${done + 1}-${done + items.length} of ${total}`, (tx) => clientChunk(tx, ctx, items, dap));
+        done += items.length;
+        after = items[items.length - 1]!.key;
+        o.onProgress?.({ phase: 'clients', done, total });
+      }
+    }
+    if (o.parts.includes('users')) {
+      const agents = (await stage.get('agents', ['agents'])).get('agents');
+      if (agents) await inTx('agent groups', (tx) => usersPart(tx, ctx, partner, agents));
+      o.onProgress?.({ phase: 'users', done: 1, total: 1 });
+    }
+  };
+  if (o.dryRun) {
+    await s.store.read(async (tx) => {
+      dryTx = tx;
+      await body();
+    });
+  } else {
+    await body();
+  }
+  out.counts = countOf(out.changes);
+  if (!o.dryRun) {
+    const n = out.counts;
+    const kept = out.keptNewer.length ? `; ${out.keptNewer.length} kept (written after their read)` : '';
+    await s.store.write((tx) =>
+      appendAudit(tx, s.clock, { actor: actor.email, action: 'sync', target: partner.tenantId, outcome: 'allowed', detail: `${n.added} added, ${n.changed} changed, ${n.ended} ended (${o.parts.join(', ')})${kept}` }),
+    );
+  }
+  return out;
+}
+
+function countOf(changes: readonly SyncChange[]): SyncResult['counts'] {
+  const n = { added: 0, changed: 0, ended: 0 };
+  for (const c of changes) n[c.kind]++;
+  return n;
+}

@@ -80,7 +80,7 @@ export const partnerView: View<Partner> = {
 function offerKind(o: Offer): string {
   if (o.granular) return `granular: ${o.granular.displayName} (${o.granular.status})`;
   const b = o.trial ?? o.purchase;
-  if (!b) return 'delegated admin';
+  if (!b) return o.origin === 'sync' ? 'delegated admin (imported by sync)' : 'delegated admin';
   const what = [o.purchase?.product ?? o.trial?.product, o.purchase?.quantity === undefined ? undefined : `x${o.purchase.quantity}`].filter(Boolean).join(' ');
   return `${o.trial ? 'trial' : 'purchase'}${what ? `: ${what}` : ''}${b.url === null ? ' (link dropped: made up by an older delegate)' : ''}`;
 }
@@ -89,7 +89,7 @@ const GRANULAR_OFFER_FIELDS = ['relationshipId', 'displayName', 'duration', 'aut
 
 export const offerView: View<Offer> = {
   fields: [
-    ...['id', 'url', 'text', 'status', 'createdAt', 'createdBy', 'acceptedCount'],
+    ...['id', 'url', 'text', 'status', 'origin', 'createdAt', 'createdBy', 'acceptedCount'],
     ...['trial', 'trial.product', 'trial.url', 'purchase', 'purchase.product', 'purchase.quantity', 'purchase.url'],
     ...['granular', ...GRANULAR_OFFER_FIELDS.map((f) => `granular.${f}`)],
   ],

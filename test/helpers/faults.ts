@@ -45,6 +45,8 @@ export interface KillOptions {
   env?: NodeJS.ProcessEnv;
   /** The signal (default SIGKILL: no handler runs; SIGINT/SIGTERM let the CLI's interrupt handling run). */
   signal?: NodeJS.Signals;
+  /** Awaited once the answer is held, before the signal is sent (the process still runs its other work). */
+  beforeKill?: () => Promise<void>;
 }
 
 /**
@@ -75,7 +77,11 @@ export async function killAfterAnswer(fake: FakeMicrosoft, sb: Sandbox, args: st
     await closed;
     throw e;
   }
-  child.kill(opts.signal ?? 'SIGKILL');
+  try {
+    await opts.beforeKill?.();
+  } finally {
+    child.kill(opts.signal ?? 'SIGKILL');
+  }
   const { code, signal } = await closed;
   held.drop();
   return { held, stdout, stderr, code, signal };

@@ -13,7 +13,7 @@ import { inScope } from '../plan/request.js';
 import { carryOut } from '../plan/carry-out.js';
 import { planRemoveDap } from '../plan/relationship-requests.js';
 import { roleName } from '../relationship/roles.js';
-import { adminLinkOffer, findOffer, offerRef } from '../offer/offers.js';
+import { adminLinkOffer, findOffer, offerRef, sentOffer } from '../offer/offers.js';
 import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from '../core/session.js';
 import { linkNotOurs, parseOfferUrl, quoted, shownLink, type ParsedOfferUrl } from '../offer/urls.js';
 import * as v from '../core/validate.js';
@@ -52,7 +52,7 @@ function checkLinkIsOurs(partner: Partner, ref: OfferReference): void {
  * one (undefined when there is none: a state problem, decided after permission).
  */
 async function referencedOffer(tx: Tx, ref: OfferReference): Promise<OfferRecord | undefined> {
-  if (ref.by === 'id') return findOffer(tx, ref.id);
+  if (ref.by === 'id') return sentOffer(await findOffer(tx, ref.id), 'accepted');
   const u = ref.url;
   if (u.kind === 'granular') {
     const rel = await tx.getRelationship(u.relationshipId);

@@ -19,6 +19,8 @@ export interface Offer {
   url: string;
   text: string;
   status: OfferRecord['status'];
+  /** delegate: an offer delegate made; sync: a record sync made for customers found at Microsoft. */
+  origin: 'delegate' | 'sync';
   createdAt: string;
   createdBy: string;
   /** `url` is null for a trial made before links came from Partner Center: its made-up link was dropped. */
@@ -58,6 +60,7 @@ export function offerView(partner: Partner, o: OfferRecord, format: OfferFormat 
       return (text ??= renderOffer({ partner, url, ...(withLink && trial ? { trial } : {}), ...(withLink && purchase ? { purchase } : {}), granular }, format));
     },
     status: o.status,
+    origin: o.origin ?? 'delegate',
     createdAt: o.createdAt,
     createdBy: o.createdBy,
     ...(trial ? { trial } : {}),
@@ -154,6 +157,15 @@ export async function findOffer(tx: Tx, ref: string): Promise<OfferRecord> {
   return found[0]!;
 }
 
+/**
+ * An offer delegate may send, link or revoke: not one sync imported (a DAP customer found at
+ * Partner Center is recorded against such a record; it was never offered to anyone).
+ */
+export function sentOffer(o: OfferRecord, doing: string): OfferRecord {
+  if (o.status === 'imported') throw new ConflictError(`Offer ${o.id} was imported by sync (delegated admin customers found at Partner Center), never sent: it cannot be ${doing}`);
+  return o;
+}
+
 export interface ShownOffer {
   offer: Offer;
   /** For an offer whose link is the shared delegated admin link: the active offer acceptances of that link count against. */
@@ -165,7 +177,7 @@ export async function showOffer(s: Session, idOrPrefix: string | undefined, form
   const ref = idOrPrefix === undefined ? undefined : offerRef(idOrPrefix);
   return s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
-    const o = ref === undefined ? await tx.latestActiveOffer() : await findOffer(tx, ref);
+    const o = ref === undefined ? await tx.latestActiveOffer() : sentOffer(await findOffer(tx, ref), 'linked');
     if (!o) throw new NotFoundError('There is no active offer: create one with `delegate offer create`');
     const [rel] = await relationshipOffers(tx, [o]);
     const target = sharesAdminLink(o) ? await adminLinkOffer(tx) : undefined;
@@ -221,7 +233,7 @@ export async function revokeOffer(s: Session, idOrPrefix: string): Promise<Revok
     const partner = await requirePartner(tx);
     const actor = await resolveActor(tx, s);
     may.adminAccess(actor, 'offer.revoke', ref, 'revoke offers');
-    const record = await findOffer(tx, ref);
+    const record = sentOffer(await findOffer(tx, ref), 'revoked');
     if (record.status === 'revoked') throw new ConflictError(`Offer ${record.id} is already revoked`);
     const at = nowIso(s);
     let rel = record.kind === 'granular' ? await tx.relationshipByOffer(record.id) : undefined;

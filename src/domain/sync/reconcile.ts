@@ -56,7 +56,7 @@ export async function prepareSync(s: Session): Promise<Pick<Partner, 'cloud' | '
 export async function reconcile(
   s: Session,
   stage: Stage,
-  o: { dryRun: boolean; parts: readonly SyncPart[]; notes?: string[]; onProgress?: (p: Progress) => void; chunk?: number },
+  o: { dryRun: boolean; parts: readonly SyncPart[]; notes?: string[]; onProgress?: (p: Progress) => void; between?: () => Promise<void>; chunk?: number },
 ): Promise<SyncResult> {
   const size = o.chunk ?? CHUNK;
   const out: SyncResult = { dryRun: o.dryRun, changes: [], notAtMicrosoft: [], deletedAtMicrosoft: [], keptNewer: [], unknownMembers: [], notes: [...(o.notes ?? [])], counts: { added: 0, changed: 0, ended: 0 } };
@@ -104,6 +104,7 @@ export async function reconcile(
         done += items.length;
         after = items[items.length - 1]!.key;
         o.onProgress?.({ phase: 'relationships', done, total });
+        await o.between?.();
       }
       await inTx('relationships Microsoft no longer lists', (tx) => relationshipChunk.absent(tx, ctx, size));
     }
@@ -118,6 +119,7 @@ export async function reconcile(
         done += items.length;
         after = items[items.length - 1]!.key;
         o.onProgress?.({ phase: 'clients', done, total });
+        await o.between?.();
       }
     }
     if (o.parts.includes('users')) {

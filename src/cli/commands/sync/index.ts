@@ -61,7 +61,8 @@ export function register(noun: Command, ctx: Context): void {
       const session = await ctx.session({ actor: true });
       const { beginRun, memoryStage, serialStore, storeStage } = await import('../../../domain/sync/stage.js');
       // Reads run in parallel pipelines: their store work is taken one transaction at a time.
-      const s = { ...session, store: serialStore(session.store) };
+      // The recording store: what was read is staged, and the run let go, even after an interrupt.
+      const s = { ...session, store: serialStore(ctx.recordingStore()) };
       const { prepareSync, reconcile } = await import('../../../domain/sync/reconcile.js');
       const partner = await prepareSync(s);
       const { connect } = await import('../../../microsoft/live.js');
@@ -69,6 +70,7 @@ export function register(noun: Command, ctx: Context): void {
       const progress = newProgress();
       const ms = await connect(signInDeps(ctx), {
         cloud: partner.cloud,
+        signal: ctx.interrupts.signal,
         onRetry: (e) => {
           progress.throttled++;
           if (!ctx.io.stderrIsTTY) ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; retrying in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1})`);
@@ -109,6 +111,8 @@ export function register(noun: Command, ctx: Context): void {
           parts,
           notes,
           onProgress: tty ? (p) => ctx.io.err(`\r\x1b[2KRecording: ${p.phase} ${p.done}/${p.total}`) : undefined,
+          // An interrupt stops between chunks: what is committed stays, the rest resumes next time.
+          between: () => ctx.interrupts.checkpoint(),
         });
         if (tty) ctx.io.err('\r\x1b[2K');
         await run?.end(true);

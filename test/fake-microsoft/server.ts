@@ -509,7 +509,7 @@ export class FakeMicrosoft {
     let g: RegExpExecArray | null;
     const rel = '/tenantRelationships/delegatedAdminRelationships';
     if (p === rel && m === 'POST') return gdap.createRelationship(this, r);
-    if (p === rel && m === 'GET') return this.page(r, [...this.relationships.values()].map((x) => gdap.read(this, x)), 'tenantRelationships/$metadata#delegatedAdminRelationships');
+    if (p === rel && m === 'GET') return this.page(r, [...this.relationships.values()], 'tenantRelationships/$metadata#delegatedAdminRelationships', (x) => gdap.read(this, x as Relationship));
     if ((g = new RegExp(`^${rel}/([^/]+)$`).exec(p))) return gdap.relationship(this, r, g[1]!);
     if ((g = new RegExp(`^${rel}/([^/]+)/requests$`).exec(p))) return gdap.relationshipRequest(this, r, g[1]!);
     if ((g = new RegExp(`^${rel}/([^/]+)/accessAssignments$`).exec(p))) return gdap.accessAssignment(this, r, g[1]!);
@@ -545,8 +545,13 @@ export class FakeMicrosoft {
    * any other filter is 501 (the fake does not pretend to filter), and one on a collection in
    * refuseFilterOn is 400.
    */
-  page(r: Req, items: unknown[], context: string): Reply {
+  /** A page of `items`; `map` turns an item into its answer (only the page's items, unless a filter needs them all). */
+  page(r: Req, items: unknown[], context: string, map?: (item: unknown) => unknown): Reply {
     const filter = r.query.get('$filter');
+    if (filter !== null && map) {
+      items = items.map(map);
+      map = undefined;
+    }
     if (filter !== null) {
       if (this.refuseFilterOn.some((x) => (typeof x === 'string' ? x === r.path : x.test(r.path)))) {
         // The answer to a filter Microsoft does not support is not documented for these collections.
@@ -558,7 +563,8 @@ export class FakeMicrosoft {
     }
     const top = Math.min(Number(r.query.get('$top') ?? this.pageSize) || this.pageSize, this.pageSize);
     const skip = Number(Buffer.from(r.query.get('$skiptoken') ?? '', 'base64url').toString()) || 0;
-    const body: Json = { '@odata.context': `https://graph.microsoft.com/v1.0/${context}`, value: items.slice(skip, skip + top) };
+    const slice = items.slice(skip, skip + top);
+    const body: Json = { '@odata.context': `https://graph.microsoft.com/v1.0/${context}`, value: map ? slice.map(map) : slice };
     if (skip + top < items.length) {
       const q = new URLSearchParams(r.query);
       q.set('$skiptoken', Buffer.from(String(skip + top)).toString('base64url'));

@@ -88,4 +88,6 @@ export interface SyncResult {
   notes: string[];
   counts: { added: number; changed: number; ended: number };
   reads?: ReadCounts;
+  /** Wall time of the reads and of the reconcile (milliseconds). */
+  timings?: { readMs: number; reconcileMs: number };
 }

@@ -37,6 +37,7 @@ const resultView: View<SyncResult> = {
     unknownMembers: r.unknownMembers,
     notes: r.notes,
     reads: r.reads,
+    timings: r.timings,
   }),
 };
 
@@ -103,8 +104,11 @@ export function register(noun: Command, ctx: Context): void {
       const ticker = tty ? setInterval(() => ctx.io.err(`\r\x1b[2K${progressLine(progress)}`), 250) : undefined;
       ctx.onClose(() => ticker && clearInterval(ticker));
       let result: SyncResult;
+      const started = performance.now();
+      let read = 0;
       try {
         const notes = await readTenant(ms, parts, partner, plan, progress, { concurrency: 8 });
+        read = performance.now();
         if (ticker) ctx.io.err(`\r\x1b[2K${progressLine(progress)}\n`);
         result = await reconcile(s, stage, {
           dryRun,
@@ -125,6 +129,7 @@ export function register(noun: Command, ctx: Context): void {
       }
       const { requests, resumed, assignmentsSkipped, dapSkipped, throttled } = progress;
       result.reads = { requests, resumed, assignmentsSkipped, dapSkipped, throttled };
+      result.timings = { readMs: Math.round(read - started), reconcileMs: Math.round(performance.now() - read) };
       const target = await ctx.target();
       if (target.output === 'json') await renderOne(target, resultView, result);
       else await renderList(target, changeView, result.changes);

@@ -182,7 +182,10 @@ class TokenBucket {
   }
 
   refill(now: number): void {
-    if (now > this.updatedAt) this.tokens = Math.min(this.capacity, this.tokens + (now - this.updatedAt) * this.rate());
+    // Nothing accumulates while paused: Microsoft "continues to log resource usage while a client is being
+    // throttled" (https://learn.microsoft.com/graph/throttling), so the pause must not end with a burst.
+    const from = Math.max(this.updatedAt, this.pausedUntil);
+    if (now > from) this.tokens = Math.min(this.capacity, this.tokens + (now - from) * this.rate());
     this.updatedAt = Math.max(this.updatedAt, now);
     if (this.factor < 1) {
       const quiet = Math.floor((now - this.recoverFrom) / this.windowMs);
@@ -357,6 +360,7 @@ export class Limiter {
     if (status === 429 || status === 503) {
       for (const n of names) {
         const b = this.buckets[n];
+        b.refill(now);
         b.pausedUntil = Math.max(b.pausedUntil, now + waitMs);
         b.stats.throttled++;
         b.slow(now);

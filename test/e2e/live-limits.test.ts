@@ -101,6 +101,26 @@ describe('Partner Center reads under live.limits.partnerCenter', () => {
   });
 });
 
+describe('pacing and the retry budget', () => {
+  it('a wait for the limiter does not spend the retry budget: a 429 after a long wait is still retried', async () => {
+    const c = new MicrosoftClient({
+      endpoints: endpointsFor('global', fake.env()),
+      tokens: staticToken('t'),
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+      retryBudgetMs: 30_000,
+      limits: { partnerCenter: 1 }, // one a minute
+    });
+    const read = (id: string) => c.get(`/v1/customers/${id}`, schemas.partnerCenterCustomer, { service: 'partnerCenter' });
+    await read(CUSTOMERS[0]!);
+    fake.storm429('partnerCenter', 1);
+    const start = clock;
+    await expect(read(CUSTOMERS[1]!)).resolves.toMatchObject({ id: CUSTOMERS[1] });
+    expect(clock - start).toBeGreaterThanOrEqual(60_000);
+    expect(fake.limits.throttled.partnerCenter).toBe(1);
+  });
+});
+
 describe('Graph under enforced limits', () => {
   it('a $batch is counted part by part: the parts over the limit get their own 429 and are sent again after it', async () => {
     fake.enforce({ identity: { limit: 3, windowMs: 10_000 } });
@@ -111,6 +131,8 @@ describe('Graph under enforced limits', () => {
     expect(fake.limits.throttled.identity).toBeGreaterThanOrEqual(2);
     expect(fake.limits.requests.identity).toBe(5 + fake.limits.throttled.identity);
     expect(c.limiter.stats().buckets.identity.throttled).toBe(fake.limits.throttled.identity);
+    // The limiter charged each part (one resource unit each), every time it was sent.
+    expect(c.limiter.stats().buckets.identity.units).toBe(fake.limits.requests.identity);
   });
 });
 

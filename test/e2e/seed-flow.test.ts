@@ -550,7 +550,7 @@ test('output formats: json arrays for list commands, csv with a header, plain ta
   lists.forEach(({ args, keys }, i) => {
     const arr = json(arrays[i]!);
     expect(Array.isArray(arr)).toBe(true);
-    expect(arr).toHaveLength(args[0] === 'config' ? 5 : 1);
+    expect(arr).toHaveLength(args[0] === 'config' ? 10 : 1);
     for (const k of keys) expect(arr[0]).toHaveProperty(k);
   });
   // empty lists are still arrays

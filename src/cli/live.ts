@@ -12,7 +12,8 @@ import type { Context } from './context.js';
 import { defaultDbPath } from './paths.js';
 import { planFlag, printPlan } from './plan.js';
 import { jsonText } from './render.js';
-import { DEFAULT_SETTLE_SECONDS, MODES } from './settings.js';
+import { DEFAULT_SETTLE_SECONDS, LIMIT_SETTINGS, MODES, settingValue, type Settings } from './settings.js';
+import type { Limits } from '../microsoft/limiter.js';
 import { dirname } from 'node:path';
 
 /** `.option(...LIVE_OPTION)`: the same `--live` on every command that changes something. */
@@ -89,6 +90,7 @@ export async function sessionAndMode(
   const client = await connect(deps, {
     cloud: partner.cloud,
     signal,
+    limits: limitsFromSettings(await ctx.settings()),
     onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`),
   });
   // What Microsoft answered is recorded even after an interrupt (a call to Microsoft is never rolled back).
@@ -151,6 +153,34 @@ export function recoveryLine(r: { target: string; outcome: string; detail: strin
 export async function settleSeconds(ctx: Context): Promise<number> {
   const raw = (await ctx.settings()).get('live.settle');
   return raw === undefined ? DEFAULT_SETTLE_SECONDS : Number(raw);
+}
+
+/**
+ * The rate limiter's limits from the settings (`live.limits.*`, `live.concurrency`, `live.tenantSize`);
+ * an unset one keeps the limiter's default. A value edited into the settings file by hand is checked as
+ * `config set` checks it (exit 2).
+ */
+export function limitsFromSettings(settings: Pick<Settings, 'get'>): Limits {
+  const read = (key: keyof typeof LIMIT_SETTINGS | 'live.tenantSize'): string | undefined => {
+    const raw = settings.get(key);
+    return raw === undefined ? undefined : settingValue(key, raw);
+  };
+  const num = (key: keyof typeof LIMIT_SETTINGS): number | undefined => {
+    const v = read(key);
+    return v === undefined ? undefined : Number(v);
+  };
+  const limits: Limits = {};
+  const tr = num('live.limits.tenantRelationships');
+  const identity = num('live.limits.identity');
+  const pc = num('live.limits.partnerCenter');
+  const concurrency = num('live.concurrency');
+  const size = read('live.tenantSize') as Limits['tenantSize'];
+  if (tr !== undefined) limits.tenantRelationships = tr;
+  if (identity !== undefined) limits.identity = identity;
+  if (pc !== undefined) limits.partnerCenter = pc;
+  if (concurrency !== undefined) limits.concurrency = concurrency;
+  if (size !== undefined) limits.tenantSize = size;
+  return limits;
 }
 
 /**

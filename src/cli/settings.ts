@@ -1,5 +1,5 @@
 /**
- * User settings (keys: actor, output, db, mode) kept by conf in its directory, or in
+ * User settings (keys: actor, output, db, mode, and live mode's live.*) kept by conf in its directory, or in
  * DELEGATE_CONFIG_DIR. Reading a setting parses conf's JSON file directly
  * (conf itself, with its schema validator, loads only to change a setting),
  * and creates nothing: a command that only reads leaves no directory behind.
@@ -14,7 +14,31 @@ import { defaultConfigDir } from './paths.js';
 export const OUTPUTS = ['table', 'json', 'csv', 'plain'] as const;
 export type Output = (typeof OUTPUTS)[number];
 
-export const SETTING_KEYS = ['actor', 'output', 'db', 'mode', 'live.settle'] as const;
+export const SETTING_KEYS = [
+  'actor',
+  'output',
+  'db',
+  'mode',
+  'live.settle',
+  'live.limits.tenantRelationships',
+  'live.limits.identity',
+  'live.limits.partnerCenter',
+  'live.concurrency',
+  'live.tenantSize',
+] as const;
+
+/**
+ * The rate limiter's settings (SPEC "Sync at partner scale"; the numbers Microsoft publishes are cited in
+ * src/microsoft/limiter.ts): each a positive number; a partner may lower them, since every technician
+ * on the same app and tenant shares Microsoft's limits.
+ */
+export const LIMIT_SETTINGS = {
+  'live.limits.tenantRelationships': 'requests per 20 seconds (default 1000)',
+  'live.limits.identity': 'resource units per 10 seconds (default by live.tenantSize: 3500, 5000 or 8000)',
+  'live.limits.partnerCenter': 'requests per minute (default 500)',
+  'live.concurrency': 'requests in flight per service (default 8)',
+} as const;
+export const TENANT_SIZES = ['small', 'medium', 'large'] as const;
 
 /**
  * `live.settle` (seconds, default 120): how long after a request's deadline a read-back that finds
@@ -48,7 +72,18 @@ export function settingValue(key: SettingKey, value: string): string {
   // The store: a file path or a postgres:// URL (checked when it is opened).
   if (key === 'db') return v.printable(value, 'db');
   if (key === 'live.settle') return String(v.nonNegativeInt(value, 'live.settle', 86_400));
+  if (key === 'live.tenantSize') return v.oneOf(value, TENANT_SIZES, 'live.tenantSize');
+  if (key === 'live.concurrency') return String(v.positiveInt(value, `live.concurrency (${LIMIT_SETTINGS[key]})`, 1000));
+  if (key in LIMIT_SETTINGS) return String(positiveNumber(value, `${key} (${LIMIT_SETTINGS[key as keyof typeof LIMIT_SETTINGS]})`));
   return key === 'mode' ? v.oneOf(value, MODES, 'mode') : v.oneOf(value, OUTPUTS, 'output');
+}
+
+/** A plain decimal number above 0 and at most a million (exit 2 otherwise). */
+function positiveNumber(value: string, what: string): number {
+  const s = value.trim();
+  const n = /^\d+(\.\d+)?$/.test(s) ? Number(s) : NaN;
+  if (!(n > 0 && n <= 1_000_000)) throw new UsageError(`${what} must be a number greater than 0 and at most 1000000, not ${JSON.stringify(value.slice(0, 40))}`);
+  return n;
 }
 
 /** conf's file name in its directory (conf's defaults: configName "config", fileExtension "json"). */

@@ -40,6 +40,7 @@ import { UsageError } from '../domain/core/errors.js';
 import { randomUUID } from '../domain/core/crypto.js';
 import { endpointsFor, type Cloud, type Endpoints } from './endpoints.js';
 import { MalformedAnswerError, MicrosoftError, NetworkError, NotSignedInError, PagingError, writeState, type ServiceName } from './errors.js';
+import { chargesFor, Limiter, type Charge, type Limits } from './limiter.js';
 import { batchEnvelope, firstProblem, type Page, type Schema } from './schemas.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -114,6 +115,11 @@ export interface ClientOptions {
    * A `$batch` stops instead: see `batch()`.
    */
   signal?: AbortSignal;
+  /**
+   * The rate limiter's limits (src/microsoft/limiter.ts; absent: its defaults). Every attempt waits
+   * for its turn on the client's clock; that wait does not count against the retry budget.
+   */
+  limits?: Limits;
 }
 
 export interface RequestSpec<T> {
@@ -203,6 +209,11 @@ interface Flight {
   inFlight: boolean;
 }
 
+/** When a retry budget began; moved on by each wait for the limiter (pacing is not throttling). */
+interface Budget {
+  started: number;
+}
+
 export class MicrosoftClient {
   readonly endpoints: Endpoints;
   private readonly tokens: TokenProvider;
@@ -220,6 +231,8 @@ export class MicrosoftClient {
   private readonly graphVersion: string;
   private readonly onRetry?: (event: RetryEvent) => void;
   private readonly signal?: AbortSignal;
+  /** Paces every attempt per service; `limiter.stats()` counts its waits and the throttled answers. */
+  readonly limiter: Limiter;
 
   constructor(o: ClientOptions) {
     this.endpoints = o.endpoints;
@@ -238,6 +251,7 @@ export class MicrosoftClient {
     this.graphVersion = o.graphVersion ?? 'v1.0';
     this.onRetry = o.onRetry;
     this.signal = o.signal;
+    this.limiter = new Limiter(o.limits, { now: this.now, sleep: this.sleep });
   }
 
   /** Throw the interrupt's reason if one came. */
@@ -372,7 +386,7 @@ export class MicrosoftClient {
 
   /** One envelope and its retries of throttled parts: 'ok', the envelope's error, or 'interrupted'. */
   private async envelope<T>(parts: readonly BatchPart<T>[], envelope: number[], tenantId: string | undefined, deliver: (i: number, o: PartOutcome<T>) => Promise<void>): Promise<'ok' | 'interrupted' | Error> {
-    const started = this.now();
+    const budget: Budget = { started: this.now() };
     let pending = envelope;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const requests = pending.map((i) => batchRequest(String(i + 1), parts[i]!));
@@ -381,7 +395,10 @@ export class MicrosoftClient {
       try {
         // A 424 envelope still carries the parts' answers (older pages of https://learn.microsoft.com/graph/throttling
         // say a batch with a throttled part "fails with a status code of 424"; newer ones, 200).
-        const raw = await this.send('graph', 'POST', `${this.base('graph')}/$batch`, '/$batch', { body: { requests }, tenantId, flight, accept: (s) => s === 424, started });
+        // Graph evaluates each part on its own: "Requests in a batch are evaluated individually against throttling
+        // limits" (https://learn.microsoft.com/graph/throttling, "Throttling and batching"), so each is charged.
+        const charges = pending.flatMap((i) => chargesFor('graph', parts[i]!.method, parts[i]!.path));
+        const raw = await this.send('graph', 'POST', `${this.base('graph')}/$batch`, '/$batch', { body: { requests }, tenantId, flight, accept: (s) => s === 424, budget, charges });
         const body = this.check('graph', 'POST', '/$batch', raw, batchEnvelope, false);
         if (!body) throw new MalformedAnswerError('graph', 'POST', '/$batch', raw.status, 'no body', false, raw.headers['request-id']);
         answers = new Map(body.responses.map((r) => [r.id, { status: r.status, headers: lowerKeys(r.headers ?? undefined), body: r.body }]));
@@ -406,9 +423,10 @@ export class MicrosoftClient {
           await deliver(i, unsure(part, new MalformedAnswerError('graph', part.method, part.path, 0, 'the $batch answer has no response for this request', false)));
           continue;
         }
+        const wait = RETRYABLE.has(r.status) ? this.retryDelay(r.headers['retry-after'], attempt) : 0;
+        this.limiter.answered(chargesFor('graph', part.method, part.path), r.status, r.headers, wait);
         if (RETRYABLE.has(r.status)) {
-          const wait = this.retryDelay(r.headers['retry-after'], attempt);
-          if (this.withinBudget(started, wait)) {
+          if (this.withinBudget(budget.started, wait)) {
             again.push(i);
             waitMs = Math.max(waitMs, wait);
             retryStatus = Math.max(retryStatus, r.status);
@@ -416,7 +434,7 @@ export class MicrosoftClient {
             continue;
           }
         }
-        await deliver(i, this.partOutcome(part, r, attempt, started));
+        await deliver(i, this.partOutcome(part, r, attempt, budget.started));
       }
       if (again.length > 0) {
         this.onRetry?.({ service: 'graph', method: 'POST', path: '/$batch', status: retryStatus, attempt, waitMs, parts: again.length, ...(throttle ? { throttle } : {}) });
@@ -456,14 +474,16 @@ export class MicrosoftClient {
    * One request and its retries while throttled: the answer of the last
    * attempt when it is 2xx (or `accept`ed), else a MicrosoftError. `flight`
    * says whether the latest attempt was sent without its answer being read;
-   * `started` is when the retry budget began (a `$batch` envelope's first send).
+   * `budget` is when the retry budget began (a `$batch` envelope's first send); `charges` what an
+   * envelope costs the limiter (its parts'; a single request's are read from its URL). Each attempt
+   * waits for its turn at the limiter and holds its place while in flight.
    */
   private async send(
     service: ApiService,
     method: Method,
     url: string,
     shown: string,
-    o: { body?: unknown; headers?: Record<string, string>; tenantId?: string; flight?: Flight; accept?: (status: number) => boolean; started?: number },
+    o: { body?: unknown; headers?: Record<string, string>; tenantId?: string; flight?: Flight; accept?: (status: number) => boolean; budget?: Budget; charges?: Charge[] },
   ): Promise<Raw> {
     const { body, tenantId, flight = { inFlight: false }, accept = () => false } = o;
     // Partner Center (https://learn.microsoft.com/partner-center/developer/headers): MS-RequestId "used to
@@ -473,16 +493,26 @@ export class MicrosoftClient {
     const requestId = randomUUID();
     const ids: Record<string, string> =
       service === 'graph' ? { 'client-request-id': requestId } : { 'MS-RequestId': requestId, 'MS-CorrelationId': randomUUID(), 'MS-Contract-Version': 'v1' };
-    const started = o.started ?? this.now();
+    const budget = o.budget ?? { started: this.now() };
+    const base = this.base(service);
+    const charges = o.charges ?? chargesFor(service, method, url.startsWith(base) ? url.slice(base.length) : new URL(url).pathname);
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.getToken({ service, tenantId });
       const headers: Record<string, string> = { Accept: 'application/json', ...ids, ...o.headers, Authorization: `Bearer ${token}` };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       this.checkSignal();
-      const raw = await this.attempt(service, method, url, shown, headers, body, flight);
+      const permit = await this.limiter.acquire(charges, this.signal);
+      budget.started += permit.waitedMs;
+      let raw: Raw;
+      try {
+        raw = await this.attempt(service, method, url, shown, headers, body, flight);
+      } finally {
+        permit.release();
+      }
+      const waitMs = RETRYABLE.has(raw.status) ? this.retryDelay(raw.headers['retry-after'], attempt) : 0;
+      this.limiter.answered(charges, raw.status, raw.headers, waitMs, o.charges === undefined);
       if (RETRYABLE.has(raw.status)) {
-        const waitMs = this.retryDelay(raw.headers['retry-after'], attempt);
-        if (this.withinBudget(started, waitMs)) {
+        if (this.withinBudget(budget.started, waitMs)) {
           const throttle = throttleOf(raw.headers);
           this.onRetry?.({ service, method, path: shown, status: raw.status, attempt, waitMs, ...(throttle ? { throttle } : {}) });
           await this.pause(waitMs);
@@ -490,7 +520,7 @@ export class MicrosoftClient {
         }
       }
       if (raw.status >= 400 && !accept(raw.status)) {
-        const note = RETRYABLE.has(raw.status) ? this.giveUpNote(raw.headers, attempt, started) : undefined;
+        const note = RETRYABLE.has(raw.status) ? this.giveUpNote(raw.headers, attempt, budget.started) : undefined;
         const json = raw.tooLarge ? { value: undefined } : parseJson(raw.text);
         throw errorFrom(service, method, shown, raw.status, 'value' in json ? json.value : raw.text, raw.headers, note);
       }

@@ -352,6 +352,11 @@ test('config: a refused set leaves the settings as they were', async () => {
       { key: 'db', value: null },
       { key: 'mode', value: null },
       { key: 'live.settle', value: null },
+      { key: 'live.limits.tenantRelationships', value: null },
+      { key: 'live.limits.identity', value: null },
+      { key: 'live.limits.partnerCenter', value: null },
+      { key: 'live.concurrency', value: null },
+      { key: 'live.tenantSize', value: null },
     ]);
   } finally {
     await sb.cleanup();

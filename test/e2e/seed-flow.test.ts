@@ -454,6 +454,11 @@ test('config: set, get and list actor and output; they take effect; an unknown k
     { key: 'db', value: null },
     { key: 'mode', value: null },
     { key: 'live.settle', value: null },
+    { key: 'live.limits.tenantRelationships', value: null },
+    { key: 'live.limits.identity', value: null },
+    { key: 'live.limits.partnerCenter', value: null },
+    { key: 'live.concurrency', value: null },
+    { key: 'live.tenantSize', value: null },
   ]);
 
   await ok(['config', 'set', 'actor', 'Grace@Fabrikam.com']);
@@ -493,6 +498,11 @@ test('config: set, get and list actor and output; they take effect; an unknown k
     ['db', ''],
     ['mode', ''],
     ['live.settle', ''],
+    ['live.limits.tenantRelationships', ''],
+    ['live.limits.identity', ''],
+    ['live.limits.partnerCenter', ''],
+    ['live.concurrency', ''],
+    ['live.tenantSize', ''],
   ]);
   for (const r of bad) {
     expect(r.code).toBe(2);
@@ -505,6 +515,11 @@ test('config: set, get and list actor and output; they take effect; an unknown k
     { key: 'db', value: null },
     { key: 'mode', value: null },
     { key: 'live.settle', value: null },
+    { key: 'live.limits.tenantRelationships', value: null },
+    { key: 'live.limits.identity', value: null },
+    { key: 'live.limits.partnerCenter', value: null },
+    { key: 'live.concurrency', value: null },
+    { key: 'live.tenantSize', value: null },
   ]);
 });
 
@@ -535,7 +550,7 @@ test('output formats: json arrays for list commands, csv with a header, plain ta
   lists.forEach(({ args, keys }, i) => {
     const arr = json(arrays[i]!);
     expect(Array.isArray(arr)).toBe(true);
-    expect(arr).toHaveLength(args[0] === 'config' ? 5 : 1);
+    expect(arr).toHaveLength(args[0] === 'config' ? 10 : 1);
     for (const k of keys) expect(arr[0]).toHaveProperty(k);
   });
   // empty lists are still arrays

@@ -23,6 +23,10 @@
  * or a collection whose pages never end), also for single parts and whole
  * envelopes of a `$batch`; and relationships whose status changes after a
  * number of reads (the client approving at Microsoft).
+ *
+ * Throttling on demand (limits.ts, off by default): `enforce()` limits per service (tenantRelationships,
+ * identity, partnerCenter) answered 429 past them, `storm429()`, `latencyMs` before every answer, and
+ * `limits` counters (requests, 429s sent, most in flight at once, per service; `$batch` parts one by one).
  */
 import { afterEach } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -37,10 +41,12 @@ import { AFTER_APPLY, arm, endless, ENVELOPE_FATE, faultReply, takeFault, trunca
 import * as dir from './graph-directory.js';
 import * as gdap from './graph-gdap.js';
 import { authority, partnerCenter } from './identity.js';
+import { FakeLimits, limitedService, type FakeLimit, type LimitedService, type PerService } from './limits.js';
 import { graphError, notFound, publicUser, safeJson, type FakeService, type Json, type Reply, type Req } from './replies.js';
 
 export type { Fault, FaultKind } from './faults.js';
 export type { FakeService } from './replies.js';
+export type { FakeLimit, LimitedService } from './limits.js';
 
 /** The fake's test-only HTTPS certificate (tls/README.md): trust it with NODE_EXTRA_CA_CERTS. */
 export const FAKE_CA = join(dirname(fileURLToPath(import.meta.url)), 'tls', 'cert.pem');
@@ -154,6 +160,10 @@ export class FakeMicrosoft {
   signedInUser = { oid: '00000000-0000-4000-8000-0000000000a1', upn: 'ada@fabrikam.com', name: 'Ada Admin', tenantId: '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b' };
   /** The clock a `storm` fault is measured on: give it a test's virtual clock to storm without waiting. */
   clock: () => number = Date.now;
+  /** Added before every answer (Graph, Partner Center, the token endpoint), to keep requests in flight a while. */
+  latencyMs = 0;
+  /** Enforced limits, storms and counters per service (limits.ts). */
+  readonly limits = new FakeLimits(() => this.clock());
 
   readonly relationships = new Map<string, Relationship>();
   readonly relationshipRequests = new Map<string, Json[]>();
@@ -189,6 +199,18 @@ export class FakeMicrosoft {
     return this;
   }
 
+  /** Enforce these limits from now on (a token bucket of capacity `limit` per service; see limits.ts). */
+  enforce(limits: Partial<PerService<FakeLimit>>): this {
+    this.limits.enforce(limits);
+    return this;
+  }
+
+  /** A 429 storm: the next `n` requests of `service` answer 429 with `Retry-After: 1`. */
+  storm429(service: LimitedService, n: number): this {
+    this.limits.storm(service, n);
+    return this;
+  }
+
   clearFaults(): this {
     this.faults.length = 0;
     return this;
@@ -209,6 +231,8 @@ export class FakeMicrosoft {
     this.roleAssignments.length = 0;
     this.contracts.length = 0;
     this.clock = Date.now;
+    this.latencyMs = 0;
+    this.limits.reset();
     return this;
   }
 
@@ -369,6 +393,14 @@ export class FakeMicrosoft {
     }
     const r: Req = { service, method: req.method ?? 'GET', path, query: url.searchParams, headers, body, inBatch: false };
     const recorded = this.record(r);
+
+    // Throttling (off unless a test enforces limits or storms): counted per service, a $batch per part.
+    const limitedAs = limitedService(r);
+    const batchParts = r.service === 'graph' && r.path === '/$batch' ? this.partsOf(recorded).map((q) => limitedService({ service: 'graph', path: q.path })) : [];
+    res.on('close', this.limits.enter([limitedAs, ...batchParts].filter((x): x is LimitedService => x !== undefined)));
+    if (this.latencyMs > 0) await this.delay(this.latencyMs);
+    const limited = limitedAs ? this.limits.check(limitedAs) : undefined;
+    if (limited) return this.write(res, limited);
 
     // Faults that strike before the change.
     const fault = this.takeFault(r);
@@ -594,8 +626,10 @@ export class FakeMicrosoft {
       const headers = Object.fromEntries(Object.entries((q.headers ?? {}) as Json).map(([k, v]) => [k.toLowerCase(), String(v)]));
       const part: Req = { service: 'graph', method: String(q.method).toUpperCase(), path: url.pathname, query: url.searchParams, headers, body: q.body, inBatch: true };
       this.record(part);
-      const fault = this.takeFault(part);
-      let reply = (fault && !AFTER_APPLY.has(fault.kind) ? faultReply(fault) : undefined) ?? this.strictCheck(part) ?? this.route(part);
+      const service = limitedService(part);
+      const limited = service ? this.limits.check(service) : undefined;
+      const fault = limited ? undefined : this.takeFault(part);
+      let reply = limited ?? (fault && !AFTER_APPLY.has(fault.kind) ? faultReply(fault) : undefined) ?? this.strictCheck(part) ?? this.route(part);
       if (fault && ENVELOPE_FATE.has(fault.kind)) fate.envelope ??= { kind: fault.kind as Fate['kind'], fault };
       if (fault?.kind === 'endless') reply = this.endless(part, reply);
       const out: Json = { id: q.id, status: reply.status, headers: { 'Cache-Control': 'no-cache', ...(reply.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...reply.headers } };

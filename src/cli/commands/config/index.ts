@@ -1,4 +1,4 @@
-/** `delegate config get|set|list` (keys: actor, output, db, mode). */
+/** `delegate config get|set|list` (keys: SETTING_KEYS in settings.ts). */
 import type { Command } from 'commander';
 import type { Context } from '../../context.js';
 import { renderList, renderOne, terminalSafe } from '../../render.js';
@@ -38,7 +38,10 @@ export function register(noun: Command, ctx: Context): void {
     .command('set')
     .description('Change a setting')
     .argument('<key>', SETTING_KEYS.join(' | '))
-    .argument('<value>', 'the value (actor: an email; output: table, json, csv or plain; db: a store file or postgres:// URL; mode: offline or live)')
+    .argument(
+      '<value>',
+      'the value (actor: an email; output: table, json, csv or plain; db: a store file or postgres:// URL; mode: offline or live; live.settle: seconds; live.limits.tenantRelationships: requests per 20 s; live.limits.identity: resource units per 10 s; live.limits.partnerCenter: requests per minute; live.concurrency: requests in flight per service; live.tenantSize: small, medium or large)',
+    )
     .action(async (key: string, value: string) => {
       const k = settingKey(key);
       const val = settingValue(k, value);

@@ -21,12 +21,12 @@ const commands = {
   },
   /** Limits enforced like Microsoft's (429 with Retry-After past them) and a latency on every answer. */
   limits({ limits, latencyMs }) {
-    if (limits) fake.enforce(limits);
+    fake.enforce(limits ?? {});
     fake.latencyMs = latencyMs ?? 0;
     return true;
   },
   clearLimits() {
-    fake.enforce(null);
+    fake.enforce({});
     fake.latencyMs = 0;
     return true;
   },
@@ -43,12 +43,12 @@ const commands = {
         out.identityUnits += /^\/contracts$|\/members$/.test(r.path) ? 3 : 1;
       }
     }
-    out.throttled = fake.throttledCount ?? 0;
+    out.throttled = Object.values(fake.limits.throttled).reduce((a, b) => a + b, 0);
     return out;
   },
   reset() {
     fake.requests.length = 0;
-    if ('throttledCount' in fake) fake.throttledCount = 0;
+    for (const k of Object.keys(fake.limits.throttled)) fake.limits.throttled[k] = 0;
     return true;
   },
   async close() {

@@ -360,6 +360,12 @@ if (wanted('team') || wanted('postgres')) {
   }
 }
 
+// ---------------------------------------------------------------- sync at partner scale (bench/sync.mjs)
+if (wanted('sync')) {
+  const { syncBench } = await import('./sync.mjs');
+  await syncBench({ ROOT, WORK, CONFIG, NODE, BIN, TENANT, ADMIN, rows, quick });
+}
+
 const width = (k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
 const cols = ['what', 'mine', 'ref', 'ratio', 'target'];
 const line = (r) => cols.map((c) => String(r[c]).padEnd(width(c))).join('  ') + '  ' + (r.ok === undefined ? 'result' : r.ok ? 'ok' : 'MISSED');

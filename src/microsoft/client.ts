@@ -36,6 +36,7 @@
  *   carrying Microsoft's code and message. A dropped connection is not retried:
  *   a POST may have been applied, and only the caller can check by reading back.
  */
+import { setMaxListeners } from 'node:events';
 import { UsageError } from '../domain/core/errors.js';
 import { randomUUID } from '../domain/core/crypto.js';
 import { endpointsFor, type Cloud, type Endpoints } from './endpoints.js';
@@ -251,6 +252,8 @@ export class MicrosoftClient {
     this.graphVersion = o.graphVersion ?? 'v1.0';
     this.onRetry = o.onRetry;
     this.signal = o.signal;
+    // Every request in flight, and every wait for the limiter, listens to the interrupt: many at once is by design.
+    if (o.signal) setMaxListeners(1000, o.signal);
     this.limiter = new Limiter(o.limits, { now: this.now, sleep: this.sleep });
   }
 

@@ -147,7 +147,7 @@ export interface SyncTx {
   relationshipReads(ids: readonly string[]): Promise<Map<string, { assignmentsEtag: string | null; assignmentsReadAt: string | null; unsettled: boolean }>>;
   markAssignmentsRead(reads: readonly { id: string; etag: string | null; at: string }[]): Promise<void>;
   /** The clients with these tenant ids (lower case), their DAP and when Partner Center was last read for them. */
-  clientReads(tenantIds: readonly string[]): Promise<Map<string, { domain: string; dapActive: boolean; dapReadAt: string | null }>>;
+  clientReads(tenantIds: readonly string[]): Promise<Map<string, { domain: string; name: string; dapActive: boolean; dapReadAt: string | null }>>;
   markDapRead(domains: readonly string[], at: string): Promise<void>;
   /** The relationship of this display name (any case), if any. */
   relationshipByName(name: string): Promise<Relationship | undefined>;

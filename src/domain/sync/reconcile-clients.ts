@@ -38,35 +38,42 @@ export async function clientChunk(tx: Tx, ctx: ChunkContext, items: readonly Sta
   if (!ctx.dryRun) ctx.made.clear();
   const newer = await newerWrites(tx, ctx, Math.min(...items.map((i) => i.seq)));
   const readDomains: string[] = [];
+  // What the ledger holds of these customers, in one query; a whole client is read only to change it.
+  const known = await tx.sync.clientReads(items.map((i) => i.key));
   for (const item of items) {
     const c = JSON.parse(item.body) as MsContract;
     const key = item.key;
     const dapItem = dapRead.get(key);
     const allow = dapItem ? (JSON.parse(dapItem.body) as StagedDap).allow : undefined;
-    let client = ctx.made.get(key) ?? (await tx.clientByTenant(key));
-    if (!client) {
+    const held = ctx.made.get(key) ?? known.get(key);
+    if (!held) {
       if (allow !== true) continue;
       if (!ctx.importOffer) {
         ctx.importOffer = importOffer(ctx);
         const offer = ctx.importOffer;
         await write(ctx, () => tx.insertOffer(offer));
       }
-      client = (await clientFor(tx, ctx, key, c, c.displayName, ctx.importOffer.id, ctx.at, true)).client;
-      readDomains.push(client.domain);
+      const made = (await clientFor(tx, ctx, key, c, c.displayName, ctx.importOffer.id, ctx.at, true)).client;
+      readDomains.push(made.domain);
       continue;
     }
-    if (dapItem) readDomains.push(client.domain);
-    if (writtenAfter(newer, Math.min(item.seq, dapItem?.seq ?? item.seq), [client.domain])) {
-      ctx.out.keptNewer.push(`client ${client.domain} (written in the ledger after it was read)`);
+    if (dapItem) readDomains.push(held.domain);
+    const dapActive = 'dapActive' in held ? held.dapActive : Boolean(held.dap && held.dap.removedAt === null);
+    const rename = Boolean(c.displayName && held.name === held.domain && c.displayName !== held.name);
+    const endDap = allow === false && dapActive;
+    if (!rename && !endDap) continue;
+    if (writtenAfter(newer, Math.min(item.seq, dapItem?.seq ?? item.seq), [held.domain])) {
+      ctx.out.keptNewer.push(`client ${held.domain} (written in the ledger after it was read)`);
       continue;
     }
-    if (c.displayName && client.name === client.domain && c.displayName !== client.name) {
+    let client = ctx.made.get(key) ?? (await tx.getClient(held.domain))!;
+    if (rename) {
       change(ctx, { kind: 'changed', what: 'client', target: client.domain, detail: `name "${c.displayName}"` });
-      client = { ...client, name: c.displayName };
+      client = { ...client, name: c.displayName! };
       const named = client;
       await write(ctx, () => tx.upsertClient(named));
     }
-    if (allow === false && client.dap && client.dap.removedAt === null) {
+    if (endDap && client.dap) {
       change(ctx, { kind: 'ended', what: 'dap', target: client.domain, detail: 'Partner Center says delegated admin (DAP) access is no longer allowed' });
       const ended = { ...client, dap: { ...client.dap, removedAt: ctx.at } };
       await write(ctx, () => tx.upsertClient(ended));

@@ -67,10 +67,7 @@ export const relationshipChunk = {
           clientDomain: null,
           template: null,
         };
-        await write(ctx, async () => {
-          await tx.insertOffer(offer);
-          await tx.insertRelationship(base);
-        });
+        await write(ctx, () => tx.insertOffer(offer));
       }
       ctx.seen.add(m.id);
       const tenantId = m.customer?.tenantId ?? null;
@@ -92,7 +89,8 @@ export const relationshipChunk = {
         change(ctx, { kind: ended ? 'ended' : 'changed', what: 'relationship', target: next.displayName, detail: parts.join('; ') });
       }
       const held = mine ? await tx.listAssignments(base.id) : [];
-      await write(ctx, () => tx.replaceRelationship(base.id, next));
+      // A relationship new to the ledger is written as Microsoft has it, once.
+      await write(ctx, () => (mine ? tx.replaceRelationship(base.id, next) : tx.insertRelationship(next)));
       const stagedItem = pre.assignments.get(item.key);
       const staged = stagedItem ? (JSON.parse(stagedItem.body) as StagedAssignments) : undefined;
       const atMicrosoft = staged?.items ?? [];

@@ -127,14 +127,14 @@ export function syncMethods(q: Pick<SqlDriver, 'all' | 'get' | 'run'>, d: Pick<D
     async clientReads(tenantIds) {
       const rows = await inChunks(tenantIds, (c) =>
         q.all(
-          `SELECT lower(tenant_id) AS tenant, domain, dap_offer_id, dap_removed_at, dap_read_at FROM clients WHERE lower(tenant_id) IN (${marks(c.length)})`,
+          `SELECT lower(tenant_id) AS tenant, domain, name, dap_offer_id, dap_removed_at, dap_read_at FROM clients WHERE lower(tenant_id) IN (${marks(c.length)})`,
           c,
         ),
       );
       return new Map(
         rows.map((r) => [
           r.tenant as string,
-          { domain: r.domain as string, dapActive: r.dap_offer_id != null && r.dap_removed_at == null, dapReadAt: (r.dap_read_at as string | null) ?? null },
+          { domain: r.domain as string, name: r.name as string, dapActive: r.dap_offer_id != null && r.dap_removed_at == null, dapReadAt: (r.dap_read_at as string | null) ?? null },
         ]),
       );
     },

@@ -11,7 +11,7 @@ import { SYNC_PARTS, type SyncChange, type SyncPart, type SyncResult } from '../
 import type { Context } from '../../context.js';
 import { renderList, renderOne, type View } from '../../render.js';
 import { signInDeps } from '../login/login.js';
-import { processAlive, recoveryLine, settleSeconds } from '../../live.js';
+import { limitsFromSettings, processAlive, recoveryLine, settleSeconds } from '../../live.js';
 import type { ReadProgress } from '../../../microsoft/tenant.js';
 
 const changeView: View<SyncChange> = {
@@ -44,7 +44,7 @@ const resultView: View<SyncResult> = {
 /** The line a terminal shows while sync reads. */
 function progressLine(p: ReadProgress): string {
   const parts = [`relationships ${p.relationships}`, `assignments ${p.assignments}/${p.assignmentsToRead}`, `customers ${p.customers}`, `Partner Center ${p.dapRead}/${p.dapToRead}`];
-  return `Reading: ${parts.join(', ')}${p.throttled ? `; throttled ${p.throttled}x` : ''}`;
+  return `Reading: ${parts.join(', ')}${p.throttled ? `; waited for Microsoft's limits ${p.throttled}x` : ''}`;
 }
 
 export function register(noun: Command, ctx: Context): void {
@@ -69,11 +69,13 @@ export function register(noun: Command, ctx: Context): void {
       const { connect } = await import('../../../microsoft/live.js');
       const { readTenant, newProgress } = await import('../../../microsoft/tenant.js');
       const progress = newProgress();
+      // Microsoft's limits as settings (live.limits.*, live.concurrency; docs/live-mode.md "sync").
+      const limits = limitsFromSettings(await ctx.settings());
       const ms = await connect(signInDeps(ctx), {
         cloud: partner.cloud,
+        limits,
         signal: ctx.interrupts.signal,
         onRetry: (e) => {
-          progress.throttled++;
           if (!ctx.io.stderrIsTTY) ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; retrying in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1})`);
         },
       });
@@ -101,14 +103,21 @@ export function register(noun: Command, ctx: Context): void {
       const resolved = new Set(recovered.map((r) => r.target.toLowerCase()));
       const plan = readPlan(s, stage, { full: Boolean(o.full), resolved });
       const tty = ctx.io.stderrIsTTY && !ctx.globals.quiet;
-      const ticker = tty ? setInterval(() => ctx.io.err(`\r\x1b[2K${progressLine(progress)}`), 250) : undefined;
+      // Waits for Microsoft's limits: delegate's own pacing and Microsoft's 429s.
+      const waits = () => {
+        const st = ms.limiter.stats();
+        progress.throttled = st.waits + st.throttled;
+        return progress;
+      };
+      const ticker = tty ? setInterval(() => ctx.io.err(`\r\x1b[2K${progressLine(waits())}`), 250) : undefined;
       ctx.onClose(() => ticker && clearInterval(ticker));
       let result: SyncResult;
       const started = performance.now();
       let read = 0;
       try {
-        const notes = await readTenant(ms, parts, partner, plan, progress, { concurrency: 8 });
+        const notes = await readTenant(ms, parts, partner, plan, progress, { concurrency: 2 * (limits.concurrency ?? 8) });
         read = performance.now();
+        waits();
         if (ticker) ctx.io.err(`\r\x1b[2K${progressLine(progress)}\n`);
         result = await reconcile(s, stage, {
           dryRun,

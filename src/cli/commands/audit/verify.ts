@@ -57,6 +57,7 @@ export function register(audit: Command, ctx: Context): void {
         'Keep `delegate audit head` somewhere else (a ticket, a commit, a message) and check against it:\n' +
         '  delegate audit verify --expect 42:<hash>',
     )
+    .addHelpText('after', '\nExamples:\n  delegate audit verify\n  delegate audit verify --expect "$(cat audit.anchor)"')
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseWith(schema, raw);
       await show(ctx, opts, await run(opts, ctx));

@@ -41,6 +41,7 @@ export function register(group: Command, ctx: Context): void {
     .argument('<email...>', 'partner users')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate group add-member Helpdesk lee@fabrikam.com grace@fabrikam.com\n  delegate group add-member Helpdesk lee@fabrikam.com --plan')
     .action(async (name: string, emails: string[], raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, { ...raw, name, emails }), ctx));
     });

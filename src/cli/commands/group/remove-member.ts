@@ -48,7 +48,7 @@ export function register(group: Command, ctx: Context): void {
     .argument('<email...>', 'partner users')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
-    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts.\n\nExample:\n  delegate group remove-member Helpdesk lee@fabrikam.com --yes')
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts.\n\nExamples:\n  delegate group remove-member Helpdesk lee@fabrikam.com --yes')
     .action(async (name: string, emails: string[], raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, name, emails });
       const q = question(opts);

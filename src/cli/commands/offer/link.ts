@@ -55,6 +55,7 @@ export function register(offer: Command, ctx: Context): void {
     .argument('[offer-id]', 'offer id (or a unique prefix of it)')
     .option('--text', 'print the whole offer text, not just the link')
     .option('--copy', 'also put it on the clipboard')
+    .addHelpText('after', '\nExamples:\n  delegate offer link\n  delegate offer link --text --copy\n  delegate offer link 27ef7227')
     .action(async (id: string | undefined, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, id });
       await show(ctx, opts, await run(opts, ctx));

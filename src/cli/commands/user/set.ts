@@ -40,7 +40,7 @@ export function register(user: Command, ctx: Context): void {
     .argument('<email>', 'the user')
     .option('--db-login <login>', 'map this database login (PostgreSQL role) to the user')
     .option('--no-db-login', 'unmap the database login the user has')
-    .addHelpText('after', '\nExample:\n  delegate user set grace@fabrikam.com --db-login grace')
+    .addHelpText('after', '\nExamples:\n  delegate user set grace@fabrikam.com --db-login grace')
     .action(async (email: string, raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, { ...raw, email }), ctx));
     });

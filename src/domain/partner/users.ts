@@ -9,7 +9,7 @@ import { planAccessChanges } from '../plan/group-requests.js';
 import { inScope } from '../plan/request.js';
 import type { AdminAccess, PartnerUser } from '../core/model.js';
 import type { Tx } from '../core/store.js';
-import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from '../core/session.js';
+import { may, nowIso, requirePartner, resolveActor, writeAudited, writeAuditedOrDry, type Session } from '../core/session.js';
 import * as v from '../core/validate.js';
 
 const CHUNK = 1000;
@@ -47,10 +47,12 @@ export async function addUsers(
     /** Take back what the sink was given (the write is being run again; see WriteOptions.rerun). */
     restart?: () => void;
     dbLogin?: string;
+    /** Check and report everything, write nothing. */
+    dryRun?: boolean;
   },
 ): Promise<PartnerUser[]> {
   const dbLogin = opts.dbLogin === undefined ? null : v.dbLogin(opts.dbLogin);
-  return writeAudited(s, async (tx) => {
+  return writeAuditedOrDry(s, Boolean(opts.dryRun), async (tx) => {
     const bad = new BadRows(opts.source);
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);

@@ -79,6 +79,13 @@ describe.each([80, 120])('at %i columns', (width) => {
   });
 });
 
+test('the tenant is --tenant-id everywhere (login --tenant is a hidden alias only)', () => {
+  const visible = tree.flatMap((c) => c.options.filter((o) => !o.hidden).map((o) => [fullName(c), o.long] as const));
+  expect(visible.filter(([, long]) => long === '--tenant')).toEqual([]);
+  const withTenantId = visible.filter(([, long]) => long === '--tenant-id').map(([name]) => name);
+  expect(withTenantId).toEqual(expect.arrayContaining(['delegate init', 'delegate login', 'delegate partner set', 'delegate client accept']));
+});
+
 test('client --help at 80 columns: wrapped beside the verbs, "organizations" whole', async () => {
   const help = await helpAt(80, ['client']);
   expect(help).toContain('Record acceptances and manage client organizations\n');

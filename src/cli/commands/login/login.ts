@@ -50,11 +50,11 @@ type LoginOptions = ReturnType<typeof parseWith<typeof loginSchema>>;
 
 export const statusView: View<LoginStatus> = {
   columns: [
-    { header: 'signed in', value: (s) => (s.signedIn ? 'yes' : 'no') },
+    { header: 'signedIn', value: (s) => (s.signedIn ? 'yes' : 'no') },
     { header: 'account', value: (s) => s.account },
-    { header: 'tenant', value: (s) => s.tenantId },
+    { header: 'tenantId', value: (s) => s.tenantId },
     { header: 'cloud', value: (s) => s.cloud },
-    { header: 'expires', value: (s) => s.expiresOn },
+    { header: 'expiresOn', value: (s) => s.expiresOn },
   ],
   json: (s) => ({ signedIn: s.signedIn, account: s.account, tenantId: s.tenantId, cloud: s.cloud, expiresOn: s.expiresOn }),
 };

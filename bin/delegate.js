@@ -9,10 +9,16 @@ const argv = process.argv.slice(2);
 const only = argv.length === 1 ? argv[0] : undefined;
 if (only === '--version' || only === '-V') {
   process.stdout.write(require('../package.json').version + '\n');
-} else if ((only === '--help' || only === '-h') && !process.env.DELEGATE_NO_HELP_CACHE && printCachedHelp()) {
+} else if ((only === '--help' || only === '-h') && !process.env.DELEGATE_NO_HELP_CACHE && !narrow() && printCachedHelp()) {
   // printed
 } else {
   loadBundle().main();
+}
+
+/** A terminal narrower than the 80 columns the cached help is wrapped at: the CLI wraps it itself. */
+function narrow() {
+  const width = Number(process.env.COLUMNS) || (process.stdout.isTTY ? process.stdout.columns : 80);
+  return width > 0 && width < 80;
 }
 
 /** The top-level help the build captured from the CLI itself (dist/help.txt). */

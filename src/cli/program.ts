@@ -9,30 +9,45 @@ import type { Context } from './context.js';
 import type { RegisterNoun } from './command.js';
 import { VERSION } from '../version.js';
 import { UsageError } from '../domain/core/errors.js';
+import { helpLayout, wrapHelp } from './help.js';
 
 type Loader = () => Promise<{ register: RegisterNoun }>;
 
-export const NOUNS: Record<string, { description: string; load: Loader }> = {
-  init: { description: 'Set up the partner and its first global admin', load: () => import('./commands/init.js') },
-  partner: { description: 'Show or change the partner', load: () => import('./commands/partner/index.js') },
-  user: { description: "Manage the partner's users and their admin access", load: () => import('./commands/user/index.js') },
-  offer: { description: 'Create, print, list and revoke delegated administration offers', load: () => import('./commands/offer/index.js') },
-  client: { description: 'Record acceptances and manage client organizations', load: () => import('./commands/client/index.js') },
-  role: { description: 'Microsoft Entra roles for granular relationships', load: () => import('./commands/role/index.js') },
-  template: { description: 'Templates for granular offers', load: () => import('./commands/template/index.js') },
-  group: { description: 'Security groups that receive roles on granular relationships', load: () => import('./commands/group/index.js') },
-  inbox: { description: 'Notifications: clients that accepted your offers', load: () => import('./commands/inbox/index.js') },
-  audit: { description: 'The tamper-evident audit trail: list and verify', load: () => import('./commands/audit/index.js') },
-  db: { description: 'The store itself: migrate its schema, grant a login (team store), copy a ledger', load: () => import('./commands/db/index.js') },
-  config: { description: 'Get and set settings (actor, output, mode)', load: () => import('./commands/config/index.js') },
-  login: { description: 'Sign in to Microsoft (live mode); `login status` to check', load: () => import('./commands/login/index.js') },
-  sync: { description: 'Reconcile the ledger with Microsoft (live mode): relationships, clients, agent users', load: () => import('./commands/sync/index.js') },
-  doctor: { description: 'What stands between you and working access, per client, with the command that fixes each', load: () => import('./commands/doctor/index.js') },
-  pending: { description: 'Changes sent to Microsoft whose outcome is not recorded yet (live mode)', load: () => import('./commands/pending/index.js') },
-  recover: { description: 'Read pending changes back at Microsoft and record what happened (live mode)', load: () => import('./commands/recover/index.js') },
-  completion: { description: 'Print a shell completion script: bash, zsh, fish or powershell', load: () => import('./commands/completion/index.js') },
-  logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', load: () => import('./commands/login/logout.js') },
+/** The headings the top-level help groups the nouns under, in order. */
+const GROUPS = {
+  start: 'Getting started:',
+  offers: 'Offers and clients:',
+  granular: 'Granular relationships (GDAP):',
+  live: 'Live mode (Microsoft):',
+  check: 'Checks and records:',
+  setup: 'Settings and the store:',
+} as const;
+
+export const NOUNS: Record<string, { description: string; group: keyof typeof GROUPS; load: Loader }> = {
+  init: { description: 'Set up the partner and its first global admin (with full admin access)', group: 'start', load: () => import('./commands/init.js') },
+  partner: { description: 'Show or change the partner', group: 'start', load: () => import('./commands/partner/index.js') },
+  user: { description: "Manage the partner's users and their admin access", group: 'start', load: () => import('./commands/user/index.js') },
+  offer: { description: 'Create, print, list and revoke delegated administration offers', group: 'offers', load: () => import('./commands/offer/index.js') },
+  client: { description: 'Record acceptances and manage client organizations', group: 'offers', load: () => import('./commands/client/index.js') },
+  inbox: { description: 'Notifications: clients that accepted your offers', group: 'offers', load: () => import('./commands/inbox/index.js') },
+  role: { description: 'Microsoft Entra roles for granular relationships', group: 'granular', load: () => import('./commands/role/index.js') },
+  template: { description: 'Templates for granular offers', group: 'granular', load: () => import('./commands/template/index.js') },
+  group: { description: 'Security groups that receive roles on granular relationships', group: 'granular', load: () => import('./commands/group/index.js') },
+  login: { description: 'Sign in to Microsoft (live mode); `login status` to check', group: 'live', load: () => import('./commands/login/index.js') },
+  logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', group: 'live', load: () => import('./commands/login/logout.js') },
+  sync: { description: 'Reconcile the ledger with Microsoft (live mode): relationships, clients, agent users', group: 'live', load: () => import('./commands/sync/index.js') },
+  pending: { description: 'Changes sent to Microsoft whose outcome is not recorded yet (live mode)', group: 'live', load: () => import('./commands/pending/index.js') },
+  recover: { description: 'Read pending changes back at Microsoft and record what happened (live mode)', group: 'live', load: () => import('./commands/recover/index.js') },
+  doctor: { description: 'What stands between you and working access, per client, with the command that fixes each', group: 'check', load: () => import('./commands/doctor/index.js') },
+  audit: { description: 'The tamper-evident audit trail: list and verify', group: 'check', load: () => import('./commands/audit/index.js') },
+  config: { description: 'Get and set settings (actor, output, mode)', group: 'setup', load: () => import('./commands/config/index.js') },
+  db: { description: 'The store itself: migrate its schema, grant a login (team store), copy a ledger', group: 'setup', load: () => import('./commands/db/index.js') },
+  completion: { description: 'Print a shell completion script: bash, zsh, fish or powershell', group: 'setup', load: () => import('./commands/completion/index.js') },
 };
+
+/** The last lines of the top-level help: where to read more (wrapped at the terminal's width). */
+export const DOCS_POINTER =
+  "\nRun `delegate <command> --help` for a command's options and examples. README.md is the guide to start with; docs/ has every command's help (docs/commands.md) and the guides to GDAP, live mode, scripting and team stores.";
 
 /** The hidden command completion scripts call on every <Tab>. */
 export const COMPLETE = '__complete';
@@ -64,6 +79,7 @@ function nounAt(argv: readonly string[]): { noun: string | undefined; rest: read
 
 
 export async function buildProgram(ctx: Context, argv: readonly string[]): Promise<Command> {
+  const helpWidth = ctx.tableWidth() ?? 80;
   const program = new Command('delegate').description('Delegated administration for Microsoft Cloud Partners: offers, client acceptance and admin access');
   // --version stands alone. Registered as commander's version flag only then, so that
   // `--name -V` is a missing value (exit 2), not a silent print of the version.
@@ -81,8 +97,10 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
     .option('-q, --quiet', 'print only data and errors')
     .showSuggestionAfterError(true)
     .exitOverride()
+    // Help wraps at the terminal's width (COLUMNS, else the terminal's; 80 when piped); every command inherits this.
+    .configureHelp(helpLayout(helpWidth))
     .configureOutput({
-      writeOut: (s) => ctx.io.out(s),
+      writeOut: (s) => ctx.io.out(wrapHelp(s, helpWidth)),
       writeErr: (s) => ctx.io.err(s),
       outputError: () => {
         /* main prints errors, in the chosen format */
@@ -108,11 +126,14 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
   // Completing a command line needs the whole tree (it is walked, never listed by hand).
   const all = wanted === COMPLETE;
   for (const [name, noun] of Object.entries(NOUNS)) {
-    const cmd = program.command(name).description(noun.description);
+    const cmd = program.command(name).description(noun.description).helpGroup(GROUPS[noun.group]);
     // The words after the noun let it load only the verb they name.
     if (all || name === wanted) await (await noun.load()).register(cmd, ctx, all ? undefined : at?.rest);
     else cmd.allowUnknownOption().allowExcessArguments();
   }
+  // Added after the nouns were made, which would otherwise inherit it (and its group).
+  program.addHelpCommand(program.createCommand('help').helpOption(false).argument('[command]').description('show help for a command').helpGroup(GROUPS.setup));
+  program.addHelpText('after', DOCS_POINTER);
   if (all) (await import('./commands/completion/index.js')).registerComplete(program, ctx);
   return program;
 }

@@ -9,19 +9,20 @@ import type { Command } from 'commander';
 import { Context } from './context.js';
 import type { IO } from './io.js';
 import { buildProgram, COMPLETE } from './program.js';
+import { wrapHelp } from './help.js';
 
 /** The width the reference's help is wrapped at, whatever the terminal. */
 export const REFERENCE_WIDTH = 100;
 
 /** Every command (the root, each noun, each subcommand), depth first, in the order `--help` lists them. */
-function walk(cmd: Command, out: Command[] = []): Command[] {
+export function walk(cmd: Command, out: Command[] = []): Command[] {
   out.push(cmd);
   for (const c of cmd.commands) if (!(c as unknown as { _hidden?: boolean })._hidden) walk(c, out);
   return out;
 }
 
 /** `delegate client user add`. */
-function fullName(cmd: Command): string {
+export function fullName(cmd: Command): string {
   const names: string[] = [];
   for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
   return names.join(' ');
@@ -35,14 +36,13 @@ function anchor(name: string): string {
 function helpOf(cmd: Command, sink: { text: string }): string {
   sink.text = '';
   cmd.configureHelp({ ...cmd.configureHelp(), helpWidth: REFERENCE_WIDTH });
-  cmd.configureOutput({ getOutHelpWidth: () => REFERENCE_WIDTH, getOutHasColors: () => false, writeOut: (s) => void (sink.text += s) });
+  cmd.configureOutput({ getOutHelpWidth: () => REFERENCE_WIDTH, getOutHasColors: () => false, writeOut: (s) => void (sink.text += wrapHelp(s, REFERENCE_WIDTH)) });
   cmd.outputHelp();
   return sink.text.replace(/\x1b\[[0-9;]*m/g, '').replace(/[ \t]+$/gm, '').replace(/\n+$/, '');
 }
 
-/** docs/commands.md, whole. */
-export async function commandReference(): Promise<string> {
-  const sink = { text: '' };
+/** The whole command tree (every noun loaded), built without a terminal, a store or settings. */
+export async function commandTree(sink: { text: string } = { text: '' }): Promise<Command> {
   const io: IO = {
     out: (s) => void (sink.text += s),
     err: () => undefined,
@@ -59,9 +59,14 @@ export async function commandReference(): Promise<string> {
     throw new Error('the command reference opens nothing');
   };
   const ctx = new Context({ io, env: { COLUMNS: String(REFERENCE_WIDTH), NO_COLOR: '1' }, prompter: none, clipboard: none, settings: none, openStore: none });
-  // The whole tree: what completion walks (every noun loaded), less the hidden command.
-  const program = await buildProgram(ctx, [COMPLETE]);
-  const commands = walk(program);
+  // The whole tree: what completion walks (every noun loaded); walk() leaves out the hidden command.
+  return buildProgram(ctx, [COMPLETE]);
+}
+
+/** docs/commands.md, whole. */
+export async function commandReference(): Promise<string> {
+  const sink = { text: '' };
+  const commands = walk(await commandTree(sink));
   const sections = commands.map((cmd) => {
     const name = fullName(cmd);
     return `## ${name}\n\n\`\`\`text\n${helpOf(cmd, sink)}\n\`\`\`\n`;

@@ -46,8 +46,8 @@ export const accessChangeView: View<AccessChange> = {
   columns: [
     { header: 'email', value: (c) => c.email },
     { header: 'name', value: (c) => c.name },
-    { header: 'from', value: (c) => c.from },
-    { header: 'to', value: (c) => c.to },
+    { header: 'previousAdminAccess', value: (c) => c.from },
+    { header: 'adminAccess', value: (c) => c.to },
     { header: 'changed', value: (c) => c.changed },
   ],
   json: (c) => ({ ...userJson({ email: c.email, name: c.name, orgRole: c.orgRole, adminAccess: c.to }), previousAdminAccess: c.from, changed: c.changed }),

@@ -88,7 +88,7 @@ export function scopeFor(cloud: Cloud, service: TokenRequest['service'], app: bo
 
 export async function login(req: SignInRequest, deps: SignInDeps): Promise<LoginStatus> {
   const app = req.flow === 'secret' || req.flow === 'certificate';
-  if (app && !req.tenant) throw new UsageError('An app-only sign-in needs --tenant (the partner tenant id)');
+  if (app && !req.tenant) throw new UsageError('An app-only sign-in needs --tenant-id (the partner tenant id)');
   const session: SavedSession = {
     version: 1,
     cloud: req.cloud,

@@ -168,12 +168,12 @@ describe.each([80, 120])('at %i columns', (width) => {
     expect(wingtip.stdout).toContain(width < 100 ? `  relationshipId:\n      ${id}\n` : `  relationshipId:     ${id}\n`);
   });
 
-  test('partner show and audit head: vertical', async () => {
+  test('partner show: vertical; audit head: its seq:hash line', async () => {
     const partner = await at(width, ['partner', 'show']);
     expect(partner.stdout).toMatch(/^name: +Fabrikam IT\ntenantId: +3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b\n/);
     expect(stable(partner.stdout)).toMatchSnapshot();
     const head = await at(width, ['audit', 'head']);
-    expect(head.stdout).toMatch(/^seq: +\d+\nhash: +[0-9a-f]{64}\n$/);
+    expect(head.stdout).toMatch(/^\d+:[0-9a-f]{64}\n$/);
   });
 });
 

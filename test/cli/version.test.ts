@@ -27,6 +27,10 @@ test('the help printed without starting the CLI is the CLI’s own help', async 
     expect(cached.code).toBe(0);
     expect(cached.stdout).toContain('Usage: delegate');
     expect(cached.stdout).toBe(live.stdout);
+    // On a terminal narrower than the cached help's 80 columns, the CLI wraps it itself.
+    const narrow = await spawnBin(['--help'], { ...sb.env, COLUMNS: '60' });
+    expect(narrow.stdout).toContain('Usage: delegate');
+    for (const line of narrow.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(60);
   } finally {
     await sb.cleanup();
   }

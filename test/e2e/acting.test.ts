@@ -625,12 +625,27 @@ describe('who may act', () => {
     const rule = /no delegated access to nowhere\.com: it has never accepted an offer/;
     const cases: [string[], string, string][] = [
       [['client', 'user', 'add', 'nowhere.com', 'a@nowhere.com'], 'client.user.add', 'nowhere.com/a@nowhere.com'],
-      [['client', 'user', 'list', 'nowhere.com'], 'client.user.list', 'nowhere.com'],
       [['client', 'user', 'reset-password', 'nowhere.com', 'a@nowhere.com'], 'client.user.reset-password', 'nowhere.com/a@nowhere.com'],
       [['client', 'domain', 'add', 'nowhere.com', 'nowhere.org'], 'client.domain.add', 'nowhere.com/nowhere.org'],
-      [['client', 'domain', 'list', 'nowhere.com'], 'client.domain.list', 'nowhere.com'],
     ];
     for (const [args, action, target] of cases) await expectRefused(sb, args, { actor: ADMIN, action, target }, rule);
+  });
+
+  test('listing the users or domains of a domain that is not a client: exit 3, one line, nothing audited', async () => {
+    const sb = await copyOf(globalTemplate);
+    const before = await storeHash(sb.db);
+    for (const args of [
+      ['client', 'user', 'list', 'nowhere.com'],
+      ['client', 'domain', 'list', 'nowhere.com'],
+      ['client', 'user', 'list', 'contoso.co'],
+      ['client', 'domain', 'list', '99999999-2222-4333-8444-555555555555'],
+    ]) {
+      const r = await runBin(args, sb.env);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^Error: \S+ is not a client of Fabrikam IT \(see `delegate client list`\)\n$/);
+    }
+    expect(await storeHash(sb.db)).toBe(before);
   });
 });
 

@@ -182,10 +182,10 @@ describe('audit verify', () => {
     const before = await storeHash(sb.db);
     const plain = await runBin(['audit', 'verify'], sb.env);
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toBe(`ok\t17\t${trail[16]!.hash}\n`);
+    expect(plain.stdout).toBe(`ok\t17\t17:${trail[16]!.hash}\n`);
     const json = await runBin(['audit', 'verify', '--json'], sb.env);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ ok: true, entries: 17, head: trail[16]!.hash, warnings: [] });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, entries: 17, head: { seq: 17, hash: trail[16]!.hash }, warnings: [] });
     expect(await storeHash(sb.db)).toBe(before);
   });
 
@@ -276,7 +276,7 @@ describe('audit verify', () => {
     expect(entries[17]!.hash).toBe(chainHash(trail[16]!.hash, entries[17]!));
     expect(entries[18]!.hash).toBe(chainHash(entries[17]!.hash, entries[18]!));
     const r = await runBin(['audit', 'verify', '--json'], sb.env);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: true, entries: 19, head: entries[18]!.hash, warnings: [] });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, entries: 19, head: { seq: 19, hash: entries[18]!.hash }, warnings: [] });
   });
 });
 
@@ -399,20 +399,23 @@ async function refused(sb: Sandbox, args: string[], code: number, message: RegEx
 const anchorOf = (e: Entry) => `${e.seq}:${e.hash}`;
 
 describe('audit head', () => {
-  test('prints the newest entry’s seq and hash: plain, json, csv and table; writes nothing', async () => {
+  test('prints the newest entry’s seq:hash (plain and table, as --expect takes it), json and csv; writes nothing', async () => {
     const sb = await copyOfTemplate();
     const before = await storeHash(sb.db);
     const head = trail[16]!;
     const plain = await runBin(['audit', 'head'], sb.env);
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toBe(`17\t${head.hash}\n`);
+    expect(plain.stdout).toBe(`17:${head.hash}\n`);
     expectOneLine(plain.stderr, new RegExp(`delegate audit verify --expect 17:${head.hash}`));
     const json = await runBin(['audit', 'head', '--json'], sb.env);
     expect(JSON.parse(json.stdout)).toEqual({ seq: 17, hash: head.hash });
     const csv = await runBin(['audit', 'head', '--output', 'csv'], sb.env);
     expect(csv.stdout).toBe(`seq,hash\n17,${head.hash}\n`);
     const table = await runBin(['audit', 'head', '--output', 'table'], sb.env);
-    expect(table.stdout).toBe(`seq:  17\nhash: ${head.hash}\n`);
+    expect(table.stdout).toBe(`17:${head.hash}\n`);
+    // What it prints is what --expect takes, and verify --json gives the same head object.
+    expect((await runBin(['audit', 'verify', '--expect', plain.stdout.trim()], sb.env)).code).toBe(0);
+    expect(JSON.parse((await runBin(['audit', 'verify', '--json'], sb.env)).stdout).head).toEqual(JSON.parse(json.stdout));
     expect((await runBin(['audit', 'head', '-q'], sb.env)).stderr).toBe('');
     expect(await storeHash(sb.db)).toBe(before);
   });
@@ -444,7 +447,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
     const before = await storeHash(sb.db);
     const r = await runBin(['audit', 'verify', '--expect', anchorOf(trail[16]!)], sb.env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`ok\t17\t${trail[16]!.hash}\n`);
+    expect(r.stdout).toBe(`ok\t17\t17:${trail[16]!.hash}\n`);
     expect(r.stderr).toBe('Audit trail intact: 17 entries; entry 17 has the expected hash.\n');
     expect((await runBin(['audit', 'verify', '--expect', `17:${trail[16]!.hash.toUpperCase()}`], sb.env)).code).toBe(0);
     expect(await storeHash(sb.db)).toBe(before);
@@ -459,7 +462,7 @@ describe('audit verify --expect <seq>:<hash>', () => {
     const sb = await copyOfTemplate();
     await tamper(sb, (exec) => exec('DELETE FROM audit WHERE seq >= 15'));
     const plain = await runBin(['audit', 'verify'], sb.env);
-    expect([plain.code, plain.stdout]).toEqual([0, `ok\t14\t${trail[13]!.hash}\n`]); // what a chain alone shows
+    expect([plain.code, plain.stdout]).toEqual([0, `ok\t14\t14:${trail[13]!.hash}\n`]); // what a chain alone shows
     const r = await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!)], 1, /^Error: Audit entry 17 is missing: the trail ends at entry 14/);
     expect(r.stderr).not.toMatch(/intact/);
     const j = await refused(sb, ['audit', 'verify', '--expect', anchorOf(trail[16]!), '--json'], 1, /^\{"error"/);
@@ -587,11 +590,11 @@ describe('the ledger’s time never runs backwards', () => {
     const forged = await rewriteChain(sb, (e) => (e.seq === 10 ? { ...e, at: T0 } : e));
     const r = await runBin(['audit', 'verify'], sb.env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`ok\t17\t${forged[16]!.hash}\n`);
+    expect(r.stdout).toBe(`ok\t17\t17:${forged[16]!.hash}\n`);
     expect(r.stderr).toBe(`Warning: audit entry 10 is dated ${T0}, earlier than entry 9 (${T1})\nAudit trail intact: 17 entries.\n`);
     const q = await runBin(['audit', 'verify', '-q', '--json'], sb.env);
     expect(q.code).toBe(0);
-    expect(JSON.parse(q.stdout)).toEqual({ ok: true, entries: 17, head: forged[16]!.hash, warnings: [{ seq: 10, at: T0, previousAt: T1 }] });
+    expect(JSON.parse(q.stdout)).toEqual({ ok: true, entries: 17, head: { seq: 17, hash: forged[16]!.hash }, warnings: [{ seq: 10, at: T0, previousAt: T1 }] });
     expect(q.stderr).toBe(`Warning: audit entry 10 is dated ${T0}, earlier than entry 9 (${T1})\n`);
     // The rewrite itself shows against the anchor taken before it.
     expect((await runBin(['audit', 'verify', '--expect', anchorOf(trail[16]!)], sb.env)).code).toBe(1);

@@ -53,7 +53,7 @@ describe('people: device code', () => {
     expect(r.stderr).toContain(`Signed in as ${fake.signedInUser.upn} (tenant ${fake.signedInUser.tenantId}, cloud global).`);
     expect(r.stdout).toMatch(/^yes\tada@fabrikam\.com\t3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b\tglobal\t\d{4}-\d\d-\d\dT/);
     const s = await status();
-    expect(s).toEqual({ signedIn: true, account: fake.signedInUser.upn, tenantId: fake.signedInUser.tenantId, cloud: 'global', expiresOn: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) });
+    expect(s).toEqual({ signedIn: true, account: fake.signedInUser.upn, tenantId: fake.signedInUser.tenantId, cloud: 'global', expiresOn: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), accessToken: false });
     for (const f of ['msal-cache.json', 'login.json']) expect(mode(join(dataDir(), f))).toBe('600');
     expect(mode(dataDir())).toBe('700');
     // msal asked the fake's authority (the tenant defaults to `organizations`), never Microsoft.
@@ -89,7 +89,7 @@ describe('people: device code', () => {
     expect(out).toMatchObject({ code: 0, stdout: '', stderr: 'Signed out: the token cache is removed.\n' });
     expect(existsSync(join(dataDir(), 'msal-cache.json'))).toBe(false);
     expect(existsSync(join(dataDir(), 'login.json'))).toBe(false);
-    expect(await status()).toEqual({ signedIn: false, account: null, tenantId: null, cloud: null, expiresOn: null });
+    expect(await status()).toEqual({ signedIn: false, account: null, tenantId: null, cloud: null, expiresOn: null, accessToken: false });
     expect(await spawnBin(['logout'], env)).toMatchObject({ code: 0, stderr: 'Not signed in.\n' });
   });
 
@@ -108,7 +108,7 @@ describe('people: device code', () => {
 
 describe('apps (CI): client secret and certificate', () => {
   it('--client-secret-env signs the app in; the secret is sent, never written', async () => {
-    const r = await spawnBin(['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET', '--json'], { ...env, MY_SECRET: SECRET });
+    const r = await spawnBin(['login', '--tenant-id', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET', '--json'], { ...env, MY_SECRET: SECRET });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ signedIn: true, account: `app ${APP}`, tenantId: PARTNER, cloud: 'global', expiresOn: expect.any(String) });
     const post = fake.seen({ service: 'authority', method: 'POST' })[0]!;
@@ -126,6 +126,7 @@ describe('apps (CI): client secret and certificate', () => {
   });
 
   it('--certificate signs the app in with a signed client assertion', async () => {
+    // --tenant, the old name of --tenant-id, still works.
     const r = await spawnBin(['login', '--tenant', PARTNER, '--client-id', APP, '--certificate', FAKE_APP_CERT], env);
     expect(r.code).toBe(0);
     const post = fake.seen({ service: 'authority', method: 'POST' })[0]!.body as Record<string, string>;
@@ -135,7 +136,7 @@ describe('apps (CI): client secret and certificate', () => {
   });
 
   it('21Vianet: the China cloud’s Graph scope, at the authority given', async () => {
-    const r = await spawnBin(['login', '--cloud', 'china', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET', '--json'], { ...env, MY_SECRET: SECRET });
+    const r = await spawnBin(['login', '--cloud', 'china', '--tenant-id', PARTNER, '--client-id', APP, '--client-secret-env', 'MY_SECRET', '--json'], { ...env, MY_SECRET: SECRET });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ cloud: 'china' });
     expect(fake.seen({ service: 'authority', method: 'POST' })[0]!.body).toMatchObject({ scope: 'https://microsoftgraph.chinacloudapi.cn/.default' });
@@ -149,6 +150,35 @@ describe('apps (CI): client secret and certificate', () => {
   });
 });
 
+describe('login status, signed out', () => {
+  it('says so on stdout, no tabs, and how to sign in on stderr; --check is exit 1 saying the same; nothing sent', async () => {
+    const r = await spawnBin(['login', 'status'], env);
+    expect(r).toMatchObject({ code: 0, stdout: 'not signed in\n' });
+    expect(r.stdout + r.stderr).not.toContain('\t');
+    expectOneLine(r.stderr, /^To sign in, register your app once \(docs\/live-mode\.md, .*\), then run `delegate login --client-id <app id>`/);
+    const check = await spawnBin(['login', 'status', '--check'], env);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toBe('');
+    expectOneLine(check.stderr, /^Error: Not signed in\. To sign in, register your app once .* `delegate login --client-id <app id>`/);
+    const json = await spawnBin(['login', 'status', '--check', '--json'], env);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'not_signed_in' } });
+    expect(fake.requests).toHaveLength(0);
+    expect(existsSync(dataDir())).toBe(false);
+  });
+
+  it('with DELEGATE_ACCESS_TOKEN: says a token is in use, and --check passes', async () => {
+    const withToken = { ...env, DELEGATE_ACCESS_TOKEN: 'eyJ0eXAi.test.token' };
+    const r = await spawnBin(['login', 'status'], withToken);
+    expect(r).toMatchObject({ code: 0, stdout: 'not signed in\n' });
+    expectOneLine(r.stderr, /^A token is in use: DELEGATE_ACCESS_TOKEN is set/);
+    expect(r.stderr).not.toContain('To sign in');
+    expect((await spawnBin(['login', 'status', '--check'], withToken)).code).toBe(0);
+    expect(JSON.parse((await spawnBin(['login', 'status', '--json'], withToken)).stdout)).toMatchObject({ signedIn: false, accessToken: true });
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
 describe('bad input and no network', () => {
   const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
     ['no app id', ['login', '--device-code'], {}, /--client-id is required/],
@@ -156,8 +186,10 @@ describe('bad input and no network', () => {
     ['an unknown cloud', ['login', '--client-id', APP, '--cloud', 'mars'], {}, /--cloud/],
     ['secret and certificate', ['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'S', '--certificate', FAKE_APP_CERT], { S: 'x' }, /not both/],
     ['an app without a tenant', ['login', '--client-id', APP, '--client-secret-env', 'S'], { S: 'x' }, /needs --tenant/],
-    ['device code for an app', ['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'S', '--device-code'], { S: 'x' }, /--device-code is for people/],
+    ['device code for an app', ['login', '--tenant-id', PARTNER, '--client-id', APP, '--client-secret-env', 'S', '--device-code'], { S: 'x' }, /--device-code is for people/],
     ['a secret variable that is not set', ['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'NOPE'], {}, /NOPE is not set/],
+    ['--tenant-id and its old name --tenant together', ['login', '--tenant-id', PARTNER, '--tenant', PARTNER, '--client-id', APP], {}, /Give --tenant-id once/],
+    ['a tenant that is neither a GUID nor a domain', ['login', '--tenant-id', 'not a tenant', '--client-id', APP], {}, /--tenant-id/],
     ['a bad variable name', ['login', '--tenant', PARTNER, '--client-id', APP, '--client-secret-env', 'A-B'], {}, /name of an environment variable/],
     ['a missing certificate file', ['login', '--tenant', PARTNER, '--client-id', APP, '--certificate', '/nonexistent.pem'], {}, /Cannot read the certificate file \/nonexistent\.pem: ENOENT/],
     ['a certificate file without a key', ['login', '--tenant', PARTNER, '--client-id', APP, '--certificate', FAKE_CA], {}, /must hold a PEM private key and a PEM certificate/],
@@ -193,7 +225,7 @@ describe('bad input and no network', () => {
   it('login --help names every sign-in option', async () => {
     const r = await spawnBin(['login', '--help'], env);
     expect(r.code).toBe(0);
-    for (const flag of ['--cloud', '--tenant', '--client-id', '--device-code', '--certificate', '--client-secret-env']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--cloud', '--tenant-id', '--client-id', '--device-code', '--certificate', '--client-secret-env']) expect(r.stdout).toContain(flag);
   });
 
   it('msal-node stays out of the bundle (loaded with import() by login only), so other commands start as before', () => {

@@ -83,6 +83,44 @@ test('offer link and offer revoke say what the shared plain link does; a purchas
   expect(last.stderr).toContain('No offer is active now, so the delegated admin link can no longer be accepted.');
 });
 
+test('offer link without an id: the plain admin link, never a trial or purchase link made after it; exit 5 when none is active', async () => {
+  await initPartner(sb, ['--certified', '--mpn-id', String(MPN)]);
+  // No offer yet: exit 5 (the state), one line naming offer create, nothing written.
+  let before = await storeHash(sb.db);
+  const none = await run(['offer', 'link']);
+  expect(none.code).toBe(5);
+  expect(none.stdout).toBe('');
+  expectOneLine(none.stderr, /^Error: No offer is active that the delegated admin link counts against: create one with `delegate offer create`\n$/);
+  expect(await storeHash(sb.db)).toBe(before);
+
+  const plain = json(await ok(['offer', 'create', '--json'])).id as string;
+  // The README's step 3 then step 4: a trial made after the plain offer does not take the link over.
+  const trial = json(await ok(['offer', 'create', '--trial-url', partnerCenterLink('Trial', pcId(1)), '--json'])).id as string;
+  const link = await ok(['offer', 'link']);
+  expect(link.stdout).toBe(ADMIN_URL + '\n');
+  expect(link.stderr).toContain(`records it against offer ${plain}.`);
+  expect(json(await ok(['offer', 'link', '--json']))).toMatchObject({ id: plain, url: ADMIN_URL });
+  expect((await ok(['offer', 'link', '--text'])).stdout).not.toContain('signup');
+  expect(json(await ok(['client', 'accept', link.stdout.trim(), '--domain', 'contoso.com', '--json'])).offerId).toBe(plain);
+
+  // With only the trial offer active, the admin link counts against it: still the plain link, saying so.
+  await ok(['offer', 'revoke', plain, '--yes']);
+  const only = await ok(['offer', 'link']);
+  expect(only.stdout).toBe(ADMIN_URL + '\n');
+  expect(only.stderr).toContain(`records it against offer ${trial}, a trial offer, as no plain offer is active; its trial link: \`delegate offer link ${trial}\`.`);
+  const text = (await ok(['offer', 'link', '--text'])).stdout;
+  expect(text).toContain(ADMIN_URL);
+  expect(text).not.toContain(partnerCenterLink('Trial', pcId(1)));
+  expect((await ok(['offer', 'link', trial])).stdout).toBe(partnerCenterLink('Trial', pcId(1)) + '\n');
+
+  // A granular offer alone is not one the admin link counts against: exit 5.
+  await ok(['offer', 'revoke', trial, '--yes']);
+  await ok(['offer', 'create', '--granular', '--roles', 'Global Reader']);
+  before = await storeHash(sb.db);
+  expect((await run(['offer', 'link'])).code).toBe(5);
+  expect(await storeHash(sb.db)).toBe(before);
+});
+
 test('a GDAP invitation is accepted in the admin.cloud.microsoft form too', async () => {
   await initPartner(sb, ['--certified', '--mpn-id', String(MPN)]);
   const offer = json(await ok(['offer', 'create', '--granular', '--roles', 'Global Reader', '--name', 'Contoso read', '--json']));

@@ -31,7 +31,7 @@ export function register(init: Command, ctx: Context): void {
     .option('--certified', 'the partner is certified to offer delegated administration')
     .option('--mpn-id <n>', 'the Partner ID (formerly MPN ID) Partner Center puts in trial and purchase links as msppid')
     .option('--db-login <login>', 'on a team store: the database login that acts as the admin (default: the one connected)')
-    .addHelpText('after', '\nExample:\n  delegate init --name "Fabrikam IT" --tenant-id 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b --admin ada@fabrikam.com --certified --mpn-id 1234567')
+    .addHelpText('after', '\nExamples:\n  delegate init --name "Fabrikam IT" --tenant-id 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b --admin ada@fabrikam.com --certified --mpn-id 1234567')
     .action(async (raw: { name?: string; tenantId?: string; admin?: string; adminName?: string; cloud?: string; certified?: boolean; mpnId?: string; dbLogin?: string }) => {
       const name = await ctx.need(raw.name, '--name', "Partner name (as clients will see it):", (s) => v.displayName(s));
       const tenantId = await ctx.need(raw.tenantId, '--tenant-id', "Partner's tenant id (a GUID):", (s) => v.guid(s));

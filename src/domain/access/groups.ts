@@ -77,6 +77,9 @@ export async function addGroupMembers(s: Session, groupIn: string, emailsIn: rea
   return done(await groupAddMembers(s, groupIn, emailsIn, false));
 }
 
+/** A group after members were added or removed, and which of them this command added or removed. */
+export type MembersChanged = Group & { changed: readonly string[] };
+
 /**
  * `group add-member`: per new member, its id from GET /users/{upn}
  * (https://learn.microsoft.com/graph/api/user-get), then POST /groups/{id}/members/$ref
@@ -84,7 +87,7 @@ export async function addGroupMembers(s: Session, groupIn: string, emailsIn: rea
  * when there are several; a member is recorded only when it was added (or already was one at
  * Microsoft), and each one that failed is named.
  */
-export async function groupAddMembers(s: Session, groupIn: string, emailsIn: readonly string[], how: boolean | Mode): Promise<Carried<Group>> {
+export async function groupAddMembers(s: Session, groupIn: string, emailsIn: readonly string[], how: boolean | Mode): Promise<Carried<MembersChanged>> {
   const group = v.displayName(groupIn, 'group name', 120);
   if (emailsIn.length === 0) throw new UsageError('Give one or more member emails');
   const emails = emailsIn.map((e) => v.email(e));
@@ -103,10 +106,10 @@ export async function groupAddMembers(s: Session, groupIn: string, emailsIn: rea
       // Only a plan or a live run needs the group's object id (offline works without one).
       let made: PlannedRequest[][] | undefined;
       const planned = () => (made ??= fresh.length ? byItem(inScope(`group:${g.name.toLowerCase()}`, planAddMembers(partner.cloud, objectIdOf(g), fresh))) : []);
-      const write = async (tx: Tx, added: string[], live: boolean) => {
+      const write = async (tx: Tx, added: string[], live: boolean): Promise<MembersChanged> => {
         const n = added.length ? await tx.addGroupMembers(g.name, added) : 0;
         if (n > 0) await appendAudit(tx, s.clock, { actor: actor.email, action: 'group.add-member', target: g.name, outcome: 'allowed', detail: added.join(', ') + (live ? ' (at Microsoft)' : '') });
-        return (await tx.getGroup(g.name))!;
+        return { ...(await tx.getGroup(g.name))!, changed: [...new Set(added)].filter((e) => !g.members.includes(e)) };
       };
       return {
         get steps() {
@@ -160,7 +163,7 @@ async function existingGroup(tx: Tx, s: Session, name: string) {
  * not members are skipped and said so, so running the command again after a
  * partial live failure carries on; none a member is exit 5.
  */
-export async function groupRemoveMembers(s: Session, groupIn: string, emailsIn: readonly string[], opts: { mode: Mode }): Promise<Carried<Group>> {
+export async function groupRemoveMembers(s: Session, groupIn: string, emailsIn: readonly string[], opts: { mode: Mode }): Promise<Carried<MembersChanged>> {
   const group = v.displayName(groupIn, 'group name', 120);
   if (emailsIn.length === 0) throw new UsageError('Give one or more member emails');
   const emails = [...new Set(emailsIn.map((e) => v.email(e)))];
@@ -175,12 +178,12 @@ export async function groupRemoveMembers(s: Session, groupIn: string, emailsIn: 
       const gone = emails.filter((e) => g.members.includes(e));
       const skipped = emails.filter((e) => !g.members.includes(e));
       if (gone.length === 0) throw new ConflictError(`${skipped.join(', ')} ${skipped.length === 1 ? 'is not a member' : 'are not members'} of ${g.name}`);
-      const write = async (tx2: Tx, done: string[], how: string) => {
+      const write = async (tx2: Tx, done: string[], how: string): Promise<MembersChanged> => {
         if (done.length) {
           await tx2.removeGroupMembers(g.name, done);
           await appendAudit(tx2, s.clock, { actor: actor.email, action: 'group.remove-member', target: g.name, outcome: 'allowed', detail: done.join(', ') + how });
         }
-        return (await tx2.getGroup(g.name))!;
+        return { ...(await tx2.getGroup(g.name))!, changed: done };
       };
       const removeIds = ids('remove', gone.length);
       return withSteps(

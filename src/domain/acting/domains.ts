@@ -10,7 +10,7 @@ import { nowIso, type Session, clientKey } from '../core/session.js';
 import * as v from '../core/validate.js';
 import { isInitialDomainName } from '../core/validate.js';
 import type { Tx } from '../core/store.js';
-import { Acting, acting, authorize, tenantOf, readOnly, removal, clientScope } from './standing.js';
+import { Acting, acting, authorize, tenantOf, readOnly, removal, clientScope, notAClient } from './standing.js';
 
 /**
  * Why a client's domain cannot be removed, if it cannot: Microsoft's initial
@@ -186,6 +186,8 @@ export async function listClientDomains(s: Session, domainIn: string, opts: { mo
     async (tx) => {
       const domain = await clientKey(tx, ref);
       const a = await acting(tx, s, domain);
+      // A domain that never accepted an offer is not a client: not found (exit 3), not a refusal to audit.
+      if (!a.client) throw notAClient(a);
       authorize(a, 'list', false, 'client.domain.list', domain);
       return { steps: [[listDomains(a.partner.cloud)]], apply: async () => a.domains, record: async () => a.domains };
     },

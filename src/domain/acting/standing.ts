@@ -4,7 +4,7 @@
  * authorization of each action against it (the rules are in permissions.ts),
  * and the helpers every acting change shares. Every refusal is audited.
  */
-import { NotPermittedError, UsageError } from '../core/errors.js';
+import { NotFoundError, NotPermittedError, UsageError } from '../core/errors.js';
 import { deciding, LEDGER, type Change, type Mode, type Observed } from '../plan/decision.js';
 import { inScope, type PlannedRequest } from '../plan/request.js';
 import { rolesOf } from '../access/assignments.js';
@@ -29,6 +29,11 @@ export interface Acting {
    * know none, e.g. for a client `sync` found), so a UPN's domain is not judged on the ledger's alone.
    */
   domainsUnread: boolean;
+}
+
+/** A domain (or tenant id) that never accepted an offer: what reading its users or domains says (exit 3). */
+export function notAClient(a: Pick<Acting, 'domain' | 'partner'>): NotFoundError {
+  return new NotFoundError(`${a.domain} is not a client of ${a.partner.name} (see \`delegate client list\`)`);
 }
 
 /**

@@ -11,7 +11,7 @@ import { temporaryPassword } from './password.js';
 import { nowIso, type Session, clientKey } from '../core/session.js';
 import * as v from '../core/validate.js';
 import type { Tx } from '../core/store.js';
-import { acting, refusal, authorize, checkUpn, unverified, tenantOf, userIn, planIds, readOnly, removal, clientScope } from './standing.js';
+import { acting, refusal, authorize, checkUpn, unverified, tenantOf, userIn, planIds, readOnly, removal, clientScope, notAClient } from './standing.js';
 
 export interface AddedClientUser {
   user: ClientUser;
@@ -159,6 +159,8 @@ export async function listClientUsers(s: Session, domainIn: string, opts: { mode
     async (tx) => {
       const domain = await clientKey(tx, ref);
       const a = await acting(tx, s, domain);
+      // A domain that never accepted an offer is not a client: not found (exit 3), not a refusal to audit.
+      if (!a.client) throw notAClient(a);
       authorize(a, 'list', false, 'client.user.list', domain);
       const list = () => tx.listClientUsers(domain);
       return { steps: [[listUsers(a.partner.cloud)]], apply: list, record: list };

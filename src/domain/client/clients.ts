@@ -14,7 +14,7 @@ import { carryOut } from '../plan/carry-out.js';
 import { planRemoveDap } from '../plan/relationship-requests.js';
 import { roleName } from '../relationship/roles.js';
 import { adminLinkOffer, findOffer, offerRef, sentOffer } from '../offer/offers.js';
-import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session, clientKey } from '../core/session.js';
+import { may, nowIso, requirePartner, resolveActor, writeAuditedOrDry, type Session, clientKey } from '../core/session.js';
 import { linkNotOurs, parseOfferUrl, quoted, shownLink, type ParsedOfferUrl } from '../offer/urls.js';
 import * as v from '../core/validate.js';
 import type { ClientFilter, ClientLineForm, Tx } from '../core/store.js';
@@ -113,9 +113,10 @@ export type Accepted = ClientRecord & { assigned?: AccessAssignment[] };
 /** Accepted clients written a chunk at a time. */
 const WRITE_CHUNK = 1000;
 
-export async function acceptOffer(s: Session, reference: string, rows: RowSource, opts: { source: string }): Promise<Accepted[]> {
+/** Record acceptances; with `dryRun`, check and report them all and write nothing. */
+export async function acceptOffer(s: Session, reference: string, rows: RowSource, opts: { source: string; dryRun?: boolean }): Promise<Accepted[]> {
   const ref = parseOfferReference(reference);
-  return writeAudited(s, async (tx) => {
+  return writeAuditedOrDry(s, Boolean(opts.dryRun), async (tx) => {
     const bad = new BadRows(opts.source);
     const partner = await requirePartner(tx);
     checkLinkIsOurs(partner, ref);

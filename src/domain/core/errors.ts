@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'network'
   | 'microsoft'
   // `recover` left changes pending (exit 1): their outcome at Microsoft is still not known.
-  | 'pending';
+  | 'pending'
+  // `login status --check` with no sign-in and no DELEGATE_ACCESS_TOKEN (exit 1).
+  | 'not_signed_in';
 
 export class DelegateError extends Error {
   constructor(

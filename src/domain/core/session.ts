@@ -47,6 +47,30 @@ export async function writeAudited<T>(s: Session, fn: (tx: Tx) => Promise<T>, op
   return result;
 }
 
+/** What a dry run computed, thrown out of its transaction so that the transaction rolls back whole. */
+class DryRunResult<T> {
+  constructor(readonly value: T) {}
+}
+
+/**
+ * writeAudited, or with `dryRun` the same work (every check, every write, so
+ * what it reports is exactly what would be written) in a transaction that is
+ * then rolled back whole: the store is left as it was. A refusal (exit 4) is
+ * audited as without `dryRun`.
+ */
+export async function writeAuditedOrDry<T>(s: Session, dryRun: boolean, fn: (tx: Tx) => Promise<T>, opts?: WriteOptions): Promise<T> {
+  if (!dryRun) return writeAudited(s, fn, opts);
+  try {
+    await writeAudited(s, async (tx) => {
+      throw new DryRunResult(await fn(tx));
+    }, opts);
+  } catch (e) {
+    if (e instanceof DryRunResult) return e.value as T;
+    throw e;
+  }
+  throw new Error('a dry run returned without its result');
+}
+
 /**
  * The ledger's time never runs backwards (SPEC.md "Behaviour every command
  * keeps"): a write's time is the later of the clock and the newest audit

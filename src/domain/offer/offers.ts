@@ -172,13 +172,26 @@ export interface ShownOffer {
   adminLinkCountsFor?: string;
 }
 
-/** One offer (or the latest active one) and, when its link is the shared admin link, which offer that link counts against. */
+/**
+ * One offer and, when its link is the shared admin link, which offer that link counts against.
+ * Without an id: the delegated admin link, as the offer an acceptance of it is recorded against
+ * (adminLinkOffer), never a trial or purchase link (exit 5 when no offer that link counts
+ * against is active).
+ */
 export async function showOffer(s: Session, idOrPrefix: string | undefined, format: OfferFormat = 'text'): Promise<ShownOffer> {
   const ref = idOrPrefix === undefined ? undefined : offerRef(idOrPrefix);
   return s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
-    const o = ref === undefined ? await tx.latestActiveOffer() : sentOffer(await findOffer(tx, ref), 'linked');
-    if (!o) throw new NotFoundError('There is no active offer: create one with `delegate offer create`');
+    if (ref === undefined) {
+      const o = await adminLinkOffer(tx);
+      if (!o) throw new ConflictError('No offer is active that the delegated admin link counts against: create one with `delegate offer create`');
+      const view = offerView(partner, o, format, undefined, s.clock.now());
+      if (sharesAdminLink(o)) return { offer: view, adminLinkCountsFor: o.id };
+      // A trial or purchase offer stands for the admin link while no plain one is active: its link and text are the plain ones.
+      const plain = offerView(partner, { ...o, kind: 'plain', link: null, linkId: null, product: null, quantity: null }, format, undefined, s.clock.now());
+      return { offer: Object.defineProperty({ ...view, url: plain.url }, 'text', { get: () => plain.text, enumerable: true }), adminLinkCountsFor: o.id };
+    }
+    const o = sentOffer(await findOffer(tx, ref), 'linked');
     const [rel] = await relationshipOffers(tx, [o]);
     const target = sharesAdminLink(o) ? await adminLinkOffer(tx) : undefined;
     return { offer: offerView(partner, o, format, rel, s.clock.now()), ...(target ? { adminLinkCountsFor: target.id } : {}) };

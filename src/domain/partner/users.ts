@@ -9,7 +9,7 @@ import { planAccessChanges } from '../plan/group-requests.js';
 import { inScope } from '../plan/request.js';
 import type { AdminAccess, PartnerUser } from '../core/model.js';
 import type { Tx } from '../core/store.js';
-import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from '../core/session.js';
+import { may, nowIso, requirePartner, resolveActor, writeAudited, writeAuditedOrDry, type Session } from '../core/session.js';
 import * as v from '../core/validate.js';
 
 const CHUNK = 1000;
@@ -47,10 +47,12 @@ export async function addUsers(
     /** Take back what the sink was given (the write is being run again; see WriteOptions.rerun). */
     restart?: () => void;
     dbLogin?: string;
+    /** Check and report everything, write nothing. */
+    dryRun?: boolean;
   },
 ): Promise<PartnerUser[]> {
   const dbLogin = opts.dbLogin === undefined ? null : v.dbLogin(opts.dbLogin);
-  return writeAudited(s, async (tx) => {
+  return writeAuditedOrDry(s, Boolean(opts.dryRun), async (tx) => {
     const bad = new BadRows(opts.source);
     await requirePartner(tx);
     const actor = await resolveActor(tx, s);
@@ -306,35 +308,9 @@ export async function changeAdminAccessLive(
 }
 
 /** A database login acts for one partner user at most (exit 5 when another holds it). */
-async function loginFree(tx: Tx, login: string, except?: string): Promise<void> {
+export async function loginFree(tx: Tx, login: string, except?: string): Promise<void> {
   const holder = await tx.userByLogin(login);
   if (holder && holder.email !== except) throw new ConflictError(`The database login ${login} already acts for ${holder.email}; unmap it there first (\`delegate user set ${holder.email} --no-db-login\`)`);
-}
-
-/**
- * Map a partner user to the database login that acts for them on a team store (null: none).
- * Global admins only; audited.
- */
-export async function setUserDbLogin(s: Session, emailIn: string, loginIn: string | null): Promise<PartnerUser> {
-  const email = v.email(emailIn);
-  const login = loginIn === null ? null : v.dbLogin(loginIn);
-  return writeAudited(s, async (tx) => {
-    await requirePartner(tx);
-    const user = await tx.getUser(email);
-    if (!user) throw new NotFoundError(`${email} is not a user of this partner`);
-    const actor = await resolveActor(tx, s);
-    may.globalAdmin(actor, 'user.set', email, 'map database logins');
-    if (login !== null) await loginFree(tx, login, email);
-    await tx.setDbLogin(email, login);
-    await appendAudit(tx, s.clock, {
-      actor: actor.email,
-      action: 'user.set',
-      target: email,
-      outcome: 'allowed',
-      detail: login === null ? `database login ${user.dbLogin ?? '(none)'} unmapped` : `database login ${login}${user.dbLogin ? ` (was ${user.dbLogin})` : ''}`,
-    });
-    return { ...user, dbLogin: login };
-  });
 }
 
 /** Remove a partner user. The last global admin cannot be removed. */

@@ -133,7 +133,8 @@ export interface LiveIntents {
 }
 
 /** How a change is carried out: in the ledger only, printed as a plan, or at Microsoft and then recorded. */
-export type Mode = { kind: 'ledger' } | { kind: 'plan' } | { kind: 'live'; microsoft: Microsoft; intents?: LiveIntents };
+/** `ledger` with `dryRun`: every check and write, then rolled back (session.ts writeAuditedOrDry). */
+export type Mode = { kind: 'ledger'; dryRun?: boolean } | { kind: 'plan' } | { kind: 'live'; microsoft: Microsoft; intents?: LiveIntents };
 
 export const LEDGER: Mode = { kind: 'ledger' };
 export const PLAN: Mode = { kind: 'plan' };

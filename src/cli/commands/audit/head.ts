@@ -1,4 +1,4 @@
-/** `delegate audit head`: the newest entry as <seq> and <hash>, to keep elsewhere. */
+/** `delegate audit head`: the newest entry as <seq>:<hash>, to keep elsewhere (`audit verify --expect` takes it). */
 import type { Command } from 'commander';
 import { auditHead, type AuditAnchor } from '../../../domain/core/audit.js';
 import { NotFoundError } from '../../../domain/core/errors.js';
@@ -6,12 +6,18 @@ import type { Context } from '../../context.js';
 import { renderOne, type View } from '../../render.js';
 import { parseWith, z } from '../../schema.js';
 
+/** The head as scripts see it, in `audit head --json` and in `audit verify --json` alike. */
+export const headJson = (a: AuditAnchor) => ({ seq: a.seq, hash: a.hash });
+
+/** What `--expect` takes. */
+export const anchorText = (a: AuditAnchor) => `${a.seq}:${a.hash}`;
+
 const headView: View<AuditAnchor> = {
   columns: [
     { header: 'seq', value: (a) => a.seq },
     { header: 'hash', value: (a) => a.hash },
   ],
-  json: (a) => ({ seq: a.seq, hash: a.hash }),
+  json: headJson,
 };
 
 /** No options. */
@@ -24,15 +30,18 @@ export async function run(_opts: object, ctx: Context): Promise<AuditAnchor> {
 }
 
 export async function show(ctx: Context, head: AuditAnchor): Promise<void> {
-  await renderOne(await ctx.target(), headView, head);
-  ctx.note(`Keep this elsewhere (a ticket, a commit, a message); later, \`delegate audit verify --expect ${head.seq}:${head.hash}\` fails if the trail was cut or rewritten.`);
+  const target = await ctx.target();
+  // Plain and at a terminal: one <seq>:<hash> line, as --expect takes it; csv and json: the two fields.
+  if (target.output === 'plain' || target.output === 'table') target.write(`${anchorText(head)}\n`);
+  else await renderOne(target, headView, head);
+  ctx.note(`Keep this elsewhere (a ticket, a commit, a message); later, \`delegate audit verify --expect ${anchorText(head)}\` fails if the trail was cut or rewritten.`);
 }
 
 export function register(audit: Command, ctx: Context): void {
   audit
     .command('head')
-    .description('Print the newest entry as <seq> and <hash>: keep it elsewhere, check it later with `audit verify --expect`')
-    .addHelpText('after', '\nExample:\n  delegate audit head            # 42<TAB><hash>\n  delegate audit verify --expect 42:<hash>')
+    .description('Print the newest entry as <seq>:<hash>, to keep elsewhere and check later with `audit verify --expect`')
+    .addHelpText('after', '\nExamples:\n  delegate audit head            # 42:<hash>\n  delegate audit verify --expect "$(delegate audit head -q)"')
     .action(async (raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, raw), ctx));
     });

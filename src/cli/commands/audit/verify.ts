@@ -5,6 +5,7 @@ import { checkAudit, type AuditAnchor, type VerifyResult } from '../../../domain
 import { AuditMismatchError, UsageError } from '../../../domain/core/errors.js';
 import type { Context } from '../../context.js';
 import { parseWith, rule, z } from '../../schema.js';
+import { anchorText, headJson } from './head.js';
 
 /** `--expect <seq>:<hash>`: an entry number and the 64-hex-digit hash `audit head` printed for it. */
 export function anchor(s: string): AuditAnchor {
@@ -37,8 +38,10 @@ function timeWarnings(ctx: Context, r: Intact): void {
 export async function show(ctx: Context, opts: Options, r: Intact): Promise<void> {
   const target = await ctx.target();
   timeWarnings(ctx, r);
-  if (target.output === 'json') target.write(JSON.stringify({ ok: true, entries: r.entries, head: r.head, warnings: r.warnings }, null, 2) + '\n');
-  else target.write(`ok\t${r.entries}\t${r.head}\n`);
+  // The head as `audit head` prints it (null for an empty trail).
+  const head = r.entries ? { seq: r.entries, hash: r.head } : null;
+  if (target.output === 'json') target.write(JSON.stringify({ ok: true, entries: r.entries, head: head && headJson(head), warnings: r.warnings }, null, 2) + '\n');
+  else target.write(`ok\t${r.entries}\t${head ? anchorText(head) : ''}\n`);
   const anchored = opts.expect ? `; entry ${opts.expect.seq} has the expected hash` : '';
   ctx.note(`Audit trail intact: ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'}${anchored}.`);
 }
@@ -54,6 +57,7 @@ export function register(audit: Command, ctx: Context): void {
         'Keep `delegate audit head` somewhere else (a ticket, a commit, a message) and check against it:\n' +
         '  delegate audit verify --expect 42:<hash>',
     )
+    .addHelpText('after', '\nExamples:\n  delegate audit verify\n  delegate audit verify --expect "$(cat audit.anchor)"')
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseWith(schema, raw);
       await show(ctx, opts, await run(opts, ctx));

@@ -9,7 +9,7 @@ import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, sourceName } from '../../csv.js';
 import { csvRows } from '../../bulk.js';
-import { across, problemOf, text, unreadable } from '../../command.js';
+import { across, flag, problemOf, text, unreadable } from '../../command.js';
 import { renderList, renderOne, type View } from '../../render.js';
 import { parseWith, z } from '../../schema.js';
 import { clientView } from '../../views.js';
@@ -19,7 +19,7 @@ const complete = (o: { ref?: string; domain?: string; file?: string }) => o.ref 
 
 /** Checked in the order a person reads them: what cannot go together, the offer and domain, then the rest once nothing is missing. */
 const given = z
-  .object({ ref: text, domain: text, name: text, tenantId: text, file: text })
+  .object({ ref: text, domain: text, name: text, tenantId: text, file: text, dryRun: flag })
   .check(
     across((o) => (o.file && (o.domain || o.name || o.tenantId) ? 'Give --domain (with --name, --tenant-id) or --file, not both' : undefined)),
     across((o) => (o.ref === undefined ? undefined : problemOf(() => parseOfferReference(o.ref!)))),
@@ -45,7 +45,7 @@ export async function run(opts: Options, ctx: Context): Promise<Accepted[]> {
   const rows = opts.file
     ? csvRows(ctx, opts.file, { required: ['domain'], optional: ['name', 'tenantId'] })
     : argRows([opts.domain!], 'domain', { name: opts.name, tenantId: opts.tenantId });
-  return acceptOffer(await ctx.session({ actor: true }), opts.ref!, rows, { source: opts.file ? sourceName(opts.file) : 'arguments' });
+  return acceptOffer(await ctx.session({ actor: true }), opts.ref!, rows, { source: opts.file ? sourceName(opts.file) : 'arguments', dryRun: Boolean(opts.dryRun) });
 }
 
 /**
@@ -71,6 +71,10 @@ export async function show(ctx: Context, opts: Options, accepted: Accepted[]): P
   if (opts.file) await renderList(target, view, accepted);
   else await renderOne(target, view, accepted[0]!);
   const first = accepted[0]!;
+  if (opts.dryRun) {
+    ctx.note(`Would record ${accepted.length === 1 ? `${first.domain}'s acceptance` : `${accepted.length} acceptances`} of offer ${first.offerId}; nothing was written (--dry-run).`);
+    return;
+  }
   const assigned = first.assigned ?? [];
   if (assigned.length) {
     ctx.note(`Onboarded from template ${first.gdap.find((r) => r.offerId === first.offerId)?.template}: ${assigned.map((a) => `${a.group} (${a.roles.map(roleName).join(', ')})`).join('; ')}.`);
@@ -96,7 +100,8 @@ export function register(client: Command, ctx: Context): void {
     .option('--name <name>', "the client's organization name (default: the domain)")
     .option('--tenant-id <guid>', "the client's tenant id")
     .option('--file <csv|->', 'record many acceptances from a CSV file with header domain,name,tenantId (- for stdin)')
-    .addHelpText('after', '\nExamples:\n  delegate client accept "$(delegate offer link)" --domain contoso.com --name "Contoso Ltd"\n  delegate client accept <offer-id> --file clients.csv')
+    .option('--dry-run', 'check everything and print the clients that would be recorded; write nothing')
+    .addHelpText('after', '\nExamples:\n  delegate client accept "$(delegate offer link)" --domain contoso.com --name "Contoso Ltd"\n  delegate client accept <offer-id> --file clients.csv --dry-run\n  delegate client accept <offer-id> --file clients.csv')
     .action(async (ref: string | undefined, raw: Record<string, unknown>) => {
       const given = parseWith(schema, { ...raw, ref });
       // Every missing value in one message without a terminal; asked for in turn on one.

@@ -63,7 +63,7 @@ export function register(client: Command, ctx: Context): void {
     .option(...LIVE_OPTION)
     .addHelpText(
       'after',
-      '\nAssigns on the client\'s active granular relationship; with several active, name one with --relationship (exit 2 otherwise).\nExample:\n  delegate client assign contoso.com --group Helpdesk --roles "Helpdesk Administrator"',
+      '\nAssigns on the client\'s active granular relationship; with several active, name one with --relationship (exit 2 otherwise).\n\nExamples:\n  delegate client assign contoso.com --group Helpdesk --roles "Helpdesk Administrator"',
     )
     .action(async (domain: string, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, domain });

@@ -46,6 +46,7 @@ export function register(domain: Command, ctx: Context): void {
     .argument('[domain]', 'the domain to add (asked for on a terminal)')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate client domain add contoso.com contoso.net\n  delegate client domain add contoso.com contoso.net --plan')
     .action(async (client: string | undefined, name: string | undefined, raw: Record<string, unknown>) => {
       parseWith(schema, { ...raw, domain: client, name });
       // Every missing value in one message without a terminal; asked for in turn on one.

@@ -43,6 +43,7 @@ export function register(domain: Command, ctx: Context): void {
     .description("List a client's domains")
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .option(...PLAN_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate client domain list contoso.com\n  delegate client domain list contoso.com --json')
     .action(async (client: string, raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, { ...raw, domain: client }), ctx));
     });

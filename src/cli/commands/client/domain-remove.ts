@@ -53,7 +53,7 @@ export function register(domain: Command, ctx: Context): void {
     .argument('<domain>', 'the domain to remove')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
-    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Microsoft cannot restore a removed domain.\n\nExample:\n  delegate client domain remove contoso.com old.contoso.com --yes')
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Microsoft cannot restore a removed domain.\n\nExamples:\n  delegate client domain remove contoso.com old.contoso.com --yes')
     .action(async (client: string, name: string, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, domain: client, name });
       const q = question(opts);

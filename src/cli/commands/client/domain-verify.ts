@@ -41,6 +41,7 @@ export function register(domain: Command, ctx: Context): void {
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
     .addHelpText('after', '\nOffline this records your word that the DNS record is in place; nothing is checked.\n`--plan graph` prints the Graph requests that read the record Microsoft wants and verify the domain.')
+    .addHelpText('after', '\nExamples:\n  delegate client domain verify contoso.com contoso.net\n  delegate client domain verify contoso.com contoso.net --plan graph')
     .action(async (client: string, name: string, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, domain: client, name });
       await show(ctx, await run(opts, ctx));

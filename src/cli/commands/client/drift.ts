@@ -38,6 +38,7 @@ export function register(client: Command, ctx: Context): void {
   ctx
     .listFields(client.command('drift'), driftView.fields!)
     .description('Clients whose active granular relationship differs from its template, with what to change')
+    .addHelpText('after', '\nExamples:\n  delegate client drift\n  delegate client drift --json')
     .action(async (raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, raw), ctx));
     });

@@ -61,6 +61,7 @@ export function register(client: Command, ctx: Context): void {
     )
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate client extend contoso.com\n  delegate client extend --all --dry-run\n  delegate client extend contoso.com --off')
     .action(async (domains: string[], raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, domains });
       await show(ctx, opts, await run(opts, ctx));

@@ -35,6 +35,7 @@ export function register(client: Command, ctx: Context): void {
     .description('Mobile Device Management: not supported through delegated administration')
     .argument('[anything...]')
     .allowUnknownOption()
+    .addHelpText('after', '\nExamples:\n  delegate client mdm contoso.com    # exit 4: says why, and is audited')
     .action(async (args: string[]) => {
       await run(parseWith(schema, { args }), ctx); // bad input first (exit 2), even with no store
     });

@@ -22,11 +22,15 @@ export const show = showEnd;
 export function register(client: Command, ctx: Context): void {
   client
     .command('remove')
-    .description('End the delegated admin (DAP) relationship with a client (full access or global admin); granular ones stay. A client without an active DAP relationship: same as terminate')
+    .description('End the delegated admin (DAP) relationship with a client, keeping its granular ones (full access or global admin)')
     .argument('<domain>', "the client's domain, or its tenant id")
-    .addHelpText('after', '\nMicrosoft\'s path from DAP to GDAP: the client approves a granular offer, you assign your groups, then\n  delegate client remove contoso.com      (ends DAP only; its granular relationships stay active)')
+    .addHelpText(
+      'after',
+      "\nA client without an active DAP relationship: same as `client terminate`. Microsoft's path from DAP to GDAP: the client approves a granular offer, you assign your groups, then you end DAP with this command (its granular relationships stay active).",
+    )
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate client remove contoso.com --yes\n  delegate client remove contoso.com --plan')
     .action(async (domain: string, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, domain });
       const question = endQuestion('remove', opts);

@@ -38,6 +38,7 @@ export function register(client: Command, ctx: Context): void {
     .command('show')
     .description('Show one client with every relationship (table, plain and csv: one line per relationship)')
     .argument('<domain>', "the client's domain, or its tenant id")
+    .addHelpText('after', '\nExamples:\n  delegate client show contoso.com\n  delegate client show contoso.com --json')
     .action(async (domain: string) => {
       const opts = parseWith(schema, { domain });
       await show(ctx, await run(opts, ctx));

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { output } from 'zod/mini';
 import { addClientUsers, type AddedClientUser } from '../../../domain/acting/users.js';
 import type { Carried } from '../../../domain/plan/decision.js';
+import { UsageError } from '../../../domain/core/errors.js';
 import * as v from '../../../domain/core/validate.js';
 import type { Context } from '../../context.js';
 import { argRows, sourceName } from '../../csv.js';
@@ -25,7 +26,9 @@ export const schema = z.object({
   file: text,
   copy: flag,
   live: flag,
+  dryRun: flag,
 }).check(
+  across((o) => (o.dryRun && (o.live || o.plan) ? '--dry-run checks against the ledger and writes nothing; it does not go with --live or --plan' : undefined)),
   across((o) =>
     o.upn && o.file
       ? 'Give a UPN or --file, not both'
@@ -52,12 +55,21 @@ export async function run(opts: Options, ctx: Context): Promise<Carried<AddedCli
     ? csvRows(ctx, opts.file, { required: ['upn'], optional: ['name', 'admin'] })
     : argRows([opts.upn!], 'upn', { name: opts.name, admin: opts.admin ? 'true' : 'false' });
   const { s, mode } = await actingMode(ctx, opts, 'client.user.add', opts.domain);
-  return addClientUsers(s, opts.domain, rows, { source: opts.file ? sourceName(opts.file) : 'arguments', mode });
+  // The `mode` setting may say live: a dry run is of the ledger only, never sent.
+  if (opts.dryRun && mode.kind !== 'ledger') throw new UsageError('--dry-run checks against the ledger and writes nothing; it does not go with live mode (`delegate config set mode offline` first)');
+  return addClientUsers(s, opts.domain, rows, { source: opts.file ? sourceName(opts.file) : 'arguments', mode: opts.dryRun ? { kind: 'ledger', dryRun: true } : mode });
 }
 
 export async function show(ctx: Context, opts: Options, r: Carried<AddedClientUser[]>): Promise<void> {
   await deliverActing(ctx, r, async (added) => {
     const target = await ctx.target();
+    if (opts.dryRun) {
+      // No password is made: the users are not.
+      if (opts.file) await renderList(target, clientUserView, added.map((a) => a.user));
+      else await renderOne(target, clientUserView, added[0]!.user);
+      ctx.note(`Would add ${added.length} user${added.length === 1 ? '' : 's'} to ${v.clientRef(opts.domain)}; nothing was written (--dry-run).`);
+      return;
+    }
     if (opts.file) await renderList(target, addedUserView, added);
     else await renderOne(target, addedUserView, added[0]!);
     ctx.note(`Added ${added.length} user${added.length === 1 ? '' : 's'} to ${v.clientRef(opts.domain)}. Temporary passwords are shown once; each must be changed at first sign-in.`);
@@ -77,7 +89,8 @@ export function register(user: Command, ctx: Context): void {
     .option('--admin', "make the user a Global Administrator of the client's organization (needs DAP full access, or Global Administrator, or Privileged Role Administrator with User Administrator)")
     .option('--file <csv|->', 'add many users from a CSV file with header upn,name,admin (- for stdin)')
     .option('--copy', 'put the temporary password on the clipboard')
-    .addHelpText('after', '\nExamples:\n  delegate client user add contoso.com alex@contoso.com --name "Alex Wilber"\n  delegate client user add contoso.com --file staff.csv')
+    .option('--dry-run', 'check everything and print the users that would be added (no passwords); write nothing')
+    .addHelpText('after', '\nExamples:\n  delegate client user add contoso.com alex@contoso.com --name "Alex Wilber"\n  delegate client user add contoso.com --file staff.csv --dry-run\n  delegate client user add contoso.com --file staff.csv')
     .action(async (domain: string, upn: string | undefined, raw: Record<string, unknown>) => {
       let opts = parseWith(schema, { ...raw, domain, upn });
       if (!opts.file && opts.upn === undefined) {

@@ -43,6 +43,7 @@ export function register(user: Command, ctx: Context): void {
     .description("List a client's users")
     .argument('<client-domain>', "the client's domain, or its tenant id")
     .option(...PLAN_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate client user list contoso.com\n  delegate client user list contoso.com --output csv')
     .action(async (domain: string, raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, { ...raw, domain }), ctx));
     });

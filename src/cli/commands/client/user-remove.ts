@@ -51,7 +51,7 @@ export function register(user: Command, ctx: Context): void {
     .argument('<upn>', 'the user')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
-    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts.\n\nExample:\n  delegate client user remove contoso.com alex@contoso.com --yes')
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts.\n\nExamples:\n  delegate client user remove contoso.com alex@contoso.com --yes')
     .action(async (domain: string, upn: string, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, domain, upn });
       const q = question(opts);

@@ -47,6 +47,7 @@ export function register(user: Command, ctx: Context): void {
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
     .option('--copy', 'put the temporary password on the clipboard')
+    .addHelpText('after', '\nExamples:\n  delegate client user reset-password contoso.com alex@contoso.com\n  delegate client user reset-password contoso.com alex@contoso.com --copy')
     .action(async (domain: string, upn: string, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, domain, upn });
       await show(ctx, opts, await run(opts, ctx));

@@ -24,6 +24,7 @@ export function register(noun: Command, ctx: Context): void {
   config
     .command('get')
     .description('Print a setting')
+    .addHelpText('after', '\nExamples:\n  delegate config get mode')
     .argument('<key>', SETTING_KEYS.join(' | '))
     .action(async (key: string) => {
       const k = settingKey(key);
@@ -37,6 +38,7 @@ export function register(noun: Command, ctx: Context): void {
   config
     .command('set')
     .description('Change a setting')
+    .addHelpText('after', '\nExamples:\n  delegate config set actor grace@fabrikam.com\n  delegate config set mode live')
     .argument('<key>', SETTING_KEYS.join(' | '))
     .argument(
       '<value>',
@@ -52,6 +54,7 @@ export function register(noun: Command, ctx: Context): void {
   config
     .command('unset')
     .description('Remove a setting')
+    .addHelpText('after', '\nExamples:\n  delegate config unset actor')
     .argument('<key>', SETTING_KEYS.join(' | '))
     .action(async (key: string) => {
       const k = settingKey(key);
@@ -61,6 +64,7 @@ export function register(noun: Command, ctx: Context): void {
   config
     .command('list')
     .description('List the settings')
+    .addHelpText('after', '\nExamples:\n  delegate config list\n  delegate config list --json')
     .action(async () => {
       const all = (await ctx.settings()).all();
       await renderList(await ctx.target(), settingView, SETTING_KEYS.map((key) => ({ key, value: all[key] ?? null })));

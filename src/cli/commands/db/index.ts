@@ -11,6 +11,7 @@ export function register(noun: Command, ctx: Context): void {
 
   db.command('migrate')
     .description("Create or upgrade the store's schema (on a team store, its owner runs this)")
+    .addHelpText('after', '\nExamples:\n  delegate db migrate\n  delegate --db postgres://owner@db.example.com/delegate db migrate')
     .action(async () => {
       const path = await ctx.dbPath();
       const store = await ctx.openOther(path, { create: false, migrate: true });
@@ -25,7 +26,7 @@ export function register(noun: Command, ctx: Context): void {
   db.command('grant')
     .description("Give a technician's database login what delegate needs, and no more (team store)")
     .argument('<login>', 'the database login (PostgreSQL role)')
-    .addHelpText('after', '\nExample:\n  delegate db grant grace\n  delegate user set grace@fabrikam.com --db-login grace')
+    .addHelpText('after', '\nExamples:\n  delegate db grant grace\n  delegate user set grace@fabrikam.com --db-login grace')
     .action(async (loginArg: string) => {
       const login = v.dbLogin(loginArg, '<login>');
       const r = await grantLogin(await ctx.session({ actor: true }), login);
@@ -38,7 +39,7 @@ export function register(noun: Command, ctx: Context): void {
     .description('Copy a whole ledger between stores (SQLite <-> PostgreSQL) into an empty one; the audit chain is verified on both ends')
     .argument('<from>', 'the store to copy (a file or postgres:// URL)')
     .argument('<to>', 'the empty store to fill (a file or postgres:// URL)')
-    .addHelpText('after', '\nExample:\n  delegate db copy ~/.local/share/delegate/delegate.db postgres://owner@db.example.com/delegate')
+    .addHelpText('after', '\nExamples:\n  delegate db copy ~/.local/share/delegate/delegate.db postgres://owner@db.example.com/delegate')
     .action(async (fromArg: string, toArg: string) => {
       const from = v.printable(fromArg, '<from>');
       const to = v.printable(toArg, '<to>');

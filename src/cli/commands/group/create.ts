@@ -40,6 +40,7 @@ export function register(group: Command, ctx: Context): void {
     .option('--object-id <guid>', "the group's object id in your Microsoft Entra tenant (used in plans)")
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate group create Helpdesk\n  delegate group create Helpdesk --object-id 9a3c1e2b-4d5f-4a6b-8c7d-0e1f2a3b4c5d')
     .action(async (nameIn: string | undefined, raw: Record<string, unknown>) => {
       const given = parseWith(schema, { ...raw, name: nameIn });
       const name = await ctx.need(given.name, '<name>', 'Security group name:', (x) => v.displayName(x, 'group name', 120));

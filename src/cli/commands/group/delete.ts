@@ -42,7 +42,7 @@ export function register(group: Command, ctx: Context): void {
     .argument('<group>', 'group name')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
-    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Microsoft deletes a security group for good.\n\nExample:\n  delegate group delete Helpdesk --yes')
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Microsoft deletes a security group for good.\n\nExamples:\n  delegate group delete Helpdesk --yes')
     .action(async (name: string, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, name });
       const q = question(opts);

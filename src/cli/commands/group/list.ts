@@ -20,7 +20,7 @@ export async function show(ctx: Context, groups: Group[]): Promise<void> {
 
 export function register(group: Command, ctx: Context): void {
   ctx
-    .listFields(group.command('list').description('List security groups and their members'), groupView.fields!)
+    .listFields(group.command('list').description('List security groups and their members').addHelpText('after', '\nExamples:\n  delegate group list\n  delegate group list --json'), groupView.fields!)
     .action(async (raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, raw), ctx));
     });

@@ -34,6 +34,7 @@ export function register(group: Command, ctx: Context): void {
     .description("Record a security group's object id in your Microsoft Entra tenant, so plans can name it (global admins)")
     .argument('<name>', 'group name')
     .option('--object-id <guid>', "the group's object id (e.g. the id in the response to `group create --plan`'s request)")
+    .addHelpText('after', '\nExamples:\n  delegate group set Helpdesk --object-id 9a3c1e2b-4d5f-4a6b-8c7d-0e1f2a3b4c5d')
     .action(async (name: string, raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, { ...raw, name }), ctx));
     });

@@ -11,6 +11,7 @@ export function register(noun: Command, ctx: Context): void {
   const inbox = ctx
     .listFields(noun, notificationView.fields!)
     .option('--unread', 'only unread notifications')
+    .addHelpText('after', '\nExamples:\n  delegate inbox --unread\n  delegate inbox read --all')
     .action(async (raw: { unread?: boolean }) => {
       const s = await ctx.session();
       const count = await printChunks(ctx, notificationView, (fn) => eachInboxChunk(s, { unreadOnly: Boolean(raw.unread) }, fn));
@@ -21,6 +22,7 @@ export function register(noun: Command, ctx: Context): void {
     .description('Mark a notification (or --all) as read')
     .argument('[id]', 'notification id')
     .option('--all', 'mark every notification read')
+    .addHelpText('after', '\nExamples:\n  delegate inbox read 3\n  delegate inbox read --all')
     .action(async (id: string | undefined, raw: { all?: boolean }) => {
       if (id !== undefined && raw.all) throw new UsageError('Give a notification id or --all, not both');
       if (id === undefined && !raw.all) throw new UsageError('Give a notification id or --all');

@@ -2,7 +2,7 @@
  * `delegate login` (SPEC.md "Live mode"): the noun's own action. Sign-in code
  * (msal-node) is loaded only by the login commands.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { dirname } from 'node:path';
 import { UsageError } from '../../../domain/core/errors.js';
 import { CLOUDS } from '../../../domain/core/model.js';
@@ -19,7 +19,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const loginSchema = z
   .object({
   cloud: z.optional(rule((s) => v.oneOf(s, CLOUDS, '--cloud'))),
-  tenant: z.optional(rule((s) => (v.isDomain(s.trim().toLowerCase()) ? v.domain(s, '--tenant') : v.guid(s, '--tenant')))),
+  tenant: z.optional(rule((s) => (v.isDomain(s.trim().toLowerCase()) ? v.domain(s, '--tenant-id') : v.guid(s, '--tenant-id')))),
   clientId: z.optional(rule((s) => v.guid(s, '--client-id'))),
   deviceCode: z.optional(z.boolean()),
   certificate: z.optional(
@@ -38,7 +38,7 @@ export const loginSchema = z
   .check(
     across((o) => (o.certificate !== undefined && o.clientSecretEnv !== undefined ? 'Give --certificate or --client-secret-env, not both' : undefined)),
     across((o) => (isApp(o) && o.deviceCode ? '--device-code is for people; --certificate and --client-secret-env sign the app in' : undefined)),
-    across((o) => (isApp(o) && !o.tenant ? 'An app-only sign-in (--certificate or --client-secret-env) needs --tenant, the partner tenant id' : undefined)),
+    across((o) => (isApp(o) && !o.tenant ? 'An app-only sign-in (--certificate or --client-secret-env) needs --tenant-id, the partner tenant id' : undefined)),
   );
 
 /** An app-only sign-in (certificate or secret), not a person's. */
@@ -50,11 +50,11 @@ type LoginOptions = ReturnType<typeof parseWith<typeof loginSchema>>;
 
 export const statusView: View<LoginStatus> = {
   columns: [
-    { header: 'signed in', value: (s) => (s.signedIn ? 'yes' : 'no') },
+    { header: 'signedIn', value: (s) => (s.signedIn ? 'yes' : 'no') },
     { header: 'account', value: (s) => s.account },
-    { header: 'tenant', value: (s) => s.tenantId },
+    { header: 'tenantId', value: (s) => s.tenantId },
     { header: 'cloud', value: (s) => s.cloud },
-    { header: 'expires', value: (s) => s.expiresOn },
+    { header: 'expiresOn', value: (s) => s.expiresOn },
   ],
   json: (s) => ({ signedIn: s.signedIn, account: s.account, tenantId: s.tenantId, cloud: s.cloud, expiresOn: s.expiresOn }),
 };
@@ -98,16 +98,20 @@ export async function show(ctx: Context, status: LoginStatus): Promise<void> {
 export function register(login: Command, ctx: Context): void {
   login
     .option('--cloud <cloud>', 'global or china (21Vianet) (default: global)')
-    .option('--tenant <tenant>', "the partner's tenant id or domain (required for app-only sign-in)")
+    .option('--tenant-id <tenant>', "the partner's tenant id or domain (required for app-only sign-in)")
+    // The old name, kept working (hidden): --tenant-id is the name everywhere else.
+    .addOption(new Option('--tenant <tenant>').hideHelp())
     .option('--client-id <app id>', "the partner's own multi-tenant app (env DELEGATE_CLIENT_ID)")
     .option('--device-code', 'sign in with a code in a browser elsewhere (the default without a desktop)')
     .option('--certificate <pem file>', 'app-only, for CI: a PEM file with the app certificate and its private key')
     .option('--client-secret-env <VAR>', 'app-only, for CI: the environment variable holding the client secret')
     .addHelpText(
       'after',
-      '\nExamples:\n  delegate login --client-id 11111111-2222-4333-8444-555555555555 --device-code\n  delegate login --tenant contoso.onmicrosoft.com --client-id <app id> --client-secret-env DELEGATE_SECRET\n  delegate login status --json',
+      '\nExamples:\n  delegate login --client-id 11111111-2222-4333-8444-555555555555 --device-code\n  delegate login --tenant-id contoso.onmicrosoft.com --client-id <app id> \\\n      --client-secret-env DELEGATE_SECRET\n  delegate login status --json',
     )
     .action(async (raw: Record<string, unknown>) => {
-      await show(ctx, await run(parseWith(loginSchema, raw), ctx));
+      const { tenantId, ...rest } = raw;
+      if (tenantId !== undefined && rest.tenant !== undefined) throw new UsageError('Give --tenant-id once (--tenant is its old name)');
+      await show(ctx, await run(parseWith(loginSchema, { ...rest, tenant: tenantId ?? rest.tenant }), ctx));
     });
 }

@@ -18,6 +18,7 @@ export function show(ctx: Context, signedOut: boolean): void {
 }
 
 export function register(logout: Command, ctx: Context): void {
+  logout.addHelpText('after', '\nExamples:\n  delegate logout');
   logout.action(async (raw: Record<string, unknown>) => {
     show(ctx, await run(parseWith(schema, raw), ctx));
   });

@@ -33,6 +33,7 @@ export function register(offer: Command, ctx: Context): void {
     .listFields(offer.command('list'), offerView.fields!)
     .description('List active offers (--all: revoked ones too)')
     .option('--all', 'include revoked offers')
+    .addHelpText('after', '\nExamples:\n  delegate offer list\n  delegate offer list --all --json')
     .action(async (raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, raw), ctx));
     });

@@ -43,6 +43,7 @@ export function register(offer: Command, ctx: Context): void {
     .command('revoke')
     .description('Revoke an offer so clients can no longer accept it')
     .argument('<offer-id>', 'offer id (or a unique prefix of it)')
+    .addHelpText('after', '\nExamples:\n  delegate offer revoke 27ef7227 --yes')
     .action(async (id: string) => {
       const opts = parseWith(schema, { id });
       await ctx.confirm(question(opts));

@@ -22,6 +22,7 @@ export function register(partner: Command, ctx: Context): void {
   partner
     .command('show')
     .description('Show the partner')
+    .addHelpText('after', '\nExamples:\n  delegate partner show\n  delegate partner show --json')
     .action(async (raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, raw), ctx));
     });

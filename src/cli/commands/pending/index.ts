@@ -10,10 +10,10 @@ import { renderList, type View } from '../../render.js';
 
 export const pendingView: View<PendingView> = {
   fields: ['id', 'openedAt', 'actor', 'command', 'action', 'target', 'method', 'url', 'readBack', 'owner'],
-  table: { key: ['id'], drop: ['owner', 'request', 'actor', 'opened'] },
+  table: { key: ['id'], drop: ['owner', 'request', 'actor', 'openedAt'] },
   columns: [
     { header: 'id', value: (p) => p.id },
-    { header: 'opened', value: (p) => p.openedAt },
+    { header: 'openedAt', value: (p) => p.openedAt },
     { header: 'actor', value: (p) => p.actor },
     { header: 'change', value: (p) => (p.passwordPending ? `${p.action} (password not shown)` : p.action) },
     { header: 'target', value: (p) => p.target },

@@ -13,13 +13,13 @@ import { renderList, type View } from '../../render.js';
 export const recoveredView: View<Recovered> = {
   fields: ['id', 'target', 'outcome', 'detail', 'temporaryPassword'],
   // A password is never cut: it is shown once.
-  table: { key: ['id', 'temporary password'], drop: ['detail'] },
+  table: { key: ['id', 'temporaryPassword'], drop: ['detail'] },
   columns: [
     { header: 'id', value: (r) => r.id },
     { header: 'target', value: (r) => r.target },
     { header: 'outcome', value: (r) => r.outcome },
     { header: 'detail', value: (r) => r.detail },
-    { header: 'temporary password', value: (r) => r.temporaryPassword ?? '' },
+    { header: 'temporaryPassword', value: (r) => r.temporaryPassword ?? '' },
   ],
   json: (r) => ({ id: r.id, target: r.target, outcome: r.outcome, detail: r.detail, ...(r.temporaryPassword ? { temporaryPassword: r.temporaryPassword } : {}) }),
 };

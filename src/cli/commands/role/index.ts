@@ -18,7 +18,8 @@ const roleView: View<Role> = {
 export function register(noun: Command, ctx: Context): void {
   const list = noun
     .command('list')
-    .description('List the roles, by display name and Microsoft Entra role template id');
+    .description('List the roles, by display name and Microsoft Entra role template id')
+    .addHelpText('after', '\nExamples:\n  delegate role list\n  delegate role list --output csv');
   ctx
     .listFields(list, roleView.fields!)
     .action(async () => renderList(await ctx.target(), roleView, ROLES));

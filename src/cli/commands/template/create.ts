@@ -67,7 +67,7 @@ export function register(template: Command, ctx: Context): void {
     .option('--duration <iso>', 'P1D to P2Y', 'P730D')
     .option('--auto-extend <iso>', 'PT0S or P180D', 'PT0S')
     .option('--assign <group=roles>', 'a security group and the roles it should hold on each relationship (repeatable)', (val: string, acc: string[]) => [...acc, val], [] as string[])
-    .addHelpText('after', '\nExample:\n  delegate template create helpdesk --roles "Helpdesk Administrator,Global Reader" --duration P365D --auto-extend P180D --assign "Helpdesk=Helpdesk Administrator"')
+    .addHelpText('after', '\nExamples:\n  delegate template create helpdesk --roles "Helpdesk Administrator,Global Reader" --duration P365D --auto-extend P180D --assign "Helpdesk=Helpdesk Administrator"')
     .action(async (nameIn: string | undefined, raw: Record<string, unknown>) => {
       const roles = (raw.roles as string | undefined) || undefined; // an empty --roles is missing
       parseWith(schema, { ...raw, name: nameIn, roles });

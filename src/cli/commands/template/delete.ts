@@ -45,7 +45,7 @@ export function register(template: Command, ctx: Context): void {
     .argument('<name>', 'template name')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
-    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Templates are delegate\'s own: there is nothing to send to Microsoft.\n\nExample:\n  delegate template delete helpdesk --yes')
+    .addHelpText('after', '\nAsks y/N on a terminal; pass --yes in scripts. Templates are delegate\'s own: there is nothing to send to Microsoft.\n\nExamples:\n  delegate template delete helpdesk --yes')
     .action(async (name: string, raw: Record<string, unknown>) => {
       const opts = parseWith(schema, { ...raw, name });
       const q = question(opts);

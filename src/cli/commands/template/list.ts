@@ -22,6 +22,7 @@ export function register(template: Command, ctx: Context): void {
   ctx
     .listFields(template.command('list'), templateView.fields!)
     .description('List templates')
+    .addHelpText('after', '\nExamples:\n  delegate template list\n  delegate template list --json')
     .action(async (raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, raw), ctx));
     });

@@ -15,7 +15,7 @@ import { userViewFor } from '../../views.js';
 
 /** Checked in the order a person reads them; the email and --name once there is an email (a missing one is asked for first). */
 export const schema = z
-  .object({ email: text, name: text, globalAdmin: flag, file: text, dbLogin: text })
+  .object({ email: text, name: text, globalAdmin: flag, file: text, dbLogin: text, dryRun: flag })
   .check(
     across((o) => (o.email && o.file ? 'Give an email or --file, not both' : undefined)),
     across((o) => (o.file && o.dbLogin !== undefined ? '--db-login goes with a single email; map logins one by one with `delegate user set <email> --db-login <login>`' : undefined)),
@@ -38,12 +38,14 @@ export async function run(
     return addUsers(session, csvRows(ctx, opts.file, { required: ['email'], optional: ['name'] }, bulk?.onBytes), {
       globalAdmin: Boolean(opts.globalAdmin),
       source: sourceName(opts.file),
+      dryRun: Boolean(opts.dryRun),
       ...(bulk ? { sink: bulk.sink, restart: bulk.restart } : {}),
     });
   }
   return addUsers(session, argRows([opts.email!], 'email', { name: opts.name }), {
     globalAdmin: Boolean(opts.globalAdmin),
     source: 'arguments',
+    dryRun: Boolean(opts.dryRun),
     ...(opts.dbLogin !== undefined ? { dbLogin: opts.dbLogin } : {}),
   });
 }
@@ -61,14 +63,15 @@ export function register(user: Command, ctx: Context): void {
     .option('--global-admin', "make the user one of the partner's global admins")
     .option('--file <csv|->', 'add many users from a CSV file with header email,name (- for stdin)')
     .option('--db-login <login>', 'the database login that acts as this user on a team store (PostgreSQL)')
-    .addHelpText('after', '\nExamples:\n  delegate user add grace@fabrikam.com --name "Grace Hopper"\n  delegate user add --file users.csv')
+    .option('--dry-run', 'check everything and print who would be added; write nothing')
+    .addHelpText('after', '\nExamples:\n  delegate user add grace@fabrikam.com --name "Grace Hopper"\n  delegate user add --file users.csv --dry-run\n  delegate user add --file users.csv')
     .action(async (emailArg: string | undefined, raw: Record<string, unknown>) => {
       let opts = parseWith(schema, { ...raw, email: emailArg });
       if (opts.file) {
         const progress = await progressFor(ctx, checkReadable(opts.file));
         const session = await ctx.session({ actor: true });
         const { count } = await withBulkOutput(ctx, userViewFor(session.store), (sink, restart) => run(opts, ctx, session, { sink, restart, onBytes: progress })).finally(() => progress.stop());
-        ctx.note(`Added ${count} user${count === 1 ? '' : 's'} from ${sourceName(opts.file)}.`);
+        ctx.note(`${opts.dryRun ? 'Would add' : 'Added'} ${count} user${count === 1 ? '' : 's'} from ${sourceName(opts.file)}${opts.dryRun ? '; nothing was written (--dry-run)' : ''}.`);
         return;
       }
       if (opts.email === undefined) {
@@ -78,5 +81,6 @@ export function register(user: Command, ctx: Context): void {
       const session = await ctx.session({ actor: true });
       const added = await run(opts, ctx, session);
       await show(ctx, session, added[0]!);
+      if (opts.dryRun) ctx.note(`Would add ${added[0]!.email}; nothing was written (--dry-run).`);
     });
 }

@@ -32,6 +32,7 @@ export function register(user: Command, ctx: Context): void {
     .listFields(user.command('list'), teamUserView.fields!)
     .description("List the partner's users")
     .option('--access <access>', 'only users with this admin access: full, limited or none')
+    .addHelpText('after', '\nExamples:\n  delegate user list\n  delegate user list --access full --json')
     .action(async (raw: Record<string, unknown>) => {
       await show(ctx, await run(parseWith(schema, raw), ctx));
     });

@@ -30,6 +30,7 @@ export function register(user: Command, ctx: Context): void {
     .command('remove')
     .description("Remove a user from the partner's organization")
     .argument('<email>', 'the user')
+    .addHelpText('after', '\nExamples:\n  delegate user remove grace@fabrikam.com --yes')
     .action(async (email: string) => {
       const opts = parseWith(schema, { email });
       await ctx.confirm(question(opts));

@@ -45,6 +45,7 @@ export function register(user: Command, ctx: Context): void {
     .option('--dry-run', 'print what would change and write nothing')
     .option(...PLAN_OPTION)
     .option(...LIVE_OPTION)
+    .addHelpText('after', '\nExamples:\n  delegate user revoke-admin grace@fabrikam.com --yes\n  delegate user revoke-admin --file leavers.csv --dry-run')
     .action(async (emails: string[], raw: Record<string, unknown>) => {
       const flags = parseWith(flagsSchema, raw);
       if (!emails.length && !flags.file && ctx.canPrompt()) emails = [await ctx.need(undefined, '<email>', 'User to revoke:', (s) => v.email(s))];

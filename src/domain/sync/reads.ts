@@ -1,8 +1,9 @@
 /**
  * What a sync reads every time and what only when it may have changed (SPEC.md "Sync at partner
- * scale"): every sync reads the whole relationship list and the contracts (Graph has no delta
- * query for either: https://learn.microsoft.com/graph/delta-query-overview lists the resources
- * that have one, and neither is among them). A relationship's access assignments are read again when
+ * scale"): every sync reads the whole relationship list and the contracts. Graph has no delta query
+ * for either: in Microsoft's v1.0 metadata (../shared/microsoft/graph-v1.0-metadata.xml) no `delta`
+ * function is bound to delegatedAdminRelationship or contract (it is to group, user and 28 others;
+ * https://learn.microsoft.com/graph/delta-query-overview). A relationship's access assignments are read again when
  * its ETag changed since they were read, when any of them is not `active`, when an intent on it was
  * resolved, or when they were read more than seven days ago. Partner Center's per-customer read is
  * made for customers the ledger lacks, and for those whose DAP the ledger holds as active when it was
@@ -23,7 +24,7 @@ export interface AssignmentsRead {
 
 /** Whether a relationship's access assignments are read again. */
 export function readAssignmentsAgain(m: MsRelationship, last: AssignmentsRead | undefined, o: { full: boolean; now: number; resolved: ReadonlySet<string> }): boolean {
-  if (o.full || !last || !last.assignmentsReadAt || o.resolved.has(m.id.toLowerCase())) return true;
+  if (o.full || !last || !last.assignmentsReadAt || o.resolved.has(m.id.toLowerCase()) || o.resolved.has(m.displayName.toLowerCase())) return true;
   if (last.unsettled) return true;
   if ((m['@odata.etag'] ?? null) !== last.assignmentsEtag || last.assignmentsEtag === null) return true;
   return o.now - Date.parse(last.assignmentsReadAt) > REREAD_MS;
@@ -46,7 +47,7 @@ export interface ReadPlan {
   dapToRead(page: readonly MsContract[]): Promise<string[]>;
 }
 
-/** The plan over the session's ledger. `resolved`: relationships (lower-case ids) an intent was resolved on just before. */
+/** The plan over the session's ledger. `resolved`: targets (lower case: a relationship's id or display name) of intents recovered just before. */
 export function readPlan(s: Session, stage: Stage, o: { full: boolean; resolved: ReadonlySet<string> }): ReadPlan {
   const now = () => s.clock.now().getTime();
   return {

@@ -64,7 +64,16 @@ export async function prepareSync(s: Session): Promise<Pick<Partner, 'cloud' | '
 export async function reconcile(
   s: Session,
   stage: Stage,
-  o: { dryRun: boolean; parts: readonly SyncPart[]; notes?: string[]; onProgress?: (p: Progress) => void; between?: () => Promise<void>; chunk?: number },
+  o: {
+    dryRun: boolean;
+    parts: readonly SyncPart[];
+    notes?: string[];
+    onProgress?: (p: Progress) => void;
+    /** Each chunk's changes once it is committed (then the result's `changes` stays empty: memory stays bounded). */
+    onChanges?: (changes: SyncChange[]) => Promise<void>;
+    between?: () => Promise<void>;
+    chunk?: number;
+  },
 ): Promise<SyncResult> {
   let size = o.chunk ?? CHUNK;
   /** The next chunk's size from how long this one took (a fixed size when the caller set one). */
@@ -89,19 +98,28 @@ export async function reconcile(
   };
   // One dry run is one read transaction; a real sync commits a chunk at a time.
   let dryTx: Tx | undefined;
+  // `out.changes` holds the chunk at work; a committed chunk's go to onChanges, else are kept here.
+  const kept: SyncChange[] = [];
   const inTx = async <T>(label: string, f: (tx: Tx) => Promise<T>): Promise<T> => {
-    if (dryTx) return f(dryTx);
-    return s.store.write(async (tx) => {
-      const before = out.changes.length;
-      const r = await f(tx);
-      const mine = out.changes.slice(before);
-      if (mine.length > 0) {
-        const n = countOf(mine);
-        const e = await appendAudit(tx, s.clock, { actor: actor.email, action: 'sync', target: partner.tenantId, outcome: 'allowed', detail: `${label}: ${n.added} added, ${n.changed} changed, ${n.ended} ended` });
-        ctx.own.add(e.seq);
-      }
-      return r;
-    });
+    const r = dryTx
+      ? await f(dryTx)
+      : await s.store.write(async (tx) => {
+          // A transaction run again (a deadlock on a team store) starts its chunk's changes over.
+          out.changes.length = 0;
+          const result = await f(tx);
+          if (out.changes.length > 0) {
+            const n = countOf(out.changes);
+            const e = await appendAudit(tx, s.clock, { actor: actor.email, action: 'sync', target: partner.tenantId, outcome: 'allowed', detail: `${label}: ${n.added} added, ${n.changed} changed, ${n.ended} ended` });
+            ctx.own.add(e.seq);
+          }
+          return result;
+        });
+    const mine = out.changes.splice(0);
+    const n = countOf(mine);
+    for (const k of ['added', 'changed', 'ended'] as const) out.counts[k] += n[k];
+    if (o.onChanges) await o.onChanges(mine);
+    else kept.push(...mine);
+    return r;
   };
   const groups = await s.store.read((tx) => tx.listGroups());
   ctx.groupByObjectId = new Map(groups.filter((g) => g.objectId).map((g) => [g.objectId!.toLowerCase(), g.name]));
@@ -153,7 +171,7 @@ export async function reconcile(
   } else {
     await body();
   }
-  out.counts = countOf(out.changes);
+  out.changes = kept;
   if (!o.dryRun) {
     const n = out.counts;
     const kept = out.keptNewer.length ? `; ${out.keptNewer.length} kept (written after their read)` : '';

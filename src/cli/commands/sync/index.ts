@@ -7,39 +7,12 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../domain/core/errors.js';
 import * as v from '../../../domain/core/validate.js';
-import { SYNC_PARTS, type SyncChange, type SyncPart, type SyncResult } from '../../../domain/sync/types.js';
+import { SYNC_PARTS, type SyncPart, type SyncResult } from '../../../domain/sync/types.js';
 import type { Context } from '../../context.js';
-import { renderList, renderOne, type View } from '../../render.js';
+import { syncOutput } from './output.js';
 import { signInDeps } from '../login/login.js';
 import { limitsFromSettings, processAlive, recoveryLine, settleSeconds } from '../../live.js';
 import type { ReadProgress } from '../../../microsoft/tenant.js';
-
-const changeView: View<SyncChange> = {
-  table: { key: ['target'], min: { detail: 20 } },
-  columns: [
-    { header: 'change', value: (c) => c.kind },
-    { header: 'what', value: (c) => c.what },
-    { header: 'target', value: (c) => c.target },
-    { header: 'detail', value: (c) => c.detail },
-  ],
-  json: (c) => c,
-};
-
-const resultView: View<SyncResult> = {
-  columns: [],
-  json: (r) => ({
-    dryRun: r.dryRun,
-    counts: r.counts,
-    changes: r.changes,
-    notAtMicrosoft: r.notAtMicrosoft,
-    deletedAtMicrosoft: r.deletedAtMicrosoft,
-    keptNewer: r.keptNewer,
-    unknownMembers: r.unknownMembers,
-    notes: r.notes,
-    reads: r.reads,
-    timings: r.timings,
-  }),
-};
 
 /** The line a terminal shows while sync reads. */
 function progressLine(p: ReadProgress): string {
@@ -112,6 +85,8 @@ export function register(noun: Command, ctx: Context): void {
       const ticker = tty ? setInterval(() => ctx.io.err(`\r\x1b[2K${progressLine(waits())}`), 250) : undefined;
       ctx.onClose(() => ticker && clearInterval(ticker));
       let result: SyncResult;
+      // The changes are printed as their chunks commit.
+      const output = syncOutput(await ctx.target());
       const started = performance.now();
       let read = 0;
       try {
@@ -126,10 +101,12 @@ export function register(noun: Command, ctx: Context): void {
           onProgress: tty ? (p) => ctx.io.err(`\r\x1b[2KRecording: ${p.phase} ${p.done}/${p.total}`) : undefined,
           // An interrupt stops between chunks: what is committed stays, the rest resumes next time.
           between: () => ctx.interrupts.checkpoint(),
+          onChanges: (cs) => output.changes(cs),
         });
         if (tty) ctx.io.err('\r\x1b[2K');
         await run?.end(true);
       } catch (e) {
+        output.abort();
         if (tty) ctx.io.err('\n');
         await run?.end(false).catch(() => undefined);
         throw e;
@@ -139,9 +116,7 @@ export function register(noun: Command, ctx: Context): void {
       const { requests, resumed, assignmentsSkipped, dapSkipped, throttled } = progress;
       result.reads = { requests, resumed, assignmentsSkipped, dapSkipped, throttled };
       result.timings = { readMs: Math.round(read - started), reconcileMs: Math.round(performance.now() - read) };
-      const target = await ctx.target();
-      if (target.output === 'json') await renderOne(target, resultView, result);
-      else await renderList(target, changeView, result.changes);
+      await output.end(result);
       for (const r of result.notAtMicrosoft) ctx.note(`Not at Microsoft: ${r}`);
       for (const r of result.keptNewer) ctx.note(`Kept the ledger's: ${r}`);
       if (result.unknownMembers.length) ctx.note(`Agent group members who are not partner users here (not added): ${result.unknownMembers.join(', ')}`);

@@ -348,9 +348,12 @@ export function judge(kind: ChangeKind, look: Look, found: Found, sentAt: string
     case 'scheduleRequest': {
       // Only requests made since the intent was opened count (an older one was another change).
       const mine = LIST(body).filter((r) => r.action === look.action && !(typeof r.createdDateTime === 'string' && r.createdDateTime < sentAt));
-      const ok = mine.find((r) => !PIM_REFUSED.has(lower(r.status)));
+      // A deactivation done reads Revoked (its activation revoked; unconfirmed for groups: PIM for roles' example shows it).
+      const ending = look.action === 'selfDeactivate';
+      const done = (r: Record<string, unknown>) => PIM_DONE.has(lower(r.status)) || (ending && lower(r.status) === 'revoked');
+      const ok = mine.find((r) => done(r) || !PIM_REFUSED.has(lower(r.status)));
       if (!ok) return { outcome: 'notApplied', detail: mine.length ? `Microsoft's ${String(look.action)} request was ${String(mine[0]!.status)}` : `no ${String(look.action)} request at Microsoft` };
-      return { outcome: PIM_DONE.has(lower(ok.status)) ? 'applied' : 'accepted', detail: `${String(look.action)} request ${String(ok.status)}`, body: ok };
+      return { outcome: done(ok) ? 'applied' : 'accepted', detail: `${String(look.action)} request ${String(ok.status)}`, body: ok };
     }
     case 'nothing':
       return { outcome: 'unknown', detail: 'a password reset cannot be read back' };

@@ -100,6 +100,10 @@ const SAMPLES: Record<string, Samples> = {
       ),
     groupPolicyRead: (c, m) => call(m, 'groupPolicyRead', c, 'policy', GROUP),
     transitiveMembersRead: (c, m) => call(m, 'transitiveMembersRead', c, 'members', GROUP),
+    groupEligibilityRead: (c, m) => call(m, 'groupEligibilityRead', c, 'eligible', GROUP),
+    assignmentsRead: (c, m) => call(m, 'assignmentsRead', c, 'assignments', REL),
+    groupRead: (c, m) => call(m, 'groupRead', c, 'group', GROUP),
+    userByIdRead: (c, m) => call(m, 'userByIdRead', c, 'user', USER),
   },
   'relationship-requests.ts': {
     createRelationship: (c, m) => call(m, 'createRelationship', c, 'relationship', { displayName: 'Contoso GDAP', duration: 'P730D', autoExtendDuration: 'P180D', roles: [USER_ADMINISTRATOR, HELPDESK_ADMINISTRATOR] }),

@@ -125,3 +125,26 @@ export function groupPolicyRead(cloud: Cloud, id: string, groupId: string): Plan
 export function transitiveMembersRead(cloud: Cloud, id: string, groupId: string): PlannedRequest {
   return { id, method: 'GET', url: `${GRAPH_HOSTS[cloud]}/groups/${seg(groupId)}/transitiveMembers?$select=id,userPrincipalName` };
 }
+
+/**
+ * Every eligibility request of a group (doctor --live compares them with the ledger): GET
+ * .../eligibilityScheduleRequests?$filter=groupId eq '<group>' (privilegedaccessgroup-list-eligibilityschedulerequests).
+ */
+export function groupEligibilityRead(cloud: Cloud, id: string, groupId: string): PlannedRequest {
+  return { id, method: 'GET', url: `${GRAPH_HOSTS[cloud]}${PIM}/eligibilityScheduleRequests?$filter=${encodeURIComponent(`groupId eq '${groupId}'`)}` };
+}
+
+/** A relationship's access assignments with their status (https://learn.microsoft.com/graph/api/delegatedadminrelationship-list-accessassignments). */
+export function assignmentsRead(cloud: Cloud, id: string, relationshipId: string): PlannedRequest {
+  return { id, method: 'GET', url: `${GRAPH_HOSTS[cloud]}/tenantRelationships/delegatedAdminRelationships/${seg(relationshipId)}/accessAssignments` };
+}
+
+/** Whether a group still exists (https://learn.microsoft.com/graph/api/group-get: 404 once deleted). */
+export function groupRead(cloud: Cloud, id: string, groupId: string): PlannedRequest {
+  return { id, method: 'GET', url: `${GRAPH_HOSTS[cloud]}/groups/${seg(groupId)}?$select=id,displayName` };
+}
+
+/** A user by id, for the UPN of a principal Microsoft names (https://learn.microsoft.com/graph/api/user-get). */
+export function userByIdRead(cloud: Cloud, id: string, userId: string): PlannedRequest {
+  return { id, method: 'GET', url: `${GRAPH_HOSTS[cloud]}/users/${seg(userId)}?$select=id,userPrincipalName` };
+}

@@ -60,6 +60,20 @@ describe('group add-member --eligible --live', () => {
   });
 });
 
+describe('exactly once', () => {
+  it('an eligibility whose answer is lost is read back at once by the group and principal, found, and recorded: nothing sent twice, no intent left', async () => {
+    fake.fault({ kind: 'lost', method: 'POST', path: `${PIM}/eligibilityScheduleRequests` });
+    const r = await live(['group', 'add-member', 'Helpdesk', LEE, '--eligible']);
+    expect(r.code).toBe(0);
+    expect(posts('eligibilityScheduleRequests')).toHaveLength(1);
+    const readBack = fake.requests.find((x) => x.method === 'GET' && x.path === `${PIM}/eligibilityScheduleRequests`);
+    expect(new URLSearchParams(readBack!.query).get('$filter')).toBe(`groupId eq '${groupId}' and principalId eq '${leeId}'`);
+    expect(await eligibility(LEE)).toBeDefined();
+    expect(await openIntents()).toEqual([]);
+    expect(fake.violations).toEqual([]);
+  });
+});
+
 describe('access activate --live', () => {
   it("--for defaults to the group's policy maximum read at Microsoft; more than it is exit 2 before any request; it sends selfActivate with the justification", async () => {
     await eligibleLee();

@@ -44,6 +44,9 @@ describe('group add-member --eligible (offline)', () => {
     // Eligible is not a member: the group's direct members are unchanged.
     expect(JSON.parse(await ok(['group', 'list', '--output', 'json'], plus(1)))[0].members).toEqual([]);
     expect((await auditOf(sb)).at(-1)).toMatchObject({ actor: ADMIN, action: 'group.add-member', target: 'Helpdesk', outcome: 'allowed', detail: `${LEE} eligible until ${until}` });
+    // Correcting the user's record keeps its eligibility (the row is written again: user-changes.ts).
+    await ok(['user', 'set', LEE, '--name', 'Lee Gu'], plus(1));
+    expect(await eligibility('Helpdesk', LEE)).toMatchObject({ eligibleUntil: until });
   });
 });
 

@@ -11,7 +11,7 @@
  * RoleManagementPolicy.Read.AzureADGroup for the group's policy
  * (https://learn.microsoft.com/graph/api/policyroot-list-rolemanagementpolicyassignments). Licence: each
  * eligible user needs Microsoft Entra ID P2 or Microsoft Entra ID Governance
- * (https://learn.microsoft.com/entra/id-governance/privileged-identity-management/subscription-requirements).
+ * (https://learn.microsoft.com/entra/id-governance/licensing-fundamentals).
  */
 import type { Cloud } from '../core/model.js';
 import { getUser } from './directory-requests.js';

@@ -74,6 +74,27 @@ describe('exactly once', () => {
   });
 });
 
+describe('recovery', () => {
+  it('an activation whose answer is lost and whose read-back fails is pending (exit naming `delegate pending`); `delegate recover` finds it and records the activation', async () => {
+    await eligibleLee();
+    fake.fault({ kind: 'lost', method: 'POST', path: `${PIM}/assignmentScheduleRequests` });
+    fake.fault({ kind: 'error', status: 500, method: 'GET', path: `${PIM}/assignmentScheduleRequests`, times: 5 });
+    const r = await live(['--as', LEE, 'access', 'activate', 'Helpdesk', '--reason', 'ticket 5', '--for', 'PT30M']);
+    fake.clearFaults();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/pending \(see `delegate pending`/);
+    expect(await eligibility(LEE)).toMatchObject({ activation: null });
+    const open = await openIntents();
+    expect(open.map((i) => i.kind)).toEqual(['activation.create']);
+    const rec = await runBin(['recover', '--json'], env);
+    expect(rec.code).toBe(0);
+    expect((JSON.parse(rec.stdout) as { outcome: string }[]).map((x) => x.outcome)).toEqual(['applied']);
+    expect(await eligibility(LEE)).toMatchObject({ activation: 'active' });
+    expect(await openIntents()).toEqual([]);
+    expect(posts('assignmentScheduleRequests')).toHaveLength(1);
+  });
+});
+
 describe('access activate --live', () => {
   it("--for defaults to the group's policy maximum read at Microsoft; more than it is exit 2 before any request; it sends selfActivate with the justification", async () => {
     await eligibleLee();

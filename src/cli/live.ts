@@ -5,7 +5,7 @@
  * modules are imported only here, only for a live command, so offline
  * commands start as before.
  */
-import { LEDGER, type Carried, type ItemOutcome, type LiveIntents, type Mode } from '../domain/plan/decision.js';
+import { LEDGER, type Carried, type ItemOutcome, type LiveIntents, type Microsoft, type Mode } from '../domain/plan/decision.js';
 import { DelegateError, NotPermittedError, UsageError } from '../domain/core/errors.js';
 import { requirePartner, resolveActor, writeAudited, type Session } from '../domain/core/session.js';
 import type { Context } from './context.js';
@@ -99,6 +99,25 @@ export async function sessionAndMode(
   const mode: Mode = { kind: 'live', microsoft };
   mode.intents = await liveIntents(ctx, recording, mode, what.action, client.timeoutMs);
   return { s: recording, mode };
+}
+
+/**
+ * Microsoft for reading only (`doctor --live`): the signed-in client (exit 4 naming `delegate login` when
+ * nobody is), the same limits and retries as a live change, and no intents (nothing is changed).
+ */
+export async function liveReader(ctx: Context, s: Session): Promise<Pick<Microsoft, 'read'>> {
+  const deps = { env: ctx.env, dataDir: dirname(defaultDbPath(ctx.env)), say: (t: string) => ctx.note(t) };
+  const partner = await s.store.read((tx) => requirePartner(tx));
+  const { connect } = await import('../microsoft/live.js');
+  const { executor } = await import('../microsoft/execute.js');
+  const signal = ctx.interrupts.signal;
+  const client = await connect(deps, {
+    cloud: partner.cloud,
+    signal,
+    limits: limitsFromSettings(await ctx.settings()),
+    onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`),
+  });
+  return executor(client, partner.cloud, { signal });
 }
 
 /** How long an intent's lease runs; the running command renews it every third of that. */

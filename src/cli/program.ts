@@ -33,6 +33,7 @@ export const NOUNS: Record<string, { description: string; group: keyof typeof GR
   role: { description: 'Microsoft Entra roles for granular relationships', group: 'granular', load: () => import('./commands/role/index.js') },
   template: { description: 'Templates for granular offers', group: 'granular', load: () => import('./commands/template/index.js') },
   group: { description: 'Security groups that receive roles on granular relationships', group: 'granular', load: () => import('./commands/group/index.js') },
+  access: { description: 'Who can do what, where: just-in-time membership (PIM for Groups)', group: 'granular', load: () => import('./commands/access/index.js') },
   login: { description: 'Sign in to Microsoft (live mode); `login status` to check', group: 'live', load: () => import('./commands/login/index.js') },
   logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', group: 'live', load: () => import('./commands/login/logout.js') },
   sync: { description: 'Reconcile the ledger with Microsoft (live mode): relationships, clients, agent users', group: 'live', load: () => import('./commands/sync/index.js') },

@@ -24,6 +24,7 @@
  * zod/mini (as src/cli/schema.ts), so the bundle carries one zod.
  */
 import * as z from 'zod/mini';
+import { PIM_ROUTES } from './pim-schemas.js';
 
 /** A schema for a 2xx answer's body (the JSON value, or undefined when the body is empty). */
 export type Schema<T> = z.ZodMiniType<T>;
@@ -355,9 +356,12 @@ const GRAPH_ROUTES: Route[] = [
   ['GET', r(`/groups/${ID}`), group],
   ['DELETE', r(`/groups/${ID}`), noContent],
   ['GET', r(`/groups/${ID}/members`), directoryObjectPage],
+  // https://learn.microsoft.com/graph/api/group-list-transitivemembers (directoryObject items)
+  ['GET', r(`/groups/${ID}/transitiveMembers`), directoryObjectPage],
   ['POST', r(`/groups/${ID}/members/$ref`), noContent],
   ['DELETE', r(`/groups/${ID}/members/${ID}/$ref`), noContent],
   ['GET', r('/contracts'), contractPage],
+  ...PIM_ROUTES,
 ];
 
 /** Partner Center: the path from the root (`/v1/customers/{id}`). */

@@ -574,12 +574,12 @@ describe('security groups and access assignments', () => {
     await assignGroup(w.s(), 'contoso.com', 'helpdesk', [HA, GR], { plan: false });
     await assignGroup(w.s(), 'contoso.com', 'Readers', [UA], { plan: false }); // hana is not a Reader
     await assignGroup(w.s(), 'other.com', 'Helpdesk', [UA], { plan: false });
-    const held = (r: Relationship) => w.store.read((tx) => rolesOf(tx, 'hana@fabrikam.com', r));
+    const held = (r: Relationship) => w.store.read((tx) => rolesOf(tx, 'hana@fabrikam.com', r, new Date()));
     expect(new Set(await held(a.relationship))).toEqual(new Set([HA, GR]));
     expect(await held(b.relationship)).toEqual([UA]);
     await assignGroup(w.s(), 'contoso.com', 'Helpdesk', [GR], { plan: false });
     expect(await held(a.relationship)).toEqual([GR]);
-    expect(await w.store.read((tx) => rolesOf(tx, ADMIN, a.relationship))).toEqual([]);
+    expect(await w.store.read((tx) => rolesOf(tx, ADMIN, a.relationship, new Date()))).toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import { planAddUsers, planVerifyDomain, addDomain, deleteDomain, deleteUser, re
 import { createSecurityGroup, deleteGroup, groupNickname, planAccessChanges, planAddMembers, planRemoveMembers } from '../../src/domain/plan/group-requests.js';
 import { createAccessAssignment, deleteAccessAssignment, planExtend, planRemoveDap, planRemoveRole, planTerminate, planUnassign, updateAccessAssignment } from '../../src/domain/plan/relationship-requests.js';
 import { sendable, type PlannedRequest } from '../../src/domain/plan/request.js';
+import { planEligibility, planSelf } from '../../src/domain/plan/pim-requests.js';
 import { planCreateRelationships } from '../helpers/shortcuts.js';
 
 const GA = '62e90394-69f5-4237-9190-012177145e10';
@@ -42,6 +43,9 @@ function everyPlan(): PlannedRequest[][] {
     [updateAccessAssignment(cloud, 'upd', REL, 'as-1', 'W/"1"', [GA])],
     [deleteAccessAssignment(cloud, 'del', REL, 'as-1', 'W/"1"')],
     planRemoveDap(cloud, 'contoso.com', TENANT),
+    planEligibility(cloud, OID, ['a@fabrikam.com'], SENT, '2027-03-01T09:00:00.000Z'),
+    planSelf(cloud, 'selfActivate', OID, 'a@fabrikam.com', { start: SENT, duration: 'PT2H', justification: 'ticket' }),
+    planSelf(cloud, 'selfDeactivate', OID, 'a@fabrikam.com', {}),
   ];
 }
 const entries = () => everyPlan().flatMap((p) => sendable(p));
@@ -117,6 +121,12 @@ describe('judging a read-back', () => {
     ['assignment deleted', 'assignment.delete', { find: 'exists', gone: true }, ok({ id: 'a1', status: 'deleted' }), 'applied'],
     ['group by nickname', 'group.create', { find: 'groupByNickname', mailNickname: 'dlg-1' }, list({ id: 'g1', mailNickname: 'dlg-1' }), 'applied'],
     ['two groups with the nickname: none chosen', 'group.create', { find: 'groupByNickname', mailNickname: 'dlg-1' }, list({ id: 'g1', mailNickname: 'dlg-1' }, { id: 'g2', mailNickname: 'dlg-1' }), 'unknown'],
+    ['PIM eligibility provisioned', 'eligibility.create', { find: 'scheduleRequest', action: 'adminAssign' }, list({ id: 'e1', action: 'adminAssign', status: 'Provisioned', createdDateTime: SENT }), 'applied'],
+    ['PIM activation pending approval is accepted', 'activation.create', { find: 'scheduleRequest', action: 'selfActivate' }, list({ id: 'a1', action: 'selfActivate', status: 'PendingApproval', createdDateTime: SENT }), 'accepted'],
+    ['PIM activation denied', 'activation.create', { find: 'scheduleRequest', action: 'selfActivate' }, list({ id: 'a1', action: 'selfActivate', status: 'Denied', createdDateTime: SENT }), 'notApplied'],
+    ['an older PIM activation is another one', 'activation.create', { find: 'scheduleRequest', action: 'selfActivate' }, list({ id: 'a1', action: 'selfActivate', status: 'Provisioned', createdDateTime: '2026-01-01T00:00:00Z' }), 'notApplied'],
+    ['PIM deactivation revoked', 'activation.end', { find: 'scheduleRequest', action: 'selfDeactivate' }, list({ id: 'd1', action: 'selfDeactivate', status: 'Revoked', createdDateTime: SENT }), 'applied'],
+    ['PIM deactivation failed', 'activation.end', { find: 'scheduleRequest', action: 'selfDeactivate' }, list({ id: 'd1', action: 'selfDeactivate', status: 'Failed', createdDateTime: SENT }), 'notApplied'],
     ['member listed', 'member.add', { find: 'member', memberId: 'U1' }, list({ id: 'u1' }), 'applied'],
     ['member not listed', 'member.add', { find: 'member', memberId: 'U1' }, list({ id: 'u2' }), 'notApplied'],
     ['removed member gone', 'member.remove', { find: 'member', memberId: 'U1', gone: true }, list(), 'applied'],

@@ -167,8 +167,9 @@ export function accessAssignment(w: FakeMicrosoft, r: Req, id: string): Reply {
   if (!rel) return notFound(`delegatedAdminRelationship ${id}`);
   const list = w.accessAssignments.get(id) ?? [];
   if (r.method === 'GET') {
-    const shown = list.map((a) => ({ ...a }));
-    for (const a of list) if (a.status === 'pending') a.status = 'active';
+    // An assignment marked `stuck` stays pending (or in error) however often it is read: Microsoft's "pending" can last.
+    const shown = list.map(({ stuck: _stuck, ...a }) => a);
+    for (const a of list) if (a.status === 'pending' && !a.stuck) a.status = 'active';
     return w.page(r, shown, 'tenantRelationships/$metadata#accessAssignments');
   }
   if (r.method !== 'POST') return methodNotAllowed();

@@ -28,6 +28,7 @@
  * identity, partnerCenter) answered 429 past them, `storm429()`, `latencyMs` before every answer, and
  * `limits` counters (requests, 429s sent, most in flight at once, per service; `$batch` parts one by one).
  */
+import { FakePim, pimRoute } from './pim.js';
 import { afterEach } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -177,6 +178,8 @@ export class FakeMicrosoft {
   readonly contracts: Json[] = [];
   readonly customers = new Map<string, Json>();
   readonly pendingChanges = new Map<string, PendingChange>();
+  /** PIM for Groups: eligibility, activations, policies (pim.ts). */
+  readonly pim = new FakePim();
 
   private readonly faults: ArmedFault[] = [];
   private readonly servers: Server[] = [];
@@ -230,6 +233,7 @@ export class FakeMicrosoft {
     for (const m of [this.relationships, this.relationshipRequests, this.accessAssignments, this.operations, this.users, this.domains, this.groups, this.customers, this.pendingChanges]) m.clear();
     this.roleAssignments.length = 0;
     this.contracts.length = 0;
+    this.pim.reset();
     this.clock = Date.now;
     this.latencyMs = 0;
     this.limits.reset();
@@ -537,6 +541,8 @@ export class FakeMicrosoft {
   private route(r: Req): Reply {
     if (r.service === 'authority') return authority(this, r);
     if (r.service === 'partnerCenter') return partnerCenter(this, r);
+    const pim = pimRoute(this, r);
+    if (pim) return pim;
     const { method: m, path: p } = r;
     let g: RegExpExecArray | null;
     const rel = '/tenantRelationships/delegatedAdminRelationships';

@@ -85,6 +85,26 @@ const SAMPLES: Record<string, Samples> = {
     planRemoveMembers: (c, m) => call(m, 'planRemoveMembers', c, GROUP, ['lee@fabrikam.com', 'kim@fabrikam.com']),
     planAddMembers: (c, m) => call(m, 'planAddMembers', c, GROUP, ['lee@fabrikam.com']),
   },
+  'pim-requests.ts': {
+    eligibilityRequest: (c, m) => call(m, 'eligibilityRequest', c, 'eligible', GROUP, USER, 'lee@fabrikam.com', '2026-03-01T09:00:00.000Z', '2027-03-01T09:00:00.000Z', 'why'),
+    planEligibility: (c, m) => several(call(m, 'planEligibility', c, GROUP, ['lee@fabrikam.com'], '2026-03-01T09:00:00.000Z', '2027-03-01T09:00:00.000Z'), call(m, 'planEligibility', c, GROUP, ['lee@fabrikam.com', 'kim@fabrikam.com'], '2026-03-01T09:00:00.000Z', '2027-03-01T09:00:00.000Z')),
+    selfRequest: (c, m) =>
+      several(
+        call(m, 'selfRequest', c, 'activate', 'selfActivate', GROUP, USER, 'lee@fabrikam.com', { start: '2026-03-01T09:00:00.000Z', duration: 'PT2H', justification: 'ticket 1' }),
+        call(m, 'selfRequest', c, 'deactivate', 'selfDeactivate', GROUP, USER, 'lee@fabrikam.com', { justification: 'done' }),
+      ),
+    planSelf: (c, m) =>
+      several(
+        call(m, 'planSelf', c, 'selfActivate', GROUP, 'lee@fabrikam.com', { start: '2026-03-01T09:00:00.000Z', duration: 'PT8H', justification: 'ticket 1' }),
+        call(m, 'planSelf', c, 'selfDeactivate', GROUP, 'lee@fabrikam.com', {}),
+      ),
+    groupPolicyRead: (c, m) => call(m, 'groupPolicyRead', c, 'policy', GROUP),
+    transitiveMembersRead: (c, m) => call(m, 'transitiveMembersRead', c, 'members', GROUP),
+    groupEligibilityRead: (c, m) => call(m, 'groupEligibilityRead', c, 'eligible', GROUP),
+    assignmentsRead: (c, m) => call(m, 'assignmentsRead', c, 'assignments', REL),
+    groupRead: (c, m) => call(m, 'groupRead', c, 'group', GROUP),
+    userByIdRead: (c, m) => call(m, 'userByIdRead', c, 'user', USER),
+  },
   'relationship-requests.ts': {
     createRelationship: (c, m) => call(m, 'createRelationship', c, 'relationship', { displayName: 'Contoso GDAP', duration: 'P730D', autoExtendDuration: 'P180D', roles: [USER_ADMINISTRATOR, HELPDESK_ADMINISTRATOR] }),
     relationshipRequest: (c, m) => several(call(m, 'relationshipRequest', c, 'lock', REL, 'lockForApproval'), call(m, 'relationshipRequest', c, 'terminate', REL, 'terminate')),
@@ -108,6 +128,7 @@ const SAMPLES: Record<string, Samples> = {
 const NOT_BUILDERS: Record<string, string> = {
   agentGroupOf: 'maps an access level to an agent group name',
   groupNickname: "makes a group's mailNickname from a uuid",
+  scheduleRequestsRead: "makes a PIM request's read-back URL (checked with each change's read-back below)",
 };
 
 /** Fill a printed plan's `${id.field}` references with sample values, as the executor would from the answers. */
@@ -243,6 +264,8 @@ describe('every request builder (src/domain/plan/*-requests.ts)', () => {
     expect(at('verifyDomain', 'POST')).toBe('action microsoft.graph.verify');
     expect(at('findTenantByDomain', 'GET')).toBe('function microsoft.graph.findTenantInformationByDomainName');
     expect(at('addGroupMember', 'POST')).toBe('$ref of members');
+    expect(at('eligibilityRequest', 'POST')).toBe('Collection(microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest)');
+    expect(at('selfRequest', 'POST')).toBe('Collection(microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest)');
     expect(at('removeGroupMember', 'DELETE')).toBe('$ref of members');
     expect(at('relationshipRequest', 'POST')).toBe('Collection(microsoft.graph.delegatedAdminRelationshipRequest)');
     expect(at('updateAccessAssignment', 'PATCH')).toBe('microsoft.graph.delegatedAdminAccessAssignment');

@@ -14,6 +14,8 @@ import * as rel from '../../src/domain/plan/relationship-requests.js';
 import { routeOf } from '../../src/microsoft/execute.js';
 import { MalformedAnswerError } from '../../src/microsoft/errors.js';
 import * as schemas from '../../src/microsoft/schemas.js';
+import * as pimSchemas from '../../src/microsoft/pim-schemas.js';
+import * as pim from '../../src/domain/plan/pim-requests.js';
 import type { Method } from '../../src/microsoft/client.js';
 import { failure, json, startLoopback, testClient, type Loopback } from './loopback.js';
 import { planCreateRelationships } from '../helpers/shortcuts.js';
@@ -337,6 +339,37 @@ const CASES: Case[] = [
     bad: { ...customer, allowDelegatedAccess: 'true' },
     problem: /\(allowDelegatedAccess: expected boolean, received string\)/,
   },
+  {
+    type: 'privilegedAccessGroupEligibilityScheduleRequest (create)',
+    schema: pimSchemas.scheduleRequest,
+    method: 'POST',
+    path: '/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests',
+    status: 201,
+    good: { id: '1', status: 'Provisioned', action: 'adminAssign', accessId: 'member', groupId: GUID, principalId: GUID, createdDateTime: '2026-03-01T09:00:00Z' },
+    reads: { status: 'Provisioned' },
+    bad: { id: '1', action: 'adminAssign' },
+    problem: /\(status: expected string, received undefined\)/,
+  },
+  {
+    type: 'privilegedAccessGroupAssignmentScheduleRequest collection',
+    schema: pimSchemas.scheduleRequestPage,
+    method: 'GET',
+    path: '/identityGovernance/privilegedAccess/group/assignmentScheduleRequests',
+    good: page({ id: '2', status: 'PendingApproval', action: 'selfActivate', groupId: GUID, principalId: GUID }),
+    reads: { value: [{ status: 'PendingApproval' }] },
+    bad: page({ id: 2, status: 'PendingApproval' }),
+    problem: /\(value\[0\]\.id: expected string, received number\)/,
+  },
+  {
+    type: 'unifiedRoleManagementPolicyAssignment collection (policy and rules expanded)',
+    schema: pimSchemas.policyAssignmentPage,
+    method: 'GET',
+    path: '/policies/roleManagementPolicyAssignments',
+    good: page({ id: 'a', scopeId: GUID, scopeType: 'Group', roleDefinitionId: 'member', policy: { id: 'p', rules: [{ '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule', id: 'Expiration_EndUser_Assignment', maximumDuration: 'PT8H' }] } }),
+    reads: { value: [{ policy: { rules: [{ maximumDuration: 'PT8H' }] } }] },
+    bad: page({ id: 'a', policy: { id: 'p', rules: [{ id: 'x', maximumDuration: 8 }] } }),
+    problem: /\(value\[0\]\.policy\.rules\[0\]\.maximumDuration: expected string, received number\)/,
+  },
 ];
 
 function serve(status: number, body: unknown): void {
@@ -440,6 +473,9 @@ describe('every request the tool plans has an answer schema', () => {
     [grp.createSecurityGroup(cloud, 'group', 'Helpdesk', 'dlg-6c3a2f0e-1b2d-4e5f-8a9b-0c1d2e3f4a5b'), grp.deleteGroup(cloud, 'ungroup', G, 'Helpdesk')],
     grp.planAddMembers(cloud, G, ['a@contoso.com']),
     grp.planRemoveMembers(cloud, G, ['a@contoso.com']),
+    pim.planEligibility(cloud, G, ['a@contoso.com'], '2026-03-01T09:00:00Z', '2027-03-01T09:00:00Z'),
+    pim.planSelf(cloud, 'selfActivate', G, 'a@contoso.com', { start: '2026-03-01T09:00:00Z', duration: 'PT1H', justification: 'x' }),
+    [pim.groupPolicyRead(cloud, 'policy', G), pim.transitiveMembersRead(cloud, 'members', G), pim.groupEligibilityRead(cloud, 'eligible', G), pim.assignmentsRead(cloud, 'as', RID), pim.groupRead(cloud, 'g', G), pim.userByIdRead(cloud, 'u', G)],
   ];
 
   it('for each kind of request built in src/domain/plan (a missing one would fail live, not silently read nothing)', () => {

@@ -52,7 +52,7 @@ export async function acting(tx: Tx, s: Session, domain: string, seen?: Observed
     : ledger;
   const now = s.clock.now();
   const held = new Set<string>();
-  for (const r of client ? activeGdap(client, now) : []) for (const role of await rolesOf(tx, actor.email, r)) held.add(role);
+  for (const r of client ? activeGdap(client, now) : []) for (const role of await rolesOf(tx, actor.email, r, now)) held.add(role);
   return { partner, actor, domain, client, domains, held: [...held], now, domainsUnread: deciding(seen) };
 }
 

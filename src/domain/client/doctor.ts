@@ -30,6 +30,12 @@ export const CHECKS = [
   'users-without-group',
   'unverified-domain',
   'agent-groups',
+  // doctor --live (doctor-live.ts): what Microsoft holds that the ledger does not know
+  'assignment-status',
+  'group-deleted',
+  'members-elsewhere',
+  'eligibility-elsewhere',
+  'unread',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -44,7 +50,7 @@ export interface Finding {
 }
 
 /** A client whose relationships all ended (removed, terminated, expired, or on the way there): the partner's choice, so `info`. */
-const ENDED: ReadonlySet<string> = new Set(['removed', 'terminated', 'expired', 'terminating', 'terminationRequested']);
+export const ENDED: ReadonlySet<string> = new Set(['removed', 'terminated', 'expired', 'terminating', 'terminationRequested']);
 
 /** What doctor knows of the person running it. */
 export interface DoctorOptions {

@@ -32,11 +32,13 @@ import type {
   PartnerUser,
   Intent,
 } from './model.js';
+import type { PimTx } from './pim.js';
 
 /** The ledger's tables, parents before children: what db copy moves, in this order. */
 export const LEDGER_TABLES = [
   'partner', 'users', 'offers', 'clients', 'acceptances', 'notifications', 'notification_reads', 'audit',
   'client_users', 'client_domains', 'relationships', 'templates', 'groups', 'group_members', 'access_assignments',
+  'group_eligibility',
 ] as const;
 export type LedgerTable = (typeof LEDGER_TABLES)[number];
 /** A row as db copy carries it: column name to value (text, number, boolean or null), the same on every backend. */
@@ -161,6 +163,8 @@ export interface SyncTx {
 export interface Tx {
   /** Sync's stage and read marks. */
   readonly sync: SyncTx;
+  /** Eligibility for groups' membership and its activation (PIM for Groups). */
+  readonly pim: PimTx;
   getPartner(): Promise<Partner | undefined>;
   insertPartner(p: Partner): Promise<void>;
   updatePartner(p: Partner): Promise<void>;

@@ -59,7 +59,12 @@ export async function setUser(s: Session, emailIn: string, changes: UserChanges)
  */
 async function rewriteUser(tx: Tx, user: PartnerUser): Promise<void> {
   const groups = await tx.groupsOf(user.email);
+  const eligible = await tx.pim.eligibilitiesOf(user.email);
   await tx.deleteUser(user.email);
   await tx.insertUsers([user]);
   for (const g of groups) await tx.addGroupMembers(g, [user.email]);
+  for (const e of eligible) {
+    await tx.pim.putEligibility(e);
+    if (e.activation) await tx.pim.setActivation(e.group, e.email, e);
+  }
 }

@@ -38,6 +38,9 @@ export const CHANGE_KINDS = [
   'domain.delete',
   'domain.verify',
   'dap.end',
+  'eligibility.create',
+  'activation.create',
+  'activation.end',
 ] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
@@ -78,6 +81,7 @@ export type Look =
   | { find: 'roleAssignment'; roleDefinitionId: Value }
   | { find: 'verified' }
   | { find: 'dapEnded' }
+  | { find: 'scheduleRequest'; action: Value }
   | { find: 'nothing' };
 
 /** One row of the read-back table: how a kind of change is found at Microsoft. */
@@ -207,7 +211,29 @@ export const READ_BACK: Record<ChangeKind, ReadBackRow> = {
     applied: 'allowDelegatedAccess is false',
     source: 'partner-center/developer/customer-resources (allowDelegatedAccess "only available when getting a customer by ID"); remove-dap',
   },
+  'eligibility.create': {
+    change: "make a user eligible for a group's membership (PIM for Groups)",
+    read: "GET /identityGovernance/privilegedAccess/group/eligibilityScheduleRequests?$filter=groupId eq '<group>' and principalId eq '<user>'",
+    applied: 'an adminAssign request made since (Provisioned, Granted or ScheduleCreated = applied; Pending* = accepted; Denied, Failed, Canceled = not applied)',
+    source: 'GRAPH privilegedaccessgroup-list-eligibilityschedulerequests ($filter by groupId or principalId required); resources/privilegedaccessschedule (status values)',
+  },
+  'activation.create': {
+    change: "activate one's own eligibility for a group's membership",
+    read: "GET /identityGovernance/privilegedAccess/group/assignmentScheduleRequests?$filter=groupId eq '<group>' and principalId eq '<user>'",
+    applied: 'a selfActivate request made since (Provisioned, Granted or ScheduleCreated = applied; PendingApproval and other Pending* = accepted; Denied, Failed, Canceled = not applied)',
+    source: 'GRAPH privilegedaccessgroup-list-assignmentschedulerequests; privilegedaccessgroup-post-assignmentschedulerequests; resources/privilegedaccessschedule',
+  },
+  'activation.end': {
+    change: "end one's own activation of a group's membership",
+    read: "GET /identityGovernance/privilegedAccess/group/assignmentScheduleRequests?$filter=groupId eq '<group>' and principalId eq '<user>'",
+    applied: 'a selfDeactivate request made since, not Denied, Failed or Canceled',
+    source: 'GRAPH privilegedaccessgroup-list-assignmentschedulerequests; resources/privilegedaccessschedulerequest (selfDeactivate)',
+  },
 };
+
+/** PIM schedule request statuses (https://learn.microsoft.com/graph/api/resources/privilegedaccessschedule): done, on its way, or refused. */
+const PIM_DONE = new Set(['provisioned', 'granted', 'schedulecreated']);
+const PIM_REFUSED = new Set(['denied', 'failed', 'canceled', 'revoked']);
 
 /** What recovery concludes about an intent (SPEC "Recovery"). */
 export type RecoveryOutcome = 'applied' | 'accepted' | 'notApplied' | 'unknown';
@@ -318,6 +344,16 @@ export function judge(kind: ChangeKind, look: Look, found: Found, sentAt: string
       const allow = (body as { allowDelegatedAccess?: unknown })?.allowDelegatedAccess;
       if (allow === false) return { outcome: 'applied', detail: 'allowDelegatedAccess is false' };
       return allow === true ? { outcome: 'notApplied', detail: 'allowDelegatedAccess is still true' } : { outcome: 'unknown', detail: 'Partner Center did not say' };
+    }
+    case 'scheduleRequest': {
+      // Only requests made since the intent was opened count (an older one was another change).
+      const mine = LIST(body).filter((r) => r.action === look.action && !(typeof r.createdDateTime === 'string' && r.createdDateTime < sentAt));
+      // A deactivation done reads Revoked (its activation revoked; unconfirmed for groups: PIM for roles' example shows it).
+      const ending = look.action === 'selfDeactivate';
+      const done = (r: Record<string, unknown>) => PIM_DONE.has(lower(r.status)) || (ending && lower(r.status) === 'revoked');
+      const ok = mine.find((r) => done(r) || !PIM_REFUSED.has(lower(r.status)));
+      if (!ok) return { outcome: 'notApplied', detail: mine.length ? `Microsoft's ${String(look.action)} request was ${String(mine[0]!.status)}` : `no ${String(look.action)} request at Microsoft` };
+      return { outcome: done(ok) ? 'applied' : 'accepted', detail: `${String(look.action)} request ${String(ok.status)}`, body: ok };
     }
     case 'nothing':
       return { outcome: 'unknown', detail: 'a password reset cannot be read back' };

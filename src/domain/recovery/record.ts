@@ -7,6 +7,7 @@
  * `(at Microsoft; recovered)`.
  */
 import { appendAudit } from '../core/audit.js';
+import { durationMs } from '../core/pim.js';
 import type { AdminAccess, ClientRecord, Intent, Partner, Relationship } from '../core/model.js';
 import type { Session } from '../core/session.js';
 import type { Tx } from '../core/store.js';
@@ -195,6 +196,23 @@ export async function recordRecovered(tx: Tx, s: Session, ctx: { partner: Partne
       else if (kind === 'domain.delete' && had) await tx.deleteClientDomain(client.domain, name);
       else if (kind === 'domain.verify' && had && !had.verified) await tx.setDomainVerified(client.domain, name);
       what += `: ${name}`;
+      break;
+    }
+    case 'eligibility.create':
+    case 'activation.create':
+    case 'activation.end': {
+      // PIM for Groups (access/pim.ts): the group by its object id, the user by the email the intent names.
+      const email = (e.email ?? '').toLowerCase();
+      const g = (await tx.listGroups()).find((x) => x.objectId?.toLowerCase() === (e.groupId ?? i.target).toLowerCase());
+      if (!g) break;
+      target = g.name;
+      if (kind === 'eligibility.create') await tx.pim.putEligibility({ group: g.name, email, eligibleUntil: e.until ?? at, createdAt: at });
+      else if (kind === 'activation.end') await tx.pim.setActivation(g.name, email, { activatedAt: null, activeUntil: null, activation: null });
+      else {
+        const ms = durationMs(e.duration ?? '') ?? 0;
+        await tx.pim.setActivation(g.name, email, { activatedAt: i.openedAt, activeUntil: new Date(Date.parse(i.openedAt) + ms).toISOString(), activation: outcome === 'accepted' ? 'pendingApproval' : 'active' });
+      }
+      what += `: ${email}`;
       break;
     }
     case 'dap.end': {

@@ -10,6 +10,7 @@
  */
 import { INTENTS_DDL } from '../sql/intents.js';
 import { SYNC_DDL } from '../sql/sync-stage.js';
+import { PIM_DDL } from '../sql/pim.js';
 
 const T = 'text COLLATE "C"';
 
@@ -186,6 +187,17 @@ export const MIGRATIONS: readonly string[] = [
     FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
         WHERE table_schema = current_schema() AND table_name = 'users' AND privilege_type = 'INSERT' AND grantee <> current_user LOOP
       EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON sync_stage, sync_run TO %I', r.grantee);
+    END LOOP;
+  END $$;
+  `,
+  // 4 (SQLite's 14): PIM for Groups: eligibility for a group's membership and its activation. Logins granted
+  // before may use it as the ledger's tables.
+  PIM_DDL.replace(/\bTEXT\b/g, T).replace('REFERENCES groups(name) ON DELETE CASCADE', 'REFERENCES groups(name) ON DELETE CASCADE ON UPDATE CASCADE') +
+    `
+  DO $$ DECLARE r record; BEGIN
+    FOR r IN SELECT DISTINCT grantee FROM information_schema.role_table_grants
+        WHERE table_schema = current_schema() AND table_name = 'users' AND privilege_type = 'INSERT' AND grantee <> current_user LOOP
+      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON group_eligibility TO %I', r.grantee);
     END LOOP;
   END $$;
   `,

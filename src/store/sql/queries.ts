@@ -78,6 +78,7 @@ export const TABLE_KEYS: Record<LedgerTable, string> = {
   partner: 'id', users: 'email', offers: 'seq', clients: 'domain', acceptances: 'id', notifications: 'id',
   notification_reads: 'notification_id, email', audit: 'seq', client_users: 'client_domain, upn', client_domains: 'client_domain, name',
   relationships: 'id', templates: 'name', groups: 'name', group_members: 'group_name, email', access_assignments: 'relationship_id, group_name',
+  group_eligibility: 'group_name, email',
 };
 
 /** Refuse a name that is not a ledger table (it is put into SQL as it is). */

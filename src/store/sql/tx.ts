@@ -38,6 +38,7 @@ import type { Dialect } from './dialect.js';
 import type { SqlDriver } from './driver.js';
 import { intentMethods, type IntentTx } from './intents.js';
 import { syncMethods } from './sync-stage.js';
+import { pimMethods } from './pim.js';
 import { auditWhere, likeEscaped, pageSize } from './queries.js';
 import {
   AUDIT_COLS,
@@ -74,12 +75,15 @@ export abstract class SqlTx implements Tx {
   private readonly intents: IntentTx;
   /** Sync's stage and read marks: sql/sync-stage.ts. */
   readonly sync: Tx['sync'];
+  /** Eligibility and activation (PIM for Groups): sql/pim.ts. */
+  readonly pim: Tx['pim'];
   constructor(
     protected readonly db: SqlDriver,
     protected readonly d: Dialect,
   ) {
     this.intents = intentMethods(db);
     this.sync = syncMethods(db, d);
+    this.pim = pimMethods(db, d);
   }
 
   // ---------------------------------------------------------------- intents

@@ -6,6 +6,7 @@ export const APPLICATION_ID = 0x444c4754; // "DLGT": marks a file as a delegate 
 
 import { INTENTS_DDL } from '../sql/intents.js';
 import { SYNC_DDL } from '../sql/sync-stage.js';
+import { PIM_DDL } from '../sql/pim.js';
 
 export const MIGRATIONS: readonly string[] = [
   // 1: the core ledger
@@ -237,6 +238,9 @@ export const MIGRATIONS: readonly string[] = [
     `
   CREATE INDEX clients_tenant ON clients(lower(tenant_id));
   `,
+  // 14: PIM for Groups: a partner user eligible for a group's membership until an end, and its
+  // activation (until when; active or waiting for approval). Part of the ledger (db copy carries it).
+  PIM_DDL,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

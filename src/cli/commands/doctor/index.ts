@@ -38,10 +38,20 @@ export function register(noun: Command, ctx: Context): void {
         'agent groups whose object ids are unknown. Each finding names the command that fixes it (not\n' +
         'signed in, never one that needs Microsoft). A client whose relationships all ended (removed,\n' +
         'terminated, expired) is info: offboarding stands in nobody\'s way.\n' +
-        'Exit 0 when every finding is info, 1 otherwise.\n\nExamples:\n  delegate doctor\n  delegate doctor contoso.com --json',
+        'With --live it reads Microsoft instead and reports what the ledger does not know: access\n' +
+        'assignments stuck pending or in error, groups deleted at Microsoft, members (transitive) and PIM\n' +
+        'eligibility added or removed elsewhere; a read Microsoft refuses says to sign in.\n' +
+        'Exit 0 when every finding is info, 1 otherwise.\n\nExamples:\n  delegate doctor\n  delegate doctor contoso.com --json\n  delegate doctor --live',
     );
-  ctx.listFields(cmd, findingView.fields!).action(async (domains: string[]) => {
-    const findings = await doctor(await ctx.session(), domains, { signedIn: await signedIn(ctx) });
+  cmd.option('--live', "read Microsoft too: assignments stuck pending or in error, groups deleted there, members and PIM eligibility added elsewhere (after `delegate login`)");
+  ctx.listFields(cmd, findingView.fields!).action(async (domains: string[], opts: { live?: boolean }) => {
+    let findings: Finding[];
+    if (opts.live) {
+      const s = await ctx.session();
+      const { liveReader } = await import('../../live.js');
+      const { doctorLive } = await import('../../../domain/client/doctor-live.js');
+      findings = await doctorLive(s, domains, await liveReader(ctx, s));
+    } else findings = await doctor(await ctx.session(), domains, { signedIn: await signedIn(ctx) });
     await renderList(await ctx.target(), findingView, findings);
     const { errors, warnings } = attention(findings);
     if (errors + warnings === 0) {

@@ -38,6 +38,7 @@ import type { Dialect } from './dialect.js';
 import type { SqlDriver } from './driver.js';
 import { intentMethods, type IntentTx } from './intents.js';
 import { syncMethods } from './sync-stage.js';
+import { accessMethods } from './access-reads.js';
 import { auditWhere, likeEscaped, pageSize } from './queries.js';
 import {
   AUDIT_COLS,
@@ -74,12 +75,15 @@ export abstract class SqlTx implements Tx {
   private readonly intents: IntentTx;
   /** Sync's stage and read marks: sql/sync-stage.ts. */
   readonly sync: Tx['sync'];
+  /** The reads behind `access show` and `access why`: sql/access-reads.ts. */
+  readonly access: Tx['access'];
   constructor(
     protected readonly db: SqlDriver,
     protected readonly d: Dialect,
   ) {
     this.intents = intentMethods(db);
     this.sync = syncMethods(db, d);
+    this.access = accessMethods(db);
   }
 
   // ---------------------------------------------------------------- intents

@@ -8,7 +8,8 @@
  */
 import { NotFoundError } from '../core/errors.js';
 import type { AccessAssignment, ClientRecord, Partner, PartnerUser } from '../core/model.js';
-import type { AccessReads, Membership, MembershipKind, Tx } from '../core/store.js';
+import type { Tx } from '../core/store.js';
+import type { AccessReads, Membership, MembershipKind } from '../core/access-store.js';
 import { clientKey, requirePartner, type Session } from '../core/session.js';
 import { GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR, roleName } from '../relationship/roles.js';
 import { relationshipState } from '../relationship/relationships.js';

@@ -20,7 +20,7 @@
  * ledger was read).
  */
 import type { AccessAssignment, AdminAccess, ClientRecord, PartnerUser, Relationship } from '../core/model.js';
-import type { Membership } from '../core/store.js';
+import type { Membership } from '../core/access-store.js';
 import { relationshipState } from '../relationship/relationships.js';
 import { GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR, roleName } from '../relationship/roles.js';
 import { decide, ruleFor, type ClientAction, type Rule } from '../acting/permissions.js';

@@ -3,7 +3,7 @@
  * written once for both backends: a chunk of clients' access assignments and read marks in a few
  * statements (IN lists of at most IN_CHUNK keys), and the group memberships in one.
  */
-import type { AccessReads, AccessTx, Membership } from '../../domain/core/store.js';
+import type { AccessReads, AccessTx, Membership } from '../../domain/core/access-store.js';
 import type { SqlDriver } from './driver.js';
 import { toAssignment, type Row } from './rows.js';
 

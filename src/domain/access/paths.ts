@@ -80,6 +80,14 @@ export interface Facts {
   dapReadAt: string | null;
   /** When the ledger was read (the clock). */
   now: Date;
+  /** `--live`: what Microsoft answered just now (assignments and memberships above are already its). */
+  live?: {
+    readAt: string;
+    /** Graph's status of each relationship read, by id. */
+    relationshipStatus: ReadonlyMap<string, string>;
+    /** The groups whose members were read (lower-case names). */
+    membersRead: ReadonlySet<string>;
+  };
 }
 
 /** Only these memberships hold; an eligibility must be activated first. */
@@ -124,14 +132,16 @@ function granularPaths(f: Facts, r: Relationship, action: AccessAction): Path[] 
     if (m && holdingMembership(m) && holdingAssignment(a)) for (const role of a.roles) if (r.roles.includes(role)) union.add(role);
   }
   const relLink = (): Link => {
-    const holds = st.status === 'active';
-    const ms = r.msStatus ? src(readAt) : src(null);
-    const state = `${st.status}${st.endsAt && holds ? ` until ${st.endsAt}` : ''}`;
+    const liveStatus = f.live?.relationshipStatus.get(r.id);
+    const status = liveStatus ?? st.status;
+    const holds = status === 'active';
+    const ms = liveStatus !== undefined ? src(f.live!.readAt) : r.msStatus ? src(readAt) : src(null);
+    const state = `${status}${st.endsAt && holds ? ` until ${st.endsAt}` : ''}`;
     if (holds) return { link: `relationship "${r.displayName}" active`, state, holds, ...ms };
-    const waiting = ['created', 'approvalPending', 'approved', 'activating'].includes(st.status);
+    const waiting = ['created', 'approvalPending', 'approved', 'activating'].includes(status);
     const fix = waiting
       ? `delegate offer link ${r.offerId}   (send the client the invitation again; it must approve it)`
-      : `delegate offer create --granular --roles ${rolesArg(r.roles)}   (a new relationship for ${c.domain} to accept: this one ${st.status === 'expiring' || st.status === 'terminating' || st.status === 'terminationRequested' ? 'is ending' : 'has ended'})`;
+      : `delegate offer create --granular --roles ${rolesArg(r.roles)}   (a new relationship for ${c.domain} to accept: this one ${status === 'expiring' || status === 'terminating' || status === 'terminationRequested' ? 'is ending' : 'has ended'})`;
     return { link: `relationship "${r.displayName}" active`, state, holds, ...ms, fix };
   };
   const rolesLink = (group: string | undefined, assigned: readonly string[]): Link => {
@@ -163,7 +173,8 @@ function granularPaths(f: Facts, r: Relationship, action: AccessAction): Path[] 
     const links: Link[] = [];
     const done = (): Path => ({ via, kind: 'group', links, holds: links.every((l) => l.holds) });
     const m = f.memberships.find((x) => same(x.group, g));
-    const member: Link = { link: `member of ${g}`, state: m ? m.kind + (m.activeUntil ? ` until ${m.activeUntil}` : '') : 'not a member', holds: !!m && holdingMembership(m), source: 'ledger', readAt: now };
+    const membersFrom = f.live?.membersRead.has(g.toLowerCase()) ? ({ source: 'microsoft', readAt: f.live.readAt } as const) : ({ source: 'ledger', readAt: now } as const);
+    const member: Link = { link: `member of ${g}`, state: m ? m.kind + (m.activeUntil ? ` until ${m.activeUntil}` : '') : 'not a member', holds: !!m && holdingMembership(m), ...membersFrom };
     if (!m) member.fix = `delegate group add-member ${quoteArg(g)} ${f.user.email}`;
     else if (!holdingMembership(m)) member.fix = `delegate access activate ${quoteArg(g)} --reason <why>   (as ${f.user.email}: an eligible membership holds nothing until activated)`;
     links.push(member);

@@ -31,7 +31,7 @@ describe('memberships: direct | eligible | activated', () => {
     const [p] = paths(facts(membership('eligible')), 'list');
     expect(p!.holds).toBe(false);
     expect(p!.links).toEqual([
-      { link: 'member of Helpdesk', state: 'eligible', holds: false, source: 'ledger', readAt: NOW.toISOString(), fix: expect.stringMatching(/^delegate access activate Helpdesk --reason /) },
+      { link: 'member of Helpdesk', state: 'eligible; holds nothing until lee@fabrikam.com activates it', holds: false, source: 'ledger', readAt: NOW.toISOString(), fix: 'delegate access activate Helpdesk --reason "<why>"' },
     ]);
   });
 

@@ -139,10 +139,12 @@ function granularPaths(f: Facts, r: Relationship, action: AccessAction): Path[] 
     const state = `${status}${st.endsAt && holds ? ` until ${st.endsAt}` : ''}`;
     if (holds) return { link: `relationship "${r.displayName}" active`, state, holds, ...ms };
     const waiting = ['created', 'approvalPending', 'approved', 'activating'].includes(status);
-    const fix = waiting
-      ? `delegate offer link ${r.offerId}   (send the client the invitation again; it must approve it)`
-      : `delegate offer create --granular --roles ${rolesArg(r.roles)}   (a new relationship for ${c.domain} to accept: this one ${status === 'expiring' || status === 'terminating' || status === 'terminationRequested' ? 'is ending' : 'has ended'})`;
-    return { link: `relationship "${r.displayName}" active`, state, holds, ...ms, fix };
+    const ending = status === 'expiring' || status === 'terminating' || status === 'terminationRequested';
+    // The fix is a command alone; why it mends the link is said in the state.
+    const [fix, why] = waiting
+      ? [`delegate offer link ${r.offerId}`, 'the client has not approved it yet: send the invitation again']
+      : [`delegate offer create --granular --roles ${rolesArg(r.roles)}`, `${ending ? 'on its way out' : 'ended'}: ${c.domain} accepts a new relationship`];
+    return { link: `relationship "${r.displayName}" active`, state: `${state}; ${why}`, holds, ...ms, fix };
   };
   const rolesLink = (group: string | undefined, assigned: readonly string[]): Link => {
     const ok = decide({ roles: union }, ruleOf(action).action, ruleOf(action).admin).allowed;
@@ -152,8 +154,9 @@ function granularPaths(f: Facts, r: Relationship, action: AccessAction): Path[] 
     const set = neededRoles(rule, r.roles);
     const fix = set && group
       ? `delegate client assign ${c.domain} --group ${quoteArg(group)} --roles ${rolesArg([...new Set([...assigned, ...set])])}${relFlag(c, r)}`
-      : `delegate offer create --granular --roles ${rolesArg(neededRoles(rule)!)}   (relationship "${r.displayName}" lacks the roles that allow it)`;
-    return { link, state: `holds ${held}; needs ${rule.gdap === 'any' ? 'any role' : rule.gdap.map((s) => s.map(roleName).join(' + ')).join(' or ')}`, holds: false, ...src(readAt), fix };
+      : `delegate offer create --granular --roles ${rolesArg(neededRoles(rule)!)}`;
+    const needs = rule.gdap === 'any' ? 'any role' : rule.gdap.map((s) => s.map(roleName).join(' + ')).join(' or ');
+    return { link, state: `holds ${held}; needs ${needs}${set ? '' : `, which relationship "${r.displayName}" lacks`}`, holds: false, ...src(readAt), fix };
   };
   if (groups.length === 0) {
     const links: Link[] = [
@@ -174,9 +177,10 @@ function granularPaths(f: Facts, r: Relationship, action: AccessAction): Path[] 
     const done = (): Path => ({ via, kind: 'group', links, holds: links.every((l) => l.holds) });
     const m = f.memberships.find((x) => same(x.group, g));
     const membersFrom = f.live?.membersRead.has(g.toLowerCase()) ? ({ source: 'microsoft', readAt: f.live.readAt } as const) : ({ source: 'ledger', readAt: now } as const);
-    const member: Link = { link: `member of ${g}`, state: m ? m.kind + (m.activeUntil ? ` until ${m.activeUntil}` : '') : 'not a member', holds: !!m && holdingMembership(m), ...membersFrom };
+    const kindWords = m ? m.kind + (m.activeUntil ? ` until ${m.activeUntil}` : '') + (holdingMembership(m) ? '' : `; holds nothing until ${f.user.email} activates it`) : 'not a member';
+    const member: Link = { link: `member of ${g}`, state: kindWords, holds: !!m && holdingMembership(m), ...membersFrom };
     if (!m) member.fix = `delegate group add-member ${quoteArg(g)} ${f.user.email}`;
-    else if (!holdingMembership(m)) member.fix = `delegate access activate ${quoteArg(g)} --reason <why>   (as ${f.user.email}: an eligible membership holds nothing until activated)`;
+    else if (!holdingMembership(m)) member.fix = `delegate access activate ${quoteArg(g)} --reason "<why>"`;
     links.push(member);
     if (!member.holds) return done();
     const a = on.find((x) => same(x.group, g));
@@ -191,10 +195,9 @@ function granularPaths(f: Facts, r: Relationship, action: AccessAction): Path[] 
       ...(a.status ? src(readAt) : src(null)),
     };
     if (!status.holds) {
-      status.fix =
-        a.status === 'pending'
-          ? 'delegate sync --only relationships   (Microsoft is still provisioning it; read its status again in a few minutes)'
-          : `delegate client assign ${c.domain} --group ${quoteArg(g)} --roles ${rolesArg(a.roles)}${relFlag(c, r)}   (the assignment is ${a.status} at Microsoft: make it again)`;
+      const pending = a.status === 'pending';
+      status.state += pending ? '; Microsoft is still provisioning it: read its status again in a few minutes' : ' at Microsoft: make it again';
+      status.fix = pending ? 'delegate sync --only relationships' : `delegate client assign ${c.domain} --group ${quoteArg(g)} --roles ${rolesArg(a.roles)}${relFlag(c, r)}`;
     }
     links.push(status);
     if (!status.holds) return done();
@@ -228,10 +231,10 @@ function dapPath(f: Facts, action: AccessAction): Path {
   const active = dap.removedAt === null;
   links.push({
     link: 'DAP relationship active',
-    state: active ? `active since ${dap.acceptedAt}` : `removed at ${dap.removedAt}`,
+    state: active ? `active since ${dap.acceptedAt}` : `removed at ${dap.removedAt}; a granular relationship replaces it`,
     holds: active,
     ...(f.dapReadAt ? { source: 'microsoft' as const, readAt: f.dapReadAt } : { source: 'ledger' as const, readAt: now }),
-    ...(active ? {} : { fix: `delegate offer create --granular --roles ${rolesArg(neededRoles(ruleOf(action).rule)!)}   (DAP with ${c.domain} has ended; a granular relationship replaces it)` }),
+    ...(active ? {} : { fix: `delegate offer create --granular --roles ${rolesArg(neededRoles(ruleOf(action).rule)!)}` }),
   });
   if (!active) return done();
   const { rule } = ruleOf(action);

@@ -16,6 +16,7 @@ import { relationshipState } from '../relationship/relationships.js';
 import { holdingAssignment, holdingRelationship } from './paths.js';
 import * as v from '../core/validate.js';
 
+/** A row, in the shape and key order of its JSON (SPEC.md): role and via objects are shared between rows. */
 export interface AccessRow {
   user: string;
   client: string;
@@ -24,10 +25,25 @@ export interface AccessRow {
   /** The relationship's current end (after auto-extensions); null for DAP, which has none. */
   endsAt: string | null;
   membership: MembershipKind;
-  /** An activated membership's end; null otherwise. */
-  activeUntil: string | null;
+  /** An activated membership's end; undefined otherwise (left out of the JSON). */
+  activeUntil: string | undefined;
   /** When Microsoft's state was last read (sync), else when the ledger was read. */
   readAt: string;
+}
+
+const ROLE_OBJECTS = new Map<string, { id: string; name: string }>();
+const roleObject = (id: string) => {
+  let r = ROLE_OBJECTS.get(id);
+  if (!r) ROLE_OBJECTS.set(id, (r = { id, name: roleName(id) }));
+  return r;
+};
+const DAP_VIA = { kind: 'dap' } as const;
+
+/** By user, then role name; for one user and role, a holding membership before an eligible one. */
+function byUserRole(a: AccessRow, b: AccessRow): number {
+  if (a.user !== b.user) return a.user < b.user ? -1 : 1;
+  if (a.role !== b.role) return a.role.name < b.role.name ? -1 : a.role.name > b.role.name ? 1 : a.role.id < b.role.id ? -1 : 1;
+  return Number(a.membership === 'eligible') - Number(b.membership === 'eligible');
 }
 
 /** What the rows of a chunk of clients are made from, besides the clients. */
@@ -51,25 +67,22 @@ export function matrixRows(clients: readonly ClientRecord[], reads: AccessReads,
     else byRel.set(a.relationshipId, [a]);
   }
   const out: AccessRow[] = [];
+  const rows: AccessRow[] = [];
   for (const c of clients) {
-    const rows = new Map<string, AccessRow>();
-    const put = (r: AccessRow) => {
-      const key = `${r.user}\u0000${r.role.id}`;
-      const had = rows.get(key);
-      // One row per (user, client, role): a holding membership wins over an eligible one.
-      if (!had || (had.membership === 'eligible' && r.membership !== 'eligible')) rows.set(key, r);
-    };
+    rows.length = 0;
     for (const rel of c.gdap) {
       if (!holdingRelationship(rel, input.now)) continue;
       const endsAt = relationshipState(rel, input.now).endsAt;
       const readAt = reads.assignmentsReadAt.get(rel.id) ?? nowIso;
       for (const a of byRel.get(rel.id) ?? []) {
         if (!holdingAssignment(a)) continue;
-        for (const m of input.members.get(a.group.toLowerCase()) ?? []) {
-          for (const id of a.roles) {
-            if (!rel.roles.includes(id)) continue;
-            put({ user: m.email, client: c.domain, role: { id, name: roleName(id) }, via: { kind: 'group', group: a.group, relationshipId: rel.id }, endsAt, membership: m.kind, activeUntil: m.activeUntil, readAt });
-          }
+        const members = input.members.get(a.group.toLowerCase());
+        if (!members) continue;
+        const via = { kind: 'group' as const, group: a.group, relationshipId: rel.id };
+        const roles = a.roles.filter((id) => rel.roles.includes(id)).map(roleObject);
+        for (const m of members) {
+          const activeUntil = m.activeUntil ?? undefined;
+          for (const role of roles) rows.push({ user: m.email, client: c.domain, role, via, endsAt, membership: m.kind, activeUntil, readAt });
         }
       }
     }
@@ -77,12 +90,17 @@ export function matrixRows(clients: readonly ClientRecord[], reads: AccessReads,
       const readAt = reads.dapReadAt.get(c.domain) ?? nowIso;
       for (const u of input.agents) {
         if (u.adminAccess === 'none') continue;
-        const id = DAP_ROLE[u.adminAccess];
-        put({ user: u.email, client: c.domain, role: { id, name: roleName(id) }, via: { kind: 'dap' }, endsAt: null, membership: 'direct', activeUntil: null, readAt });
+        rows.push({ user: u.email, client: c.domain, role: roleObject(DAP_ROLE[u.adminAccess]), via: DAP_VIA, endsAt: null, membership: 'direct', activeUntil: undefined, readAt });
       }
     }
-    const sorted = [...rows.values()].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : a.role.name < b.role.name ? -1 : a.role.name > b.role.name ? 1 : 0));
-    for (const r of sorted) out.push(r);
+    rows.sort(byUserRole);
+    // One row per (user, client, role): the first of each, a holding membership when there is one.
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const prev = i > 0 ? rows[i - 1]! : undefined;
+      if (prev && prev.user === r.user && prev.role === r.role) continue;
+      out.push(r);
+    }
   }
   return out;
 }
@@ -100,7 +118,7 @@ export interface ShowHead {
   auditHead: string | null;
 }
 
-const CHUNK = 500;
+const CHUNK = 200;
 
 /**
  * The matrix in chunks of clients, in one read transaction: `onHead` first (partner, time, audit

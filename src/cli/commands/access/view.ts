@@ -2,16 +2,8 @@
 import type { AccessRow } from '../../../domain/access/matrix.js';
 import type { View } from '../../render.js';
 
-export const accessRowJson = (r: AccessRow) => ({
-  user: r.user,
-  client: r.client,
-  role: r.role,
-  via: r.via,
-  endsAt: r.endsAt,
-  membership: r.membership,
-  ...(r.activeUntil ? { activeUntil: r.activeUntil } : {}),
-  readAt: r.readAt,
-});
+/** The row is its JSON already (domain/access/matrix.ts builds it in that shape; activeUntil left out when undefined). */
+export const accessRowJson = (r: AccessRow) => r;
 
 export const ACCESS_FIELDS = ['user', 'client', 'role', 'role.id', 'role.name', 'via', 'via.kind', 'via.group', 'via.relationshipId', 'endsAt', 'membership', 'activeUntil', 'readAt'];
 
@@ -32,8 +24,9 @@ export const accessView: View<AccessRow> = {
     { header: 'via.relationshipId', value: relationshipId },
     { header: 'endsAt', value: (r) => r.endsAt },
     { header: 'membership', value: (r) => r.membership },
-    { header: 'activeUntil', value: (r) => r.activeUntil },
+    { header: 'activeUntil', value: (r) => r.activeUntil ?? null },
     { header: 'readAt', value: (r) => r.readAt },
   ],
   json: accessRowJson,
 };
+

@@ -99,15 +99,8 @@ export async function assignGroup(
   );
 }
 
-/** The roles the acting user holds on a relationship through its security groups. */
-export async function rolesOf(tx: Tx, email: string, r: Relationship): Promise<string[]> {
-  const groups = new Set((await tx.groupsOf(email)).map((g) => g.toLowerCase()));
-  const held = new Set<string>();
-  for (const a of await tx.listAssignments(r.id)) {
-    if (groups.has(a.group.toLowerCase())) for (const role of a.roles) if (r.roles.includes(role)) held.add(role);
-  }
-  return [...held];
-}
+/** rolesOf lives with the acting rules (acting/standing.ts), which access's paths build on: access -> acting, never back. */
+export { rolesOf } from '../acting/standing.js';
 
 export interface Unassigned {
   relationship: Relationship;

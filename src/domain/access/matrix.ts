@@ -71,8 +71,10 @@ export function matrixRows(clients: readonly ClientRecord[], reads: AccessReads,
   for (const c of clients) {
     rows.length = 0;
     for (const rel of c.gdap) {
-      if (!holdingRelationship(rel, input.now)) continue;
-      const endsAt = relationshipState(rel, input.now).endsAt;
+      // Holding only while Graph's status is `active` (paths.ts holdingRelationship).
+      const st = relationshipState(rel, input.now);
+      if (st.status !== 'active') continue;
+      const endsAt = st.endsAt;
       const readAt = reads.assignmentsReadAt.get(rel.id) ?? nowIso;
       for (const a of byRel.get(rel.id) ?? []) {
         if (!holdingAssignment(a)) continue;
@@ -93,7 +95,7 @@ export function matrixRows(clients: readonly ClientRecord[], reads: AccessReads,
         rows.push({ user: u.email, client: c.domain, role: roleObject(DAP_ROLE[u.adminAccess]), via: DAP_VIA, endsAt: null, membership: 'direct', activeUntil: undefined, readAt });
       }
     }
-    rows.sort(byUserRole);
+    if (rows.length > 1) rows.sort(byUserRole);
     // One row per (user, client, role): the first of each, a holding membership when there is one.
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;

@@ -274,6 +274,36 @@ if (wanted('search')) {
   report('client list --search (one of 100,000 granular clients)', search, show, 'client show of that client', 2);
 }
 
+// ---------------------------------------------------------------- access show at partner scale
+/**
+ * fleetStore's n granular clients, with t technicians in one security group assigned (Global
+ * Administrator) on every client's relationship: the matrix has n x t rows.
+ */
+function accessStore(name, n, t) {
+  const db = fleetStore(name, n);
+  const at = new Date(Date.now() - 50 * 86400000).toISOString();
+  sqlite(
+    db,
+    `BEGIN;
+CREATE TEMP TABLE t(i INTEGER PRIMARY KEY);
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ${t}) INSERT INTO t SELECT i FROM c;
+INSERT INTO users (email, name, org_role, admin_access, created_at) SELECT printf('tech%02d@bench.example', i), printf('Technician %d', i), 'user', 'none', '${at}' FROM t;
+INSERT INTO groups (name, object_id, created_at) VALUES ('Technicians', NULL, '${at}');
+INSERT INTO group_members (group_name, email) SELECT 'Technicians', printf('tech%02d@bench.example', i) FROM t;
+INSERT INTO access_assignments (relationship_id, group_name, roles, created_at) SELECT id, 'Technicians', roles, '${at}' FROM relationships;
+COMMIT;
+`,
+  );
+  return db;
+}
+if (wanted('access')) {
+  console.error('bench: access show, 1,000 clients x 50 technicians ...');
+  const db = accessStore('access-1k', 1000, 50);
+  const e = `DELEGATE_DB=${sh(db)}`;
+  const [show, list] = measure([`${e} ${dg('access show --output json')} > /dev/null`, `${e} ${dg('client list --output json')} > /dev/null`]);
+  report('access show --output json (1,000 clients x 50 technicians: 50,000 rows)', show, list, 'client list --output json, same store', 2);
+}
+
 // ---------------------------------------------------------------- a million rows: memory and scaling
 if (wanted('stream')) {
   console.error('bench: every list streams (100,000 and 1,000,000 rows; building the million-row store takes a minute) ...');

@@ -141,6 +141,11 @@ export class Context {
     return o && (OUTPUTS as readonly string[]).includes(o) ? (o as Output) : undefined;
   }
 
+  /** `--output html`: only `access show` asks (program.ts refuses it for every other command, exit 2). */
+  htmlOutput(): boolean {
+    return !this.globals.json && this.globals.output === 'html';
+  }
+
   private checkOutput(value: string, what: string): Output {
     if (!(OUTPUTS as readonly string[]).includes(value)) throw new UsageError(`${what} must be one of ${OUTPUTS.join(', ')}, not "${value}"`);
     return value as Output;

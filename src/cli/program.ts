@@ -33,7 +33,7 @@ export const NOUNS: Record<string, { description: string; group: keyof typeof GR
   role: { description: 'Microsoft Entra roles for granular relationships', group: 'granular', load: () => import('./commands/role/index.js') },
   template: { description: 'Templates for granular offers', group: 'granular', load: () => import('./commands/template/index.js') },
   group: { description: 'Security groups that receive roles on granular relationships', group: 'granular', load: () => import('./commands/group/index.js') },
-  access: { description: 'Who can do what, where: just-in-time membership (PIM for Groups)', group: 'granular', load: () => import('./commands/access/index.js') },
+  access: { description: "Who can do what in which client, why someone can't, and just-in-time membership (PIM for Groups)", group: 'granular', load: () => import('./commands/access/index.js') },
   login: { description: 'Sign in to Microsoft (live mode); `login status` to check', group: 'live', load: () => import('./commands/login/index.js') },
   logout: { description: 'Forget the Microsoft sign-in (removes the token cache)', group: 'live', load: () => import('./commands/login/logout.js') },
   sync: { description: 'Reconcile the ledger with Microsoft (live mode): relationships, clients, agent users', group: 'live', load: () => import('./commands/sync/index.js') },
@@ -90,7 +90,7 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
     .helpOption('-h, --help', 'show help')
     .addOption(new Option('--db <path>', 'the store file (env DELEGATE_DB; default: in your data directory)'))
     .addOption(new Option('--as <email>', 'act as this partner user (env DELEGATE_AS; default: setting actor, else the first global admin)'))
-    .addOption(new Option('--output <format>', 'table | json | csv | plain (default: table on a terminal, plain otherwise)'))
+    .addOption(new Option('--output <format>', 'table | json | csv | plain (default: table on a terminal, plain otherwise); html for `access show` only'))
     .option('--json', 'same as --output json')
     .option('--no-input', 'never prompt; a missing value is an error')
     .option('-y, --yes', 'confirm destructive actions')
@@ -110,6 +110,10 @@ export async function buildProgram(ctx: Context, argv: readonly string[]): Promi
   program.hook('preAction', (_this, action) => {
     const o = action.optsWithGlobals() as Record<string, unknown>;
     if (o.version) throw new UsageError('--version stands alone: run `delegate --version`');
+    // Only the access matrix is a page; everywhere else html is refused before the command runs.
+    if (o.output === 'html' && !o.json && !(action.name() === 'show' && action.parent?.name() === 'access')) {
+      throw new UsageError('--output html is only for `delegate access show` (the access matrix as one page); other commands print table, json, csv or plain');
+    }
     ctx.globals = {
       db: o.db as string | undefined,
       as: o.as as string | undefined,

@@ -105,7 +105,7 @@ describe('other nouns', () => {
 
 describe('a command line loads only the verb it names', () => {
   const ctx = { listFields: (c: Command) => c } as unknown as Context;
-  const nouns = ['client', 'offer', 'user', 'group', 'template', 'partner', 'audit', 'login'];
+  const nouns = ['client', 'offer', 'user', 'group', 'template', 'partner', 'audit', 'login', 'access'];
   const tree = (c: Command): unknown => ({ name: c.name(), options: c.options.map((o) => o.flags), commands: c.commands.map(tree) });
 
   test.each(nouns)('%s: each verb alone is registered exactly as among all of them; a word that names none loads them all', async (noun) => {

@@ -1,5 +1,4 @@
 /** Access assignments: which of the partner's security groups hold which roles on a granular relationship. */
-import { isActivated } from '../core/pim.js';
 import { appendAudit } from '../core/audit.js';
 import type { Clock } from '../core/clock.js';
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
@@ -100,20 +99,8 @@ export async function assignGroup(
   );
 }
 
-/**
- * The roles the acting user holds on a relationship through its security groups: those it is a
- * direct member of, and those whose eligibility it has activated and not yet seen end at `now`
- * (PIM for Groups: an eligible member holds nothing until it activates; SPEC.md "Access").
- */
-export async function rolesOf(tx: Tx, email: string, r: Relationship, now: Date): Promise<string[]> {
-  const groups = new Set((await tx.groupsOf(email)).map((g) => g.toLowerCase()));
-  for (const e of await tx.pim.eligibilitiesOf(email)) if (isActivated(e, now)) groups.add(e.group.toLowerCase());
-  const held = new Set<string>();
-  for (const a of await tx.listAssignments(r.id)) {
-    if (groups.has(a.group.toLowerCase())) for (const role of a.roles) if (r.roles.includes(role)) held.add(role);
-  }
-  return [...held];
-}
+/** rolesOf lives with the acting rules (acting/standing.ts), which access's paths build on: access -> acting, never back. */
+export { rolesOf } from '../acting/standing.js';
 
 export interface Unassigned {
   relationship: Relationship;

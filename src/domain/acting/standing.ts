@@ -7,13 +7,28 @@
 import { NotFoundError, NotPermittedError, UsageError } from '../core/errors.js';
 import { deciding, LEDGER, type Change, type Mode, type Observed } from '../plan/decision.js';
 import { inScope, type PlannedRequest } from '../plan/request.js';
-import { rolesOf } from '../access/assignments.js';
 import { activeDap, activeGdap, clientSummary } from '../relationship/relationships.js';
-import type { ClientDomain, ClientRecord, ClientUser, Partner, PartnerUser } from '../core/model.js';
+import type { ClientDomain, ClientRecord, ClientUser, Partner, PartnerUser, Relationship } from '../core/model.js';
 import { allowedBy, decide, heldWords, type ClientAction, type Holding } from './permissions.js';
 import { nowIso, requirePartner, resolveActor, type Session } from '../core/session.js';
 import * as v from '../core/validate.js';
 import type { Tx } from '../core/store.js';
+import { isActivated } from '../core/pim.js';
+
+/**
+ * The roles the acting user holds on a relationship through its security groups: those it is a
+ * direct member of, and those whose eligibility it has activated and not yet seen end at `now`
+ * (PIM for Groups: an eligible member holds nothing until it activates; SPEC.md "Access").
+ */
+export async function rolesOf(tx: Tx, email: string, r: Relationship, now: Date): Promise<string[]> {
+  const groups = new Set((await tx.groupsOf(email)).map((g) => g.toLowerCase()));
+  for (const e of await tx.pim.eligibilitiesOf(email)) if (isActivated(e, now)) groups.add(e.group.toLowerCase());
+  const held = new Set<string>();
+  for (const a of await tx.listAssignments(r.id)) {
+    if (groups.has(a.group.toLowerCase())) for (const role of a.roles) if (r.roles.includes(role)) held.add(role);
+  }
+  return [...held];
+}
 
 export interface Acting {
   partner: Partner;

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'internal'
   // `doctor` printed findings that need attention (exit 1, like a failed `audit verify`).
   | 'findings'
+  // `access why`: no path from the user to the client holds (exit 1; the paths were printed).
+  | 'no_access'
   // Live mode (src/microsoft/errors.ts): Microsoft could not be reached, or answered with an error.
   | 'network'
   | 'microsoft'

@@ -33,6 +33,7 @@ import type {
   Intent,
 } from './model.js';
 import type { PimTx } from './pim.js';
+import type { AccessTx } from './access-store.js';
 
 /** The ledger's tables, parents before children: what db copy moves, in this order. */
 export const LEDGER_TABLES = [
@@ -165,6 +166,8 @@ export interface Tx {
   readonly sync: SyncTx;
   /** Eligibility for groups' membership and its activation (PIM for Groups). */
   readonly pim: PimTx;
+  /** The reads behind `access show` and `access why`. */
+  readonly access: AccessTx;
   getPartner(): Promise<Partner | undefined>;
   insertPartner(p: Partner): Promise<void>;
   updatePartner(p: Partner): Promise<void>;

@@ -39,6 +39,7 @@ import type { SqlDriver } from './driver.js';
 import { intentMethods, type IntentTx } from './intents.js';
 import { syncMethods } from './sync-stage.js';
 import { pimMethods } from './pim.js';
+import { accessMethods } from './access-reads.js';
 import { auditWhere, likeEscaped, pageSize } from './queries.js';
 import {
   AUDIT_COLS,
@@ -77,6 +78,8 @@ export abstract class SqlTx implements Tx {
   readonly sync: Tx['sync'];
   /** Eligibility and activation (PIM for Groups): sql/pim.ts. */
   readonly pim: Tx['pim'];
+  /** The reads behind `access show` and `access why`: sql/access-reads.ts. */
+  readonly access: Tx['access'];
   constructor(
     protected readonly db: SqlDriver,
     protected readonly d: Dialect,
@@ -84,6 +87,7 @@ export abstract class SqlTx implements Tx {
     this.intents = intentMethods(db);
     this.sync = syncMethods(db, d);
     this.pim = pimMethods(db, d);
+    this.access = accessMethods(db);
   }
 
   // ---------------------------------------------------------------- intents

@@ -15,6 +15,7 @@ import type { MsAssignment, MsContract, MsRelationship, ReadCounts, StagedAgents
 import type { MicrosoftClient } from './client.js';
 import { MicrosoftError, PagingError } from './errors.js';
 import * as schemas from './schemas.js';
+import * as pimSchemas from './pim-schemas.js';
 import type { Schema } from './schemas.js';
 
 const RELATIONSHIPS = '/tenantRelationships/delegatedAdminRelationships';
@@ -263,19 +264,77 @@ async function readAgents(r: Reader, partner: PartnerGroups): Promise<StagedAgen
   const adminGroupId = await find('AdminAgents', partner.adminAgentsGroupId);
   const helpdeskGroupId = await find('HelpdeskAgents', partner.helpdeskAgentsGroupId);
   if (!adminGroupId && !helpdeskGroupId) return null;
-  const members = async (id: string | null): Promise<string[]> => {
+  const activated: StagedAgents['activated'] = [];
+  let activationsUnread: string | undefined;
+  const members = async (id: string | null, group: 'AdminAgents' | 'HelpdeskAgents'): Promise<string[]> => {
     const out: string[] = [];
     if (!id) return out;
+    const byId = new Map<string, string>();
     for await (const page of r.ms.pages(`/groups/${encodeURIComponent(id)}/members?$select=id,userPrincipalName,mail`, schemas.directoryObjectPage)) {
       r.progress.requests.graph++;
       for (const m of page) {
         const name = (m.userPrincipalName ?? m.mail ?? '').toLowerCase();
-        if (name) out.push(name);
+        if (name) {
+          out.push(name);
+          byId.set(m.id.toLowerCase(), name);
+        }
+      }
+    }
+    // Members present only through an activated PIM for Groups assignment are activations, not
+    // permanent members: https://learn.microsoft.com/graph/api/privilegedaccessgroup-list-assignmentschedulerequests
+    // (the group's requests; a selfActivate Provisioned or Granted, not yet ended, is an activation).
+    if (activationsUnread === undefined) {
+      try {
+        for (const a of await activationsOf(r, id)) {
+          const email = byId.get(a.principalId);
+          if (email) activated.push({ email, group, until: a.until });
+        }
+      } catch (e) {
+        if (!(e instanceof MicrosoftError) || ![400, 401, 403, 404].includes(e.status)) throw e;
+        activationsUnread = `PIM for Groups activations not read (${e.status}): ${e.message}`;
       }
     }
     return out;
   };
-  return { adminGroupId, helpdeskGroupId, admin: await members(adminGroupId), helpdesk: await members(helpdeskGroupId) };
+  const admin = await members(adminGroupId, 'AdminAgents');
+  const helpdesk = await members(helpdeskGroupId, 'HelpdeskAgents');
+  return { adminGroupId, helpdeskGroupId, admin, helpdesk, activated, ...(activationsUnread ? { activationsUnread } : {}) };
+}
+
+/** A PIM for Groups request's end: scheduleInfo's expiration (an end time, or start plus a duration in hours/minutes/days). */
+function requestEnd(req: Record<string, unknown>): number | null {
+  const info = req.scheduleInfo as { startDateTime?: string; expiration?: { endDateTime?: string | null; duration?: string | null; type?: string } } | undefined;
+  const exp = info?.expiration;
+  if (!exp || exp.type === 'noExpiration') return null;
+  if (exp.endDateTime) return Date.parse(exp.endDateTime);
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(exp.duration ?? '');
+  const start = Date.parse(info?.startDateTime ?? String(req.createdDateTime ?? ''));
+  if (!m || Number.isNaN(start)) return null;
+  return start + ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000;
+}
+
+/** The group's members by activation now (principal id, lower case) and until when: each principal's latest request decides. */
+async function activationsOf(r: Reader, groupId: string): Promise<{ principalId: string; until: string | null }[]> {
+  const latest = new Map<string, Record<string, unknown>>();
+  const path = `/identityGovernance/privilegedAccess/group/assignmentScheduleRequests?$filter=${encodeURIComponent(`groupId eq '${groupId}'`)}`;
+  for await (const page of r.ms.pages(path, pimSchemas.scheduleRequestPage)) {
+    r.progress.requests.graph++;
+    for (const req of page) {
+      if (req.accessId && req.accessId !== 'member') continue;
+      const who = (req.principalId ?? '').toLowerCase();
+      const prev = latest.get(who);
+      if (who && (!prev || String(prev.createdDateTime ?? '') <= String(req.createdDateTime ?? ''))) latest.set(who, req);
+    }
+  }
+  const now = Date.now();
+  const out: { principalId: string; until: string | null }[] = [];
+  for (const [principalId, req] of latest) {
+    if (req.action !== 'selfActivate' || !['Provisioned', 'Granted'].includes(String(req.status))) continue;
+    const end = requestEnd(req);
+    if (end !== null && end <= now) continue;
+    out.push({ principalId, until: end === null ? null : new Date(end).toISOString() });
+  }
+  return out;
 }
 
 function relationshipOf(r: schemas.Relationship): MsRelationship {

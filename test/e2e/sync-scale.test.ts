@@ -196,6 +196,30 @@ describe('relationships Microsoft no longer lists', () => {
   });
 });
 
+describe('agent groups and PIM for Groups', () => {
+  it('a member of AdminAgents only through an activated PIM assignment is listed as an activation, not recorded as full access', async () => {
+    const LEE = 'lee@fabrikam.com';
+    const KIM = 'kim@fabrikam.com';
+    await ok(['user', 'add', LEE, '--name', 'Lee']);
+    await ok(['user', 'add', KIM, '--name', 'Kim']);
+    const admins = fake.addGroup('AdminAgents');
+    const helpdesk = fake.addGroup('HelpdeskAgents');
+    const lee = fake.addUser(LEE);
+    const kim = fake.addUser(KIM);
+    fake.groups.get(admins)!.members.add(lee);
+    fake.groups.get(helpdesk)!.members.add(kim);
+    // Lee's selfActivate, provisioned, for eight hours from now
+    // (https://learn.microsoft.com/graph/api/resources/privilegedaccessgroupassignmentschedulerequest).
+    const start = new Date().toISOString();
+    fake.pim.assignmentRequests.push({ id: 'req-1', status: 'Provisioned', action: 'selfActivate', accessId: 'member', groupId: admins, principalId: lee, createdDateTime: start, justification: 'ticket 1', scheduleInfo: { startDateTime: start, expiration: { type: 'afterDuration', duration: 'PT8H' } } });
+    const r = (await sync(['--only', 'users'])) as SyncJson & { activations: string[] };
+    expect(r.activations).toEqual([expect.stringMatching(/^lee@fabrikam\.com in AdminAgents until .* \(activated\)$/)]);
+    const users = JSON.parse(await ok(['user', 'list', '--json'])) as { email: string; adminAccess: string }[];
+    expect(users.find((u) => u.email === LEE)!.adminAccess).toBe('none');
+    expect(users.find((u) => u.email === KIM)!.adminAccess).toBe('limited');
+  });
+});
+
 describe('one sync at a time', () => {
   it('a second sync while one holds its lease is exit 5 naming it, the ledger unchanged', async () => {
     const until = new Date(Date.now() + 60_000).toISOString();

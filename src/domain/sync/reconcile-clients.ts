@@ -6,7 +6,8 @@
  *   client with an active DAP relationship, named and keyed as a GDAP customer is, recorded against
  *   an offer record of origin `sync` and status `imported` (one for all the customers a sync imports).
  * - Membership of the AdminAgents group is full admin access, of HelpdeskAgents limited, of
- *   neither none (https://learn.microsoft.com/partner-center/account-settings/permissions-overview,
+ *   neither none; a membership there only through an activated PIM for Groups assignment is listed
+ *   as an activation and is not recorded as the user's access (https://learn.microsoft.com/partner-center/account-settings/permissions-overview,
  *   not confirmed on a page found here; see docs/live-mode.md). Members who are not partner users in the
  *   ledger are listed, not added.
  */
@@ -91,8 +92,13 @@ export async function usersPart(tx: Tx, ctx: ChunkContext, partner: Partner, ite
       tx.updatePartner({ ...partner, adminAgentsGroupId: g.adminGroupId ?? partner.adminAgentsGroupId ?? null, helpdeskAgentsGroupId: g.helpdeskGroupId ?? partner.helpdeskAgentsGroupId ?? null }),
     );
   }
-  const admin = new Set(g.admin);
-  const helpdesk = new Set(g.helpdesk);
+  // A member there only through an activated PIM assignment holds that access until it ends: it is
+  // listed as an activation, and the user's recorded (permanent) access does not take it.
+  const activated = new Set((g.activated ?? []).map((a) => `${a.group}:${a.email}`));
+  for (const a of g.activated ?? []) ctx.out.activations.push(`${a.email} in ${a.group}${a.until ? ` until ${a.until}` : ''} (activated)`);
+  if (g.activationsUnread) ctx.out.notes.push(g.activationsUnread);
+  const admin = new Set(g.admin.filter((e) => !activated.has(`AdminAgents:${e}`)));
+  const helpdesk = new Set(g.helpdesk.filter((e) => !activated.has(`HelpdeskAgents:${e}`)));
   const known = new Set<string>();
   const updates: { email: string; adminAccess: AdminAccess }[] = [];
   for await (const users of tx.userChunks({}, 1000)) {

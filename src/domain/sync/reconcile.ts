@@ -81,7 +81,7 @@ export async function reconcile(
     if (o.chunk !== undefined || n < size) return;
     size = Math.round(Math.min(CHUNK_MAX, Math.max(CHUNK_MIN, (n * CHUNK_MS) / Math.max(took, 1))));
   };
-  const out: SyncResult = { dryRun: o.dryRun, changes: [], notAtMicrosoft: [], deletedAtMicrosoft: [], keptNewer: [], unknownMembers: [], notes: [...(o.notes ?? [])], counts: { added: 0, changed: 0, ended: 0 } };
+  const out: SyncResult = { dryRun: o.dryRun, changes: [], notAtMicrosoft: [], deletedAtMicrosoft: [], keptNewer: [], unknownMembers: [], activations: [], notes: [...(o.notes ?? [])], counts: { added: 0, changed: 0, ended: 0 } };
   const { partner, actor } = await s.store.read(async (tx) => ({ partner: await requirePartner(tx), actor: await resolveActor(tx, s) }));
   may.fullOrGlobalAdmin(actor, 'sync', partner.tenantId, 'sync the ledger with Microsoft');
   const ctx: ChunkContext = {

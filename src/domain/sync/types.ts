@@ -41,6 +41,10 @@ export interface StagedAgents {
   helpdeskGroupId: string | null;
   admin: string[];
   helpdesk: string[];
+  /** Members there only through an activated PIM for Groups assignment, and until when (absent in stages made before). */
+  activated?: { email: string; group: 'AdminAgents' | 'HelpdeskAgents'; until: string | null }[];
+  /** Why activations were not read, when they were not. */
+  activationsUnread?: string;
 }
 
 /** How far a paged list was read: the next link to follow (null: read to its end). */
@@ -85,6 +89,8 @@ export interface SyncResult {
   keptNewer: string[];
   /** Agent group members that are not partner users in the ledger. */
   unknownMembers: string[];
+  /** Agent group members there only through an activated PIM assignment (not permanent access). */
+  activations: string[];
   notes: string[];
   counts: { added: number; changed: number; ended: number };
   reads?: ReadCounts;

@@ -119,6 +119,7 @@ export function register(noun: Command, ctx: Context): void {
       await output.end(result);
       for (const r of result.notAtMicrosoft) ctx.note(`Not at Microsoft: ${r}`);
       for (const r of result.keptNewer) ctx.note(`Kept the ledger's: ${r}`);
+      for (const a of result.activations) ctx.note(`Activated, not permanent: ${a}`);
       if (result.unknownMembers.length) ctx.note(`Agent group members who are not partner users here (not added): ${result.unknownMembers.join(', ')}`);
       for (const n of result.notes) ctx.note(n);
       const c = result.counts;

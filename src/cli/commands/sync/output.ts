@@ -3,7 +3,7 @@
  * bounded at 100,000 customers, so the changes are never held all at once): the changes as a list
  * (table, csv, plain), or one JSON object whose `changes` array is written a chunk at a time and whose
  * other fields (`dryRun`, `counts`, `notAtMicrosoft`, `deletedAtMicrosoft`, `keptNewer`,
- * `unknownMembers`, `notes`, `reads`, `timings`) follow it.
+ * `unknownMembers`, `activations`, `notes`, `reads`, `timings`) follow it.
  */
 import type { SyncChange, SyncResult } from '../../../domain/sync/types.js';
 import { jsonText, renderListStream, type RenderTarget, type View } from '../../render.js';
@@ -60,6 +60,7 @@ export function syncOutput(target: RenderTarget): SyncOutput {
         deletedAtMicrosoft: r.deletedAtMicrosoft,
         keptNewer: r.keptNewer,
         unknownMembers: r.unknownMembers,
+        activations: r.activations,
         notes: r.notes,
         reads: r.reads,
         timings: r.timings,

@@ -93,3 +93,42 @@ describe('access why --live', () => {
     expect(paths[0]!.links.at(-1)).toMatchObject({ link: 'relationship "Contoso GDAP" active', state: expect.stringMatching(/^expiring;/), source: 'microsoft', fix: expect.stringMatching(/^delegate offer create --granular/) });
   });
 });
+
+describe('access show --live', () => {
+  type Row = { user: string; client: string; role: { name: string }; readAt: string };
+  const show = async (live: boolean): Promise<{ r: Result; rows: Row[] }> => {
+    const r = await runBin(['access', 'show', '--client', 'contoso.com', '--json', ...(live ? ['--live'] : [])], env);
+    return { r, rows: r.code === 0 ? (JSON.parse(r.stdout) as Row[]) : [] };
+  };
+
+  it("reads the client's relationship, its assignments and the group's members now: a member added at Microsoft shows, one removed there goes; only GETs, the ledger unchanged", async () => {
+    // As Microsoft answers an assignment already made (the fake: pending until read once).
+    await why(true);
+    const before = await storeHash(sb.db);
+    const kim = fake.addUser('kim@fabrikam.com');
+    fake.groups.get(groupId)!.members.add(kim);
+    fake.groups.get(groupId)!.members.delete(leeId);
+    const ledger = await show(false);
+    expect(ledger.rows.map((x) => x.user)).toEqual([LEE]);
+    const sent = fake.requests.length;
+    const { r, rows } = await show(true);
+    expect(`exit ${r.code}: ${r.stderr}`).toMatch(/^exit 0/);
+    expect(rows.map((x) => [x.user, x.client, x.role.name])).toEqual([['kim@fabrikam.com', 'contoso.com', 'Helpdesk Administrator']]);
+    expect(fake.requests.slice(sent).filter((x) => x.method !== 'GET')).toEqual([]);
+    expect(await storeHash(sb.db)).toBe(before);
+  });
+
+  it('a relationship Microsoft ended: no row through it; above 50 clients without --client: exit 2 before any request', async () => {
+    await why(true);
+    fake.relationships.get(relId)!.status = 'terminated';
+    expect((await show(false)).rows).toHaveLength(1);
+    expect((await show(true)).rows).toEqual([]);
+    const offer = JSON.parse(await ok(['offer', 'create', '--json'])).id as string;
+    for (let i = 0; i < 51; i++) await ok(['client', 'accept', offer, '--domain', `c${i}.example`]);
+    const sent = fake.requests.length;
+    const r = await runBin(['access', 'show', '--live'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/name at most 50 with --client/);
+    expect(fake.requests.length).toBe(sent);
+  });
+});

@@ -14,7 +14,10 @@ import { clientKey, requirePartner, type Session } from '../core/session.js';
 import { GLOBAL_ADMINISTRATOR, HELPDESK_ADMINISTRATOR, roleName } from '../relationship/roles.js';
 import { relationshipState } from '../relationship/relationships.js';
 import { holdingAssignment, holdingRelationship, membershipsAt } from './paths.js';
+import { storedStatus } from '../relationship/microsoft.js';
+import { UsageError } from '../core/errors.js';
 import * as v from '../core/validate.js';
+import type { ReadLive } from './why.js';
 
 /** A row, in the shape and key order of its JSON (SPEC.md): role and via objects are shared between rows. */
 export interface AccessRow {
@@ -121,6 +124,8 @@ export interface ShowHead {
 }
 
 const CHUNK = 200;
+/** `access show --live` reads Microsoft for each client: above this many, the clients must be named (SPEC.md). */
+export const LIVE_MAX_CLIENTS = 50;
 
 /**
  * The matrix in chunks of clients, in one read transaction: `onHead` first (partner, time, audit
@@ -131,6 +136,7 @@ export async function eachAccessChunk(
   scope: ShowScope,
   fn: (rows: AccessRow[], clients: readonly ClientRecord[]) => void | Promise<void>,
   onHead?: (head: ShowHead) => void | Promise<void>,
+  live?: ReadLive,
 ): Promise<void> {
   const email = scope.user === undefined ? undefined : v.email(scope.user, 'user');
   await s.store.read(async (tx) => {
@@ -151,21 +157,79 @@ export async function eachAccessChunk(
       if (list) list.push(m);
       else members.set(k, [m]);
     }
+    let named: ClientRecord[] | undefined;
+    if (scope.clients) named = await namedClients(tx, scope.clients);
+    else if (live) {
+      let n = 0;
+      for await (const chunk of tx.clientChunks({}, LIVE_MAX_CLIENTS + 1)) {
+        n = chunk.length;
+        break;
+      }
+      if (n > LIVE_MAX_CLIENTS) throw new UsageError(`access show --live reads Microsoft for each client: name at most ${LIVE_MAX_CLIENTS} with --client (this ledger has more)`);
+    }
     const input: MatrixInput = { members, agents, now };
     const last = await tx.lastAudit();
     await onHead?.({ partner, now, auditHead: last ? `${last.seq}:${last.hash}` : null });
-    const each = async (chunk: readonly ClientRecord[]) => {
-      const relIds = chunk.flatMap((c) => c.gdap.filter((r) => holdingRelationship(r, now)).map((r) => r.id));
-      const reads = await tx.access.reads(relIds, chunk.map((c) => c.domain));
-      await fn(matrixRows(chunk, reads, input), chunk);
+    const withLive = live ? liveReader(tx, live, input, email, now) : undefined;
+    const each = async (chunkIn: readonly ClientRecord[]) => {
+      if (withLive) {
+        const { chunk, reads } = await withLive(chunkIn);
+        await fn(matrixRows(chunk, reads, input), chunk);
+        return;
+      }
+      const relIds = chunkIn.flatMap((c) => c.gdap.filter((r) => holdingRelationship(r, now)).map((r) => r.id));
+      const reads = await tx.access.reads(relIds, chunkIn.map((c) => c.domain));
+      await fn(matrixRows(chunkIn, reads, input), chunkIn);
     };
-    if (scope.clients) {
-      const chunk = await namedClients(tx, scope.clients);
-      for (let i = 0; i < chunk.length; i += CHUNK) await each(chunk.slice(i, i + CHUNK));
+    if (named) {
+      for (let i = 0; i < named.length; i += CHUNK) await each(named.slice(i, i + CHUNK));
       return;
     }
     for await (const chunk of tx.clientChunks({}, CHUNK)) await each(chunk);
   });
+}
+
+/**
+ * `--live`: each chunk's relationships (those Microsoft has reported), their access assignments in
+ * every status and, once, the direct members of the groups the ledger knows by object id, read from
+ * Microsoft now in place of the ledger's record of them (as `access why --live` does; PIM
+ * eligibilities and activations stay as the ledger records them).
+ */
+function liveReader(tx: Tx, read: ReadLive, input: MatrixInput, email: string | undefined, now: Date) {
+  const readAt = now.toISOString();
+  let groups: Map<string, string> | undefined;
+  return async (chunkIn: readonly ClientRecord[]): Promise<{ chunk: ClientRecord[]; reads: AccessReads }> => {
+    const first = groups === undefined;
+    groups ??= new Map((await tx.listGroups()).filter((g) => g.objectId).map((g) => [g.objectId!.toLowerCase(), g.name]));
+    const relIds = chunkIn.flatMap((c) => c.gdap.filter((r) => r.msStatus).map((r) => r.id));
+    const answer = await read(relIds, first ? [...groups.keys()] : []);
+    if (first) {
+      const members = input.members as Map<string, Membership[]>;
+      for (const [objectId, name] of groups) {
+        const k = name.toLowerCase();
+        const atMicrosoft = [...(answer.members.get(objectId) ?? [])].filter((m) => email === undefined || m === email.toLowerCase());
+        members.set(k, [...(members.get(k) ?? []).filter((m) => m.kind !== 'direct'), ...atMicrosoft.map((m): Membership => ({ group: name, email: m, kind: 'direct', activeUntil: null }))]);
+      }
+    }
+    const chunk = chunkIn.map((c) => ({
+      ...c,
+      gdap: c.gdap.map((r) => {
+        const status = answer.relationships.get(r.id);
+        return status === undefined ? r : { ...r, status: storedStatus(status), msStatus: status };
+      }),
+    }));
+    const ledger = await tx.access.reads(
+      chunk.flatMap((c) => c.gdap.map((r) => r.id)),
+      chunk.map((c) => c.domain),
+    );
+    const assignments: AccessAssignment[] = ledger.assignments.filter((a) => !answer.assignments.has(a.relationshipId));
+    for (const [relationshipId, list] of answer.assignments) {
+      for (const a of list) assignments.push({ relationshipId, group: groups.get(a.groupId) ?? `${a.groupId} (a group the ledger does not know)`, roles: a.roles, createdAt: readAt, status: a.status });
+    }
+    const assignmentsReadAt = new Map(ledger.assignmentsReadAt);
+    for (const id of answer.assignments.keys()) assignmentsReadAt.set(id, readAt);
+    return { chunk, reads: { ...ledger, assignments, assignmentsReadAt } };
+  };
 }
 
 /** The clients named (domain or tenant id), in the order given, each once; one not found: exit 3. */

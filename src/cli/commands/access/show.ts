@@ -6,12 +6,15 @@ import type { ClientRecord } from '../../../domain/core/model.js';
 import type { Context } from '../../context.js';
 import { printChunks } from '../../bulk.js';
 import { parseWith, z } from '../../schema.js';
+import { flag } from '../../command.js';
+import { liveRead } from './live-read.js';
 import { htmlPage } from './html.js';
 import { accessView, ACCESS_FIELDS } from './view.js';
 
 export const schema = z.object({
   user: z.optional(z.string()),
   client: z.optional(z.array(z.string())),
+  live: flag,
 });
 export type Options = output<typeof schema>;
 
@@ -24,6 +27,7 @@ function scopeWords(opts: Options): string {
 export async function run(opts: Options, ctx: Context): Promise<void> {
   const s = await ctx.session();
   const scope = { ...(opts.user !== undefined ? { user: opts.user } : {}), ...(opts.client?.length ? { clients: opts.client } : {}) };
+  const live = opts.live ? await liveRead(ctx, s) : undefined;
   if (ctx.htmlOutput()) {
     const page = htmlPage((t) => ctx.io.out(t));
     await eachAccessChunk(
@@ -35,11 +39,12 @@ export async function run(opts: Options, ctx: Context): Promise<void> {
         await ctx.interrupts.race(ctx.io.drained());
       },
       (head) => page.head(head, scopeWords(opts)),
+      live,
     );
     page.end();
     return;
   }
-  await printChunks(ctx, accessView, (fn) => eachAccessChunk(s, scope, (rows) => fn(rows)));
+  await printChunks(ctx, accessView, (fn) => eachAccessChunk(s, scope, (rows) => fn(rows), undefined, live));
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -50,6 +55,7 @@ export function register(access: Command, ctx: Context): void {
     .description('Who holds which role in which client, and how (group and relationship, or DAP): one row per user, client and role')
     .argument('[user]', "only this partner user (email)")
     .option('--client <domain>', 'only this client (domain or tenant id); repeat for more', collect)
+    .option('--live', "read the clients' relationships, their access assignments and the groups' members from Microsoft now (after `delegate login`); --client is required above 50 clients")
     .addHelpText(
       'after',
       '\nRows come from the ledger: groups assigned on active granular relationships (assignment active, or\n' +
@@ -57,7 +63,8 @@ export function register(access: Command, ctx: Context): void {
         'memberships are listed as such: they hold once activated. readAt: when sync last read that state\n' +
         'from Microsoft, else when the ledger was read. --output html writes one self-contained page (the\n' +
         'matrix and the relationship ends within 180 days); with --client, only those clients are on it.\n' +
-        '\nExamples:\n  delegate access show\n  delegate access show lee@fabrikam.com --json\n  delegate access show --client contoso.com --output html > access.html',
+        "With --live, each row's readAt is now where Microsoft was read.\n" +
+        '\nExamples:\n  delegate access show\n  delegate access show --client contoso.com --live\n  delegate access show lee@fabrikam.com --json\n  delegate access show --client contoso.com --output html > access.html',
     )
     .action(async (user: string | undefined, raw: Record<string, unknown>) => {
       await run(parseWith(schema, { ...raw, ...(user !== undefined ? { user } : {}) }), ctx);

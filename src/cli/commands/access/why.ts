@@ -1,15 +1,12 @@
 /** `delegate access why <user> <client> [--action <action>]`: every path, the one that holds or each one's first broken link and its fix. */
 import type { Command } from 'commander';
 import type { output } from 'zod/mini';
-import { dirname } from 'node:path';
-import { DelegateError, UsageError } from '../../../domain/core/errors.js';
-import { requirePartner } from '../../../domain/core/session.js';
+import { DelegateError } from '../../../domain/core/errors.js';
 import * as v from '../../../domain/core/validate.js';
 import { ACCESS_ACTIONS, brokenLink, type Link, type Path } from '../../../domain/access/paths.js';
 import { accessWhy, type ReadLive, type Why } from '../../../domain/access/why.js';
 import { flag } from '../../command.js';
-import { limitsFromSettings } from '../../live.js';
-import { defaultDbPath } from '../../paths.js';
+import { liveRead } from './live-read.js';
 import type { Context } from '../../context.js';
 import { jsonText, renderList, safeText, type View } from '../../render.js';
 import { parseWith, rule, z } from '../../schema.js';
@@ -28,21 +25,7 @@ export const CONDITIONAL_ACCESS =
 export async function run(opts: Options, ctx: Context): Promise<Why> {
   const s = await ctx.session();
   if (!opts.live) return accessWhy(s, opts.user, opts.client, opts.action);
-  if (ctx.env.DELEGATE_NOW) throw new UsageError('DELEGATE_NOW is refused in live mode: Microsoft keeps its own time (unset it, or work offline)');
-  const read: ReadLive = async (relationshipIds, groupIds) => {
-    // Microsoft's modules load only here, for a live read.
-    const { connect } = await import('../../../microsoft/live.js');
-    const { readAccess } = await import('../../../microsoft/access.js');
-    const partner = await s.store.read((tx) => requirePartner(tx));
-    const deps = { env: ctx.env, dataDir: dirname(defaultDbPath(ctx.env)), say: (t: string) => ctx.note(t) };
-    const client = await connect(deps, {
-      cloud: partner.cloud,
-      signal: ctx.interrupts.signal,
-      limits: limitsFromSettings(await ctx.settings()),
-      onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`),
-    });
-    return readAccess(client, relationshipIds, groupIds);
-  };
+  const read: ReadLive = await liveRead(ctx, s);
   return accessWhy(s, opts.user, opts.client, opts.action, read);
 }
 

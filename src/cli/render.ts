@@ -17,6 +17,11 @@ export interface View<T> {
   columns: readonly Column<T>[];
   /** The JSON shape scripts rely on (SPEC.md "JSON shapes"). */
   json: (row: T) => unknown;
+  /**
+   * For long lists: a row's text as an element of `jsonText(list, 2)` (indented two spaces, no comma),
+   * exactly, made faster than stringifying `json(row)` (tested against it). Not used with --fields.
+   */
+  jsonElement?: (row: T) => string;
   /** A list's JSON field names, dotted for nested ones: what `--fields` accepts. */
   fields?: readonly string[];
   /** At a narrow terminal: the key columns (never cut) and the columns left out first (table output only). */
@@ -224,8 +229,9 @@ export function renderListStream<T>(target: RenderTarget, full: View<T>): ListSt
           if (rows.length === 0) return;
           const parts: string[] = [];
           let run: T[] = [];
+          const element = view.jsonElement;
           const flush = () => {
-            if (run.length) parts.push(jsonText(run.map(view.json), 2).slice(2, -2));
+            if (run.length) parts.push(element ? run.map(element).join(',\n') : jsonText(run.map(view.json), 2).slice(2, -2));
             run = [];
           };
           for (const r of rows) {

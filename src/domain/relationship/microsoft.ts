@@ -2,8 +2,9 @@
  * A granular relationship as Microsoft Graph gives it, and how the ledger records it (sync and
  * recovery read relationships back the same way).
  * Graph's statuses map onto the ledger's: created, approvalPending, approved, activating ->
- * approvalPending; active, expiring -> active; expired -> active with Microsoft's end and no
- * auto-extension (so it reads as expired); terminationRequested, terminating, terminated ->
+ * approvalPending; active -> active; expiring ("has passed its expiration date") and expired ->
+ * active with Microsoft's end and no auto-extension (so it reads as expiring or expired, and no
+ * access is counted through it); terminationRequested, terminating, terminated ->
  * terminated (Microsoft has been asked to end it; its end is Microsoft's endDateTime)
  * (https://learn.microsoft.com/graph/api/resources/delegatedadminrelationship, "delegatedAdminRelationshipStatus values").
  */
@@ -43,7 +44,7 @@ export function roleIds(m: { accessDetails?: MsRelationship['accessDetails'] }):
 /** The ledger's relationship as Microsoft reports it, keeping what Microsoft does not say. */
 export function fromMicrosoft(m: MsRelationship, base: Relationship, clientDomain: string | null, at: string): Relationship {
   const status = storedStatus(m.status);
-  const expired = m.status === 'expired';
+  const expired = m.status === 'expired' || m.status === 'expiring';
   const roles = roleIds(m);
   return {
     ...base,

@@ -93,9 +93,14 @@ export interface RelationshipState {
   endsAt: string | null;
 }
 
-/** Active in Graph's meaning: `expiring` is an active relationship near its end. */
+/**
+ * Active in Graph's meaning, and only that: `expiring` is "The relationship has passed its expiration
+ * date" (https://learn.microsoft.com/graph/api/resources/delegatedadminrelationship,
+ * "delegatedAdminRelationshipStatus values"), a relationship on its way out, like `terminating`: no
+ * access is counted through it (SPEC.md "Access: who can do what, and why not").
+ */
 export function usable(status: RelationshipStatus): boolean {
-  return status === 'active' || status === 'expiring';
+  return status === 'active';
 }
 
 /** Graph's statuses that say more than the ledger's three, by the ledger status they are stored under (also in the store's offer lines, offer-lines.ts). */

@@ -97,3 +97,17 @@ describe('which relationships', () => {
     expect(() => findGdap(c, 'Other')).toThrow(/its relationships: "Helpdesk"/);
   });
 });
+
+describe("Graph's expiring (\"the relationship has passed its expiration date\")", () => {
+  it('is no access: not among the active relationships acting uses, whatever its recorded end', async () => {
+    const { activeGdap, usable } = await import('../../src/domain/relationship/relationships.js');
+    const active = gdap('Active', 1);
+    const expiring = { ...gdap('Expiring', 1), msStatus: 'expiring' };
+    const c: ClientRecord = { domain: 'contoso.com', name: 'Contoso', tenantId: null, offerId: 'o', acceptedAt: iso(1), dap: null, gdap: [active, expiring] };
+    expect(usable('expiring')).toBe(false);
+    expect(usable('active')).toBe(true);
+    expect(activeGdap(c, at(5)).map((r) => r.displayName)).toEqual(['Active']);
+    // With only the expiring one, the client holds no active relationship.
+    expect(clientStatus({ ...c, gdap: [expiring] }, at(5))).not.toBe('active');
+  });
+});

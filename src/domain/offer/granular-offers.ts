@@ -11,6 +11,7 @@ import { deciding, modeOf, type Mode, type Responses, type StepFailure } from '.
 import { inScope } from '../plan/request.js';
 import { carryOut } from '../plan/carry-out.js';
 import type { MsRelationshipReply } from '../plan/relationship-requests.js';
+import type { MsRelationship } from '../relationship/microsoft.js';
 import type { Cloud, OfferRecord, Partner, Relationship, Template } from '../core/model.js';
 import { checkDisplayName, checkRelationshipSettings, newRelationshipId } from '../relationship/rules.js';
 import { roleName } from '../relationship/roles.js';
@@ -226,6 +227,31 @@ export function relationshipOffers(tx: Tx, offers: OfferRecord[]): Promise<(Rela
 }
 
 /** The ledger's offer record that carries a granular relationship (offline, or one `sync` found at Microsoft). */
+/**
+ * A relationship Microsoft lists that the ledger lacks (made elsewhere): its offer record (every ledger
+ * relationship belongs to one), made by `actor`, and the relationship as a pending draft that
+ * fromMicrosoft (relationship/microsoft.ts) then brings to Microsoft's state. Sync and recovery use it.
+ */
+export function madeElsewhere(m: Pick<MsRelationship, 'id' | 'displayName' | 'duration' | 'createdDateTime'>, actor: string, at: string): { offer: OfferRecord; base: Relationship } {
+  const offer = granularOfferRecord(m.createdDateTime ?? at, actor);
+  const base: Relationship = {
+    id: m.id,
+    offerId: offer.id,
+    displayName: m.displayName,
+    duration: m.duration,
+    autoExtendDuration: 'PT0S',
+    roles: [],
+    status: 'approvalPending',
+    createdAt: m.createdDateTime ?? at,
+    activatedAt: null,
+    endsAt: null,
+    terminatedAt: null,
+    clientDomain: null,
+    template: null,
+  };
+  return { offer, base };
+}
+
 export function granularOfferRecord(createdAt: string, createdBy: string): OfferRecord {
   return {
     id: randomUUID(),

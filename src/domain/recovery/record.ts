@@ -8,11 +8,11 @@
  */
 import { appendAudit } from '../core/audit.js';
 import { durationMs } from '../core/pim.js';
-import type { AdminAccess, ClientRecord, Intent, Partner, Relationship } from '../core/model.js';
+import type { AdminAccess, ClientRecord, Intent, Partner } from '../core/model.js';
 import type { Session } from '../core/session.js';
 import type { Tx } from '../core/store.js';
 import { fromMicrosoft, type MsRelationship } from '../relationship/microsoft.js';
-import { granularOfferRecord } from '../offer/granular-offers.js';
+import { madeElsewhere } from '../offer/granular-offers.js';
 import { READ_BACK, type ChangeKind, type RecoveryOutcome } from '../plan/intent.js';
 
 type Body = Record<string, unknown>;
@@ -65,22 +65,7 @@ export async function recordRecovered(tx: Tx, s: Session, ctx: { partner: Partne
       if (mine) {
         await tx.replaceRelationship(mine.id, fromMicrosoft(m, mine, mine.clientDomain, at));
       } else {
-        const offer = granularOfferRecord(m.createdDateTime ?? at, i.actor);
-        const base: Relationship = {
-          id: m.id,
-          offerId: offer.id,
-          displayName: m.displayName,
-          duration: m.duration,
-          autoExtendDuration: 'PT0S',
-          roles: [],
-          status: 'approvalPending',
-          createdAt: m.createdDateTime ?? at,
-          activatedAt: null,
-          endsAt: null,
-          terminatedAt: null,
-          clientDomain: null,
-          template: null,
-        };
+        const { offer, base } = madeElsewhere(m, i.actor, at);
         await tx.insertOffer(offer);
         await tx.insertRelationship(fromMicrosoft(m, base, null, at));
       }

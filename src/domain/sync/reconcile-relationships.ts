@@ -5,7 +5,7 @@
  */
 import type { StagedItem, Tx } from '../core/store.js';
 import type { Relationship } from '../core/model.js';
-import { granularOfferRecord } from '../offer/granular-offers.js';
+import { madeElsewhere } from '../offer/granular-offers.js';
 import { recordOnboarding, templateAssignments } from '../access/assignments.js';
 import { roleName } from '../relationship/roles.js';
 import { fromMicrosoft, roleIds, storedStatus, type MsRelationship } from '../relationship/microsoft.js';
@@ -51,22 +51,9 @@ export const relationshipChunk = {
       if (mine) {
         base = mine;
       } else {
-        const offer = granularOfferRecord(m.createdDateTime ?? at, ctx.actor);
-        base = {
-          id: m.id,
-          offerId: offer.id,
-          displayName: m.displayName,
-          duration: m.duration,
-          autoExtendDuration: 'PT0S',
-          roles: [],
-          status: 'approvalPending',
-          createdAt: m.createdDateTime ?? at,
-          activatedAt: null,
-          endsAt: null,
-          terminatedAt: null,
-          clientDomain: null,
-          template: null,
-        };
+        const made = madeElsewhere(m, ctx.actor, at);
+        const offer = made.offer;
+        base = made.base;
         await write(ctx, () => tx.insertOffer(offer));
       }
       ctx.seen.add(m.id);

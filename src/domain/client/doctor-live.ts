@@ -7,18 +7,17 @@
  * all ended is `info`; a read Microsoft refuses is a finding that says to sign in (with the roles it needs).
  */
 import { quoteArg as q } from '../access/groups.js';
-import { NotFoundError } from '../core/errors.js';
 import type { ClientRecord, Group, Relationship } from '../core/model.js';
 import type { Eligibility } from '../core/pim.js';
 import { isActivated } from '../core/pim.js';
-import { clientKey, requirePartner, type Session } from '../core/session.js';
+import { requirePartner, type Session } from '../core/session.js';
 import * as v from '../core/validate.js';
 import type { Microsoft } from '../plan/decision.js';
 import type { Found } from '../plan/intent.js';
 import { assignmentsRead, groupEligibilityRead, groupRead, transitiveMembersRead, userByIdRead } from '../plan/pim-requests.js';
 import { clientSummary } from '../relationship/relationships.js';
 import { roleName } from '../relationship/roles.js';
-import { ENDED, type Check, type Finding, type Severity } from './doctor.js';
+import { doctorClients, ENDED, type Check, type Finding, type Severity } from './doctor.js';
 
 type Item = Record<string, unknown>;
 const list = (f: Found): Item[] => (f.read === 'ok' && Array.isArray((f.body as { value?: unknown })?.value) ? ((f.body as { value: Item[] }).value) : []);
@@ -40,16 +39,7 @@ async function snapshot(s: Session, domainsIn: readonly string[]): Promise<Snaps
   const refs = domainsIn.map((d) => v.clientRef(d));
   return s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
-    const clients: ClientRecord[] = [];
-    if (refs.length) {
-      const missing: string[] = [];
-      for (const ref of refs) {
-        const c = await tx.getClient(await clientKey(tx, ref));
-        if (c) clients.push(c);
-        else missing.push(ref);
-      }
-      if (missing.length) throw new NotFoundError(`No client ${missing.join(', ')} (see \`delegate client list\`)`);
-    } else clients.push(...(await tx.listClients({})));
+    const clients = await doctorClients(tx, refs);
     const groups = await tx.listGroups();
     const byName = new Map(groups.map((g) => [g.name.toLowerCase(), g]));
     const now = s.clock.now();

@@ -76,23 +76,26 @@ const q = quoteArg;
 const roleList = (roles: readonly string[]) => q(roles.map(roleName).join(','));
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** The clients a doctor run looks at: those named (domain or tenant id; unknown ones are exit 3, all named at once), else every client. */
+export async function doctorClients(tx: Tx, refs: readonly string[]): Promise<ClientRecord[]> {
+  if (refs.length === 0) return tx.listClients({});
+  const clients: ClientRecord[] = [];
+  const missing: string[] = [];
+  for (const ref of refs) {
+    const c = await tx.getClient(await clientKey(tx, ref));
+    if (c) clients.push(c);
+    else missing.push(ref);
+  }
+  if (missing.length) throw new NotFoundError(`No client ${missing.join(', ')} (see \`delegate client list\`)`);
+  return clients;
+}
+
 /** Diagnose the named clients (every client when none is named). Unknown names are exit 3, all named at once. */
 export async function doctor(s: Session, domainsIn: readonly string[], opts: DoctorOptions = { signedIn: false }): Promise<Finding[]> {
   const refs = domainsIn.map((d) => v.clientRef(d));
   return s.store.read(async (tx) => {
     const partner = await requirePartner(tx);
-    const clients: ClientRecord[] = [];
-    if (refs.length) {
-      const missing: string[] = [];
-      for (const ref of refs) {
-        const c = await tx.getClient(await clientKey(tx, ref));
-        if (c) clients.push(c);
-        else missing.push(ref);
-      }
-      if (missing.length) throw new NotFoundError(`No client ${missing.join(', ')} (see \`delegate client list\`)`);
-    } else {
-      clients.push(...(await tx.listClients({})));
-    }
+    const clients = await doctorClients(tx, refs);
     const fleet: Fleet = {
       partner,
       now: s.clock.now(),

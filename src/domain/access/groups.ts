@@ -94,14 +94,7 @@ export async function groupAddMembers(s: Session, groupIn: string, emailsIn: rea
   return carryOut(
     s,
     async (tx) => {
-      const partner = await requirePartner(tx);
-      const actor = await resolveActor(tx, s);
-      may.globalAdmin(actor, 'group.add-member', group, 'change security groups');
-      const g = await tx.getGroup(group);
-      if (!g) throw new NotFoundError(`No security group ${group} (see \`delegate group list\`)`);
-      const users = await tx.getUsers(emails);
-      const unknown = emails.filter((e) => !users.has(e));
-      if (unknown.length) throw new NotFoundError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a user' : 'are not users'} of this partner`);
+      const { partner, actor, g } = await membersToAdd(tx, s, group, emails);
       const fresh = [...new Set(emails)].filter((e) => !g.members.includes(e));
       // Only a plan or a live run needs the group's object id (offline works without one).
       let made: PlannedRequest[][] | undefined;
@@ -155,6 +148,22 @@ async function existingGroup(tx: Tx, s: Session, name: string) {
   const g = await tx.getGroup(name);
   if (!g) throw new NotFoundError(`No security group ${name} (see \`delegate group list\`)`);
   return { partner, actor, g };
+}
+
+/**
+ * Before users are added to a group (as members, or eligible for membership): the partner, the acting
+ * user, who must be a global admin (4, audited), the group (3) and the users, all of them partner users (3).
+ */
+export async function membersToAdd(tx: Tx, s: Session, group: string, emails: readonly string[]) {
+  const partner = await requirePartner(tx);
+  const actor = await resolveActor(tx, s);
+  may.globalAdmin(actor, 'group.add-member', group, 'change security groups');
+  const g = await tx.getGroup(group);
+  if (!g) throw new NotFoundError(`No security group ${group} (see \`delegate group list\`)`);
+  const users = await tx.getUsers(emails);
+  const unknown = emails.filter((e) => !users.has(e));
+  if (unknown.length) throw new NotFoundError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a user' : 'are not users'} of this partner`);
+  return { partner, actor, g, users };
 }
 
 /**

@@ -9,7 +9,7 @@
 import { appendAudit } from '../core/audit.js';
 import { ConflictError, NotFoundError, NotPermittedError, UsageError } from '../core/errors.js';
 import { activationPolicy, durationMs, isActivated, isoTime, type ActivationPolicy, type Eligibility } from '../core/pim.js';
-import { may, nowIso, requirePartner, resolveActor, writeAudited, type Session } from '../core/session.js';
+import { nowIso, requirePartner, resolveActor, writeAudited, type Session } from '../core/session.js';
 import type { Tx } from '../core/store.js';
 import * as v from '../core/validate.js';
 import { addDays, durationDays } from '../core/duration.js';
@@ -17,7 +17,7 @@ import { carryOut } from '../plan/carry-out.js';
 import { withSteps, type Carried, type Mode } from '../plan/decision.js';
 import { groupPolicyRead, planEligibility, planSelf } from '../plan/pim-requests.js';
 import { byItem, inScope } from '../plan/request.js';
-import { objectIdOf } from './groups.js';
+import { membersToAdd, objectIdOf } from './groups.js';
 
 /** An eligibility's length when `--for` is not given: a year (unconfirmed: Entra's default eligibility policy allows one year). */
 export const DEFAULT_ELIGIBILITY = 'P365D';
@@ -50,14 +50,7 @@ export async function groupAddEligible(s: Session, groupIn: string, emailsIn: re
   return carryOut(
     s,
     async (tx) => {
-      const partner = await requirePartner(tx);
-      const actor = await resolveActor(tx, s);
-      may.globalAdmin(actor, 'group.add-member', group, 'change security groups');
-      const g = await tx.getGroup(group);
-      if (!g) throw new NotFoundError(`No security group ${group} (see \`delegate group list\`)`);
-      const users = await tx.getUsers(emails);
-      const unknown = emails.filter((e) => !users.has(e));
-      if (unknown.length) throw new NotFoundError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a user' : 'are not users'} of this partner`);
+      const { partner, actor, g } = await membersToAdd(tx, s, group, emails);
       const start = nowIso(s);
       const until = addDays(start, days);
       const write = async (tx2: Tx, done: string[], how: string): Promise<EligibleChanged> => {

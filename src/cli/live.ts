@@ -14,6 +14,9 @@ import { planFlag, printPlan } from './plan.js';
 import { jsonText } from './render.js';
 import { DEFAULT_SETTLE_SECONDS, LIMIT_SETTINGS, MODES, settingValue, type Settings } from './settings.js';
 import type { Limits } from '../microsoft/limiter.js';
+import type { MicrosoftClient, RetryEvent } from '../microsoft/client.js';
+import type { Cloud } from '../microsoft/endpoints.js';
+import type { SignInDeps } from '../microsoft/signin.js';
 import { dirname } from 'node:path';
 
 /** `.option(...LIVE_OPTION)`: the same `--live` on every command that changes something. */
@@ -49,7 +52,6 @@ export async function sessionAndMode(
   if (ctx.env.DELEGATE_NOW) throw new UsageError('DELEGATE_NOW is refused in live mode: Microsoft keeps its own time (unset it, or work offline)');
   const deps = { env: ctx.env, dataDir: dirname(defaultDbPath(ctx.env)), say: (t: string) => ctx.note(t) };
   const { loginStatus } = await import('../microsoft/signin.js');
-  const { connect } = await import('../microsoft/live.js');
   const { executor } = await import('../microsoft/execute.js');
   const { NotSignedInError } = await import('../microsoft/errors.js');
   const token = !!ctx.env.DELEGATE_ACCESS_TOKEN;
@@ -87,12 +89,7 @@ export async function sessionAndMode(
   }
   const partner = await s.store.read((tx) => requirePartner(tx));
   const signal = ctx.interrupts.signal;
-  const client = await connect(deps, {
-    cloud: partner.cloud,
-    signal,
-    limits: limitsFromSettings(await ctx.settings()),
-    onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`),
-  });
+  const client = await connectLive(ctx, partner.cloud, { deps });
   // What Microsoft answered is recorded even after an interrupt (a call to Microsoft is never rolled back).
   const recording: Session = { ...live, store: ctx.recordingStore() };
   const microsoft = executor(client, partner.cloud, { signal, appOnly });
@@ -106,18 +103,28 @@ export async function sessionAndMode(
  * nobody is), the same limits and retries as a live change, and no intents (nothing is changed).
  */
 export async function liveReader(ctx: Context, s: Session): Promise<Pick<Microsoft, 'read'>> {
-  const deps = { env: ctx.env, dataDir: dirname(defaultDbPath(ctx.env)), say: (t: string) => ctx.note(t) };
   const partner = await s.store.read((tx) => requirePartner(tx));
-  const { connect } = await import('../microsoft/live.js');
   const { executor } = await import('../microsoft/execute.js');
-  const signal = ctx.interrupts.signal;
-  const client = await connect(deps, {
-    cloud: partner.cloud,
-    signal,
+  return executor(await connectLive(ctx, partner.cloud), partner.cloud, { signal: ctx.interrupts.signal });
+}
+
+/**
+ * The client every live command talks to Microsoft through: the sign-in (or DELEGATE_ACCESS_TOKEN), the
+ * limits the settings give (live.limits.*, live.concurrency), the interrupt, and a note for each retry
+ * (unless the command says retries itself). Loaded only here, for live work.
+ */
+export async function connectLive(
+  ctx: Context,
+  cloud: Cloud,
+  o: { deps?: SignInDeps; onRetry?: (e: RetryEvent) => void } = {},
+): Promise<MicrosoftClient> {
+  const { connect } = await import('../microsoft/live.js');
+  return connect(o.deps ?? { env: ctx.env, dataDir: dirname(defaultDbPath(ctx.env)), say: (t: string) => ctx.note(t) }, {
+    cloud,
+    signal: ctx.interrupts.signal,
     limits: limitsFromSettings(await ctx.settings()),
-    onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`),
+    onRetry: o.onRetry ?? ((e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`)),
   });
-  return executor(client, partner.cloud, { signal });
 }
 
 /** How long an intent's lease runs; the running command renews it every third of that. */

@@ -4,12 +4,10 @@
  * and groups' members now (src/microsoft/access.ts). Reads only: nothing is sent that changes
  * anything, and the ledger is left as it is.
  */
-import { dirname } from 'node:path';
 import { UsageError } from '../../../domain/core/errors.js';
 import { requirePartner, type Session } from '../../../domain/core/session.js';
 import type { ReadLive } from '../../../domain/access/why.js';
-import { limitsFromSettings } from '../../live.js';
-import { defaultDbPath } from '../../paths.js';
+import { connectLive } from '../../live.js';
 import type { Context } from '../../context.js';
 
 export async function liveRead(ctx: Context, s: Session): Promise<ReadLive> {
@@ -20,16 +18,7 @@ export async function liveRead(ctx: Context, s: Session): Promise<ReadLive> {
   return async (relationshipIds, groupIds) => {
     // Microsoft's modules load only here, for a live read.
     const { readAccess } = await import('../../../microsoft/access.js');
-    client ??= (async () => {
-      const { connect } = await import('../../../microsoft/live.js');
-      const deps = { env: ctx.env, dataDir: dirname(defaultDbPath(ctx.env)), say: (t: string) => ctx.note(t) };
-      return connect(deps, {
-        cloud,
-        signal: ctx.interrupts.signal,
-        limits: limitsFromSettings(await ctx.settings()),
-        onRetry: (e) => ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; trying again in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1}).`),
-      });
-    })();
+    client ??= connectLive(ctx, cloud);
     return readAccess(await client, relationshipIds, groupIds);
   };
 }

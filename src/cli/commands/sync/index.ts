@@ -11,8 +11,9 @@ import { SYNC_PARTS, type SyncPart, type SyncResult } from '../../../domain/sync
 import type { Context } from '../../context.js';
 import { syncOutput } from './output.js';
 import { signInDeps } from '../login/login.js';
-import { limitsFromSettings, processAlive, recoveryLine, settleSeconds } from '../../live.js';
+import { connectLive, limitsFromSettings, processAlive, recoveryLine, settleSeconds } from '../../live.js';
 import type { ReadProgress } from '../../../microsoft/tenant.js';
+import { DEFAULT_LIMITS } from '../../../microsoft/limiter.js';
 
 /** The line a terminal shows while sync reads. */
 function progressLine(p: ReadProgress): string {
@@ -39,15 +40,12 @@ export function register(noun: Command, ctx: Context): void {
       const s = { ...session, store: serialStore(ctx.recordingStore()) };
       const { prepareSync, reconcile } = await import('../../../domain/sync/reconcile.js');
       const partner = await prepareSync(s);
-      const { connect } = await import('../../../microsoft/live.js');
       const { readTenant, newProgress } = await import('../../../microsoft/tenant.js');
       const progress = newProgress();
       // Microsoft's limits as settings (live.limits.*, live.concurrency; docs/live-mode.md "sync").
       const limits = limitsFromSettings(await ctx.settings());
-      const ms = await connect(signInDeps(ctx), {
-        cloud: partner.cloud,
-        limits,
-        signal: ctx.interrupts.signal,
+      const ms = await connectLive(ctx, partner.cloud, {
+        deps: signInDeps(ctx),
         onRetry: (e) => {
           if (!ctx.io.stderrIsTTY) ctx.note(`Microsoft answered ${e.status} to ${e.method} ${e.path}; retrying in ${Math.ceil(e.waitMs / 1000)} s (attempt ${e.attempt + 1})`);
         },
@@ -90,7 +88,7 @@ export function register(noun: Command, ctx: Context): void {
       const started = performance.now();
       let read = 0;
       try {
-        const notes = await readTenant(ms, parts, partner, plan, progress, { concurrency: 2 * (limits.concurrency ?? 8) });
+        const notes = await readTenant(ms, parts, partner, plan, progress, { concurrency: 2 * (limits.concurrency ?? DEFAULT_LIMITS.concurrency) });
         read = performance.now();
         waits();
         if (ticker) ctx.io.err(`\r\x1b[2K${progressLine(progress)}\n`);

@@ -318,11 +318,29 @@ export class MicrosoftClient {
    * first, then the pages after it.
    */
   async *pages<T>(path: string, schema: Schema<Page<T>>, opts: { tenantId?: string; first?: Page<T> } = {}): AsyncGenerator<T[]> {
+    for await (const page of this.pageLinks(path, schema, opts)) yield page.items;
+  }
+
+  /**
+   * pages(), each page with the `@odata.nextLink` it gave (absent on the last), so a reader can keep
+   * where it stopped; `from`: carry on from such a link (it must be under this client's Graph base,
+   * as every link followed is).
+   */
+  async *pageLinks<T>(path: string, schema: Schema<Page<T>>, opts: { tenantId?: string; first?: Page<T>; from?: string } = {}): AsyncGenerator<{ items: T[]; next?: string }> {
     const base = this.base('graph');
     let page = opts.first;
     let url = base + path;
     let shown = path;
     const seen = new Set<string>();
+    const follow = (next: string, read: number) => {
+      // Follow only links under the same base, never twice: the bearer token stays with Microsoft, and a loop ends.
+      if (!next.startsWith(base + '/')) throw new PagingError('graph', path, `a next page link that is not followed (not under ${base}): ${next}`);
+      if (seen.has(next)) throw new PagingError('graph', path, `the link after page ${read} repeats an earlier one: ${next}`);
+      seen.add(next);
+      url = next;
+      shown = new URL(next).pathname.slice(new URL(base).pathname.length) + '?…';
+    };
+    if (opts.from !== undefined && !page) follow(opts.from, 0);
     for (let read = opts.first ? 1 : 0; ; ) {
       if (!page) {
         if (read >= this.maxPages) {
@@ -333,15 +351,10 @@ export class MicrosoftClient {
         read++;
       }
       const next: string | undefined = page['@odata.nextLink'];
-      yield page.value;
+      yield next ? { items: page.value, next } : { items: page.value };
       page = undefined;
       if (!next) return;
-      // Follow only links under the same base, never twice: the bearer token stays with Microsoft, and a loop ends.
-      if (!next.startsWith(base + '/')) throw new PagingError('graph', path, `a next page link that is not followed (not under ${base}): ${next}`);
-      if (seen.has(next)) throw new PagingError('graph', path, `the link after page ${read} repeats an earlier one: ${next}`);
-      seen.add(next);
-      url = next;
-      shown = new URL(next).pathname.slice(new URL(base).pathname.length) + '?…';
+      follow(next, read);
     }
   }
 

@@ -13,7 +13,7 @@ import type { StagedItem, StageKind } from '../domain/core/store.js';
 import type { ReadPlan } from '../domain/sync/reads.js';
 import type { MsAssignment, MsContract, MsRelationship, ReadCounts, StagedAgents, StagedAssignments, StagedCursor, SyncPart } from '../domain/sync/types.js';
 import type { MicrosoftClient } from './client.js';
-import { MicrosoftError, PagingError } from './errors.js';
+import { MicrosoftError } from './errors.js';
 import * as schemas from './schemas.js';
 import * as pimSchemas from './pim-schemas.js';
 import type { Schema } from './schemas.js';
@@ -114,26 +114,18 @@ async function readList<T, U>(
     count(n);
   }
   if (cursor.done) return;
-  const base = r.ms.base('graph');
-  const seen = new Set<string>();
-  let next: string | undefined = cursor.next ?? undefined;
-  if (cursor.pages > 0 && !next) return;
-  for (;;) {
-    if (r.stop()) return;
-    const at = next ? next.slice(base.length) : path;
-    const seq = await stage.seq();
-    const page = await r.ms.get(at, schema);
+  if (cursor.pages > 0 && !cursor.next) return;
+  // The client checks every link it follows (under Graph's base, never twice), the staged one too.
+  let seq = await stage.seq();
+  for await (const page of r.ms.pageLinks(path, schema, cursor.next ? { from: cursor.next } : {})) {
     r.progress.requests.graph++;
-    const link = page['@odata.nextLink'];
-    if (link && !link.startsWith(base + '/')) throw new PagingError('graph', path, `a next page link that is not followed (not under ${base}): ${link}`);
-    if (link && seen.has(link)) throw new PagingError('graph', path, `the link after page ${cursor.pages + 1} repeats an earlier one: ${link}`);
-    if (link) seen.add(link);
-    const items = page.value.map(map);
-    cursor = { pages: cursor.pages + 1, next: link ?? null, done: !link };
+    const items = page.items.map(map);
+    cursor = { pages: cursor.pages + 1, next: page.next ?? null, done: !page.next };
     await stage.put([...items.map((u) => item(kind, key(u), u, seq)), item('cursor', name, cursor, seq)]);
     count(items.length);
-    if (!link) return;
-    next = link;
+    if (r.stop()) return;
+    // The newest audit sequence number when the next page is requested.
+    seq = await stage.seq();
   }
 }
 

@@ -134,6 +134,24 @@ describe('staged and resumable', () => {
     expect(fake.seen({ service: 'graph', path: '/tenantRelationships/delegatedAdminRelationships' })).toHaveLength(1);
   });
 
+  it('a list cut after its first page: the next sync carries on from the staged next link, not from the start', async () => {
+    customers(5);
+    fake.pageSize = 2;
+    const list = '/tenantRelationships/delegatedAdminRelationships';
+    fake.fault({ kind: 'error', service: 'graph', path: list, status: 500, after: 1, times: Infinity });
+    expect((await runBin(['sync'], env)).code).toBe(1);
+    expect((await storeSql(sb.db, "SELECT count(*) AS n FROM sync_stage WHERE kind = 'relationship'"))[0]!.n).toBe(2);
+    fake.clearFaults();
+    fake.requests.length = 0;
+    const r = await runBin(['sync', '--json'], env);
+    expect(`exit ${r.code}: ${r.stderr}`).toMatch(/^exit 0: Resuming an interrupted sync/);
+    // Pages 2 and 3 only: the first request carries the skip token of the link page 1 gave.
+    const pages = fake.seen({ service: 'graph', path: list });
+    expect(pages).toHaveLength(2);
+    expect(pages[0]!.query).toMatch(/skiptoken/);
+    expect((JSON.parse(r.stdout) as SyncJson).counts.added).toBe(10);
+  });
+
   it.each([['SIGKILL'], ['SIGINT']] as const)('%s in the middle of the Partner Center reads: the next sync sends fewer requests and ends with the full ledger', async (signal) => {
     customers(40);
     // What an uninterrupted sync sends (a dry run reads the same, and keeps nothing).

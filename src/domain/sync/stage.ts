@@ -68,6 +68,9 @@ export function storeStage(store: Store, clock: Clock): Stage {
 export function memoryStage(store: Store): Stage {
   const kinds = new Map<StageKind, Map<string, StagedItem>>();
   const of = (k: StageKind) => kinds.get(k) ?? kinds.set(k, new Map()).get(k)!;
+  // Each kind's items in key order, sorted once after a put (a dry run pages through them many times).
+  const sorted = new Map<StageKind, StagedItem[]>();
+  const inOrder = (k: StageKind) => sorted.get(k) ?? sorted.set(k, [...of(k).values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))).get(k)!;
   let seq: number | undefined;
   return {
     persistent: false,
@@ -76,14 +79,25 @@ export function memoryStage(store: Store): Stage {
       return seq;
     },
     async put(items) {
-      for (const it of items) of(it.kind).set(it.key, it);
+      for (const it of items) {
+        of(it.kind).set(it.key, it);
+        sorted.delete(it.kind);
+      }
     },
     async get(kind, keys) {
       const m = of(kind);
       return new Map(keys.filter((k) => m.has(k)).map((k) => [k, m.get(k)!]));
     },
     async after(kind, after, size) {
-      return [...of(kind).values()].filter((i) => i.key > after).sort((a, b) => (a.key < b.key ? -1 : 1)).slice(0, size);
+      const all = inOrder(kind);
+      // The first key past `after`, by binary search.
+      let lo = 0;
+      for (let hi = all.length; lo < hi; ) {
+        const mid = (lo + hi) >> 1;
+        if (all[mid]!.key <= after) lo = mid + 1;
+        else hi = mid;
+      }
+      return all.slice(lo, lo + size);
     },
     async count(kind) {
       return of(kind).size;

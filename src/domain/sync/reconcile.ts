@@ -22,7 +22,7 @@
  *   https://learn.microsoft.com/graph/api/delegatedadminrelationship-delete): it is recorded
  *   `deletedAtMicrosoft` and ends.
  */
-import type { Tx } from '../core/store.js';
+import type { StagedItem, Tx } from '../core/store.js';
 import { appendAudit } from '../core/audit.js';
 import type { Partner } from '../core/model.js';
 import { requirePartner, resolveActor, may, writeAudited, nowIso, type Session } from '../core/session.js';
@@ -123,39 +123,34 @@ export async function reconcile(
   };
   const groups = await s.store.read((tx) => tx.listGroups());
   ctx.groupByObjectId = new Map(groups.filter((g) => g.objectId).map((g) => [g.objectId!.toLowerCase(), g.name]));
+  /**
+   * Every staged item of a kind, a chunk at a time: what the chunk needs from the stage is read before
+   * its transaction (`prefetch`), the chunk is written in one (`run`), and the next chunk is sized by
+   * how long this one took.
+   */
+  const chunks = async <P>(kind: 'relationship' | 'contract', phase: Progress['phase'], noun: string, prefetch: (items: StagedItem[]) => Promise<P>, run: (tx: Tx, items: StagedItem[], pre: P) => Promise<void>) => {
+    const total = await stage.count(kind);
+    let done = 0;
+    for (let after = ''; ; ) {
+      const items = await stage.after(kind, after, size);
+      if (items.length === 0) return;
+      const pre = await prefetch(items);
+      const t = performance.now();
+      await inTx(`${noun} ${done + 1}-${done + items.length} of ${total}`, (tx) => run(tx, items, pre));
+      resize(performance.now() - t, items.length);
+      done += items.length;
+      after = items[items.length - 1]!.key;
+      o.onProgress?.({ phase, done, total });
+      await o.between?.();
+    }
+  };
   const body = async () => {
     if (o.parts.includes('relationships')) {
-      const total = await stage.count('relationship');
-      let done = 0;
-      for (let after = ''; ; ) {
-        const items = await stage.after('relationship', after, size);
-        if (items.length === 0) break;
-        const pre = await relationshipChunk.prefetch(stage, items);
-        const t = performance.now();
-        await inTx(`relationships ${done + 1}-${done + items.length} of ${total}`, (tx) => relationshipChunk.run(tx, ctx, items, pre));
-        resize(performance.now() - t, items.length);
-        done += items.length;
-        after = items[items.length - 1]!.key;
-        o.onProgress?.({ phase: 'relationships', done, total });
-        await o.between?.();
-      }
+      await chunks('relationship', 'relationships', 'relationships', (items) => relationshipChunk.prefetch(stage, items), (tx, items, pre) => relationshipChunk.run(tx, ctx, items, pre));
       await inTx('relationships Microsoft no longer lists', (tx) => relationshipChunk.absent(tx, ctx, size));
     }
     if (o.parts.includes('clients')) {
-      const total = await stage.count('contract');
-      let done = 0;
-      for (let after = ''; ; ) {
-        const items = await stage.after('contract', after, size);
-        if (items.length === 0) break;
-        const dap = await stage.get('dap', items.map((i) => i.key));
-        const t = performance.now();
-        await inTx(`customers ${done + 1}-${done + items.length} of ${total}`, (tx) => clientChunk(tx, ctx, items, dap));
-        resize(performance.now() - t, items.length);
-        done += items.length;
-        after = items[items.length - 1]!.key;
-        o.onProgress?.({ phase: 'clients', done, total });
-        await o.between?.();
-      }
+      await chunks('contract', 'clients', 'customers', (items) => stage.get('dap', items.map((i) => i.key)), (tx, items, dap) => clientChunk(tx, ctx, items, dap));
     }
     if (o.parts.includes('users')) {
       const agents = (await stage.get('agents', ['agents'])).get('agents');
